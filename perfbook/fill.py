@@ -1,0 +1,84 @@
+"""fill / new: data in, official workbook out."""
+from __future__ import annotations
+
+import os
+import warnings
+from functools import lru_cache
+from pathlib import Path
+
+from . import __version__
+from ._package import write_atomic
+from .inputs import load
+from .model import Project
+from .render import Compiled
+from .template import Template, default_template_path
+
+
+class PerfbookWarning(UserWarning):
+    """Something the user should know that does not stop the job (a field with no place in the template)."""
+
+
+@lru_cache(maxsize=16)
+def _compiled(path: str, mtime: float, frame: str | None, macros: bool) -> Compiled:
+    template = Template.load(path)
+    template = prepare(template, frame, macros)
+    return Compiled(template)
+
+
+def prepare(template: Template, frame: str | None, macros: bool) -> Template:
+    """Add what every written workbook carries beyond the bureau's template (lists, validation, macros)."""
+    try:
+        from .inject import inject
+    except ImportError:  # validation layer not installed in this build
+        return template
+    return inject(template, frame=frame, macros=macros)
+
+
+def compiled(template: str | Path | None = None, frame: str | None = None, macros: bool = False) -> Compiled:
+    """The compiled template, cached per (file, modification time, frame, macros)."""
+    path = str(Path(template).resolve()) if template else str(default_template_path())
+    return _compiled(path, os.path.getmtime(path), frame, macros)
+
+
+def meta_for(frame: str | None, template: str | Path | None) -> dict:
+    meta = {"perfbook.version": __version__,
+            "perfbook.template": Path(template).name if template else default_template_path().name}
+    if frame:
+        meta["perfbook.frame"] = frame
+    return meta
+
+
+def render(projects: list[Project], *, template=None, frame=None, blank_rows=0, macros=False, names=None) -> bytes:
+    c = compiled(template, frame, macros)
+    _warn_unplaced(projects, c.template)
+    return c.render(projects, blank_rows=blank_rows, meta=meta_for(frame, template), names=names)
+
+
+def fill(data, path, *, template=None, frame=None, blank_rows=0, macros=False) -> Path:
+    """Write the filled workbook for data (a dict, a list of dicts, Projects, or a YAML/JSON/CSV/xlsx path)."""
+    projects = load(data)
+    path = Path(path)
+    if macros and path.suffix.lower() != ".xlsm":
+        path = path.with_suffix(".xlsm")
+    return write_atomic(path, render(projects, template=template, frame=frame, blank_rows=blank_rows, macros=macros))
+
+
+def new(path, *, template=None, frame=None, blank_rows=10, data=None, macros=False) -> Path:
+    """A blank copy of the template with blank_rows empty indicator rows (drop-downs included)."""
+    projects = load(data) if data is not None else []
+    return fill(projects or [Project()], path, template=template, frame=frame, blank_rows=blank_rows, macros=macros)
+
+
+def _warn_unplaced(projects: list[Project], template: Template) -> None:
+    places = set(template.field_labels())
+    ind_places = set(template.indicator_labels())
+    for p in projects:
+        d = p.to_dict()
+        inds = d.pop("指标", [])
+        lost = [k for k in d if k not in places]
+        lost_ind = sorted({k for i in inds for k in i if k not in ind_places})
+        if lost or lost_ind:
+            what = "、".join(lost + lost_ind)
+            warnings.warn(PerfbookWarning(
+                f"模板中没有位置的字段未写入（项目“{p.name or ''}”）：{what}\n"
+                f"fields with no place in the template were not written: {what}"), stacklevel=3)

@@ -1,0 +1,244 @@
+"""The data: a Project with its Indicators, as frozen dataclasses.
+
+Dict form (what YAML/JSON/CSV files hold) uses the official Chinese labels as keys; dataclass
+attributes are English. Construction canonicalises values (comparators to system glyphs, bare
+numbers in 指标值 to numbers, codes to text) so that read(fill(x)) == x holds for canonical x.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field, fields as dc_fields, replace
+from decimal import Decimal
+from typing import Any
+
+from . import fields as F
+from .comparators import canonical_sign, parse_number, to_number
+from .errors import DataError
+
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _text(value: Any, label: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        value = "是" if value else "否"
+    elif isinstance(value, float):
+        value = str(to_number(value))
+    elif isinstance(value, (_dt.datetime, _dt.date)):
+        value = value.isoformat() if not isinstance(value, _dt.datetime) or value.time() != _dt.time() else value.date().isoformat()
+    elif isinstance(value, Decimal):
+        value = format(value, "f")
+    value = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    bad = _ILLEGAL_XML.search(value)
+    if bad:
+        raise DataError(
+            f"“{label}”含有无法写入 Excel 的控制字符 U+{ord(bad.group()):04X}",
+            f"'{label}' contains a control character U+{ord(bad.group()):04X} that a workbook cannot hold",
+        )
+    return value or None
+
+
+def _number(value: Any, label: str):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return to_number(value)
+    if isinstance(value, Decimal):
+        return to_number(float(value)) if value != value.to_integral_value() else int(value)
+    text = _text(value, label)
+    if text is None:
+        return None
+    num = parse_number(text.strip().replace(",", "")) if text.strip() == text else None
+    return num if num is not None else text
+
+
+def _code(value: Any, label: str):
+    if isinstance(value, float) and value.is_integer():
+        value = format(Decimal(value), "f")  # a code that was stored as a number: keep every digit left
+    elif isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    return _text(value, label)
+
+
+def _value(value: Any, label: str):
+    """指标值: a bare number becomes a number, anything else stays text exactly as typed."""
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return _number(value, label)
+    text = _text(value, label)
+    if text is None:
+        return None
+    num = parse_number(text)
+    return num if num is not None else text
+
+
+def _sign(value: Any, label: str):
+    text = _text(value, label)
+    if text is None:
+        return None
+    return canonical_sign(text) or text
+
+
+def _year(value: Any, label: str):
+    v = _number(value, label)
+    if isinstance(v, str):
+        m = re.fullmatch(r"\s*(\d{4})\s*年?\s*", v)
+        return int(m.group(1)) if m else v
+    return v
+
+
+COERCE = {"text": _text, "code": _code, "number": _number, "year": _year, "value": _value, "sign": _sign}
+
+
+def coerce(spec: F.FieldSpec | None, value: Any, label: str):
+    return COERCE[spec.type if spec else "text"](value, label)
+
+
+class _Record:
+    """Shared dict conversion for Project and Indicator, driven by the field specs."""
+
+    _specs: tuple[F.FieldSpec, ...] = ()
+
+    @classmethod
+    def _kwargs(cls, data: dict, lookup) -> tuple[dict, list]:
+        kwargs: dict[str, Any] = {}
+        extra: list[tuple[str, Any]] = []
+        for key, raw in data.items():
+            spec = lookup(key)
+            if spec is None:
+                v = _text(raw, key) if not isinstance(raw, (int, float)) or isinstance(raw, bool) else to_number(raw)
+                if v is not None:
+                    extra.append((str(key), v))
+                continue
+            v = coerce(spec, raw, spec.label)
+            if v is not None and kwargs.get(spec.name) is None:
+                kwargs[spec.name] = v
+        return kwargs, extra
+
+    def get(self, label: str, default=None):
+        for spec in self._specs:
+            if spec.label == label:
+                v = getattr(self, spec.name)
+                return default if v is None else v
+        return dict(self.extra).get(label, default)
+
+    def _items(self):
+        for spec in self._specs:
+            v = getattr(self, spec.name)
+            if v is not None:
+                yield spec.label, v
+        yield from self.extra
+
+
+@dataclass(frozen=True)
+class Indicator(_Record):
+    """One 三级指标 row with its 一级/二级 path."""
+
+    level1: str | None = None
+    level2: str | None = None
+    name: str | None = None
+    sign: str | None = None
+    value: Any = None
+    unit: str | None = None
+    attr: str | None = None
+    eval_std: str | None = None
+    content: str | None = None
+    basis: str | None = None
+    extra: tuple[tuple[str, Any], ...] = ()
+    # where it was read from: label -> "Sheet!C12"; not part of the data
+    cells: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
+    row: int | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def from_dict(cls, data: dict, cells=(), row=None) -> "Indicator":
+        kwargs, extra = cls._kwargs(data, F.indicator_field)
+        return cls(**kwargs, extra=tuple(extra), cells=tuple(cells), row=row)
+
+    def to_dict(self) -> dict:
+        return dict(self._items())
+
+    def is_empty(self) -> bool:
+        return not self.to_dict()
+
+    def cell(self, label: str) -> str | None:
+        return dict(self.cells).get(label)
+
+
+Indicator._specs = F.indicator_fields()
+
+
+@dataclass(frozen=True)
+class Project(_Record):
+    """One project: the header fields, the 项目概况 texts and the indicator tree (flattened to rows)."""
+
+    code: str | None = None
+    name: str | None = None
+    department: str | None = None
+    implementer: str | None = None
+    year: Any = None
+    period: str | None = None
+    funds_total: Any = None
+    funds_fiscal: Any = None
+    funds_other: Any = None
+    goal_overall: str | None = None
+    goal_year: str | None = None
+    basis: str | None = None
+    calc_basis: str | None = None
+    org_name: str | None = None
+    org_code: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    legal_rep: str | None = None
+    fund_source: str | None = None
+    org_profile: str | None = None
+    overview: str | None = None
+    content: str | None = None
+    funding_plan: str | None = None
+    schedule: str | None = None
+    outcomes: str | None = None
+    indicators: tuple[Indicator, ...] = ()
+    extra: tuple[tuple[str, Any], ...] = ()
+    # provenance, not data: file, sheet names, label -> cell address
+    source: str | None = field(default=None, compare=False, repr=False)
+    sheets: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    cells: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
+
+    @classmethod
+    def from_dict(cls, data: dict, **provenance) -> "Project":
+        if not isinstance(data, dict):
+            raise DataError("项目数据应为键值对象", f"a project must be a mapping, got {type(data).__name__}")
+        key = F.indicators_key()
+        rows = data.get(key) or []
+        if not isinstance(rows, (list, tuple)):
+            raise DataError(f"“{key}”应为列表", f"'{key}' must be a list of indicators")
+        inds = tuple(r if isinstance(r, Indicator) else Indicator.from_dict(r) for r in rows)
+        kwargs, extra = cls._kwargs({k: v for k, v in data.items() if k != key}, F.project_field)
+        return cls(**kwargs, indicators=inds, extra=tuple(extra), **provenance)
+
+    def to_dict(self) -> dict:
+        out = dict(self._items())
+        if self.indicators:
+            out[F.indicators_key()] = [i.to_dict() for i in self.indicators]
+        return out
+
+    def with_indicators(self, indicators) -> "Project":
+        return replace(self, indicators=tuple(indicators))
+
+    def cell(self, label: str) -> str | None:
+        return dict(self.cells).get(label)
+
+
+Project._specs = F.project_fields()
+
+
+def canonical(data):
+    """The canonical dict form of one project dict or a list of them."""
+    if isinstance(data, list):
+        return [Project.from_dict(d).to_dict() for d in data]
+    return Project.from_dict(data).to_dict()
+
+
+def check_specs_match() -> None:
+    """fields.yaml and the dataclasses must name the same fields (a test calls this)."""
+    for cls, specs in ((Project, F.project_fields()), (Indicator, F.indicator_fields())):
+        attrs = [f.name for f in dc_fields(cls) if f.name not in ("indicators", "extra", "cells", "row", "source", "sheets")]
+        assert attrs == [s.name for s in specs], (cls.__name__, attrs, [s.name for s in specs])

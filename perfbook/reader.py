@@ -1,0 +1,277 @@
+"""read: any workbook in, projects out — and a note for every cell that could not be placed.
+
+Sheets shaped like the template are read by the template's own marks (so a bureau's rearranged
+template reads without code changes); other layouts go to the foreign-layout reader, which finds
+tables by their header labels.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from . import fields as F
+from ._sheetxml import col_letter
+from .errors import PerfbookError
+from .grid import Grid, Source, open_source
+from .model import Indicator, Project
+from .template import PLACEHOLDER, Slot, Template, TemplateSheet, default_template_path
+
+MATCH_THRESHOLD = 0.6
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something noticed while reading: an unmapped cell, macros present, a code stored as a number."""
+
+    kind: str
+    zh: str
+    en: str
+    sheet: str | None = None
+    cell: str | None = None
+
+    def where(self) -> str:
+        return f"{self.sheet}!{self.cell}" if self.sheet and self.cell else (self.sheet or "")
+
+
+@dataclass(frozen=True)
+class Book:
+    path: str
+    format: str
+    projects: tuple[Project, ...]
+    notes: tuple[Note, ...] = ()
+    frame: str | None = None
+    properties: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+
+    @property
+    def data(self):
+        """One dict per project, a list when the workbook holds several (the JSON/YAML shape)."""
+        items = [p.to_dict() for p in self.projects]
+        return items[0] if len(items) == 1 else items
+
+    @property
+    def unmapped(self) -> tuple[Note, ...]:
+        return tuple(n for n in self.notes if n.kind == "unmapped")
+
+
+@lru_cache(maxsize=8)
+def _template(path: str, mtime: float) -> Template:
+    return Template.load(path)
+
+
+def load_template(template=None) -> Template:
+    path = str(Path(template).resolve()) if template else str(default_template_path())
+    return _template(path, os.path.getmtime(path))
+
+
+def read(path, *, template=None, strict: bool = False) -> Book:
+    src = open_source(path)
+    return read_source(src, load_template(template), strict=strict)
+
+
+def read_source(src: Source, tpl: Template, strict: bool = False) -> Book:
+    notes = [Note("source", n, n) for n in src.notes]
+    parts: list[tuple[TemplateSheet | None, dict, list[Indicator], dict, Grid]] = []
+    for grid in src.grids:
+        if not grid.visible:
+            continue
+        role = match_role(grid, tpl)
+        if role is not None:
+            values, inds, cells, sheet_notes = read_shaped(grid, role)
+            notes += sheet_notes
+            parts.append((role, values, inds, cells, grid))
+            continue
+        from .foreign import read_foreign
+        found, sheet_notes = read_foreign(grid)
+        notes += sheet_notes
+        for values, inds, cells in found:
+            parts.append((None, values, inds, cells, grid))
+    projects = _group(parts, src.path)
+    book = Book(src.path, src.format, tuple(projects), tuple(notes),
+                src.properties.get("perfbook.frame"), tuple(src.properties.items()))
+    if strict and book.unmapped:
+        lines = "\n".join(f"  {n.where()}: {n.zh}" for n in book.unmapped)
+        raise PerfbookError(f"有 {len(book.unmapped)} 个单元格无法对应到任何字段（--strict）：\n{lines}",
+                            f"{len(book.unmapped)} cell(s) could not be mapped to a field (--strict)", src.path)
+    return book
+
+
+# --- template-shaped sheets ------------------------------------------------------------------
+
+def _norm(v) -> str:
+    return re.sub(r"\s+", "", str(v)) if v is not None else ""
+
+
+def match_role(grid: Grid, tpl: Template) -> TemplateSheet | None:
+    """The template sheet this grid is a filled copy of, judged by the labels above its indicator row."""
+    best, best_score = None, 0.0
+    for ts in tpl.sheets:
+        if not ts.dynamic:
+            continue
+        limit = ts.loop_row or 10**9
+        lits = [(rc, t) for rc, t in ts.literals.items() if rc[0] < limit]
+        if len(lits) < 2:
+            continue
+        hit = sum(1 for (r, c), t in lits if _norm(grid.value(r, c)) == _norm(t))
+        score = hit / len(lits)
+        if score > best_score:
+            best, best_score = ts, score
+    return best if best_score >= MATCH_THRESHOLD else None
+
+
+def _block_end(grid: Grid, ts: TemplateSheet) -> tuple[int, list[tuple[int, dict]]]:
+    """First row after the indicator block, found by the template's first footer row below it."""
+    T = ts.loop_row
+    footer_rows = sorted({r for (r, c) in ts.literals if r > T})
+    if footer_rows:
+        fr = footer_rows[0]
+        sig = [(c, _norm(t)) for (r, c), t in ts.literals.items() if r == fr]
+        for r in range(T, grid.height + 1):
+            if all(_norm(grid.value(r, c)) == t for c, t in sig):
+                return r, [(fr, dict(sig))]
+    last = T - 1
+    for r, c, _v in grid.nonempty():
+        last = max(last, r)
+    return last + 1, []
+
+
+def _cell_value(grid: Grid, r: int, c: int, covered: dict):
+    v = grid.value(r, c)
+    if v is None and (r, c) in covered:
+        return grid.value(*covered[(r, c)]), False
+    return v, v is not None
+
+
+def _resolve(slots: list[tuple[Slot, object, str]], values: dict, cells: dict) -> None:
+    """Fill values from cells: whole-cell placeholders first, then mixed text cells, fewest unknowns first."""
+    for slot, v, addr in slots:
+        if slot.single and v is not None and values.get(slot.labels[0]) is None:
+            values[slot.labels[0]] = v
+            cells[slot.labels[0]] = addr
+    pending = [(s, v, a) for s, v, a in slots if not s.single and v is not None]
+    pending.sort(key=lambda t: sum(1 for lab in t[0].labels if values.get(lab) is None))
+    for slot, v, addr in pending:
+        known = {lab: values[lab] for lab in slot.labels if values.get(lab) is not None}
+        for lab, pv in _parse_with(slot, v, known).items():
+            if values.get(lab) is None and pv not in (None, ""):
+                values[lab] = pv
+                cells.setdefault(lab, addr)
+
+
+def _parse_with(slot: Slot, value, known: dict) -> dict:
+    """Parse a mixed cell with the fields already known put in as literal text (removes ambiguity)."""
+    if not known:
+        return slot.parse(value)
+    out, pos, groups = [], 0, []
+    for idx, m in enumerate(PLACEHOLDER.finditer(slot.text)):
+        out.append(re.escape(slot.text[pos:m.start()]))
+        lab = slot.labels[idx]
+        if lab in known:
+            out.append(re.escape(str(known[lab])))
+        else:
+            out.append(f"(?P<g{idx}>.*?)")
+            groups.append((idx, lab))
+        pos = m.end()
+    out.append(re.escape(slot.text[pos:]))
+    m = re.fullmatch("".join(out), str(value), re.S)
+    if not m:
+        return slot.parse(value)
+    return {lab: m.group(f"g{i}") for i, lab in groups}
+
+
+def read_shaped(grid: Grid, ts: TemplateSheet):
+    """Read a sheet laid out like template sheet ts: header slots, the indicator block, the footer."""
+    notes: list[Note] = []
+    covered = grid.merge_map()
+    T = ts.loop_row
+    if T is not None:
+        end, _ = _block_end(grid, ts)
+        s = end - 1 - T
+    else:
+        end, s = None, 0
+
+    def moved(r: int) -> int:
+        return r if T is None or r < T else r + s
+
+    values: dict = {}
+    cells: dict = {}
+    claimed: set[tuple[int, int]] = set()
+    header = []
+    for slot in ts.slots:
+        if slot.loop:
+            continue
+        r = moved(slot.row)
+        v, _own = _cell_value(grid, r, slot.col, {})
+        addr = f"{grid.name}!{col_letter(slot.col)}{r}"
+        header.append((slot, v, addr))
+        claimed.add((r, slot.col))
+    _resolve(header, values, cells)
+    for (r0, c), _t in ts.literals.items():
+        claimed.add((moved(r0), c))
+
+    indicators: list[Indicator] = []
+    loop_cols = {}
+    if T is not None:
+        for slot in ts.loop_slots():
+            loop_cols[slot.col] = slot
+        for r in range(T, end):
+            d, icells, own_any = {}, {}, False
+            for c, slot in loop_cols.items():
+                v, own = _cell_value(grid, r, c, covered)
+                own_any |= own
+                claimed.add((r, c))
+                if v is None:
+                    continue
+                parsed = slot.parse(v) if not slot.single else {slot.labels[0]: v}
+                for lab, pv in parsed.items():
+                    if pv not in (None, ""):
+                        d[lab] = pv
+                        icells[lab] = f"{grid.name}!{col_letter(c)}{r}"
+            if own_any:
+                indicators.append(Indicator.from_dict(d, cells=tuple(icells.items()), row=r))
+    # anything else typed on the sheet that no mark claims is reported, never dropped
+    for r, c, v in grid.nonempty():
+        if (r, c) in claimed:
+            continue
+        top = covered.get((r, c))
+        if top and top in claimed:
+            continue
+        notes.append(Note("unmapped", f"单元格内容无法对应到模板中的任何字段：{str(v)[:40]}",
+                          f"cell not mapped to any template field: {str(v)[:40]!r}", grid.name, f"{col_letter(c)}{r}"))
+    return values, indicators, cells, notes
+
+
+# --- projects from sheets --------------------------------------------------------------------
+
+def _group(parts, path) -> list[Project]:
+    """Sheets → projects: the sheets of one project share its 项目名称 (or follow each other)."""
+    groups: list[dict] = []
+    for role, values, inds, cells, grid in parts:
+        name = values.get("项目名称")
+        g = groups[-1] if groups else None
+        joins = (g is not None and role is not None and g["roles"] is not None
+                 and role.index not in g["roles"]
+                 and (name is None or g["values"].get("项目名称") in (None, name)))
+        if not joins:
+            # a foreign project (role None) is always a project of its own
+            g = {"values": {}, "inds": [], "cells": {}, "roles": set() if role is not None else None, "sheets": []}
+            groups.append(g)
+        for k, v in values.items():
+            if g["values"].get(k) is None:
+                g["values"][k] = v
+                if cells.get(k):
+                    g["cells"][k] = cells[k]
+        g["inds"].extend(inds)
+        if role is not None:
+            g["roles"].add(role.index)
+        g["sheets"].append(grid.name)
+    out = []
+    for g in groups:
+        if not g["values"] and not g["inds"]:
+            continue
+        p = Project.from_dict(g["values"], source=str(path), sheets=tuple(g["sheets"]),
+                              cells=tuple(g["cells"].items()))
+        out.append(p.with_indicators(g["inds"]))
+    return out

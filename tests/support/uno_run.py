@@ -1,0 +1,148 @@
+"""Drive a real LibreOffice through UNO: open workbooks, recalculate, run macros, store, report cells.
+
+Runs under the system python3 (the one with the `uno` module), never under the project's venv:
+    /usr/bin/python3 tests/support/uno_run.py JOB.json RESULT.json
+JOB is {"jobs": [{"in": path, "out": path|null, "filter": "Calc MS Excel 2007 XML",
+                  "recalc": true, "macros": ["Module.Sub", ...], "cells": [["Sheet", "A1"], ...]}]}.
+It starts its own soffice (own profile, own port) and always stops it.
+"""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import uno
+from com.sun.star.beans import PropertyValue
+
+
+def prop(name, value):
+    p = PropertyValue()
+    p.Name, p.Value = name, value
+    return p
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start():
+    profile = tempfile.mkdtemp(prefix="pb-lo-")
+    port = free_port()
+    soffice = shutil.which("soffice") or "/usr/bin/soffice"
+    proc = subprocess.Popen(
+        [soffice, "--headless", "--invisible", "--nologo", "--norestore", "--nodefault", "--nolockcheck",
+         f"-env:UserInstallation=file://{profile}",
+         f"--accept=socket,host=127.0.0.1,port={port};urp;StarOffice.ComponentContext"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    local = uno.getComponentContext()
+    resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
+    deadline = time.time() + 90
+    while True:
+        try:
+            ctx = resolver.resolve(f"uno:socket,host=127.0.0.1,port={port};urp;StarOffice.ComponentContext")
+            break
+        except Exception:
+            if time.time() > deadline or proc.poll() is not None:
+                stop(proc, profile)
+                raise RuntimeError("soffice did not start")
+            time.sleep(0.3)
+    desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+    return proc, profile, desktop
+
+
+def stop(proc, profile):
+    try:
+        os.killpg(proc.pid, 9)
+    except Exception:
+        pass
+    try:
+        proc.wait(10)
+    except Exception:
+        pass
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def cell_value(doc, sheet, ref):
+    sh = doc.Sheets.getByName(sheet)
+    c = sh.getCellRangeByName(ref)
+    t = c.Type.value  # EMPTY VALUE TEXT FORMULA
+    if t == "EMPTY":
+        return None
+    if t == "VALUE":
+        return c.Value
+    if t == "FORMULA":
+        return c.String if c.FormulaResultType2.value == "TEXT" else c.Value
+    return c.String
+
+
+def cell_info(doc, sheet, ref):
+    sh = doc.Sheets.getByName(sheet)
+    c = sh.getCellRangeByName(ref)
+    ann = c.getAnnotation()
+    return {"value": cell_value(doc, sheet, ref), "back": c.CellBackColor,
+            "comment": ann.getString() if ann and ann.getString() else None}
+
+
+def run_job(desktop, job):
+    url = uno.systemPathToFileUrl(os.path.abspath(job["in"]))
+    args = (prop("Hidden", True), prop("MacroExecutionMode", 4), prop("UpdateDocMode", 1))
+    doc = desktop.loadComponentFromURL(url, "_blank", 0, args)
+    if doc is None:
+        return {"error": "load failed"}
+    out = {"sheets": list(doc.Sheets.ElementNames)}
+    try:
+        if job.get("recalc", True):
+            doc.calculateAll()
+        results = []
+        for m in job.get("macros", []):
+            t = time.time()
+            script = doc.getScriptProvider().getScript(
+                f"vnd.sun.star.script:VBAProject.{m}?language=Basic&location=document")
+            res = script.invoke((), (), ())
+            results.append({"macro": m, "result": str(res[0]) if res else None, "seconds": time.time() - t})
+        out["macros"] = results
+        if job.get("recalc_after"):
+            doc.calculateAll()
+        out["cells"] = [cell_info(doc, s, r) for s, r in job.get("cells", [])]
+        if job.get("dump"):
+            dump = {}
+            for name in doc.Sheets.ElementNames:
+                sh = doc.Sheets.getByName(name)
+                cur = sh.createCursor()
+                cur.gotoEndOfUsedArea(False)
+                addr = cur.getRangeAddress()
+                dump[name] = [[sh.getCellByPosition(c, r).String for c in range(addr.EndColumn + 1)]
+                              for r in range(addr.EndRow + 1)]
+            out["dump"] = dump
+        if job.get("out"):
+            doc.storeToURL(uno.systemPathToFileUrl(os.path.abspath(job["out"])),
+                           (prop("FilterName", job.get("filter", "Calc MS Excel 2007 XML")),))
+    finally:
+        doc.close(True)
+    return out
+
+
+def main():
+    job_path, result_path = sys.argv[1], sys.argv[2]
+    jobs = json.load(open(job_path, encoding="utf-8"))["jobs"]
+    proc, profile, desktop = start()
+    results = []
+    try:
+        for job in jobs:
+            try:
+                results.append(run_job(desktop, job))
+            except Exception as exc:
+                results.append({"error": f"{type(exc).__name__}: {exc}"})
+    finally:
+        stop(proc, profile)
+    json.dump({"results": results}, open(result_path, "w", encoding="utf-8"), ensure_ascii=False)
+
+
+if __name__ == "__main__":
+    main()
