@@ -26,12 +26,23 @@ def _compiled(path: str, mtime: float, frame: str | None, macros: bool) -> Compi
 
 
 def prepare(template: Template, frame: str | None, macros: bool) -> Template:
-    """Add what every written workbook carries beyond the bureau's template (lists, validation, macros)."""
+    """Add what every written workbook carries beyond the bureau's template.
+
+    inject: the hidden lists sheet, defined names, drop-downs, validation formulas, red rows and the
+    校验 summary cell, all generated from the rule data (perfbook/inject.py).
+    embed_macros: the VBA project and the ribbon, for .xlsm output (perfbook/vba.py).
+    Both work on the Template's parts and sheet XML, before it is compiled.
+    """
     try:
         from .inject import inject
-    except ImportError:  # validation layer not installed in this build
-        return template
-    return inject(template, frame=frame, macros=macros)
+    except ImportError:
+        inject = None
+    if inject is not None:
+        template = inject(template, frame=frame)
+    if macros:
+        from .vba import embed_macros
+        template = embed_macros(template, frame=frame)
+    return template
 
 
 def compiled(template: str | Path | None = None, frame: str | None = None, macros: bool = False) -> Compiled:

@@ -1,0 +1,53 @@
+"""What a check finds: one Finding per problem, with rule id, severity, Chinese message and cell.
+
+Shared by the Python validator, the workbook formulas, the VBA module, collect's 问题 sheet and
+the annotated copy, so every consumer speaks about a problem the same way.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ERROR, WARNING, INFO = "错误", "警告", "提示"
+SEVERITIES = (ERROR, WARNING, INFO)
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str                 # stable id from rules.yaml, e.g. "value-numeric"
+    severity: str             # 错误 | 警告 | 提示
+    message: str              # Chinese, for the official
+    file: str | None = None
+    sheet: str | None = None
+    cell: str | None = None   # "E12" (no sheet part)
+    fix: str | None = None    # suggested correction, when there is one
+    project: str | None = None
+
+    def where(self) -> str:
+        if self.sheet and self.cell:
+            return f"{self.sheet}!{self.cell}"
+        return self.sheet or self.cell or ""
+
+    def to_dict(self) -> dict:
+        return {"规则": self.rule, "级别": self.severity, "说明": self.message, "文件": self.file,
+                "工作表": self.sheet, "单元格": self.cell, "建议": self.fix, "项目": self.project}
+
+
+@dataclass(frozen=True)
+class Report:
+    file: str | None
+    findings: tuple[Finding, ...] = ()
+    frame: str | None = None
+    projects: int = 0
+    notes: tuple = field(default=(), compare=False)   # reader notes (unmapped cells, macros present)
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == ERROR)
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == WARNING)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
