@@ -7,28 +7,20 @@
 """
 from __future__ import annotations
 
-from .errors import PerfbookError
-from .model import Indicator, Project
-
 __version__ = "0.1.0"
+
+# The public functions share their names with the modules that hold them (perfbook.fill is both).
+# Binding them here, after the modules load, makes the function win for good: Python binds a
+# submodule onto its package only when it first loads it.
+from .errors import PerfbookError  # noqa: E402
+from .model import Indicator, Project  # noqa: E402
+from .fill import fill, new  # noqa: E402
+from .reader import read  # noqa: E402
+
+try:
+    from .check import check  # noqa: E402
+except ImportError:  # pragma: no cover - validation layer not present in this build
+    def check(path, **kwargs):
+        raise PerfbookError("校验模块不可用", "the validation module is not available")
+
 __all__ = ["fill", "new", "read", "check", "Project", "Indicator", "PerfbookError", "__version__"]
-
-
-def fill(data, path, **kwargs):
-    from .fill import fill as _fill
-    return _fill(data, path, **kwargs)
-
-
-def new(path, **kwargs):
-    from .fill import new as _new
-    return _new(path, **kwargs)
-
-
-def read(path, **kwargs):
-    from .reader import read as _read
-    return _read(path, **kwargs)
-
-
-def check(path, **kwargs):
-    from .check import check as _check
-    return _check(path, **kwargs)

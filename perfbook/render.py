@@ -350,7 +350,7 @@ class Compiled:
             part = f"xl/worksheets/sheet{n}.xml"
             xml = cs.render(project, blank_rows if cs.T is not None else 0)
             if copy and cs.sheet.index is not None:
-                xml = re.sub(r'\s*\btabSelected="1"', "", xml)
+                xml = re.sub(r'\s*\btabSelected="(?:1|true)"', "", xml)
             entries.append(deflate(part, xml.encode("utf-8")))
             if cs.sheet.rels_part:
                 rels, dup = self._sheet_rels(cs.sheet, n, copy)
@@ -405,8 +405,9 @@ class Compiled:
         xml = re.sub(r"<sheets\b[^>]*>.*?</sheets>", "<sheets>" + "".join(sheets) + "</sheets>", xml, flags=re.S)
         xml = re.sub(r"\s*\bactiveTab=\"\d+\"", "", xml)
         xml = re.sub(r"\s*\bfirstSheet=\"\d+\"", "", xml)
-        if 'xmlns:r="' not in xml[:xml.find(">")]:
-            xml = xml.replace("<workbook ", f'<workbook xmlns:r="{R_NS}" ', 1)
+        start = re.search(r"<workbook\b[^>]*>", xml)
+        if start and "xmlns:r=" not in start.group():
+            xml = xml[:start.start()] + f'<workbook xmlns:r="{R_NS}"' + xml[start.start() + len("<workbook"):]
         names = self._defined_names(sheet_rows)
         xml = re.sub(r"<definedNames\b[^>]*>.*?</definedNames>|<definedNames\s*/>", "", xml, flags=re.S)
         if names:

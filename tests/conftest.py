@@ -32,3 +32,11 @@ def soffice():
     if not lo.available():
         pytest.fail("LibreOffice (soffice + python3-uno) is not installed; run: bash tools/test.sh")
     return lo
+
+
+# HYPOTHESIS_PROFILE=thorough runs the property tests much longer (used before releases, not in CI).
+from hypothesis import settings as _hsettings  # noqa: E402
+
+_hsettings.register_profile("perfbook", max_examples=60, deadline=None)
+_hsettings.register_profile("thorough", max_examples=600, deadline=None)
+_hsettings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "perfbook"))

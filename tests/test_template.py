@@ -1,0 +1,82 @@
+"""The template is the bureau's document: fields move in Excel, code does not change."""
+from __future__ import annotations
+
+import shutil
+
+import openpyxl
+import pytest
+import yaml
+
+import perfbook
+from perfbook.template import Template, default_template_path
+from tests.conftest import EXAMPLES
+
+
+def seed(name):
+    return yaml.safe_load((EXAMPLES / f"{name}.yaml").read_text(encoding="utf-8"))
+
+
+def rearranged_template(path):
+    """What a bureau does in Excel: swap two header fields, swap two indicator columns,
+    reword the title, add a field (测算依据) to the overview sheet."""
+    wb = openpyxl.load_workbook(default_template_path())
+    ws = wb["绩效目标表"]
+    ws["B2"], ws["H3"] = ws["H3"].value, ws["B2"].value
+    ws["A2"], ws["F3"] = ws["F3"].value, ws["A2"].value
+    for r in (9, 10):
+        ws[f"E{r}"], ws[f"F{r}"] = ws[f"F{r}"].value, ws[f"E{r}"].value
+    ws["A1"] = "{{ 项目名称 }}（{{ 预算年度 }}年度）绩效目标"
+    ov = wb["项目概况"]
+    ov["A16"] = "测算依据"
+    ov["B16"] = "{{ 测算依据 }}"
+    ov.merge_cells("B16:D16")
+    wb.save(path)
+    return path
+
+
+def test_moved_fields_need_no_code_change(tmp_path):
+    tpl = rearranged_template(tmp_path / "我局模板.xlsx")
+    x = seed("seed-001")
+    x["测算依据"] = "舆情分析报告12期×1万元/期……"
+    out = perfbook.fill(x, tmp_path / "filled.xlsx", template=tpl)
+    ws = openpyxl.load_workbook(out)["绩效目标表"]
+    assert ws["B2"].value == x["实施单位"] and ws["H3"].value == x["项目名称"]
+    assert ws["E10"].value == "期" and ws["F10"].value == 12          # 度量单位 and 指标值 swapped
+    assert ws["A1"].value == "区委网信办经费（2022年度）绩效目标"
+    assert openpyxl.load_workbook(out)["项目概况"]["B16"].value == x["测算依据"]
+    book = perfbook.read(out, template=tpl)
+    assert book.data == x
+    assert book.unmapped == ()
+
+
+def test_template_lists_its_fields():
+    t = Template.load()
+    assert t.field_labels()[:3] == ["预算年度", "项目名称", "项目编码"]
+    assert "绩效指标值设定依据及数据来源" in t.indicator_labels()
+    main = t.sheets[0]
+    assert main.loop_row == 10 and main.name == "绩效目标表"
+
+
+def test_template_without_indicator_row_is_refused(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "{{ 项目名称 }}"
+    wb.save(tmp_path / "t.xlsx")
+    with pytest.raises(perfbook.PerfbookError) as exc:
+        perfbook.fill(seed("seed-000"), tmp_path / "o.xlsx", template=tmp_path / "t.xlsx")
+    assert "指标行" in exc.value.zh
+
+
+@pytest.mark.libreoffice
+def test_template_saved_by_an_office_suite_still_works(tmp_path, soffice):
+    """A bureau opens the template in an office suite and saves it: shared strings, rewritten styles,
+    other attribute orders. Fill and read must follow it all the same, and the result must open."""
+    src = tmp_path / "src" / "绩效目标表.xlsx"
+    src.parent.mkdir()
+    shutil.copy(default_template_path(), src)
+    resaved = soffice.convert(src, tmp_path / "resaved", "xlsx:Calc MS Excel 2007 XML")
+    assert "sharedStrings" in str(__import__("zipfile").ZipFile(resaved).namelist())
+    for name in ("seed-000", "seed-001"):
+        out = perfbook.fill(EXAMPLES / f"{name}.yaml", tmp_path / f"{name}.xlsx", template=resaved)
+        assert perfbook.read(out, template=resaved).data == seed(name)
+    pdf = soffice.convert(tmp_path / "seed-001.xlsx", tmp_path / "pdf")
+    assert pdf.stat().st_size > 10_000
