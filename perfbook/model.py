@@ -37,7 +37,8 @@ def _text(value: Any, label: str) -> str | None:
             f"“{label}”含有无法写入 Excel 的控制字符 U+{ord(bad.group()):04X}",
             f"'{label}' contains a control character U+{ord(bad.group()):04X} that a workbook cannot hold",
         )
-    return value or None
+    # a cell holding only spaces (an official's stray space, a blank form's gap) is an empty cell
+    return value if value.strip() else None
 
 
 def _number(value: Any, label: str):

@@ -138,7 +138,10 @@ def _block_end(grid: Grid, ts: TemplateSheet) -> tuple[int, list[tuple[int, dict
 
 
 def _cell_value(grid: Grid, r: int, c: int, covered: dict):
+    """(value, typed here): a cell inside a merged range shows its top-left value but was not typed."""
     v = grid.value(r, c)
+    if isinstance(v, str) and not v.strip():
+        v = None
     if v is None and (r, c) in covered:
         return grid.value(*covered[(r, c)]), False
     return v, v is not None

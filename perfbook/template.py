@@ -81,8 +81,11 @@ def _strip_loop(label: str) -> str:
     return label[len(LOOP):] if label.startswith(LOOP) else label
 
 
+GAP = "\u3000\u3000"   # what an empty field leaves in a text cell: a visible gap to write in ("　　年…项目绩效目标表")
+
+
 def _as_text(v) -> str:
-    return "" if v is None else str(v)
+    return GAP if v is None or v == "" else str(v)
 
 
 @dataclass

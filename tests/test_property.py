@@ -33,7 +33,7 @@ INDICATOR_TEXT = [s.label for s in F.indicator_fields() if s.type in ("text",) a
 def indicators(draw):
     d = {"一级指标": draw(st.sampled_from(["产出指标", "效益指标", "满意度指标", "成本指标"]) | texts),
          "二级指标": draw(st.sampled_from(["数量指标", "质量指标", "时效指标", "社会效益指标"]) | texts),
-         "三级指标": draw(texts)}
+         "三级指标": draw(texts.filter(lambda t: t.strip()))}   # valid x: every indicator is named
     for label in INDICATOR_TEXT:
         if draw(st.booleans()):
             d[label] = draw(texts)
@@ -79,7 +79,7 @@ def test_read_fill_is_identity(x, tmp_path):
     roundtrip(x, tmp_path)
 
 
-@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
+@settings(max_examples=1, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
 @given(x=projects(max_indicators=1).flatmap(
     lambda p: st.lists(indicators(), min_size=300, max_size=300).map(lambda inds: {**p, "指标": inds})))
 def test_read_fill_is_identity_with_300_indicators(x, tmp_path):
