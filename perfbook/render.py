@@ -89,8 +89,11 @@ class CompiledSheet:
         self.static_merges, self.loop_merges, self.group_merges = self._classify_merges()
         self.widths = _layout.column_widths(sheet.xml.head)
         self.row_heights: dict[int, float] = {}      # template row -> its height in points
+        self.row_fixed: set[int] = set()              # template rows with an explicit height
         self.fit_rows: dict[int, list] = {}           # template row with slots -> [(slot, width)]
+        self.row_attr_base: dict[int, str] = {}       # their attributes without the height
         self.slot_names: dict[int, object] = {}
+        self.loop_row_attrs, self.loop_min_height, self.loop_widths = "", 15.0, {}
         body = [self._row(row) for row in sheet.xml.rows]
         if self.T is not None and not any(r.r == self.T for r in sheet.xml.rows):
             body.append("\x02loop_rows\x03")
@@ -152,27 +155,20 @@ class CompiledSheet:
         a = ROW_ATTRS_DROP.sub("", row.attrs).strip()
         ht = re.search(r'\bht="([\d.]+)"', a)
         self.row_heights[row.r] = float(ht.group(1)) if ht else 15.0
+        if ht:
+            self.row_fixed.add(row.r)
         cells = "".join(self._cell(c, expr) for c in row.cells)
         slots = [s for s in self.sheet.slots if s.row == row.r]
         if slots:
             # rows with fields grow to fit their text: their attributes are rendered per workbook
             self.fit_rows[row.r] = [(s, self.span_width(s.row, s.col)) for s in slots]
-            base = re.sub(r'\s*\b(ht|customHeight)="[^"]*"', "", a)
-            self.row_attr_base = getattr(self, "row_attr_base", {})
-            self.row_attr_base[row.r] = base
+            self.row_attr_base[row.r] = re.sub(r'\s*\b(ht|customHeight)="[^"]*"', "", a)
             return f'<row r="{expr}"\x02h{row.r}\x03>{cells}</row>'
         a = f" {a}" if a else ""
         return f'<row r="{expr}"{a}>{cells}</row>'
 
-    def _orig_row_attrs(self, r: int) -> str:
-        return next((row.attrs for row in self.sheet.xml.rows if row.r == r), "")
-
     def _loop_cells(self) -> list[_LoopCell]:
-        if self.T is None:
-            self.loop_row_attrs = ""
-            return []
-        row = next((r for r in self.sheet.xml.rows if r.r == self.T), None)
-        self.loop_row_attrs = ""
+        row = next((r for r in self.sheet.xml.rows if r.r == self.T), None) if self.T else None
         if row is None:
             return []
         a = ROW_ATTRS_DROP.sub("", row.attrs).strip()
@@ -189,7 +185,10 @@ class CompiledSheet:
                 out.append(_LoopCell(col_letter(c.col), c.style, slot.labels[0] if slot.single else None,
                                      None if slot.single else slot, None, attrs_wo_t))
             else:
-                out.append(_LoopCell(col_letter(c.col), c.style, None, None, c.body, c.attrs.strip()))
+                # a formula of the indicator row is written out plainly on every row: a shared
+                # formula's master copied n times would be n masters of one group
+                body = re.sub(r'<f\b[^>]*?(/?)>', lambda m: "<f>" if not m.group(1) else "<f/>", c.body) if c.body else c.body
+                out.append(_LoopCell(col_letter(c.col), c.style, None, None, body, c.attrs.strip()))
         return out
 
     # -- render ------------------------------------------------------------------------------
@@ -209,7 +208,7 @@ class CompiledSheet:
             h = _layout.height_for([(slot.render(values), w) for slot, w in pairs], self.row_heights[r])
             base = self.row_attr_base[r]
             ht = f' ht="{h}" customHeight="1"' if h else (
-                f' ht="{self.row_heights[r]}" customHeight="1"' if 'ht="' in self._orig_row_attrs(r) else "")
+                f' ht="{self.row_heights[r]}" customHeight="1"' if r in self.row_fixed else "")
             ctx[f"h{r}"] = (f" {base}" if base else "") + ht
         for k, (slot, ref, style) in self.slot_names.items():
             r = ref
@@ -240,10 +239,9 @@ class CompiledSheet:
                 elif lc.static is None:
                     cells.append(f'<c r="{ref}" {lc.attrs}/>' if lc.attrs else f'<c r="{ref}"/>')
                 else:
-                    body = re.sub(r"(<f\b[^>]*>)(.*?)(</f>)",
+                    body = re.sub(r"(<f>)(.*?)(</f>)",
                                   lambda m: m.group(1) + _refs.in_row(m.group(2), T, i, s, self.sheet.name) + m.group(3),
                                   lc.static, flags=re.S)
-                    body = re.sub(r'\s*\bref="[^"]*"', "", body) if 't="shared"' in body else body
                     cells.append(f'<c r="{ref}" {lc.attrs}>{body}</c>')
             texts = [(vals.get(lc.slot_label), self.loop_widths.get(_col_num(lc.col), 8.43))
                      for lc in self.loop_cells if lc.slot_label and lc.slot_label not in ("一级指标", "二级指标")]

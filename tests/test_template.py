@@ -80,3 +80,22 @@ def test_template_saved_by_an_office_suite_still_works(tmp_path, soffice):
         assert perfbook.read(out, template=resaved).data == seed(name)
     pdf = soffice.convert(tmp_path / "seed-001.xlsx", tmp_path / "pdf")
     assert pdf.stat().st_size > 10_000
+
+
+@pytest.mark.libreoffice
+def test_bureau_formulas_follow_the_indicator_rows(tmp_path, soffice):
+    """A bureau adds a per-row formula and a total under the table; LibreOffice computes them on the filled book."""
+    wb = openpyxl.load_workbook(default_template_path())
+    ws = wb["绩效目标表"]
+    ws["K10"] = '=IF(ISNUMBER(E10),1,0)'
+    ws["K12"] = "=SUM(K10:K10)"
+    wb.save(tmp_path / "t.xlsx")
+    x = {"项目名称": "p", "指标": [{"一级指标": "产出指标", "二级指标": "数量指标", "三级指标": f"t{i}",
+                                  "指标值": i if i % 2 else "达标"} for i in range(5)]}
+    out = perfbook.fill(x, tmp_path / "o.xlsx", template=tmp_path / "t.xlsx")
+    ws = openpyxl.load_workbook(out)["绩效目标表"]
+    assert [ws[f"K{r}"].value for r in range(10, 15)] == [f"=IF(ISNUMBER(E{r}),1,0)" for r in range(10, 15)]
+    assert ws["K16"].value == "=SUM(K10:K14)"
+    res = soffice.run_jobs([{"in": str(out), "cells": [["绩效目标表", "K16"], ["绩效目标表", "K11"], ["绩效目标表", "K12"]]}])[0]
+    assert [c["value"] for c in res["cells"]] == [2, 1, 0]
+    assert perfbook.read(out, template=tmp_path / "t.xlsx").data == x

@@ -75,9 +75,17 @@ def cell_value(doc, sheet, ref):
     if t == "EMPTY":
         return None
     if t == "VALUE":
-        return c.Value
+        return int(c.Value) if float(c.Value).is_integer() else c.Value
     if t == "FORMULA":
-        return c.String if c.FormulaResultType2.value == "TEXT" else c.Value
+        # com.sun.star.sheet.FormulaResult: VALUE 1, STRING 2, ERROR 4 (an int, or an enum-like in other builds)
+        kind = c.FormulaResultType2
+        kind = getattr(kind, "value", kind)
+        if kind in (2, "TEXT"):
+            return c.String
+        if kind in (4, "ERROR"):
+            return "#ERR:" + c.String
+        v = c.Value
+        return int(v) if float(v).is_integer() else v
     return c.String
 
 
