@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import struct
 import tempfile
 import zipfile
@@ -49,6 +50,10 @@ def check_zip(zf: zipfile.ZipFile, path, limits: Limits = Limits()) -> None:
             raise _zip_error(path, "文件已加密，无法读取；请去掉密码后重新保存",
                              "the package is encrypted; remove the password and save again")
         total += info.file_size
+        if info.compress_type != zipfile.ZIP_STORED and info.compress_size > info.file_size + info.file_size // 100 + 1024:
+            raise _zip_error(path, f"压缩包头信息不实（{info.filename} 声明解压后 {info.file_size:,} 字节，压缩数据却有 {info.compress_size:,} 字节），疑似恶意文件，已拒绝",
+                             f"the zip header lies ({info.filename} declares {info.file_size:,} bytes inflated but holds "
+                             f"{info.compress_size:,} compressed); refused as hostile")
         if info.file_size > limits.max_part_bytes or total > limits.max_total_bytes:
             raise _zip_error(path, f"解压后体积过大（{info.filename}：{info.file_size:,} 字节），疑似压缩炸弹，已拒绝",
                              f"declared inflated size too large ({info.filename}: {info.file_size:,} bytes); refused as a zip bomb")
@@ -86,6 +91,228 @@ def read_package(path, data: bytes | None = None) -> dict[str, bytes]:
     """Every part of a (checked) package, inflated."""
     with open_zip(path, data) as zf:
         return {i.filename: read_part(zf, i.filename, path) for i in zf.infolist() if not i.is_dir()}
+
+
+# --- guarding untrusted workbooks before a parser sees them ----------------------------------
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """What an untrusted workbook may ask of a reader. A real 项目绩效目标表 is tens of KB with a few
+    dozen merges; these are a thousand times that, and still keep a read within a few hundred MB.
+    (calamine costs ~4.7× a sheet's XML in memory and aborts the process, uncatchably, when a sheet's
+    used range does not fit in memory: a single value in XFD1048576 is enough.)"""
+
+    max_sheet_bytes: int = 48 * 1024 * 1024     # one inflated worksheet part
+    max_xml_bytes: int = 160 * 1024 * 1024      # every inflated XML part together
+    max_text_bytes: int = 1024 * 1024           # one text node (Excel itself stops at 32,767 characters)
+    max_merges: int = 20_000                    # merged ranges in one sheet
+    max_cells: int = 4_000_000                  # rows × columns of a sheet's used range (dense grid)
+
+
+READ_LIMITS = ReadLimits()
+
+
+@dataclass
+class PartStats:
+    """What one streamed pass over a sheet part found."""
+
+    name: str
+    size: int = 0
+    merges: int = 0
+    max_row: int = 0
+    max_col: int = 0
+    cells: int = 0
+
+
+@dataclass
+class PackageInfo:
+    """A checked xlsx/xlsm/ods package: its kind, whether it carries macros, per-sheet figures."""
+
+    kind: str                                   # xlsx | xlsm | ods
+    names: tuple[str, ...]
+    macros: bool
+    sheets: dict[str, PartStats]
+
+
+_CELL_OR_ROW = re.compile(rb"<(?:\w+:)?(c|row)\b([^>]*?)(/?)>")
+_REF_ATTR = re.compile(rb'\br="([A-Z]{1,3})?([0-9]{1,8})"')
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b")
+_ODS_TAG = re.compile(rb"<table:(table-row|table-cell|covered-table-cell|table)\b([^>]*?)(/?)>")
+_ODS_REPEAT = re.compile(rb'number-(rows|columns)-repeated="(\d+)"')
+
+
+def _refuse(path, zh, en):
+    return UnreadableWorkbook(zh + "，疑似恶意文件，已拒绝", en + "; refused as hostile", path)
+
+
+class _Scanner:
+    """One streamed pass over an inflated XML part, chunk by chunk, holding at most one text run.
+
+    Refuses DTDs (entity expansion, external entities), over-long text and, for sheets, too many
+    merges or a used range too big for a dense grid. Tags cut by a chunk boundary are carried over.
+    """
+
+    def __init__(self, name: str, path, limits: ReadLimits, sheet: str | None):
+        self.name, self.path, self.limits, self.sheet = name, path, limits, sheet
+        self.stats = PartStats(name)
+        self.tail = b""
+        self.first = True
+        self.row = 0          # current row (1-based) while scanning cells
+        self.col = 0
+        self.ods_row_repeat = 1
+
+    def feed(self, chunk: bytes, final: bool = False) -> None:
+        data = self.tail + chunk
+        if self.first and data:
+            self.first = False
+            if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:2] in (b"<\x00", b"\x00<"):
+                raise _refuse(self.path, f"{self.name} 使用 UTF-16 编码（Excel 不会这样保存）",
+                              f"{self.name} is UTF-16 encoded (Excel never writes that)")
+        cut = len(data) if final else data.rfind(b"<")
+        if cut < 0:
+            cut = 0
+        seg, self.tail = data[:cut], data[cut:]
+        if len(self.tail) > self.limits.max_text_bytes:
+            self._too_long()
+        if not seg:
+            return
+        if b"<!DOCTYPE" in seg or b"<!ENTITY" in seg:
+            raise _refuse(self.path, f"{self.name} 含有 DTD/实体声明（可用于实体膨胀或读取外部文件）",
+                          f"{self.name} declares a DTD or entities (entity expansion / external entity attack)")
+        if max(map(len, seg.split(b"<"))) > self.limits.max_text_bytes:
+            self._too_long()
+        if self.sheet == "xlsx":
+            self._xlsx(seg)
+        elif self.sheet == "ods":
+            self._ods(seg)
+
+    def _too_long(self):
+        mb = self.limits.max_text_bytes // (1024 * 1024)
+        raise _refuse(self.path, f"{self.name} 中有超过 {mb} MB 的单元格文本", f"{self.name} holds a text over {mb} MB")
+
+    def _xlsx(self, seg: bytes) -> None:
+        st = self.stats
+        st.merges += sum(1 for _ in _MERGE.finditer(seg))
+        for m in _CELL_OR_ROW.finditer(seg):
+            ref = _REF_ATTR.search(m.group(2))
+            if m.group(1) == b"row":
+                self.row = int(ref.group(2)) if ref else self.row + 1
+                self.col = 0
+                continue
+            if ref and ref.group(1):
+                self.row = int(ref.group(2))
+                self.col = _col_number(ref.group(1))
+            else:
+                self.col += 1
+            if m.group(3) or seg.startswith(b"</", m.end()):
+                continue                      # <c r="Z100" s="1"/>: style only, no value
+            st.cells += 1
+            st.max_row = max(st.max_row, self.row)
+            st.max_col = max(st.max_col, self.col)
+        self._check()
+
+    def _ods(self, seg: bytes) -> None:
+        st = self.stats
+        for m in _ODS_TAG.finditer(seg):
+            tag, attrs, empty = m.group(1), m.group(2), m.group(3)
+            reps = dict((k, int(v)) for k, v in _ODS_REPEAT.findall(attrs))
+            if tag == b"table":
+                self.row, self.col, self.ods_row_repeat = 0, 0, 1
+                continue
+            if tag == b"table-row":
+                self.row += self.ods_row_repeat
+                self.ods_row_repeat = reps.get(b"rows", 1)
+                self.col = 0
+                continue
+            n = reps.get(b"columns", 1)
+            start = self.col + 1
+            self.col += n
+            if tag == b"table-cell" and (b"value-type" in attrs or not empty):
+                st.cells += n * self.ods_row_repeat
+                st.max_row = max(st.max_row, self.row + self.ods_row_repeat - 1)
+                st.max_col = max(st.max_col, start + n - 1)
+            if b"-spanned" in attrs:
+                st.merges += 1
+        self._check()
+
+    def _check(self) -> None:
+        st, lim = self.stats, self.limits
+        if st.merges > lim.max_merges:
+            raise _refuse(self.path, f"{self.name} 有超过 {lim.max_merges:,} 个合并单元格",
+                          f"{self.name} has more than {lim.max_merges:,} merged ranges")
+        if st.max_row * st.max_col > lim.max_cells or st.cells > lim.max_cells:
+            raise _refuse(self.path, f"{self.name} 的数据区域过大（{st.max_row:,} 行 × {st.max_col:,} 列）",
+                          f"{self.name} spans too large a range ({st.max_row:,} rows x {st.max_col:,} columns)")
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def scan_part(zf: zipfile.ZipFile, name: str, path, limits: ReadLimits = READ_LIMITS,
+              sheet: str | None = None) -> PartStats:
+    """Inflate one part as a stream through the scanner; never past its declared size."""
+    info = zf.getinfo(name)
+    sc = _Scanner(name, path, limits, sheet)
+    cap = min(info.file_size, limits.max_sheet_bytes if sheet else limits.max_xml_bytes)
+    if info.file_size > cap:
+        mb = cap // (1024 * 1024)
+        raise _refuse(path, f"{name} 解压后超过 {mb} MB", f"{name} inflates to more than {mb} MB")
+    seen = 0
+    try:
+        with zf.open(info) as fh:
+            while chunk := fh.read(1 << 20):
+                seen += len(chunk)
+                if seen > info.file_size:
+                    raise _refuse(path, f"{name} 解压后超过声明大小（压缩包头信息不实）",
+                                  f"{name} inflates past its declared size (the zip header lies)")
+                sc.feed(chunk)
+        sc.feed(b"", final=True)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+        raise _zip_error(path, f"文件已损坏（{name}：{exc}）", f"the file is corrupt ({name}: {exc})") from None
+    sc.stats.size = seen
+    return sc.stats
+
+
+def inspect_package(path, limits: ReadLimits = READ_LIMITS) -> PackageInfo:
+    """Check a workbook package before calamine opens it: zip bomb, lying headers, DTDs, huge
+    strings, merge floods and used ranges that would not fit in memory are all refused here."""
+    with open_zip(path) as zf:
+        infos = [i for i in zf.infolist() if not i.is_dir()]
+        names = tuple(i.filename for i in infos)
+        if "mimetype" in names and "content.xml" in names:
+            kind = "ods"
+        elif any(n.startswith("xl/") for n in names):
+            kind = "xlsx"
+        else:
+            return PackageInfo("zip", names, False, {})
+        total = 0
+        sheets: dict[str, PartStats] = {}
+        for info in infos:
+            n = info.filename
+            low = n.lower()
+            if not (low.endswith((".xml", ".rels")) or n == "mimetype"):
+                continue
+            is_sheet = ((kind == "xlsx" and low.startswith("xl/worksheets/") and low.endswith(".xml") and "/_rels/" not in low)
+                        or (kind == "ods" and n == "content.xml"))
+            st = scan_part(zf, n, path, limits, kind if is_sheet else None)
+            total += st.size
+            if total > limits.max_xml_bytes:
+                mb = limits.max_xml_bytes // (1024 * 1024)
+                raise _refuse(path, f"工作簿解压后超过 {mb} MB", f"the workbook inflates to more than {mb} MB")
+            if is_sheet:
+                sheets[n] = st
+        macros = any(n.lower().endswith("vbaproject.bin") or n.startswith("Basic/") for n in names)
+        if kind == "xlsx" and macros:
+            kind = "xlsm"
+        if kind == "xlsx":
+            ct = zf.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
+            if b"macroEnabled" in ct:
+                kind = "xlsm"
+        return PackageInfo(kind, names, macros, sheets)
 
 
 # --- writing -------------------------------------------------------------------------------

@@ -1,13 +1,452 @@
-"""Workbooks perfbook did not make: find the indicator table and header fields by their labels."""
+"""Workbooks perfbook did not make: find the indicator table and header fields by their labels.
+
+A sheet is read in blocks. Each block is an indicator table, found by a header row naming at least
+three indicator fields (aliases from data/fields.yaml), with the rows above it holding the project's
+header fields as label/value pairs ("项目名称：" with its value to the right or below). One sheet can
+hold several blocks (several projects), and one workbook several sheets.
+
+Rules, each there because real files need it:
+- Fill down only inside real merged ranges; never from the row above (an official may have left a
+  cell empty on purpose).
+- Hierarchical layouts (seed 001's export): a row holding only a 一级 (or only a 二级) is a heading;
+  it names the level for the rows under it, whose level cells are empty. Heading rows are dropped.
+  Rows holding only 一级 and 二级 (a pre-printed 二级 with nothing filled in) give no indicator.
+- A combined value cell ("≥95%", "不超过15万元") is split by perfbook.values into 指标性质 / 指标值 /
+  度量单位 where the table has no own cell for them; the typed text is kept as 原始指标值.
+- 不适用 rows are kept as typed, marked 是否适用: 否 and given no 指标性质 (SG rule 10 asks for them).
+- Every non-empty cell ends up in a field, in an extra field under its column's header, or in a
+  Note of kind "unmapped" with its address: nothing is dropped without a word.
+"""
 from __future__ import annotations
 
-from .grid import Grid
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from . import fields as F
+from ._sheetxml import col_letter
+from .grid import BIG_NUMBER, Grid
+from .model import Indicator
+from .values import clean_text, is_empty_marker, split_value
+
+LONG_TEXT = {"content", "eval_std", "basis"}
+MAX_LABEL = 30          # a "label：" cell longer than this is a text that happens to end in a colon
+_COLON = re.compile(r"[:：]\s*$")
+_INLINE = re.compile(r"^([^:：\n]{1,24})[:：]\s*(\S.*)$", re.S)
+_PARENS = re.compile(r"[（(]([^（）()]*)[）)]")
+
+
+@cache
+def hints() -> dict:
+    return yaml.safe_load(resources.files("perfbook").joinpath("data/foreign.yaml").read_text("utf-8"))
+
+
+@dataclass(frozen=True)
+class Column:
+    col: int
+    label: str                      # the canonical field label, or the header text for an extra column
+    spec: F.FieldSpec | None        # None: an extra column, carried under its own header
+    project: bool = False           # a project field in a flat table (one row per indicator)
+
+
+@dataclass(frozen=True)
+class Table:
+    header: int                     # the main header row
+    first: int                      # first data row
+    columns: tuple[Column, ...]
+
+    def by_name(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.spec is not None and c.spec.name == name and not c.project), None)
+
+
+@dataclass
+class Block:
+    """One project: its header fields and its indicator table (if any)."""
+
+    values: dict = field(default_factory=dict)
+    cells: dict = field(default_factory=dict)
+    indicators: list = field(default_factory=list)
+
+
+class SheetReader:
+    def __init__(self, grid: Grid):
+        from .reader import Note
+        self.Note = Note
+        self.g = grid
+        self.covered = grid.merge_map()
+        self.notes: list = []
+        self.claimed: set[tuple[int, int]] = set()
+        # work from the non-empty cells only: a sheet can be wide and tall and nearly empty
+        self.cells = {(r, c): v for r, c, v in grid.nonempty()}
+        self.rows: dict[int, list[int]] = {}
+        for r, c in self.cells:
+            self.rows.setdefault(r, []).append(c)
+        for cols in self.rows.values():
+            cols.sort()
+
+    # --- cells -------------------------------------------------------------------------------
+
+    def addr(self, r: int, c: int) -> str:
+        return f"{col_letter(c)}{r}"
+
+    def ref(self, r: int, c: int) -> str:
+        return f"{self.g.name}!{self.addr(r, c)}"
+
+    def own(self, r: int, c: int):
+        return self.cells.get((r, c))
+
+    def filled(self, r: int, c: int):
+        """A cell's value, or its merged range's value when it is covered (fill inside merges only)."""
+        v = self.own(r, c)
+        if v is None and (r, c) in self.covered:
+            return self.own(*self.covered[(r, c)])
+        return v
+
+    def text(self, r: int, c: int) -> str:
+        v = self.own(r, c)
+        return clean_text(v) if isinstance(v, str) else ("" if v is None else str(v))
+
+    def note(self, kind: str, zh: str, en: str, r: int | None = None, c: int | None = None):
+        self.notes.append(self.Note(kind, zh, en, self.g.name, self.addr(r, c) if r else None))
+
+    def unmapped(self, r: int, c: int, v):
+        s = str(v).replace("\n", " ")[:40]
+        self.note("unmapped", f"单元格内容无法对应到任何字段：{s}", f"cell not mapped to any field: {s!r}", r, c)
+
+    # --- finding the indicator tables -----------------------------------------------------------
+
+    def header_fields(self, r: int) -> dict[int, F.FieldSpec]:
+        out = {}
+        for c in self.rows.get(r, ()):
+            v = self.own(r, c)
+            if isinstance(v, str) and len(v) <= 40:
+                spec = F.indicator_field(v)
+                if spec is not None:
+                    out[c] = spec
+        return out
+
+    def is_header(self, r: int) -> bool:
+        if len(self.rows.get(r, ())) < hints()["min_header_fields"]:
+            return False
+        specs = {s.label for s in self.header_fields(r).values()}
+        return len(specs) >= hints()["min_header_fields"] and bool(specs & set(hints()["key_fields"]))
+
+    def table_at(self, h: int) -> Table:
+        """The columns of the table whose header is row h, looking one row up and one down for
+        labels of a two-row header (a label merged over both rows, or split into sub-labels)."""
+        main = self.header_fields(h)
+        cols: dict[int, Column] = {}
+        first = h + 1
+        below = self.header_fields(h + 1)
+        below_all = self.rows.get(h + 1, [])
+        if below and len(below) == len(below_all):          # a row of sub-labels only
+            first = h + 2
+        else:
+            below = {}
+        above = self.header_fields(h - 1) if h > 1 else {}
+        seen: set[str] = set()
+        for c in sorted(set(self.rows.get(h, ())) | set(below) | set(above)):
+            spec = below.get(c) or main.get(c) or (above.get(c) if self.own(h, c) is None else None)
+            if spec is not None and spec.name not in seen:
+                seen.add(spec.name)
+                cols[c] = Column(c, spec.label, spec)
+                continue
+            text = self.text(h, c) if self.own(h, c) is not None else ""
+            if spec is not None:
+                cols[c] = Column(c, f"{spec.label}（{c}）", None)        # a second column of one field
+            elif text:
+                pspec = F.project_field(text)
+                if pspec is not None:
+                    cols[c] = Column(c, pspec.label, pspec, project=True)
+                else:
+                    cols[c] = Column(c, re.sub(r"\s+", "", text), None)
+        for r in (h - 1, h, first - 1):
+            for c in self.rows.get(r, ()):
+                if r != h - 1 or c in above or self.text(r, c) in hints()["group_labels"]:
+                    self.claimed.add((r, c))
+        return Table(h, first, tuple(cols[c] for c in sorted(cols)))
+
+    # --- header fields (label / value pairs) ----------------------------------------------------
+
+    def is_label(self, r: int, c: int) -> bool:
+        v = self.own(r, c)
+        if not isinstance(v, str):
+            return False
+        t = clean_text(v) or ""
+        return bool(self.label_spec(t)[0] or (_COLON.search(t) and len(t) <= MAX_LABEL) or t in hints()["group_labels"])
+
+    def label_spec(self, text: str):
+        """(project field, parameter) a label names: '总体目标(2022年-2024年)' → (总体目标, '2022年-2024年')."""
+        t = _COLON.sub("", text or "").strip()
+        if not t or len(t) > 40:
+            return None, None
+        spec = F.project_field(t)
+        if spec is not None:
+            return spec, None
+        params = _PARENS.findall(t)
+        bare = _PARENS.sub("", t)
+        spec = F.project_field(bare) if params else None
+        return (spec, params[0]) if spec is not None else (None, None)
+
+    def read_pairs(self, rows: range, block: Block, *, footer: bool = False) -> None:
+        for r in sorted(k for k in self.rows if k in rows):
+            for c in self.rows[r]:
+                if (r, c) in self.claimed:
+                    continue
+                t = self.text(r, c)
+                if any(p in t for p in hints()["printed_notes"]):
+                    self.claimed.add((r, c))
+                    continue
+                spec, param = self.label_spec(t)
+                if spec is None and not (_COLON.search(t) and len(t) <= MAX_LABEL):
+                    m = _INLINE.match(t)
+                    if m and (self.label_spec(m.group(1))[0] or footer or len(m.group(1)) <= 12):
+                        self.claimed.add((r, c))
+                        self.put(block, m.group(1), m.group(2), r, c, inline=True)
+                        continue
+                    y = re.match(hints()["year_title"], t)
+                    if y and block.values.get(hints()["year_label"]) is None:
+                        self.claimed.add((r, c))
+                        self.put(block, hints()["year_label"], int(y.group(1)), r, c)
+                    elif t in hints()["group_labels"] or self.is_title(r, c, t):
+                        self.claimed.add((r, c))
+                    continue
+                self.claimed.add((r, c))
+                vr, vc = self.value_for(r, c)
+                if vr is None:
+                    continue
+                self.claimed.add((vr, vc))
+                self.put(block, t, self.own(vr, vc), vr, vc, spec=spec, param=param)
+
+    def value_for(self, r: int, c: int):
+        """The value cell of a label: the next cell to the right (past the label's own merge), else below."""
+        g = self.g
+        right = c + 1
+        while right <= g.width and self.covered.get((r, right)) == (r, c):
+            right += 1
+        while right <= g.width and self.own(r, right) is None and (r, right) in self.covered:
+            right += 1
+        if right <= g.width and self.own(r, right) is not None and (r, right) not in self.claimed:
+            return (None, None) if self.is_label(r, right) else (r, right)
+        if right <= g.width and self.own(r, right) is None:
+            nxt = next((k for k in self.rows.get(r, ()) if k >= right), None)
+            if nxt is not None and not self.is_label(r, nxt) and (r, nxt) not in self.claimed:
+                return r, nxt
+        down = r + 1
+        while self.covered.get((down, c)) == (r, c):
+            down += 1
+        if self.own(down, c) is not None and not self.is_label(down, c) and (down, c) not in self.claimed:
+            return down, c
+        return None, None
+
+    def is_title(self, r: int, c: int, t: str) -> bool:
+        return any(w in t for w in hints()["title_words"]) and len(t) <= 60 and self.rows.get(r) == [c]
+
+    def put(self, block: Block, label: str, value, r: int, c: int, *, spec=None, param=None, inline=False):
+        label = _COLON.sub("", clean_text(label) or "").strip()
+        if spec is None:
+            spec, param = self.label_spec(label)
+        key = spec.label if spec else re.sub(r"\s+", "", label)
+        if spec is not None and spec.type == "code":
+            value = self.code(value, r, c, spec.label)
+        elif isinstance(value, str):
+            value = clean_text(value, multiline=True)
+        if value is None or is_empty_marker(value):
+            return
+        if block.values.get(key) is None:
+            block.values[key] = value
+            block.cells[key] = self.ref(r, c)
+        if param and spec is not None:
+            extra = hints()["label_params"].get(_PARENS.sub("", label))
+            if extra and block.values.get(extra) is None:
+                block.values[extra] = clean_text(param)
+                block.cells[extra] = self.ref(r, c)
+
+    def code(self, value, r: int, c: int, label: str):
+        """A code as text. A numeric cell keeps its exact digits from the sheet XML when they are
+        there; past 15 significant digits Excel itself has dropped them, and a note says so."""
+        if isinstance(value, str):
+            return clean_text(value)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return value
+        raw = self.g.raw.get((r, c))
+        if raw and re.fullmatch(r"\d+", raw):
+            return raw
+        if abs(value) < BIG_NUMBER:
+            return str(int(value)) if float(value).is_integer() else str(value)
+        d = Decimal(raw) if raw else Decimal(repr(float(value)))
+        best = format(Decimal(f"{d:.14e}"), "f").split(".")[0]
+        self.note("code-as-number",
+                  f"“{label}”以数字形式保存（{raw or value}），Excel 只保留 15 位有效数字，末尾数字可能已丢失；读作 {best}，请核对",
+                  f"'{label}' is stored as a number ({raw or value}); Excel keeps only 15 significant digits, so trailing "
+                  f"digits may be lost; read as {best}, please check", r, c)
+        return best
+
+    # --- the indicator rows -----------------------------------------------------------------
+
+    def is_footer(self, r: int) -> bool:
+        if r not in self.rows:
+            return False
+        first = self.rows[r][0]
+        t = self.text(r, first)
+        return t.startswith(tuple(hints()["footer_prefixes"])) or any(p in t for p in hints()["printed_notes"])
+
+    def table_end(self, t: Table, limit: int) -> int:
+        """First row after the table body: a footer row, or the next block's header."""
+        last = t.first - 1
+        for r in sorted(k for k in self.rows if t.first <= k < limit):
+            if self.is_footer(r):
+                break
+            last = r
+        return last + 1
+
+    def read_rows(self, t: Table, end: int, blocks: list[Block], block: Block) -> None:
+        cur1 = cur2 = None
+        hdr1 = hdr2 = False
+        name_col = next((c for c in t.columns if c.project and c.spec.name == "name"), None)
+        for r in range(t.first, end):
+            d: dict = {}
+            icells: dict = {}
+            proj: dict = {}
+            own_levels = {}
+            for col in t.columns:
+                v = self.filled(r, col.col)
+                if v is None:
+                    continue
+                self.claimed.add((r, col.col))
+                if isinstance(v, str):
+                    v = clean_text(v, multiline=col.spec is None or col.spec.name in LONG_TEXT)
+                    if v is None or is_empty_marker(v):
+                        continue
+                if col.project:
+                    proj[col.spec.label] = self.code(v, r, col.col, col.spec.label) if col.spec.type == "code" else v
+                    continue
+                d[col.label] = v
+                icells[col.label] = self.ref(r, col.col)
+                if col.spec is not None and col.spec.name in ("level1", "level2"):
+                    own_levels[col.spec.name] = self.own(r, col.col) is not None or (r, col.col) in self.covered
+            for c in self.rows.get(r, ()):
+                if (r, c) not in self.claimed and (r, c) not in self.covered:
+                    self.claimed.add((r, c))
+                    self.unmapped(r, c, self.own(r, c))
+            if not d and not proj:
+                continue
+            L1, L2 = "一级指标", "二级指标"
+            rest = [k for k in d if k not in (L1, L2)]
+            if not rest and not proj:
+                # a heading row: only 一级, or only 二级 — or a pre-printed 二级 row left empty
+                if L1 in d and L2 not in d:
+                    cur1, cur2, hdr1, hdr2 = d[L1], None, True, False
+                elif L2 in d and L1 not in d:
+                    cur2, hdr2 = d[L2], True
+                elif hdr1 or hdr2:
+                    cur1, cur2 = d[L1], d[L2]
+                continue
+            if L1 not in d and hdr1 and cur1 is not None:
+                d[L1] = cur1
+            if L2 not in d and hdr2 and cur2 is not None and d.get(L1) == cur1:
+                d[L2] = cur2
+            if name_col is not None:
+                block = self.project_for(proj, blocks, block)
+            elif proj:
+                for k, v in proj.items():
+                    block.values.setdefault(k, v)
+            block.indicators.append(self.indicator(t, r, d, icells))
+
+    def project_for(self, proj: dict, blocks: list[Block], block: Block) -> Block:
+        """Flat tables (one row per indicator, 项目名称 in a column): rows join their project."""
+        name = proj.get("项目名称")
+        if name is None:
+            return block
+        for b in blocks:
+            if b.values.get("项目名称") == name and b.values.get("项目编码") == proj.get("项目编码"):
+                return b
+        if block.values.get("项目名称") is None and not block.indicators:
+            b = block
+        else:
+            b = Block(values={k: v for k, v in block.values.items() if k not in proj})
+            blocks.append(b)
+        for k, v in proj.items():
+            b.values.setdefault(k, v)
+        return b
+
+    def indicator(self, t: Table, r: int, d: dict, icells: dict) -> Indicator:
+        """Split the value cell where the table has no own 指标性质 / 度量单位 for it. The typed text
+        is kept as 原始指标值 whenever 指标值 no longer reads exactly as the cell did."""
+        h = hints()
+        value = d.get("指标值")
+        if value is not None:
+            sp = split_value(value)
+            sign_typed, unit_typed = d.get("指标性质"), d.get("度量单位")
+            addr = icells.get("指标值")
+            if not sp.applicable:
+                d[h["applicable_label"]] = h["applicable_no"]
+            else:
+                if sign_typed is None and sp.sign is not None:
+                    d["指标性质"] = sp.sign
+                    icells["指标性质"] = addr
+                unit_clash = unit_typed is not None and sp.unit is not None and sp.unit != unit_typed
+                if isinstance(value, str) and str(sp.value) != value and not unit_clash:
+                    d["指标值"] = sp.value
+                    if unit_typed is None and sp.unit is not None:
+                        d["度量单位"] = sp.unit
+                        icells["度量单位"] = addr
+                    d[h["original_value_label"]] = value
+                if sp.note:
+                    c = t.by_name("value").col
+                    self.note("value", f"{sp.note[0]}：{sp.original}", f"{sp.note[1]}: {sp.original!r}", r, c)
+        elif is_na(d.get("三级指标")):
+            d[h["applicable_label"]] = h["applicable_no"]
+        return Indicator.from_dict(d, cells=tuple(icells.items()), row=r)
+
+
+def is_na(v) -> bool:
+    from .values import is_not_applicable
+    return is_not_applicable(v)
 
 
 def read_foreign(grid: Grid):
     """([(values, indicators, cells), ...], notes) for a sheet in a layout perfbook did not make."""
-    from .reader import Note
-    notes = []
-    if any(True for _ in grid.nonempty()):
-        notes.append(Note("unknown-sheet", "工作表布局无法识别，未读取", "sheet layout not recognised; not read", grid.name))
-    return [], notes
+    sr = SheetReader(grid)
+    headers = [r for r in sorted(sr.rows) if sr.is_header(r)]
+    # a two-row header names fields on both rows: the upper is the header, the lower its sub-labels
+    headers = [h for i, h in enumerate(headers) if not (i > 0 and headers[i - 1] == h - 1)]
+    blocks: list[Block] = []
+    start = 1
+    for i, h in enumerate(headers):
+        limit = headers[i + 1] - 1 if i + 1 < len(headers) else grid.height + 1
+        table = sr.table_at(h)
+        block = Block()
+        blocks.append(block)
+        top = h - 1 if any(sr.header_fields(h - 1)) else h
+        sr.read_pairs(range(start, top), block)
+        end = sr.table_end(table, limit)
+        sr.read_rows(table, end, blocks, block)
+        # footer rows up to the next block's header block belong to this project
+        nxt = _next_start(sr, end, limit)
+        sr.read_pairs(range(end, nxt), block, footer=True)
+        start = nxt
+    if not headers:
+        block = Block()
+        sr.read_pairs(range(1, grid.height + 1), block)
+        if block.values:
+            blocks.append(block)
+    for (r, c), v in sorted(sr.cells.items()):
+        if (r, c) not in sr.claimed and (r, c) not in sr.covered:
+            sr.unmapped(r, c, v)
+    found = [(b.values, b.indicators, b.cells) for b in blocks if b.values or b.indicators]
+    return found, sr.notes
+
+
+def _next_start(sr: SheetReader, end: int, limit: int) -> int:
+    """Where the next block's header fields begin: the first row after the footer naming a project field."""
+    if limit > sr.g.height:
+        return sr.g.height + 1
+    for r in sorted(k for k in sr.rows if end <= k < limit):
+        if any(sr.label_spec(sr.text(r, c))[0] for c in sr.rows[r]):
+            return r
+    return limit

@@ -10,8 +10,8 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._package import READ_LIMITS
 from .errors import UnreadableWorkbook
-from .sniff import ensure_safe
 
 
 @dataclass
@@ -57,6 +57,15 @@ class Grid:
                     yield r, c, v
 
 
+@dataclass(frozen=True)
+class SourceNote:
+    """Something noticed while opening a file (macros present, extension and content disagree)."""
+
+    kind: str
+    zh: str
+    en: str
+
+
 @dataclass
 class Source:
     """A workbook as grids, with what was noticed while opening it."""
@@ -64,7 +73,7 @@ class Source:
     path: str
     format: str
     grids: list[Grid]
-    notes: list[str] = field(default_factory=list)
+    notes: list[SourceNote] = field(default_factory=list)
     properties: dict[str, str] = field(default_factory=dict)
 
 
@@ -76,27 +85,87 @@ def _clean(v):
     return v
 
 
+BIG_NUMBER = 1e15   # beyond 15 significant digits a double no longer holds every digit: a code, not a quantity
+
+
+def _calamine_error(path, exc, sheet=None):
+    what = f"工作表“{sheet}”" if sheet else "工作簿"
+    what_en = f"sheet '{sheet}'" if sheet else "the workbook"
+    msg = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+    return UnreadableWorkbook(f"{what}无法读取，文件可能已损坏（{msg}）", f"{what_en} cannot be read; the file may be corrupt ({msg})", path)
+
+
 def load_calamine(path: Path, fmt: str) -> list[Grid]:
+    """Values and merges of every worksheet. The caller has already run the package checks."""
     from python_calamine import CalamineWorkbook
     try:
-        wb = CalamineWorkbook.from_path(str(path))
+        with open(path, "rb") as fh:    # by content: from_path would trust the extension
+            wb = CalamineWorkbook.from_filelike(fh)
+        metas = list(wb.sheets_metadata)
     except Exception as exc:  # calamine raises its own error types for every kind of corruption
-        raise UnreadableWorkbook(f"无法读取工作簿（{type(exc).__name__}: {exc}）",
-                                 f"cannot read the workbook ({type(exc).__name__}: {exc})", path) from None
+        raise _calamine_error(path, exc) from None
     grids = []
-    for meta in wb.sheets_metadata:
-        if str(meta.typ).endswith("WorkSheet") is False and "WorkSheet" not in str(meta.typ):
+    for meta in metas:
+        if "WorkSheet" not in str(meta.typ):
             continue
         try:
             sheet = wb.get_sheet_by_name(meta.name)
+            if sheet.height * sheet.width > READ_LIMITS.max_cells:
+                raise UnreadableWorkbook(
+                    f"工作表“{meta.name}”的数据区域过大（{sheet.height:,} 行 × {sheet.width:,} 列），疑似恶意文件，已拒绝",
+                    f"sheet '{meta.name}' spans too large a range ({sheet.height:,} x {sheet.width:,}); refused as hostile", path)
             values = sheet.to_python(skip_empty_area=False)
             merges = sheet.merged_cell_ranges or []
+        except UnreadableWorkbook:
+            raise
         except Exception as exc:
-            raise UnreadableWorkbook(f"工作表“{meta.name}”无法读取（{exc}）", f"sheet '{meta.name}' cannot be read ({exc})", path) from None
+            raise _calamine_error(path, exc, meta.name) from None
         rows = [[_clean(v) for v in row] for row in values]
-        grids.append(Grid(meta.name, rows, [(a + 1, b + 1, c + 1, d + 1) for (a, b), (c, d) in merges],
-                          visible="Visible" in str(meta.visible) and "Hidden" not in str(meta.visible)))
+        visible = "Visible" in str(meta.visible) and "Hidden" not in str(meta.visible)
+        grids.append(Grid(meta.name, rows, [(a + 1, b + 1, c + 1, d + 1) for (a, b), (c, d) in merges], visible=visible))
     return grids
+
+
+def _sheet_parts(zf, path) -> dict[str, str]:
+    """Sheet name -> worksheet part, from workbook.xml and its relationships."""
+    from defusedxml import ElementTree as ET
+    from ._package import read_part
+    try:
+        wb = ET.fromstring(read_part(zf, "xl/workbook.xml", path))
+        rels = ET.fromstring(read_part(zf, "xl/_rels/workbook.xml.rels", path))
+    except Exception:
+        return {}
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    out = {}
+    for el in wb.iter():
+        if el.tag.endswith("}sheet"):
+            rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
+            t = targets.get(rid, "")
+            out[el.get("name")] = t.lstrip("/") if t.startswith("/") else "xl/" + t
+    return out
+
+
+def recover_raw_numbers(path: Path, grids: list[Grid]) -> None:
+    """Where a numeric cell holds a number too big for a double (a 21-digit 项目编码 typed as a number),
+    keep the exact text of its <v> element in grid.raw: calamine's float has lost digits."""
+    import re
+    from ._package import open_zip, read_part
+    from ._sheetxml import col_letter
+    wanted = {g.name: [(r, c) for r, c, v in g.nonempty() if isinstance(v, float) and abs(v) >= BIG_NUMBER] for g in grids}
+    if not any(wanted.values()):
+        return
+    with open_zip(path) as zf:
+        parts = _sheet_parts(zf, path)
+        for g in grids:
+            cells = wanted.get(g.name)
+            if not cells or parts.get(g.name) not in zf.namelist():
+                continue
+            xml = read_part(zf, parts[g.name], path)
+            for r, c in cells:
+                m = re.search(rb'<(?:\w+:)?c\b[^>]*\br="' + f"{col_letter(c)}{r}".encode() + rb'"[^>]*>(.*?)</(?:\w+:)?c>', xml, re.S)
+                v = re.search(rb"<(?:\w+:)?v>([^<]*)</", m.group(1)) if m else None
+                if v:
+                    g.raw[(r, c)] = v.group(1).decode("ascii", "replace").strip()
 
 
 def custom_properties(path: Path) -> dict[str, str]:
@@ -110,18 +179,43 @@ def custom_properties(path: Path) -> dict[str, str]:
     return {m.group(1): m.group(2) for m in re.finditer(r'<property\b[^>]*\bname="([^"]*)"[^>]*>\s*<vt:\w+>(.*?)</vt:\w+>', xml, re.S)}
 
 
-LOADERS = {}   # format -> callable(path) -> list[Grid]; other formats register here
+# format -> callable(path) -> list[Grid]; perfbook.formats registers SpreadsheetML 2003 and HTML here
+LOADERS: dict = {}
+
+FORMAT_NAMES = {"ole": "xls"}
+EXTENSIONS = {"xlsx": (".xlsx",), "xlsm": (".xlsm", ".xlsx"), "xls": (".xls",), "ods": (".ods",),
+              "xml2003": (".xml", ".xls"), "html": (".html", ".htm", ".xls")}
 
 
 def open_source(path: str | Path) -> Source:
     """Sniff, check and load any supported workbook into grids."""
+    from . import formats  # noqa: F401  (registers its loaders)
+    from .sniff import inspect
     path = Path(path)
-    kind = ensure_safe(path)
+    kind, info = inspect(path)
+    fmt = FORMAT_NAMES.get(kind, kind)
+    notes: list[SourceNote] = []
+    props: dict[str, str] = {}
     if kind in LOADERS:
-        return LOADERS[kind](path)
-    if kind in ("xlsx", "ods", "ole"):
-        fmt = {"ole": "xls"}.get(kind, kind)
+        grids = LOADERS[kind](path)
+    elif kind in ("xlsx", "xlsm", "ods", "ole"):
+        if kind == "ole":
+            from .formats.biff import check_biff
+            check_biff(path)
         grids = load_calamine(path, fmt)
-        props = custom_properties(path) if kind == "xlsx" else {}
-        return Source(str(path), fmt, grids, properties=props)
-    raise UnreadableWorkbook(f"无法识别的文件格式（{kind}）", f"unrecognised file format ({kind})", path)
+        if kind in ("xlsx", "xlsm"):
+            recover_raw_numbers(path, grids)
+            props = custom_properties(path)
+        if kind == "ods":
+            from .formats.ods import ods_merges
+            ods_merges(path, grids)
+    else:
+        raise UnreadableWorkbook(f"无法识别的文件格式（{kind}）", f"unrecognised file format ({kind})", path)
+    if info is not None and info.macros:
+        notes.append(SourceNote("macro", "含宏（VBA 工程）：perfbook 只读取数据，从不运行宏",
+                                "contains macros (a VBA project): perfbook reads the data and never runs them"))
+    ext = path.suffix.lower()
+    if ext and ext not in EXTENSIONS.get(fmt, (ext,)):
+        notes.append(SourceNote("format", f"文件扩展名为 {ext}，实际内容是 {fmt} 格式，已按内容读取",
+                                f"the extension is {ext} but the content is {fmt}; read by content"))
+    return Source(str(path), fmt, grids, notes, props)

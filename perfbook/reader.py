@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import fields as F
 from ._sheetxml import col_letter
-from .errors import PerfbookError
+from .errors import PerfbookError, UnreadableWorkbook
 from .grid import Grid, Source, open_source
 from .model import Indicator, Project
 from .template import PLACEHOLDER, Slot, Template, TemplateSheet, default_template_path
@@ -67,12 +67,28 @@ def load_template(template=None) -> Template:
 
 
 def read(path, *, template=None, strict: bool = False) -> Book:
-    src = open_source(path)
-    return read_source(src, load_template(template), strict=strict)
+    """Any workbook in, a Book out. A bad file raises a PerfbookError naming it, never anything else,
+    so that collect can list it and go on with the other files."""
+    try:
+        src = open_source(path)
+    except PerfbookError:
+        raise
+    except (Exception, RecursionError, MemoryError) as exc:   # a parser's own error on a broken file
+        raise UnreadableWorkbook(f"无法读取工作簿（{type(exc).__name__}: {str(exc)[:200]}）",
+                                 f"cannot read the workbook ({type(exc).__name__}: {str(exc)[:200]})", path) from exc
+    tpl = load_template(template)
+    try:
+        return read_source(src, tpl, strict=strict)
+    except PerfbookError:
+        raise
+    except (Exception, RecursionError) as exc:
+        raise UnreadableWorkbook(f"工作簿内容无法解读（{type(exc).__name__}: {str(exc)[:200]}）",
+                                 f"the workbook's content could not be interpreted ({type(exc).__name__}: {str(exc)[:200]})",
+                                 path) from exc
 
 
 def read_source(src: Source, tpl: Template, strict: bool = False) -> Book:
-    notes = [Note("source", n, n) for n in src.notes]
+    notes = [Note(getattr(n, "kind", "source"), getattr(n, "zh", str(n)), getattr(n, "en", str(n))) for n in src.notes]
     parts: list[tuple[TemplateSheet | None, dict, list[Indicator], dict, Grid]] = []
     for grid in src.grids:
         if not grid.visible:
@@ -257,8 +273,12 @@ def _group(parts, path) -> list[Project]:
         joins = (g is not None and role is not None and g["roles"] is not None
                  and role.index not in g["roles"]
                  and (name is None or g["values"].get("项目名称") in (None, name)))
+        # a foreign sheet of header fields only (项目概况) joins the foreign sheet of its indicators
+        joins = joins or (g is not None and role is None and g["roles"] is None and not (inds and g["inds"])
+                          and (name is None or g["values"].get("项目名称") in (None, name))
+                          and (name is not None or g["values"].get("项目名称") is not None or not g["inds"]))
         if not joins:
-            # a foreign project (role None) is always a project of its own
+            # a foreign project (role None) is otherwise a project of its own
             g = {"values": {}, "inds": [], "cells": {}, "roles": set() if role is not None else None, "sheets": []}
             groups.append(g)
         for k, v in values.items():
