@@ -59,9 +59,16 @@ def _shift_refs_in_xml(xml: str, T: int, sheet: str) -> str:
     """Mark every row reference in ref/sqref attributes and formula-bearing elements of a fragment."""
     if T is None:
         return xml
-    xml = re.sub(r'\b(ref|sqref|topLeftCell|activeCell)="([^"]*)"',
+
+    def area(text: str) -> str:
+        # a validation or format on one cell of the indicator row covers that column of every indicator row
+        return _grow(re.sub(r"(?<![:\w$])(\$?[A-Z]{1,3})(\$?)" + str(T) + r"(?![\d:])", lambda m: f"{m.group()}:{m.group()}", text), T, sheet)
+
+    xml = re.sub(r'\bsqref="([^"]*)"', lambda m: f'sqref="{area(m.group(1))}"', xml)
+    xml = re.sub(r'\b(ref|topLeftCell|activeCell)="([^"]*)"',
                  lambda m: f'{m.group(1)}="{_grow(m.group(2), T, sheet)}"', xml)
-    xml = re.sub(r"<((?:\w+:)?(?:f|formula|formula1|formula2|sqref))\b([^>]*)>(.*?)</\1>",
+    xml = re.sub(r"<((?:\w+:)?sqref)>(.*?)</\1>", lambda m: f"<{m.group(1)}>{area(m.group(2))}</{m.group(1)}>", xml, flags=re.S)
+    xml = re.sub(r"<((?:\w+:)?(?:f|formula|formula1|formula2))\b([^>]*)>(.*?)</\1>",
                  lambda m: f"<{m.group(1)}{m.group(2)}>{_grow(m.group(3), T, sheet)}</{m.group(1)}>", xml, flags=re.S)
     xml = re.sub(r'<brk\b([^>]*?)\bid="(\d+)"', lambda m: f'<brk{m.group(1)}id="{_marked(int(m.group(2))) if int(m.group(2)) > T else m.group(2)}"', xml)
     return xml
