@@ -102,3 +102,42 @@ def in_row(text: str, T: int, i: int, s: int, this_sheet: str | None = None) -> 
             return str(T + i)
         return str(r) if r < T else str(r + s)
     return rewrite(text, single, start, end, this_sheet)
+
+
+class RowTemplate:
+    """in_row, compiled: the text cut at its row numbers once, so that writing it on each of n rows is a
+    join instead of a parse (the 校验 helper formulas are long and sit on every indicator row)."""
+
+    def __init__(self, text: str, T: int, this_sheet: str | None = None):
+        self.T = T
+        marks: list[tuple[str, int, bool]] = []
+
+        def mark(kind):
+            def fn(r, absolute):
+                marks.append((kind, r, absolute))
+                return f"\x00{len(marks) - 1}\x01"
+            return fn
+        marked = rewrite(text, mark("s"), mark("s"), mark("e"), this_sheet)
+        self.base = re.split(r"\x00(\d+)\x01", marked)
+        self.this_row: list[int] = []             # slots that become the row's own number (T + i)
+        self.moved: list[tuple[int, int]] = []    # slots below the block: r + s
+        # Excel's shared formula (one text, relative references shifted per row) says the same as in_row
+        # when every reference is either to the row itself or row-absolute
+        self.shareable = all(r == T and not absolute and kind in "se" or absolute for kind, r, absolute in marks)
+        for k in range(1, len(self.base), 2):
+            kind, r, absolute = marks[int(self.base[k])]
+            if r == T and not absolute:
+                self.this_row.append(k)
+            elif r < T or (kind == "s" and r == T):
+                self.base[k] = str(r)
+            else:
+                self.moved.append((k, r))
+
+    def render(self, i: int, s: int) -> str:
+        out = list(self.base)
+        row = str(self.T + i)
+        for k in self.this_row:
+            out[k] = row
+        for k, r in self.moved:
+            out[k] = str(r + s)
+        return "".join(out)

@@ -39,6 +39,7 @@ class Report:
     frame: str | None = None
     projects: int = 0
     notes: tuple = field(default=(), compare=False)   # reader notes (unmapped cells, macros present)
+    frame_source: str | None = field(default=None, compare=False)   # how the frame was chosen (指定, 工作簿记录, …)
 
     @property
     def errors(self) -> tuple[Finding, ...]:

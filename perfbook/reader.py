@@ -58,7 +58,15 @@ class Book:
 
 @lru_cache(maxsize=8)
 def _template(path: str, mtime: float) -> Template:
-    return Template.load(path)
+    """The template as fill writes it (with the 校验 helper formulas), so computed cells are known."""
+    template = Template.load(path)
+    try:
+        from .inject import inject
+        return inject(template)
+    except ImportError:  # pragma: no cover - validation layer not present in this build
+        return template
+    except PerfbookError:  # an odd template, an unknown PERFBOOK_FRAME: read by the template's own marks
+        return template
 
 
 def load_template(template=None) -> Template:
@@ -229,6 +237,12 @@ def read_shaped(grid: Grid, ts: TemplateSheet):
     _resolve(header, values, cells)
     for (r0, c), _t in ts.literals.items():
         claimed.add((moved(r0), c))
+    # cells the template computes (its formulas, the 校验 helpers and summary) are not data
+    for row in ts.xml.rows:
+        for cell in row.cells:
+            if cell.body and "<f" in cell.body:
+                rows = range(T, end) if T is not None and row.r == T else (moved(row.r),)
+                claimed.update((r, cell.col) for r in rows)
 
     indicators: list[Indicator] = []
     loop_cols = {}

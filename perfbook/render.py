@@ -29,6 +29,13 @@ APP_CT = "application/vnd.openxmlformats-officedocument.extended-properties+xml"
 MARK = re.compile(r"\x00(\d+)\x01|\x02(\w+)\x03")
 ROW_ATTRS_DROP = re.compile(r'\s*\bspans="[^"]*"')
 INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+_CODENAME = re.compile(r'(<sheetPr\b[^>]*?\bcodeName=")([^"]*)(")')
+VBA_PART = "xl/vbaProject.bin"
+
+
+def _codename(xml: str) -> str | None:
+    m = _CODENAME.search(xml)
+    return m.group(2) if m else None
 
 _env = jinja2.Environment(autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
 
@@ -72,6 +79,35 @@ def _shift_refs_in_xml(xml: str, T: int, sheet: str) -> str:
                  lambda m: f"<{m.group(1)}{m.group(2)}>{_grow(m.group(3), T, sheet)}</{m.group(1)}>", xml, flags=re.S)
     xml = re.sub(r'<brk\b([^>]*?)\bid="(\d+)"', lambda m: f'<brk{m.group(1)}id="{_marked(int(m.group(2))) if int(m.group(2)) > T else m.group(2)}"', xml)
     return xml
+
+
+class _StaticBody:
+    """The <f> parts of a cell body as RowTemplates; everything else kept as it is.
+
+    A body that is one formula meaning the same on every row (its references are to its own row or
+    row-absolute) is written as an Excel shared formula: the text once on the first indicator row,
+    <f t="shared" si="k"/> on the others. The 校验 helper columns are such formulas; written out in
+    full on every row they would make a department workbook three times slower to write.
+    """
+
+    def __init__(self, body: str, T: int, sheet: str):
+        self.pieces: list = []
+        pos = 0
+        for m in re.finditer(r"(<f>)(.*?)(</f>)", body, re.S):
+            self.pieces.append(body[pos:m.end(1)])
+            self.pieces.append(_refs.RowTemplate(m.group(2), T, sheet))
+            pos = m.start(3)
+        self.pieces.append(body[pos:])
+        self.shareable = (len(self.pieces) == 3 and self.pieces[0] == "<f>" and self.pieces[2] == "</f>"
+                          and self.pieces[1].shareable)
+
+    def render(self, i: int, s: int) -> str:
+        return "".join(p if isinstance(p, str) else p.render(i, s) for p in self.pieces)
+
+    def render_shared(self, i: int, s: int, si: int, ref: str) -> str:
+        if i:
+            return f'<f t="shared" si="{si}"/>'
+        return f'<f t="shared" ref="{ref}" si="{si}">{self.pieces[1].render(0, s)}</f>'
 
 
 @dataclass
@@ -246,10 +282,12 @@ class CompiledSheet:
                 elif lc.static is None:
                     cells.append(f'<c r="{ref}" {lc.attrs}/>' if lc.attrs else f'<c r="{ref}"/>')
                 else:
-                    body = re.sub(r"(<f>)(.*?)(</f>)",
-                                  lambda m: m.group(1) + _refs.in_row(m.group(2), T, i, s, self.sheet.name) + m.group(3),
-                                  lc.static, flags=re.S)
-                    cells.append(f'<c r="{ref}" {lc.attrs}>{body}</c>')
+                    body = self._row_body(lc)
+                    if body.shareable and n > 1:
+                        text = body.render_shared(i, s, self._shared_si(lc), f"{lc.col}{T}:{lc.col}{T + n - 1}")
+                    else:
+                        text = body.render(i, s)
+                    cells.append(f'<c r="{ref}" {lc.attrs}>{text}</c>')
             texts = [(vals.get(lc.slot_label), self.loop_widths.get(_col_num(lc.col), 8.43))
                      for lc in self.loop_cells if lc.slot_label and lc.slot_label not in ("一级指标", "二级指标")]
             h = _layout.height_for(texts, self.loop_min_height) or (
@@ -257,6 +295,24 @@ class CompiledSheet:
             ht = f' ht="{h}" customHeight="1"' if h else ""
             out.append(f'<row r="{r}"{self.loop_row_attrs}{ht}>{"".join(cells)}</row>')
         return "".join(out)
+
+    def _shared_si(self, lc: _LoopCell) -> int:
+        """The shared-formula group of an indicator-row cell: numbered after any the template uses."""
+        table = self.__dict__.get("_si")
+        if table is None:
+            used = [int(x) for r in self.sheet.xml.rows for c in r.cells if c.body
+                    for x in re.findall(r'<f\b[^>]*\bsi="(\d+)"', c.body)]
+            start = max(used, default=-1) + 1
+            table = self._si = {c.col: start + k for k, c in enumerate(self.loop_cells)}
+        return table[lc.col]
+
+    def _row_body(self, lc: _LoopCell) -> "_refs.RowTemplate":
+        """A static indicator-row cell's body with its formula's row references compiled (_refs.in_row)."""
+        cache = self.__dict__.setdefault("_row_bodies", {})
+        tpl = cache.get(lc.col)
+        if tpl is None:
+            tpl = cache[lc.col] = _StaticBody(lc.static, self.T, self.sheet.name)
+        return tpl
 
     def _merges_xml(self, inds: list[dict], n: int, s: int) -> str:
         T = self.T
@@ -351,11 +407,15 @@ class Compiled:
         entries: list[Entry] = []
         sheet_rows = []
         extra_ct = []
+        codenames = []
         for n, (cs, project, title, copy) in enumerate(plan, start=1):
             part = f"xl/worksheets/sheet{n}.xml"
             xml = cs.render(project, blank_rows if cs.T is not None else 0)
             if copy and cs.sheet.index is not None:
                 xml = re.sub(r'\s*\btabSelected="(?:1|true)"', "", xml)
+                # a copy gets its own VBA codeName (each sheet has its own document module)
+                xml = _CODENAME.sub(lambda m: f"{m.group(1)}{m.group(2)}_{n}{m.group(3)}", xml, count=1)
+            codenames.append(_codename(xml))
             entries.append(deflate(part, xml.encode("utf-8")))
             if cs.sheet.rels_part:
                 rels, dup = self._sheet_rels(cs.sheet, n, copy)
@@ -375,7 +435,18 @@ class Compiled:
         if meta:
             entries.append(deflate("docProps/custom.xml", _custom_xml(meta)))
         ct = self._content_types([r[1] for r in sheet_rows], extra_ct, bool(meta))
-        return build_zip([deflate("[Content_Types].xml", ct)] + entries + self.static)
+        return build_zip([deflate("[Content_Types].xml", ct)] + entries + self._static_for(codenames))
+
+    def _static_for(self, codenames: list) -> list:
+        """The copied parts; a VBA project perfbook built gets a document module for every sheet copy."""
+        data = self.template.parts.get(VBA_PART)
+        if data is None or not any(codenames):
+            return self.static
+        from .vba import with_document_modules
+        new = with_document_modules(data, tuple(c for c in codenames if c))
+        if new is None or new == data:
+            return self.static
+        return [e for e in self.static if e.name != VBA_PART.encode()] + [deflate(VBA_PART, new)]
 
     # -- plan: which sheet copies, in which order, under which names -----------------------------
     def _plan(self, projects, names):

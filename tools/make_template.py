@@ -93,6 +93,12 @@ def main_sheet(ws):
     ws["A11"].font = Font(name=FONT, size=9, color="595959")
     ws["A11"].alignment = LEFT
     ws.row_dimensions[11].height = 30
+    # the 校验 summary: perfbook replaces this mark with a formula counting the table's 错误
+    # ("校验：3 处错误"); a bureau may move the cell anywhere outside the indicator row
+    ws["A12"] = "{{ 校验 }}"
+    ws["A12"].font = Font(name=FONT, size=10, bold=True, color="C00000")
+    ws["A12"].alignment = Alignment(horizontal="left", vertical="center")
+    ws.row_dimensions[12].height = 20
 
     ws.print_title_rows = "8:9"
     ws.page_setup.orientation = "landscape"

@@ -3,7 +3,7 @@
 Runs under the system python3 (the one with the `uno` module), never under the project's venv:
     /usr/bin/python3 tests/support/uno_run.py JOB.json RESULT.json
 JOB is {"jobs": [{"in": path, "out": path|null, "filter": "Calc MS Excel 2007 XML",
-                  "recalc": true, "macros": ["Module.Sub", ...], "cells": [["Sheet", "A1"], ...]}]}.
+                  "recalc": true, "activate": "Sheet", "macros": ["Module.Sub", ["Module.Fn", [args]], ...], "cells": [["Sheet", "A1"], ...]}]}.
 It starts its own soffice (own profile, own port) and always stops it.
 """
 import json
@@ -107,12 +107,15 @@ def run_job(desktop, job):
     try:
         if job.get("recalc", True):
             doc.calculateAll()
+        if job.get("activate"):
+            doc.CurrentController.setActiveSheet(doc.Sheets.getByName(job["activate"]))
         results = []
         for m in job.get("macros", []):
+            m, margs = (m, []) if isinstance(m, str) else (m[0], m[1])   # "Module.Sub" or ["Module.Sub", [args]]
             t = time.time()
             script = doc.getScriptProvider().getScript(
                 f"vnd.sun.star.script:VBAProject.{m}?language=Basic&location=document")
-            res = script.invoke((), (), ())
+            res = script.invoke(tuple(margs), (), ())
             results.append({"macro": m, "result": str(res[0]) if res else None, "seconds": time.time() - t})
         out["macros"] = results
         if job.get("recalc_after"):

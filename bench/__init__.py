@@ -1,0 +1,1 @@
+"""Benchmarks for bulk generation and collection (python bench/run.py); synth.py makes their data."""

@@ -1,0 +1,1814 @@
+Attribute VB_Name = "PerfbookCheck"
+' PerfbookCheck: the commands of the ribbon tab, on the active sheet.
+'   Validate            - check the indicator table, fill and comment each bad cell, list every finding
+'                         on the results sheet with a link to its cell, and say "N errors, M warnings"
+'   ClearMarks          - take away exactly what Validate added (fills, comments, results sheet)
+'   InsertIndicatorRow  - a new indicator row under the selection, with styles, drop-downs, merges, formulas
+' ...Silent variants never show a dialog (headless LibreOffice, tests, batch use) and return the summary.
+' The rules mirror perfbook/rules.py one for one; their texts and data come from PerfbookRules, which is
+' generated from the same rules.yaml, frames and word lists as "perfbook check".
+' The table is found by its header labels (fields.yaml labels and aliases), never by cell address.
+Option Explicit
+
+Private Const COLOR_ERROR As Long = 13551615      ' RGB(255, 199, 206)
+Private Const COLOR_WARNING As Long = 10284031    ' RGB(255, 235, 156)
+Private Const COLOR_INFO As Long = 16247773       ' RGB(221, 235, 247)
+Private Const XL_NONE As Long = -4142
+Private Const XL_VERYHIDDEN As Long = 2
+Private Const SCAN_ROWS As Long = 300
+Private Const SCAN_COLS As Long = 60
+Private Const MIN_HEADER_FIELDS As Long = 3
+
+Public Silent As Boolean
+Public LastSummary As String
+Public LastErrors As Long, LastWarnings As Long, LastInfos As Long
+
+' the indicator table of the sheet being checked
+Private mWs As Object
+Private mHeader As Long, mFirst As Long, mLast As Long, mMaxCol As Long
+Private mCol() As Long
+Private fL1 As Long, fL2 As Long, fName As Long, fSign As Long, fValue As Long, fUnit As Long
+Private fAttr As Long, fEval As Long
+Private mFrame As Long
+Private mFrameTitle As String
+Private mHdrScanned As Boolean
+Private mHdrAddr() As String, mHdrTxt() As String
+
+' one entry per indicator row with hasAny content (perfbook.rules.RowFacts)
+Private NR As Long
+Private RRow() As Long, RV() As String, RIsNum() As Boolean, RNumV() As Double, RSign() As String
+Private RE1() As String, RE2() As String, RL1() As Long, RL2() As Long, RCat() As String
+Private RSg() As String, RAk() As String, RSk() As String, RKind() As String
+Private RNa() As Boolean, RPhv() As Boolean, RNum() As Boolean, RHasScore() As Boolean, RScore() As Double
+
+' the findings, in perfbook check's order (rows in order, rules in rules.yaml order; then project rules)
+Private NF As Long
+Private FRule() As String, FSev() As String, FMsg() As String, FFix() As String, FAddr() As String
+Private mFired As String
+Private mProjRow As Long
+
+' ==== commands =========================================================================================
+
+Public Function ValidateSilent() As String
+    Silent = True
+    Validate
+    Silent = False
+    ValidateSilent = LastSummary
+End Function
+
+Public Function ClearMarksSilent() As String
+    Silent = True
+    ClearMarks
+    Silent = False
+    ClearMarksSilent = LastSummary
+End Function
+
+Public Function InsertIndicatorRowSilent() As String
+    Silent = True
+    InsertIndicatorRow
+    Silent = False
+    InsertIndicatorRowSilent = LastSummary
+End Function
+
+Public Sub Validate()
+    Dim ws As Object
+    On Error GoTo Failed
+    LoadRules
+    LastErrors = 0: LastWarnings = 0: LastInfos = 0
+    Set ws = ActiveSheet
+    If ws.ProtectContents Then
+        LastSummary = T("protected")
+        Say LastSummary
+        Exit Sub
+    End If
+    ClearSheet ws
+    If Not FindTable(ws) Then
+        LastSummary = T("no_table")
+        Say LastSummary
+        Exit Sub
+    End If
+    ReadRows
+    ResolveFrame
+    BuildFacts
+    RunRules
+    MarkCells
+    WriteResults
+    ws.Activate
+    LastSummary = SummaryText()
+    Say LastSummary & vbLf & vbLf & T("summary_hint")
+    Exit Sub
+Failed:
+    LastSummary = Fmt(T("failed"), "error", Err.Description)
+    Say LastSummary
+End Sub
+
+Public Sub ClearMarks()
+    Dim ws As Object, n As Long
+    On Error GoTo Failed
+    LoadRules
+    Set ws = ActiveSheet
+    n = ClearSheet(ws)
+    If n > 0 Then
+        LastSummary = Fmt(T("cleared"), "sheet", ws.Name, "n", n)
+    Else
+        LastSummary = Fmt(T("cleared_none"), "sheet", ws.Name)
+    End If
+    Say LastSummary
+    Exit Sub
+Failed:
+    LastSummary = Fmt(T("failed"), "error", Err.Description)
+    Say LastSummary
+End Sub
+
+Private Sub Say(ByVal msg As String)
+    If Not Silent Then MsgBox msg, vbInformation, T("title")
+End Sub
+
+' ==== findings from perfbook check (the xlwings bridge) ===============================================
+' perfbook.xlwings_bridge answers a request on the very hidden data sheet:
+'   A1 copy | B1 path of the saved copy        A2 sheet | B2 the sheet to check
+'   A3 status | B3 "ok" or the error           A4 frame | B4 the frame's title
+'   row 5: headers; from row 6: rule | severity | cell | message | fix
+' ApplyFindings marks and lists those findings exactly as Validate marks and lists its own.
+
+Public Function DataSheet(ByVal wb As Object, ByVal create As Boolean) As Object
+    Dim ds As Object
+    On Error Resume Next
+    Set ds = wb.Worksheets(T("data_sheet"))
+    On Error GoTo 0
+    If ds Is Nothing And create Then
+        Set ds = wb.Worksheets.Add(After:=wb.Worksheets(wb.Worksheets.Count))
+        ds.Name = T("data_sheet")
+        ds.Visible = XL_VERYHIDDEN
+    End If
+    Set DataSheet = ds
+End Function
+
+Public Function ApplyFindingsSilent() As String
+    Silent = True
+    ApplyFindings
+    Silent = False
+    ApplyFindingsSilent = LastSummary
+End Function
+
+Public Sub ApplyFindings()
+    Dim wb As Object, ds As Object, ws As Object, r As Long, status As String
+    On Error GoTo Failed
+    LoadRules
+    Set wb = ActiveWorkbook
+    Set ds = DataSheet(wb, False)
+    If ds Is Nothing Then
+        LastSummary = Fmt(T("python_failed"), "error", T("data_sheet"))
+        Say LastSummary
+        Exit Sub
+    End If
+    status = CStr(ds.Cells(3, 2).Value)
+    Set ws = wb.Worksheets(CStr(ds.Cells(2, 2).Value))
+    If status <> "ok" Then
+        DeleteSheet ds
+        ws.Activate
+        LastSummary = Fmt(T("python_failed"), "error", status)
+        Say LastSummary
+        Exit Sub
+    End If
+    ClearSheet ws
+    Set mWs = ws
+    mFrameTitle = CStr(ds.Cells(4, 2).Value)
+    NF = 0
+    r = 6
+    Do While CStr(ds.Cells(r, 1).Value) <> ""
+        NF = NF + 1
+        ReDim Preserve FRule(1 To NF): ReDim Preserve FSev(1 To NF): ReDim Preserve FMsg(1 To NF)
+        ReDim Preserve FFix(1 To NF): ReDim Preserve FAddr(1 To NF)
+        FRule(NF) = CStr(ds.Cells(r, 1).Value): FSev(NF) = CStr(ds.Cells(r, 2).Value)
+        FAddr(NF) = CStr(ds.Cells(r, 3).Value): FMsg(NF) = CStr(ds.Cells(r, 4).Value)
+        FFix(NF) = CStr(ds.Cells(r, 5).Value)
+        r = r + 1
+    Loop
+    DeleteSheet ds
+    MarkCells
+    WriteResults
+    ws.Activate
+    LastSummary = SummaryText()
+    Say LastSummary & vbLf & vbLf & T("summary_hint")
+    Exit Sub
+Failed:
+    LastSummary = Fmt(T("failed"), "error", Err.Description)
+    Say LastSummary
+End Sub
+
+' ==== finding the table ================================================================================
+
+Private Function CellText(ByVal c As Object) As String
+    ' a cell as perfbook's data model reads it: "" when empty or only whitespace, numbers as Python prints them
+    Dim v As Variant, s As String
+    v = c.Value
+    Select Case VarType(v)
+        Case vbEmpty, vbNull
+            s = ""
+        Case vbString
+            s = Replace(Replace(v, vbCr & vbLf, vbLf), vbCr, vbLf)
+            If PyStrip(s) = "" Then s = ""
+        Case vbBoolean
+            If v Then
+                s = U("\u662F")
+            Else
+                s = U("\u5426")
+            End If
+        Case vbDate
+            s = Format(v, "yyyy-mm-dd")
+        Case vbError
+            s = c.Text
+        Case Else
+            If IsNumeric(v) Then
+                s = NumText(CDbl(v))
+            Else
+                s = CStr(v)
+            End If
+    End Select
+    CellText = s
+End Function
+
+Private Function LabelField(ByVal s0 As String) As Long
+    ' the indicator field a header label names (0: none)
+    Dim k As String, f As Long
+    k = LabelKey(s0)
+    If k = "" Then Exit Function
+    For f = 1 To NFields
+        If InList(FieldKeys(f), k) Then
+            LabelField = f
+            Exit Function
+        End If
+    Next f
+End Function
+
+Private Function FieldIndex(ByVal name As String) As Long
+    Dim f As Long
+    For f = 1 To NFields
+        If FieldName(f) = name Then
+            FieldIndex = f
+            Exit Function
+        End If
+    Next f
+End Function
+
+Private Function FindTable(ByVal ws As Object) As Boolean
+    ' the header row: at least 3 indicator labels, one of them the level-3 name or the value (a label
+    ' in a vertically merged cell counts on every row it spans, so a two-row header is found on its
+    ' lower row); the values are read in one call, merges are asked for only where a label is
+    Dim lastRow As Long, lastCol As Long, r As Long, c As Long, f As Long, found As Long, nRows As Long
+    Dim cols() As Long, vlab() As Long, vbot() As Long, bottom As Long, vals As Variant, txt As String
+    Dim area As Object
+    Set mWs = ws
+    mHdrScanned = False
+    fL1 = FieldIndex("level1"): fL2 = FieldIndex("level2"): fName = FieldIndex("name")
+    fSign = FieldIndex("sign"): fValue = FieldIndex("value"): fUnit = FieldIndex("unit")
+    fAttr = FieldIndex("attr"): fEval = FieldIndex("eval_std")
+    lastRow = ws.UsedRange.Row + ws.UsedRange.Rows.Count - 1
+    lastCol = ws.UsedRange.Column + ws.UsedRange.Columns.Count - 1
+    If lastCol > SCAN_COLS Then lastCol = SCAN_COLS
+    nRows = lastRow
+    If nRows > SCAN_ROWS Then nRows = SCAN_ROWS
+    If nRows < 1 Or lastCol < 1 Then Exit Function
+    vals = ws.Range(ws.Cells(1, 1), ws.Cells(nRows, lastCol)).Value
+    If Not IsArray(vals) Then Exit Function
+    ReDim vlab(1 To lastCol): ReDim vbot(1 To lastCol)
+    For r = 1 To nRows
+        ReDim cols(1 To NFields)
+        found = 0
+        bottom = r
+        For c = 1 To lastCol
+            f = 0
+            txt = ""
+            If VarType(vals(r, c)) = vbString Then txt = CStr(vals(r, c))
+            If txt <> "" Then
+                If Len(txt) < 40 Then f = LabelField(txt)
+                If f > 0 Then
+                    Set area = ws.Cells(r, c).MergeArea
+                    vlab(c) = f
+                    vbot(c) = area.Row + area.Rows.Count - 1
+                Else
+                    vlab(c) = 0
+                    vbot(c) = 0
+                End If
+            ElseIf vbot(c) >= r Then
+                f = vlab(c)
+            End If
+            If f > 0 Then
+                If cols(f) = 0 Then
+                    cols(f) = c
+                    found = found + 1
+                    If vbot(c) > bottom Then bottom = vbot(c)
+                End If
+            End If
+        Next c
+        If found >= MIN_HEADER_FIELDS And (cols(fName) > 0 Or cols(fValue) > 0) Then
+            mCol = cols
+            mHeader = r
+            mFirst = bottom + 1
+            mMaxCol = 0
+            For f = 1 To NFields
+                If mCol(f) > mMaxCol Then mMaxCol = mCol(f)
+            Next f
+            mLast = TableEnd(ws, lastRow)
+            FindTable = True
+            Exit Function
+        End If
+    Next r
+End Function
+
+Private Function TableEnd(ByVal ws As Object, ByVal lastRow As Long) As Long
+    ' the last row before a footer (foreign.yaml footer_prefixes: notes, signatures)
+    Dim r As Long, c As Long, txt As String, p As Variant, i As Long
+    p = Items(FooterPrefixes)
+    For r = mFirst To lastRow
+        For c = 1 To mMaxCol
+            txt = CellText(ws.Cells(r, c))
+            If txt <> "" Then
+                txt = PyStrip(txt)
+                For i = 0 To UBound(p)
+                    If Len(p(i)) > 0 Then
+                        If StartsWith(txt, p(i)) Then
+                            TableEnd = r - 1
+                            Exit Function
+                        End If
+                    End If
+                Next i
+                Exit For
+            End If
+        Next c
+    Next r
+    TableEnd = lastRow
+End Function
+
+' ==== reading the rows =================================================================================
+
+Private Sub ReadRows()
+    Dim r As Long, f As Long, hasAny As Boolean, vals() As String, c As Object, v As Variant
+    NR = 0
+    ReDim RRow(1 To 1): ReDim RV(1 To 1, 1 To NFields)
+    ReDim RIsNum(1 To 1): ReDim RNumV(1 To 1)
+    If mLast < mFirst Then Exit Sub
+    ReDim RRow(1 To mLast - mFirst + 1)
+    ReDim RV(1 To mLast - mFirst + 1, 1 To NFields)
+    ReDim RIsNum(1 To mLast - mFirst + 1)
+    ReDim RNumV(1 To mLast - mFirst + 1)
+    ReDim vals(1 To NFields)
+    For r = mFirst To mLast
+        hasAny = False
+        For f = 1 To NFields
+            vals(f) = ""
+            If mCol(f) > 0 Then
+                vals(f) = CellText(mWs.Cells(r, mCol(f)))
+                If vals(f) <> "" Then hasAny = True
+            End If
+        Next f
+        If hasAny Then
+            NR = NR + 1
+            RRow(NR) = r
+            For f = 1 To NFields
+                RV(NR, f) = vals(f)
+            Next f
+            If mCol(fValue) > 0 Then
+                Set c = mWs.Cells(r, mCol(fValue))
+                v = c.Value
+                Select Case VarType(v)
+                    Case vbInteger, vbLong, vbSingle, vbDouble, vbCurrency, vbDecimal
+                        RIsNum(NR) = True
+                        RNumV(NR) = CDbl(v)
+                End Select
+            End If
+        End If
+    Next r
+End Sub
+
+Private Function Val1(ByVal i As Long, ByVal f As Long) As String
+    If f > 0 Then Val1 = RV(i, f)
+End Function
+
+' ==== the frame ========================================================================================
+
+Private Function FrameIndex(ByVal id As String) As Long
+    Dim k As Long
+    For k = 1 To NFrames
+        If FrId(k) = id Then
+            FrameIndex = k
+            Exit Function
+        End If
+    Next k
+End Function
+
+Private Function RecordedFrame() As String
+    ' the frame the workbook records: the document property perfbook.frame that fill writes, else the
+    ' defined name T("frame_name") = "frame-id" that the workbook's formulas were generated for
+    Dim s As String
+    On Error Resume Next
+    s = CStr(mWs.Parent.CustomDocumentProperties("perfbook.frame").Value)
+    If FrameIndex(s) > 0 Then
+        RecordedFrame = s
+        Exit Function
+    End If
+    s = ""
+    s = mWs.Parent.Names(T("frame_name")).RefersTo
+    On Error GoTo 0
+    s = Trim(s)
+    If Left(s, 1) = "=" Then s = Mid(s, 2)
+    If Left(s, 1) = """" Then s = Mid(s, 2)
+    If Right(s, 1) = """" Then s = Left(s, Len(s) - 1)
+    RecordedFrame = s
+End Function
+
+Private Sub ResolveFrame()
+    Dim id As String
+    id = RecordedFrame()
+    If FrameIndex(id) = 0 Then id = DEFAULT_FRAME
+    If FrameIndex(id) = 0 Then id = DetectFrame()
+    If FrameIndex(id) = 0 Then id = FALLBACK_FRAME
+    mFrame = FrameIndex(id)
+    If mFrame = 0 Then mFrame = 1
+    mFrameTitle = FrTitle(mFrame)
+End Sub
+
+Private Function DetectFrame() As String
+    ' perfbook.frames.detect: the frame whose tree best explains the (level 1, level 2) names seen; a pair
+    ' spelled exactly as the frame does scores 2, after normalising 1, not at all -2; each required
+    ' group left empty costs 1; ties go to the earlier frame
+    Dim k As Long, i As Long, score As Double, best As Double, bestId As String
+    Dim l1 As Long, l2 As Long, seen As String, a As String, b As String, q As Long, exact As Boolean
+    best = -1E+30
+    For k = 1 To NFrames
+        score = 0
+        seen = SEP
+        a = ""
+        For i = 1 To NR
+            If Val1(i, fL1) <> "" Then a = Val1(i, fL1)
+            b = Val1(i, fL2)
+            If a <> "" Or b <> "" Then
+                l1 = Find1(k, a)
+                If l1 = 0 Then
+                    score = score - 2
+                Else
+                    l2 = Find2(l1, b)
+                    If b <> "" And l2 = 0 Then
+                        score = score - 2
+                    Else
+                        exact = InList(L1Exact(l1), a)
+                        If b <> "" Then exact = exact And InList(L2Exact(l2), b)
+                        If exact Then
+                            score = score + 2
+                        Else
+                            score = score + 1
+                        End If
+                        Ad seen, CStr(l1) & "/" & CStr(l2)
+                    End If
+                End If
+            End If
+        Next i
+        For q = FrL1First(k) To FrL1Last(k)
+            If L1Min(q) > 0 Then
+                If InStr(seen, SEP & CStr(q) & "/") = 0 Then score = score - 1
+            End If
+            For l2 = L1L2First(q) To L1L2Last(q)
+                If L2Req(l2) Then
+                    If Not InList(seen, CStr(q) & "/" & CStr(l2)) Then score = score - 1
+                End If
+            Next l2
+        Next q
+        If score > best Then
+            best = score
+            bestId = FrId(k)
+        End If
+    Next k
+    DetectFrame = bestId
+End Function
+
+Private Function Find1(ByVal k As Long, ByVal name As String) As Long
+    Dim key As String, q As Long
+    key = NormName(name)
+    If key = "" Then Exit Function
+    For q = FrL1First(k) To FrL1Last(k)
+        If InList(L1Keys(q), key) Then
+            Find1 = q
+            Exit Function
+        End If
+    Next q
+End Function
+
+Private Function Find2(ByVal l1 As Long, ByVal name As String) As Long
+    Dim key As String, q As Long
+    If l1 = 0 Then Exit Function
+    key = NormName(name)
+    If key = "" Then Exit Function
+    For q = L1L2First(l1) To L1L2Last(l1)
+        If InList(L2Keys(q), key) Then
+            Find2 = q
+            Exit Function
+        End If
+    Next q
+End Function
+
+Private Function FrameNames(ByVal k As Long) As String
+    ' every level-1 and level-2 name and alias of the frame, normalised
+    Dim q As Long, s As String, l2 As Long
+    s = SEP
+    For q = FrL1First(k) To FrL1Last(k)
+        s = s & Mid(L1Keys(q), 2)
+        For l2 = L1L2First(q) To L1L2Last(q)
+            s = s & Mid(L2Keys(l2), 2)
+        Next l2
+    Next q
+    FrameNames = s
+End Function
+
+' ==== row facts ========================================================================================
+
+Private Function SignOf(ByVal s0 As String) As String
+    ' perfbook.comparators.canonical_sign: the system glyph for a typed comparator ("" when none)
+    Dim tx As String, g As String
+    tx = PyStrip(s0)
+    If tx = "" Then Exit Function
+    g = Lookup(SignSpell, SignGlyph, tx)
+    If g = "" Then g = Lookup(SignSpell, SignGlyph, NfkcLite(tx))
+    SignOf = g
+End Function
+
+Private Function IsNa(ByVal v As String) As Boolean
+    If v = "" Then Exit Function
+    IsNa = InListCI(NaWords, NoSpace(v))
+End Function
+
+Private Function IsPlaceholder(ByVal v As String, ByVal isNum As Boolean) As Boolean
+    If v = "" Or isNum Then Exit Function
+    If ContainsAny(PPhContains, UCase(v)) <> "" Then
+        IsPlaceholder = True
+    ElseIf InListCI(PPhExact, TrimX(v)) Then
+        IsPlaceholder = True
+    End If
+End Function
+
+Private Function IsBareNumber(ByVal v As String, ByVal isNum As Boolean) As Boolean
+    ' PerfUtil.isNumeric: -?digits(.digits)? and nothing else (full-width digits count)
+    Dim i As Long, n As Long, ch As String, dots As Long, digitsBefore As Long, digitsAfter As Long
+    If isNum Then
+        IsBareNumber = True
+        Exit Function
+    End If
+    n = Len(v)
+    If n = 0 Then Exit Function
+    i = 1
+    If Left(v, 1) = "-" Then i = 2
+    For i = i To n
+        ch = Mid(v, i, 1)
+        If ch = "." Then
+            dots = dots + 1
+            If dots > 1 Or digitsBefore = 0 Then Exit Function
+        ElseIf IsDigitIn(ch, PDigits) Then
+            If dots = 0 Then
+                digitsBefore = digitsBefore + 1
+            Else
+                digitsAfter = digitsAfter + 1
+            End If
+        Else
+            Exit Function
+        End If
+    Next i
+    IsBareNumber = digitsBefore > 0 And (dots = 0 Or digitsAfter > 0)
+End Function
+
+Private Function NumberOf(ByVal i As Long) As Double
+    Dim s As String, k As Long, ch As String, c As Long
+    If RIsNum(i) Then
+        NumberOf = RNumV(i)
+        Exit Function
+    End If
+    s = ""
+    For k = 1 To Len(Val1(i, fValue))
+        ch = Mid(Val1(i, fValue), k, 1)
+        c = AscW(ch)
+        If c >= &HFF10& And c <= &HFF19& Then ch = ChrW(c - &HFEE0&)
+        s = s & ch
+    Next k
+    NumberOf = Val(s)
+End Function
+
+Private Function ShowValue(ByVal i As Long) As String
+    If RIsNum(i) Then
+        ShowValue = NumText(RNumV(i))
+    Else
+        ShowValue = Val1(i, fValue)
+    End If
+End Function
+
+Private Function ScoreOf(ByVal s0 As String, ByRef score As Double) As Boolean
+    ' the leading score of the scoring-standard text ("12 fen, ..." -> 12; rules.yaml score_pattern)
+    Dim i As Long, n As Long, num As String, ch As String, dot As Boolean
+    n = Len(s0)
+    i = 1
+    Do While i <= n
+        If Not IsWs(Mid(s0, i, 1)) Then Exit Do
+        i = i + 1
+    Loop
+    Do While i <= n
+        ch = Mid(s0, i, 1)
+        If IsAsciiDigit(ch) Then
+            num = num & ch
+        ElseIf ch = "." And Not dot And num <> "" And IsAsciiDigit(Mid(s0, i + 1, 1)) Then
+            num = num & ch
+            dot = True
+        Else
+            Exit Do
+        End If
+        i = i + 1
+    Loop
+    If num = "" Then Exit Function
+    Do While i <= n
+        If Not IsWs(Mid(s0, i, 1)) Then Exit Do
+        i = i + 1
+    Loop
+    If Mid(s0, i, 1) = T("fen") Then
+        score = Val(num)
+        ScoreOf = True
+    End If
+End Function
+
+Private Sub BuildFacts()
+    Dim i As Long, prev1 As String, prev2 As String, e1 As String, e2 As String, attr As String, g As String
+    Dim sc As Double
+    ReDim RSign(1 To NR + 1): ReDim RE1(1 To NR + 1): ReDim RE2(1 To NR + 1)
+    ReDim RL1(1 To NR + 1): ReDim RL2(1 To NR + 1): ReDim RCat(1 To NR + 1)
+    ReDim RSg(1 To NR + 1): ReDim RAk(1 To NR + 1): ReDim RSk(1 To NR + 1): ReDim RKind(1 To NR + 1)
+    ReDim RNa(1 To NR + 1): ReDim RPhv(1 To NR + 1): ReDim RNum(1 To NR + 1)
+    ReDim RHasScore(1 To NR + 1): ReDim RScore(1 To NR + 1)
+    For i = 1 To NR
+        If Val1(i, fL1) <> "" Then
+            e1 = Val1(i, fL1)
+        Else
+            e1 = prev1
+        End If
+        If Val1(i, fL2) <> "" Then
+            e2 = Val1(i, fL2)
+        ElseIf e1 <> prev1 Then
+            e2 = ""
+        Else
+            e2 = prev2
+        End If
+        prev1 = e1: prev2 = e2
+        RE1(i) = e1: RE2(i) = e2
+        RL1(i) = Find1(mFrame, e1)
+        RL2(i) = Find2(RL1(i), e2)
+        RCat(i) = ""
+        If RL2(i) > 0 Then RCat(i) = L2Cat(RL2(i))
+        If RCat(i) = "" And RL1(i) > 0 Then RCat(i) = L1Cat(RL1(i))
+        g = SignOf(Val1(i, fSign))
+        If g <> "" Then
+            RSign(i) = g
+        Else
+            RSign(i) = Val1(i, fSign)
+        End If
+        If InList(Glyphs, RSign(i)) Then
+            RSg(i) = RSign(i)
+        Else
+            RSg(i) = ""
+        End If
+        attr = TrimX(Val1(i, fAttr))
+        RAk(i) = ""
+        If attr <> "" Then
+            If InListCI(PAttrQuant, attr) Then
+                RAk(i) = T("kind_quant")
+            ElseIf InListCI(PAttrQual, attr) Then
+                RAk(i) = T("kind_qual")
+            End If
+        End If
+        RSk(i) = ""
+        If RSg(i) <> "" Then
+            If RSg(i) = T("glyph_qual") Then
+                RSk(i) = T("kind_qual")
+            Else
+                RSk(i) = T("kind_quant")
+            End If
+        End If
+        If RAk(i) <> "" Then
+            RKind(i) = RAk(i)
+        Else
+            RKind(i) = RSk(i)
+        End If
+        RNa(i) = IsNa(Val1(i, fName)) Or IsNa(Val1(i, fValue))
+        RPhv(i) = IsPlaceholder(Val1(i, fValue), RIsNum(i))
+        RNum(i) = IsBareNumber(Val1(i, fValue), RIsNum(i))
+        RHasScore(i) = ScoreOf(Val1(i, fEval), sc)
+        RScore(i) = sc
+        sc = 0
+    Next i
+End Sub
+
+' ==== findings =========================================================================================
+
+Private Function RuleIndex(ByVal id As String) As Long
+    Dim k As Long
+    For k = 1 To NRules
+        If RuleId(k) = id Then
+            RuleIndex = k
+            Exit Function
+        End If
+    Next k
+End Function
+
+Private Sub Hit(ByVal k As Long, ByVal f As Long, ByVal i As Long, ByVal msg As String, ByVal fx As String)
+    ' a finding of rule k at field f (an indicator field; 0: none) of row i (0: the project)
+    Dim addr As String
+    If i > 0 And f > 0 Then
+        If mCol(f) > 0 Then addr = ColLetter(mCol(f)) & RRow(i)
+    End If
+    AddFinding k, addr, i, msg, fx
+End Sub
+
+Private Sub AddFinding(ByVal k As Long, ByVal addr As String, ByVal i As Long, ByVal msg As String, ByVal fx As String)
+    If addr = "" And i > 0 Then
+        msg = Fmt(T("row_prefix"), "n", i) & IIf(Val1(i, fName) <> "", Fmt(T("row_name"), "name", Val1(i, fName)), "") _
+            & T("row_colon") & msg
+    End If
+    NF = NF + 1
+    ReDim Preserve FRule(1 To NF): ReDim Preserve FSev(1 To NF): ReDim Preserve FMsg(1 To NF)
+    ReDim Preserve FFix(1 To NF): ReDim Preserve FAddr(1 To NF)
+    FRule(NF) = RuleId(k): FSev(NF) = RuleSev(k): FMsg(NF) = msg: FFix(NF) = fx: FAddr(NF) = addr
+End Sub
+
+Private Function Fired(ByVal id As String, ByVal i As Long) As Boolean
+    Fired = InList(mFired, id & "@" & i)
+End Function
+
+Private Sub RunRules()
+    Dim i As Long, k As Long
+    NF = 0
+    mFired = SEP
+    For i = 1 To NR
+        For k = 1 To NRules
+            If RuleScope(k) = "row" Then RowRule k, i
+        Next k
+    Next i
+    For k = 1 To NRules
+        If RuleScope(k) = "project" Then ProjectRule k
+    Next k
+End Sub
+
+Private Function IsQuant(ByVal i As Long) As Boolean
+    ' a quantitative row that is not a not-applicable row
+    IsQuant = (Not RNa(i)) And RKind(i) = T("kind_quant")
+End Function
+
+Private Function QualText(ByVal i As Long) As String
+    If RNa(i) Or RKind(i) <> T("kind_qual") Or RPhv(i) Or Val1(i, fValue) = "" Then Exit Function
+    QualText = ShowValue(i)
+End Function
+
+Private Function Sat(ByVal i As Long) As Boolean
+    Sat = (Not RNa(i)) And RCat(i) = PSatCat
+End Function
+
+Private Function IsPercent(ByVal unit As String) As Boolean
+    If unit = "" Then Exit Function
+    IsPercent = InList(PercentList, TrimX(unit))
+End Function
+
+Private Function UnitPart(ByVal unit As String) As String
+    If unit <> "" Then UnitPart = Fmt(T("unit_part"), "unit", unit)
+End Function
+
+Private Function JoinNames(ByRef arr() As String, ByVal a As Long, ByVal b As Long) As String
+    Dim q As Long, s As String
+    For q = a To b
+        If s <> "" Then s = s & T("list_sep")
+        s = s & arr(q)
+    Next q
+    JoinNames = s
+End Function
+
+Private Sub RowRule(ByVal k As Long, ByVal i As Long)
+    Dim id As String, msg As String, fx As String, f As Long, lab As Variant, j As Long, tx As String
+    Dim sgn As String, num As String, unit As String, ch As String, n As Long, v As Double, below As String, fv As Variant
+    Dim shown As String, other As Long, q As Long, names As String, hint As String, target As String
+    id = RuleId(k)
+    msg = RuleMsg(k)
+    fx = RuleFix(k)
+    Select Case id
+    Case "required-field"
+        lab = Items(FrRequired(mFrame))
+        For j = 0 To UBound(lab)
+            If lab(j) <> "" Then
+                f = FieldOfLabel(lab(j))
+                If f = fL1 And f > 0 Then
+                    If RE1(i) = "" Then Hit k, f, i, Fmt(msg, "field", lab(j)), Fmt(fx, "field", lab(j))
+                ElseIf f = fL2 And f > 0 Then
+                    If RE2(i) = "" Then Hit k, f, i, Fmt(msg, "field", lab(j)), Fmt(fx, "field", lab(j))
+                ElseIf InList(PNaExempt, lab(j)) And RNa(i) Then
+                    ' a not-applicable row needs no sign and no value
+                ElseIf Val1(i, f) = "" Then
+                    Hit k, f, i, Fmt(msg, "field", lab(j)), Fmt(fx, "field", lab(j))
+                End If
+            End If
+        Next j
+    Case "frame-pair"
+        If RE1(i) = "" Then Exit Sub
+        If RL1(i) = 0 Then
+            names = JoinNames(L1Name, FrL1First(mFrame), FrL1Last(mFrame))
+            Hit k, fL1, i, Fmt(msg, "what", Fmt(T("frame_l1_what"), "e1", RE1(i)), "frame", FrTitle(mFrame)), _
+                Fmt(fx, "fix", Fmt(T("frame_l1_fix"), "names", names))
+        ElseIf RE2(i) <> "" And RL2(i) = 0 Then
+            names = JoinNames(L2Name, L1L2First(RL1(i)), L1L2Last(RL1(i)))
+            other = 0
+            For q = FrL1First(mFrame) To FrL1Last(mFrame)
+                If Find2(q, RE2(i)) > 0 Then
+                    other = q
+                    Exit For
+                End If
+            Next q
+            hint = ""
+            If other > 0 Then hint = Fmt(T("frame_l2_hint"), "e2", RE2(i), "other", L1Name(other))
+            Hit k, fL2, i, Fmt(msg, "what", Fmt(T("frame_l2_what"), "e2", RE2(i), "l1", L1Name(RL1(i)), "hint", hint), _
+                "frame", FrTitle(mFrame)), Fmt(fx, "fix", Fmt(T("frame_l2_fix"), "l1", L1Name(RL1(i)), "names", names))
+        End If
+    Case "sign-valid"
+        If Val1(i, fSign) <> "" And RSg(i) = "" Then Hit k, fSign, i, Fmt(msg, "sign", RSign(i)), fx
+    Case "value-embedded"
+        If IsQuant(i) And Val1(i, fValue) <> "" And Not RPhv(i) And Not RNum(i) And Not RIsNum(i) Then
+            If SplitExplicit(Val1(i, fValue), sgn, num, unit) Then
+                Ad mFired, "value-embedded@" & i
+                Hit k, fValue, i, Fmt(msg, "value", Val1(i, fValue)), _
+                    Fmt(fx, "sign", sgn, "number", num, "unit_part", UnitPart(unit))
+            End If
+        End If
+    Case "value-numeric"
+        If IsQuant(i) And Val1(i, fValue) <> "" And Not RPhv(i) And Not RNum(i) And Not Fired("value-embedded", i) Then
+            Hit k, fValue, i, Fmt(msg, "value", Val1(i, fValue)), fx
+        End If
+    Case "unit-required"
+        If IsQuant(i) And Val1(i, fUnit) = "" Then Hit k, fUnit, i, msg, fx
+    Case "qual-comparator"
+        tx = QualText(i)
+        If tx <> "" Then
+            ch = ContainsAny(PCompChars, tx)
+            If ch <> "" Then
+                Ad mFired, "qual-comparator@" & i
+                Hit k, fValue, i, Fmt(msg, "value", tx, "char", ch), fx
+            End If
+        End If
+    Case "qual-special"
+        tx = QualText(i)
+        If tx <> "" Then
+            If ContainsAny(PSpecial, tx) <> "" Or InListCI(PNull, TrimX(tx)) Then Hit k, fValue, i, Fmt(msg, "value", tx), fx
+        End If
+    Case "placeholder"
+        lab = Items(PPhFields)
+        For j = 0 To UBound(lab)
+            If lab(j) <> "" Then
+                f = FieldOfLabel(lab(j))
+                If IsPlaceholder(Val1(i, f), f = fValue And RIsNum(i)) Then
+                    Hit k, f, i, Fmt(msg, "field", lab(j), "text", Val1(i, f)), fx
+                End If
+            End If
+        Next j
+    Case "satisfaction-over-100"
+        If Sat(i) And RNum(i) And IsPercent(Val1(i, fUnit)) Then
+            If NumberOf(i) > PSatMax Then Hit k, fValue, i, Fmt(msg, "value", ShowValue(i)), fx
+        End If
+    Case "name-length"
+        n = Len(Val1(i, fName))
+        If n > PNameMax Then Hit k, fName, i, Fmt(msg, "length", n, "limit", PNameMax), fx
+    Case "attr-valid"
+        If Val1(i, fAttr) <> "" And RAk(i) = "" Then Hit k, fAttr, i, Fmt(msg, "attr", Val1(i, fAttr)), fx
+    Case "attr-sign-mismatch"
+        If RAk(i) <> "" And RSk(i) <> "" And RAk(i) <> RSk(i) Then
+            If RAk(i) = T("kind_qual") Then
+                tx = T("attr_fix_qual")
+            Else
+                tx = T("attr_fix_quant")
+            End If
+            Hit k, fSign, i, Fmt(msg, "attr", Val1(i, fAttr), "sign", RSign(i), "kind", RAk(i)), Fmt(fx, "fix", tx)
+        End If
+    Case "unit-known"
+        If Val1(i, fUnit) <> "" Then
+            tx = TrimX(Val1(i, fUnit))
+            If Not (InList(UnitList, tx) Or InList(FrUnits(mFrame), tx) Or InList(UnitAliases, tx)) Then
+                Hit k, fUnit, i, Fmt(msg, "unit", Val1(i, fUnit)), fx
+            End If
+        End If
+    Case "satisfaction-shape"
+        If Sat(i) And Val1(i, fValue) <> "" And Not RPhv(i) Then
+            If Not (InList(PSatSigns, RSg(i)) And RNum(i) And IsPercent(Val1(i, fUnit))) Then
+                shown = ""
+                If RSign(i) <> T("glyph_equal") Then shown = RSign(i)
+                shown = shown & ShowValue(i) & Val1(i, fUnit)
+                Hit k, fValue, i, Fmt(msg, "min", PSatMin, "max", PSatMax, "shown", shown), fx
+            End If
+        End If
+    Case "satisfaction-low"
+        If Sat(i) And InList(PSatSigns, RSg(i)) And RNum(i) And IsPercent(Val1(i, fUnit)) Then
+            v = NumberOf(i)
+            If v < PSatWarn Then
+                below = ""
+                If v < PSatMin Then below = Fmt(T("below_min"), "min", PSatMin)
+                Hit k, fValue, i, Fmt(msg, "value", NumText(v), "warn", PSatWarn, "below_min", below), fx
+            End If
+        End If
+    Case "cost-sign"
+        If Not RNa(i) And RCat(i) = PCostCat And InList(PCostSigns, RSg(i)) Then
+            Hit k, fSign, i, Fmt(msg, "sign", RSg(i)), fx
+        End If
+    Case "name-long"
+        n = Len(Val1(i, fName))
+        If n > PNameWarn And n <= PNameMax Then Hit k, fName, i, Fmt(msg, "length", n, "limit", PNameWarn), fx
+    Case "duplicate"
+        If RNa(i) Or Val1(i, fName) = "" Then Exit Sub
+        For j = 1 To i - 1
+            If Not RNa(j) And Val1(j, fName) <> "" Then
+                If LCase(RE2(j)) = LCase(RE2(i)) And LCase(Val1(j, fName)) = LCase(Val1(i, fName)) Then
+                    Hit k, fName, i, Fmt(msg, "first", Fmt(T("first_row"), "row", RRow(j)), "name", Val1(i, fName)), fx
+                    Exit For
+                End If
+            End If
+        Next j
+    Case "qual-disguised"
+        tx = QualText(i)
+        If tx <> "" And Not Fired("qual-comparator", i) Then
+            If SplitExplicit(tx, sgn, num, unit) Then
+                Hit k, fValue, i, Fmt(msg, "value", tx), Fmt(fx, "sign", sgn, "number", num, "unit_part", UnitPart(unit))
+            End If
+        End If
+    Case "qual-vague"
+        tx = QualText(i)
+        If tx <> "" Then
+            If InList(PVague, PyStrip(tx)) And Not InList(FrQual(mFrame), PyStrip(tx)) Then
+                lab = Items(FrQual(mFrame))
+                names = ""
+                For j = 0 To UBound(lab)
+                    If j < 6 And lab(j) <> "" Then
+                        If names <> "" Then names = names & T("list_sep")
+                        names = names & lab(j)
+                    End If
+                Next j
+                If names = "" Then names = T("wordings_default")
+                Hit k, fValue, i, Fmt(msg, "value", tx), Fmt(fx, "wordings", names)
+            End If
+        End If
+    Case "qual-unit"
+        If Not RNa(i) And RKind(i) = T("kind_qual") And Val1(i, fUnit) <> "" Then
+            Hit k, fUnit, i, Fmt(msg, "unit", Val1(i, fUnit)), fx
+        End If
+    Case "timeliness-vague"
+        tx = Val1(i, fValue)
+        If Not RNa(i) And RCat(i) = PTimeCat And tx <> "" And Not RIsNum(i) Then
+            If Not HasDigit(tx) And ContainsAny(PTimeVague, tx) <> "" Then Hit k, fValue, i, Fmt(msg, "value", tx), fx
+        End If
+    Case "misfiled"
+        tx = Val1(i, fName)
+        If RNa(i) Or tx = "" Then Exit Sub
+        If ContainsAny(PSatWords, tx) <> "" And RCat(i) <> PSatCat And RL1(i) > 0 Then
+            target = T("misfiled_sat_default")
+            For q = FrL1First(mFrame) To FrL1Last(mFrame)
+                If L1Cat(q) = PSatCat Then
+                    target = L1Name(q)
+                    Exit For
+                End If
+            Next q
+            If RE2(i) <> "" Then
+                shown = RE2(i)
+            Else
+                shown = RE1(i)
+            End If
+            Hit k, fName, i, Fmt(msg, "what", Fmt(T("misfiled_sat_what"), "name", tx, "group", shown)), _
+                Fmt(fx, "fix", Fmt(T("misfiled_sat_fix"), "target", target))
+        ElseIf InList(FrameNames(mFrame), NormName(tx)) Then
+            Hit k, fName, i, Fmt(msg, "what", Fmt(T("misfiled_name_what"), "name", tx)), Fmt(fx, "fix", T("misfiled_name_fix"))
+        End If
+    Case "stray-space"
+        For Each fv In Array(fL1, fL2, fName, fValue, fUnit, fAttr)
+            f = CLng(fv)
+            tx = Val1(i, f)
+            If tx <> "" And Not (f = fValue And RIsNum(i)) Then
+                If PyStrip(tx) <> tx Or InStr(tx, vbTab) > 0 Or InStr(tx, vbLf) > 0 Then
+                    Hit k, f, i, Fmt(msg, "field", FieldLabel(f)), Fmt(fx, "field", FieldLabel(f))
+                End If
+            End If
+        Next fv
+    End Select
+End Sub
+
+Private Function FieldOfLabel(ByVal label As String) As Long
+    Dim f As Long
+    For f = 1 To NFields
+        If FieldLabel(f) = label Then
+            FieldOfLabel = f
+            Exit Function
+        End If
+    Next f
+End Function
+
+' ==== project rules ====================================================================================
+
+Private Sub ProjectRule(ByVal k As Long)
+    Dim id As String, msg As String, fx As String, lab As Variant, j As Long, addr As String, txt As String
+    Dim total As Double, fiscal As Double, other As Double, hasT As Boolean, hasF As Boolean, hasO As Boolean
+    Dim s As Double, q As Long, l2 As Long, n As Long, i As Long, near As Long, group As String, seen As String
+    id = RuleId(k)
+    msg = RuleMsg(k)
+    fx = RuleFix(k)
+    Select Case id
+    Case "required-project"
+        lab = Items(PProjRequired)
+        For j = 0 To UBound(lab)
+            If lab(j) <> "" Then
+                addr = HeaderCell(lab(j), txt)
+                If txt = "" Then AddFinding k, addr, 0, Fmt(msg, "field", lab(j)), Fmt(fx, "field", lab(j))
+            End If
+        Next j
+    Case "funds-sum"
+        addr = HeaderCell(ProjLabel(ProjIndex("funds_total")), txt)
+        hasT = HeaderNumber(addr, total)
+        hasF = HeaderNumber(HeaderCell(ProjLabel(ProjIndex("funds_fiscal")), txt), fiscal)
+        hasO = HeaderNumber(HeaderCell(ProjLabel(ProjIndex("funds_other")), txt), other)
+        If Not hasT Or (Not hasF And Not hasO) Then Exit Sub
+        s = fiscal + other
+        If Abs(total - s) > PFundsTol + 0.000000001 Then
+            AddFinding k, addr, 0, Fmt(msg, "total", NumText(total), "fiscal", NumText(fiscal), "other", NumText(other), _
+                "diff", NumText(Round(total - s, 4))), Fmt(fx, "sum", NumText(Round(s, 4)))
+        End If
+    Case "required-group"
+        For q = FrL1First(mFrame) To FrL1Last(mFrame)
+            If L1Min(q) > 0 Then
+                n = GroupCount(q, 0)
+                If n < L1Min(q) Then GroupHit k, q, L1Name(q), msg, fx, True
+            End If
+            For l2 = L1L2First(q) To L1L2Last(q)
+                If L2Req(l2) Then
+                    If GroupCount(q, l2) < 1 Then GroupHit k, q, Fmt(T("group_label"), "l1", L1Name(q), "l2", L2Name(l2)), msg, fx, True
+                End If
+            Next l2
+        Next q
+    Case "score-total"
+        If Not FrScored(mFrame) Then Exit Sub
+        s = 0: n = 0: near = 0
+        For i = 1 To NR
+            If RHasScore(i) Then
+                s = s + RScore(i)
+                n = n + 1
+                If near = 0 Then near = i
+            End If
+        Next i
+        If n > 0 And Abs(s - PScoreTotal) > 0.000000001 Then
+            Hit k, fEval, near, Fmt(msg, "total", NumText(Round(s, 4)), "expected", PScoreTotal), Fmt(fx, "expected", PScoreTotal)
+        End If
+    Case "na-row-missing"
+        If Not FrNaRows(mFrame) Then Exit Sub
+        seen = SEP
+        For i = 1 To NR
+            If RL1(i) > 0 And RL2(i) > 0 Then Ad seen, CStr(RL2(i))
+        Next i
+        For q = FrL1First(mFrame) To FrL1Last(mFrame)
+            For l2 = L1L2First(q) To L1L2Last(q)
+                If Not InList(seen, CStr(l2)) Then
+                    group = Fmt(T("group_label"), "l1", L1Name(q), "l2", L2Name(l2))
+                    GroupHit k, q, group, msg, fx, False
+                End If
+            Next l2
+        Next q
+    End Select
+End Sub
+
+Private Function GroupCount(ByVal l1 As Long, ByVal l2 As Long) As Long
+    Dim i As Long
+    For i = 1 To NR
+        If RL1(i) = l1 And (l2 = 0 Or RL2(i) = l2) And Not RNa(i) And Val1(i, fName) <> "" Then GroupCount = GroupCount + 1
+    Next i
+End Function
+
+Private Sub GroupHit(ByVal k As Long, ByVal l1 As Long, ByVal group As String, ByVal msg As String, ByVal fx As String, ByVal withFrame As Boolean)
+    Dim i As Long, near As Long
+    For i = 1 To NR
+        If RL1(i) = l1 Then
+            near = i
+            Exit For
+        End If
+    Next i
+    msg = Fmt(msg, "group", group, "frame", FrTitle(mFrame))
+    fx = Fmt(fx, "group", group)
+    If near > 0 Then
+        Hit k, fL2, near, msg, fx
+    Else
+        AddFinding k, "", 0, msg, fx
+    End If
+End Sub
+
+Private Function ProjIndex(ByVal name As String) As Long
+    Dim j As Long
+    For j = 1 To NProj
+        If ProjName(j) = name Then
+            ProjIndex = j
+            Exit Function
+        End If
+    Next j
+End Function
+
+Private Function ProjOfLabel(ByVal s0 As String) As Long
+    ' the project field a header label names: exactly, or with its parenthesis removed (year in brackets)
+    Dim k As String, j As Long, pass As Long
+    For pass = 1 To 2
+        k = LabelKey(s0)
+        If pass = 2 Then k = StripParens(k)
+        If k <> "" Then
+            For j = 1 To NProj
+                If InList(ProjKeys(j), k) Then
+                    ProjOfLabel = j
+                    Exit Function
+                End If
+            Next j
+        End If
+    Next pass
+End Function
+
+Private Function IsLabelCell(ByVal c As Object) As Boolean
+    Dim txt As String
+    txt = CellText(c.MergeArea.Cells(1, 1))
+    If txt = "" Then Exit Function
+    IsLabelCell = ProjOfLabel(txt) > 0 Or LabelField(txt) > 0
+End Function
+
+Private Function HeaderCell(ByVal label As String, ByRef txt As String) As String
+    ' the address of a header field's value (right of its label, or below it), "" when the label is absent
+    Dim j As Long
+    txt = ""
+    If Not mHdrScanned Then ScanHeader
+    For j = 1 To NProj
+        If ProjLabel(j) = label Then
+            HeaderCell = mHdrAddr(j)
+            txt = mHdrTxt(j)
+            Exit Function
+        End If
+    Next j
+End Function
+
+Private Sub ScanHeader()
+    ' every project label above the indicator table, once per check: where its value is, and the value
+    Dim r As Long, c As Long, cell As Object, top As Object, want As Long, vals As Variant
+    Dim rc As Object, dc As Object, area As Object
+    ReDim mHdrAddr(1 To NProj): ReDim mHdrTxt(1 To NProj)
+    mHdrScanned = True
+    If mHeader <= 1 Or mMaxCol = 0 Then Exit Sub
+    vals = mWs.Range(mWs.Cells(1, 1), mWs.Cells(mHeader, mMaxCol)).Value
+    For r = 1 To mHeader - 1
+        For c = 1 To mMaxCol
+            If VarType(vals(r, c)) = vbString Then
+                want = ProjOfLabel(CStr(vals(r, c)))
+                If want > 0 Then
+                    If mHdrAddr(want) = "" Then
+                        Set cell = mWs.Cells(r, c)
+                        Set area = cell.MergeArea
+                        Set rc = mWs.Cells(r, area.Column + area.Columns.Count)
+                        Set dc = mWs.Cells(area.Row + area.Rows.Count, c)
+                        If CellText(rc) <> "" And Not IsLabelCell(rc) Then
+                            Set cell = rc
+                        ElseIf rc.MergeCells And rc.Column <= mMaxCol And Not IsLabelCell(rc) Then
+                            ' an empty merged box to the right is where the value goes (a blank field),
+                            ' not the unrelated text on the row below
+                            Set cell = rc
+                        ElseIf CellText(dc) <> "" And Not IsLabelCell(dc) And dc.Row < mHeader Then
+                            Set cell = dc
+                        ElseIf rc.Column <= mMaxCol And Not IsLabelCell(rc) Then
+                            Set cell = rc
+                        Else
+                            Set cell = dc
+                        End If
+                        Set cell = cell.MergeArea.Cells(1, 1)
+                        mHdrTxt(want) = CellText(cell)
+                        mHdrAddr(want) = ColLetter(cell.Column) & cell.Row
+                    End If
+                End If
+            End If
+        Next c
+    Next r
+End Sub
+
+Private Function HeaderNumber(ByVal addr As String, ByRef v As Double) As Boolean
+    ' a number field of the header: a number cell, or text that is a plain number ("76", "1,200")
+    Dim c As Object, x As Variant, s As String
+    v = 0
+    If addr = "" Then Exit Function
+    Set c = mWs.Range(addr)
+    x = c.Value
+    Select Case VarType(x)
+        Case vbInteger, vbLong, vbSingle, vbDouble, vbCurrency, vbDecimal
+            v = CDbl(x)
+            HeaderNumber = True
+        Case vbString
+            s = x
+            If PyStrip(s) = s Then
+                s = NfkcLite(Replace(s, ",", ""))
+                If IsPyNumber(s) Then
+                    v = Val(s)
+                    HeaderNumber = True
+                End If
+            End If
+    End Select
+End Function
+
+Private Function IsPyNumber(ByVal s As String) As Boolean
+    ' perfbook.comparators.NUMBER_RE: -?(0|[1-9]\d*)(\.\d+)? and nothing else
+    Dim i As Long, n As Long
+    n = Len(s)
+    i = 1
+    If Mid(s, i, 1) = "-" Then i = 2
+    If Mid(s, i, 1) = "0" Then
+        i = i + 1
+    ElseIf IsAsciiDigit(Mid(s, i, 1)) Then
+        Do While IsAsciiDigit(Mid(s, i, 1))
+            i = i + 1
+        Loop
+    Else
+        Exit Function
+    End If
+    If i <= n Then
+        If Mid(s, i, 1) <> "." Or Not IsAsciiDigit(Mid(s, i + 1, 1)) Then Exit Function
+        i = i + 1
+        Do While IsAsciiDigit(Mid(s, i, 1))
+            i = i + 1
+        Loop
+    End If
+    IsPyNumber = (i > n)
+End Function
+
+' ==== splitting a typed value (perfbook.values.split_value) ===========================================
+
+Private Function NormSymbols(ByVal s As String) As String
+    Dim i As Long, ch As String, out As String, a As Variant, b As Variant
+    For i = 1 To Len(s)
+        ch = Mid(s, i, 1)
+        If InList(KeepChars, ch) Then
+            out = out & ch
+        Else
+            out = out & NfkcLite(ch)
+        End If
+    Next i
+    a = Items(NormFrom)
+    b = Items(NormTo)
+    For i = 0 To UBound(a)
+        If a(i) <> "" Then out = Replace(out, a(i), b(i))
+    Next i
+    NormSymbols = out
+End Function
+
+Private Function NoWs(ByVal s As String) As String
+    Dim i As Long, ch As String, out As String
+    For i = 1 To Len(s)
+        ch = Mid(s, i, 1)
+        If Not IsWs(ch) Then out = out & ch
+    Next i
+    NoWs = out
+End Function
+
+Private Function IsUnitText(ByVal s As String) As Boolean
+    ' values.py _UNIT: 1 to 6 characters, none a digit, a space or sentence punctuation
+    Dim i As Long, ch As String, stops As String
+    If Len(s) < 1 Or Len(s) > 6 Then Exit Function
+    stops = ",;:!?()[]" & U("\uFF0C\u3002\uFF1B\uFF1A\uFF01\uFF1F\uFF08\uFF09\u3010\u3011\u3001")
+    For i = 1 To Len(s)
+        ch = Mid(s, i, 1)
+        If IsAsciiDigit(ch) Or IsWs(ch) Then Exit Function
+        If InStr(1, stops, ch, vbBinaryCompare) > 0 Then Exit Function
+    Next i
+    IsUnitText = True
+End Function
+
+Private Function HasDateOrRange(ByVal tx As String) As Boolean
+    ' values.py _RANGE and _DATE on text without spaces
+    Dim i As Long, n As Long, ch As String, nx As String, digitRun As Long, j As Long
+    n = Len(tx)
+    digitRun = 0
+    For i = 1 To n
+        ch = Mid(tx, i, 1)
+        nx = Mid(tx, i + 1, 1)
+        If IsAsciiDigit(ch) Then
+            digitRun = digitRun + 1
+            If InStr(1, "-~" & U("\u81F3\u5230"), nx, vbBinaryCompare) > 0 And nx <> "" Then
+                If IsAsciiDigit(Mid(tx, i + 2, 1)) Then
+                    HasDateOrRange = True
+                    Exit Function
+                End If
+            End If
+            If nx = U("\u5E74") And digitRun >= 4 Then
+                HasDateOrRange = True
+                Exit Function
+            End If
+            If nx = U("\u65E5") Or nx = U("\u53F7") Or nx = U("\u70B9") Then
+                HasDateOrRange = True
+                Exit Function
+            End If
+            If nx = U("\u65F6") And IsAsciiDigit(Mid(tx, i + 2, 1)) Then
+                HasDateOrRange = True
+                Exit Function
+            End If
+            If nx = U("\u6708") Then
+                j = i + 2
+                Do While IsAsciiDigit(Mid(tx, j, 1))
+                    j = j + 1
+                Loop
+                If Mid(tx, j, 1) <> U("\u4E2A") Then
+                    HasDateOrRange = True
+                    Exit Function
+                End If
+            End If
+            If digitRun >= 4 And (nx = "-" Or nx = "/" Or nx = ".") Then
+                If DatePart2(tx, i + 2) Then
+                    HasDateOrRange = True
+                    Exit Function
+                End If
+            End If
+        Else
+            digitRun = 0
+        End If
+    Next i
+End Function
+
+Private Function DatePart2(ByVal tx As String, ByVal i As Long) As Boolean
+    ' \d{1,2}[-/.]\d{1,2} starting at i
+    Dim k As Long, ch As String
+    k = 0
+    Do While IsAsciiDigit(Mid(tx, i + k, 1)) And k < 2
+        k = k + 1
+    Loop
+    If k = 0 Then Exit Function
+    ch = Mid(tx, i + k, 1)
+    If ch <> "-" And ch <> "/" And ch <> "." Then Exit Function
+    DatePart2 = IsAsciiDigit(Mid(tx, i + k + 1, 1))
+End Function
+
+Private Function SplitValue(ByVal raw As String, ByRef sign As String, ByRef num As String, ByRef unit As String) As Boolean
+    ' ">=95%" -> (>=, 95, %); False when the text is not one number with a comparator and unit around it
+    Dim tx As String, i As Long, n As Long, a As Long, b As Long, head As String, rest As String
+    Dim lw As Variant, lg As Variant, sw As Variant, sg As Variant, ap As Variant, runLen As Long
+    sign = "": num = "": unit = ""
+    If InList(NaWords, NoWs(NfkcLite(raw))) Then Exit Function
+    tx = NoWs(NormSymbols(raw))
+    Do While Len(tx) > 0 And InStr(1, U("\u3002.\uFF1B;\uFF0C,"), Right(tx, 1), vbBinaryCompare) > 0
+        tx = Left(tx, Len(tx) - 1)
+    Loop
+    If Not HasDigit(tx) Then Exit Function
+    ap = Items(ApproxWords)
+    For i = 0 To UBound(ap)
+        If ap(i) <> "" Then
+            If InStr(1, tx, ap(i), vbBinaryCompare) > 0 Then
+                tx = Replace(tx, ap(i), "", 1, 1)
+                Exit For
+            End If
+        End If
+    Next i
+    ' the first number: [-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?
+    n = Len(tx)
+    a = 0
+    For i = 1 To n
+        If IsAsciiDigit(Mid(tx, i, 1)) Then
+            a = i
+            Exit For
+        End If
+    Next i
+    If a = 0 Then Exit Function
+    If HasDateOrRange(tx) Then Exit Function
+    b = a
+    Do While IsAsciiDigit(Mid(tx, b, 1))
+        b = b + 1
+    Loop
+    runLen = b - a
+    If runLen <= 3 And Mid(tx, b, 1) = "," And IsAsciiDigit(Mid(tx, b + 1, 1)) And IsAsciiDigit(Mid(tx, b + 2, 1)) _
+            And IsAsciiDigit(Mid(tx, b + 3, 1)) Then
+        Do While Mid(tx, b, 1) = "," And IsAsciiDigit(Mid(tx, b + 1, 1)) And IsAsciiDigit(Mid(tx, b + 2, 1)) _
+                And IsAsciiDigit(Mid(tx, b + 3, 1))
+            b = b + 4
+        Loop
+    End If
+    If Mid(tx, b, 1) = "." And IsAsciiDigit(Mid(tx, b + 1, 1)) Then
+        b = b + 1
+        Do While IsAsciiDigit(Mid(tx, b, 1))
+            b = b + 1
+        Loop
+    End If
+    If a > 1 Then
+        If Mid(tx, a - 1, 1) = "-" Or Mid(tx, a - 1, 1) = "+" Then a = a - 1
+    End If
+    num = Mid(tx, a, b - a)
+    head = Left(tx, a - 1)
+    rest = Mid(tx, b)
+    lw = Items(LeadWords): lg = Items(LeadGlyphs)
+    For i = 0 To UBound(lw)
+        If lw(i) <> "" Then
+            If EndsWith(head, lw(i)) Then
+                sign = lg(i)
+                head = Left(head, Len(head) - Len(lw(i)))
+                Exit For
+            End If
+        End If
+    Next i
+    If Len(head) > 24 Then Exit Function
+    If EndsWith(head, U("\u7B2C")) Or EndsWith(head, "-") Or EndsWith(head, "+") Or EndsWith(head, ".") Then Exit Function
+    For i = 1 To Len(head)
+        If InStr(1, "0123456789," & U("\uFF0C;\uFF1B\u3001"), Mid(head, i, 1), vbBinaryCompare) > 0 Then Exit Function
+    Next i
+    If sign = "" Then
+        For i = 0 To UBound(lw)
+            If Len(lw(i)) > 1 Then
+                If InStr(1, head, lw(i), vbBinaryCompare) > 0 Then Exit Function
+            End If
+        Next i
+    End If
+    sw = Items(SufWords): sg = Items(SufGlyphs)
+    For i = 0 To UBound(sw)
+        If sw(i) <> "" Then
+            If EndsWith(rest, sw(i)) Then
+                If rest = sw(i) Or IsUnitText(Left(rest, Len(rest) - Len(sw(i)))) Then
+                    sign = sg(i)
+                    rest = Left(rest, Len(rest) - Len(sw(i)))
+                    Exit For
+                End If
+            End If
+        End If
+    Next i
+    If rest <> "" Then
+        If Not IsUnitText(rest) Then Exit Function
+        For i = 0 To UBound(sw)
+            If sw(i) <> "" Then
+                If InStr(1, rest, sw(i), vbBinaryCompare) > 0 Then Exit Function
+            End If
+        Next i
+    End If
+    If sign = "" Then sign = T("glyph_equal")
+    num = Replace(num, ",", "")
+    If Left(num, 1) = "+" Then num = Mid(num, 2)
+    num = NumText(Val(num))
+    unit = rest
+    SplitValue = True
+End Function
+
+Private Function SplitExplicit(ByVal value As String, ByRef sign As String, ByRef num As String, ByRef unit As String) As Boolean
+    ' perfbook.rules._split: a split that says more than a bare number (a unit, a sign, an explicit "=")
+    If Not SplitValue(value, sign, num, unit) Then Exit Function
+    SplitExplicit = unit <> "" Or sign <> T("glyph_equal") Or InStr(value, "=") > 0 _
+        Or InStr(value, T("glyph_equal")) > 0 Or InStr(value, U("\u7B49\u4E8E")) > 0
+End Function
+
+' ==== marking the sheet =================================================================================
+
+Private Function SevColor(ByVal sev As String) As Long
+    If sev = T("severity_error") Then
+        SevColor = COLOR_ERROR
+    ElseIf sev = T("severity_warning") Then
+        SevColor = COLOR_WARNING
+    Else
+        SevColor = COLOR_INFO
+    End If
+End Function
+
+Private Function SevRank(ByVal sev As String) As Long
+    If sev = T("severity_error") Then
+        SevRank = 3
+    ElseIf sev = T("severity_warning") Then
+        SevRank = 2
+    Else
+        SevRank = 1
+    End If
+End Function
+
+Private Function MarksSheet(ByVal create As Boolean) As Object
+    Dim ws As Object, wb As Object
+    Set wb = mWs.Parent
+    On Error Resume Next
+    Set ws = wb.Worksheets(T("marks_sheet"))
+    On Error GoTo 0
+    If ws Is Nothing And create Then
+        Set ws = wb.Worksheets.Add(After:=wb.Worksheets(wb.Worksheets.Count))
+        ws.Name = T("marks_sheet")
+        ws.Cells(1, 1).Value = "sheet"
+        ws.Cells(1, 2).Value = "cell"
+        ws.Cells(1, 3).Value = "colorIndex"
+        ws.Cells(1, 4).Value = "color"
+        ws.Cells(1, 5).Value = "pattern"
+        ws.Cells(1, 6).Value = "hadComment"
+        ws.Cells(1, 7).Value = "comment"
+        ws.Visible = XL_VERYHIDDEN
+    End If
+    Set MarksSheet = ws
+End Function
+
+Private Function ResultsSheet() As Object
+    Dim ws As Object
+    On Error Resume Next
+    Set ws = mWs.Parent.Worksheets(T("results_sheet"))
+    On Error GoTo 0
+    Set ResultsSheet = ws
+End Function
+
+Private Sub MarkCells()
+    ' each bad cell: filled in its severity's colour and commented; its first state recorded first
+    Dim j As Long, i As Long, addr As String, c As Object, ms As Object, r As Long, txt As String
+    Dim done As String, worst As String, ours As String, prefix As String, orig As String, had As Boolean
+    Dim tl() As String
+    If NF = 0 Then Exit Sub
+    prefix = T("comment_prefix")
+    done = SEP
+    ReDim tl(1 To NF)
+    For j = 1 To NF
+        If FAddr(j) <> "" Then
+            Set c = mWs.Range(FAddr(j)).MergeArea.Cells(1, 1)
+            tl(j) = ColLetter(c.Column) & c.Row
+        End If
+    Next j
+    Application.ScreenUpdating = False
+    For j = 1 To NF
+        If tl(j) <> "" Then
+            Set c = mWs.Range(tl(j))
+            addr = tl(j)
+            If Not InList(done, addr) Then
+                Ad done, addr
+                worst = FSev(j)
+                ours = ""
+                For i = j To NF
+                    If tl(i) <> "" Then
+                        If tl(i) = addr Then
+                            If SevRank(FSev(i)) > SevRank(worst) Then worst = FSev(i)
+                            If ours <> "" Then ours = ours & vbLf
+                            ours = ours & prefix & FSev(i) & T("row_colon") & FMsg(i)
+                        End If
+                    End If
+                Next i
+                If ms Is Nothing Then Set ms = MarksSheet(True)
+                r = ms.UsedRange.Row + ms.UsedRange.Rows.Count
+                orig = ""
+                had = False
+                If Not c.Comment Is Nothing Then
+                    had = True
+                    orig = c.Comment.Text
+                End If
+                ms.Cells(r, 1).NumberFormat = "@"
+                ms.Cells(r, 1).Value = mWs.Name
+                ms.Cells(r, 2).Value = addr
+                ms.Cells(r, 3).Value = c.Interior.ColorIndex
+                ms.Cells(r, 4).Value = c.Interior.Color
+                ms.Cells(r, 5).Value = c.Interior.Pattern
+                ms.Cells(r, 6).Value = IIf(had, 1, 0)
+                ms.Cells(r, 7).NumberFormat = "@"
+                ms.Cells(r, 7).Value = orig
+                c.MergeArea.Interior.Color = SevColor(worst)
+                If had Then
+                    c.Comment.Text Text:=orig & vbLf & ours
+                Else
+                    c.AddComment ours
+                End If
+            End If
+        End If
+    Next j
+    Application.ScreenUpdating = True
+End Sub
+
+Private Function ClearSheet(ByVal ws As Object) As Long
+    ' undo every mark an earlier Validate left on ws; the results sheet goes too when it lists ws
+    Dim ms As Object, rs As Object, r As Long, last As Long, c As Object, n As Long, txt As String
+    Dim prefix As String, color As Long
+    Set mWs = ws
+    prefix = T("comment_prefix")
+    Set ms = MarksSheet(False)
+    If Not ms Is Nothing Then
+        last = ms.UsedRange.Row + ms.UsedRange.Rows.Count - 1
+        For r = last To 2 Step -1
+            If CStr(ms.Cells(r, 1).Value) = ws.Name Then
+                Set c = ws.Range(CStr(ms.Cells(r, 2).Value))
+                color = c.Interior.Color
+                If color = COLOR_ERROR Or color = COLOR_WARNING Or color = COLOR_INFO Then
+                    If CLng(ms.Cells(r, 3).Value) = XL_NONE Then
+                        c.MergeArea.Interior.ColorIndex = XL_NONE
+                    Else
+                        c.MergeArea.Interior.Color = CLng(ms.Cells(r, 4).Value)
+                        c.MergeArea.Interior.Pattern = CLng(ms.Cells(r, 5).Value)
+                    End If
+                End If
+                If Not c.Comment Is Nothing Then
+                    txt = c.Comment.Text
+                    If InStr(txt, prefix) > 0 Then
+                        If CLng(ms.Cells(r, 6).Value) = 1 Then
+                            c.Comment.Text Text:=CStr(ms.Cells(r, 7).Value)
+                        Else
+                            c.Comment.Delete
+                        End If
+                    End If
+                End If
+                ms.Rows(r).Delete
+                n = n + 1
+            End If
+        Next r
+        If ms.UsedRange.Rows.Count <= 1 And CStr(ms.Cells(2, 1).Value) = "" Then DeleteSheet ms
+    End If
+    Set rs = ResultsSheet()
+    If Not rs Is Nothing Then
+        If CStr(rs.Cells(2, 2).Value) = ws.Name Then DeleteSheet rs
+    End If
+    ws.Activate
+    ClearSheet = n
+End Function
+
+Private Sub DeleteSheet(ByVal ws As Object)
+    Dim alerts As Boolean
+    alerts = Application.DisplayAlerts
+    Application.DisplayAlerts = False
+    ws.Visible = -1
+    ws.Delete
+    Application.DisplayAlerts = alerts
+End Sub
+
+Private Sub WriteResults()
+    ' the findings list: one row per finding, a link to its cell, the summary on top
+    Dim rs As Object, wb As Object, j As Long, r As Long, target As String
+    Set wb = mWs.Parent
+    Set rs = ResultsSheet()
+    If Not rs Is Nothing Then DeleteSheet rs
+    Set rs = wb.Worksheets.Add(After:=wb.Worksheets(wb.Worksheets.Count))
+    rs.Name = T("results_sheet")
+    CountFindings
+    rs.Cells(1, 1).Value = SummaryText()
+    rs.Cells(1, 1).Font.Bold = True
+    rs.Cells(2, 1).Value = T("label_sheet")
+    rs.Cells(2, 2).NumberFormat = "@"
+    rs.Cells(2, 2).Value = mWs.Name
+    rs.Cells(2, 3).Value = T("label_frame")
+    rs.Cells(2, 4).Value = mFrameTitle
+    rs.Cells(3, 1).Value = T("summary_hint")
+    r = 5
+    rs.Cells(r, 1).Value = T("header_no")
+    rs.Cells(r, 2).Value = T("header_severity")
+    rs.Cells(r, 3).Value = T("header_rule")
+    rs.Cells(r, 4).Value = T("header_sheet")
+    rs.Cells(r, 5).Value = T("header_cell")
+    rs.Cells(r, 6).Value = T("header_message")
+    rs.Cells(r, 7).Value = T("header_fix")
+    rs.Range(rs.Cells(r, 1), rs.Cells(r, 7)).Font.Bold = True
+    For j = 1 To NF
+        r = r + 1
+        rs.Cells(r, 1).Value = j
+        rs.Cells(r, 2).Value = FSev(j)
+        rs.Cells(r, 3).Value = FRule(j)
+        rs.Cells(r, 4).NumberFormat = "@"
+        rs.Cells(r, 4).Value = mWs.Name
+        rs.Cells(r, 6).Value = FMsg(j)
+        rs.Cells(r, 7).Value = FFix(j)
+        rs.Cells(r, 2).Interior.Color = SevColor(FSev(j))
+        If FAddr(j) <> "" Then
+            target = "'" & Replace(mWs.Name, "'", "''") & "'!" & FAddr(j)
+            rs.Cells(r, 5).Value = FAddr(j)
+            On Error Resume Next
+            rs.Hyperlinks.Add Anchor:=rs.Cells(r, 5), Address:="", SubAddress:=target, TextToDisplay:=FAddr(j)
+            On Error GoTo 0
+        End If
+    Next j
+    rs.Columns(1).ColumnWidth = 6
+    rs.Columns(2).ColumnWidth = 8
+    rs.Columns(3).ColumnWidth = 22
+    rs.Columns(4).ColumnWidth = 14
+    rs.Columns(5).ColumnWidth = 8
+    rs.Columns(6).ColumnWidth = 60
+    rs.Columns(7).ColumnWidth = 50
+End Sub
+
+Private Sub CountFindings()
+    Dim j As Long
+    LastErrors = 0: LastWarnings = 0: LastInfos = 0
+    For j = 1 To NF
+        Select Case SevRank(FSev(j))
+            Case 3: LastErrors = LastErrors + 1
+            Case 2: LastWarnings = LastWarnings + 1
+            Case Else: LastInfos = LastInfos + 1
+        End Select
+    Next j
+End Sub
+
+Private Function SummaryText() As String
+    Dim s As String
+    CountFindings
+    If LastErrors = 0 And LastWarnings = 0 Then
+        s = T("summary_clean")
+    Else
+        s = Fmt(T("summary"), "errors", LastErrors, "warnings", LastWarnings)
+    End If
+    If LastInfos > 0 Then s = s & Fmt(T("summary_info"), "infos", LastInfos)
+    SummaryText = s
+End Function
+
+' ==== insert an indicator row ========================================================================================
+
+Public Sub InsertIndicatorRow()
+    ' a new indicator row under the selected one (with no selection to read, under the last one)
+    Dim r As Long
+    On Error Resume Next
+    r = ActiveCell.Row
+    On Error GoTo 0
+    InsertRowBelow r
+End Sub
+
+Public Function InsertRowBelowSilent(ByVal row As Long) As String
+    Silent = True
+    InsertRowBelow row
+    Silent = False
+    InsertRowBelowSilent = LastSummary
+End Function
+
+Public Sub InsertRowBelow(ByVal row As Long)
+    ' inserted inside the table, so drop-downs, conditional formats and names that cover the table grow
+    ' with it; styles and row height come from the row above, formulas are copied, horizontal merges
+    ' repeated and the level-1/level-2 group merges extended over the new row
+    Dim ws As Object, r As Long, newRow As Long, c As Object, lastCol As Long, col As Long
+    On Error GoTo Failed
+    LoadRules
+    Set ws = ActiveSheet
+    If Not FindTable(ws) Then
+        LastSummary = T("no_table_insert")
+        Say LastSummary
+        Exit Sub
+    End If
+    If mLast < mFirst Then mLast = mFirst
+    r = row
+    If r < mFirst Then r = mFirst
+    If r > mLast Or r = 0 Then r = mLast
+    lastCol = ws.UsedRange.Column + ws.UsedRange.Columns.Count - 1
+    Application.ScreenUpdating = False
+    If r < mLast Or mFirst = mLast Then
+        ws.Rows(r + 1).Insert
+        newRow = r + 1
+        CopyRowSetup ws, r, newRow, lastCol, mFirst = mLast
+    Else
+        ' the last row: insert above it (inside every range that covers the table), then move its content up
+        ws.Rows(r).Insert
+        CopyRowSetup ws, r + 1, r, lastCol, False
+        For col = 1 To lastCol
+            Set c = ws.Cells(r + 1, col)
+            If Not c.HasFormula Then
+                If c.MergeArea.Rows.Count = 1 And c.MergeArea.Column = c.Column Then
+                    ws.Cells(r, col).Value = c.Value
+                    c.ClearContents
+                End If
+            End If
+        Next col
+        newRow = r + 1
+    End If
+    ExtendGroup ws, mCol(fL1), r, newRow
+    ExtendGroup ws, mCol(fL2), r, newRow
+    Application.ScreenUpdating = True
+    On Error Resume Next
+    ws.Cells(newRow, mCol(fName)).Select
+    On Error GoTo 0
+    LastSummary = Fmt(T("inserted"), "row", r)
+    Say LastSummary
+    Exit Sub
+Failed:
+    Application.ScreenUpdating = True
+    LastSummary = Fmt(T("failed"), "error", Err.Description)
+    Say LastSummary
+End Sub
+
+Private Sub CopyRowSetup(ByVal ws As Object, ByVal src As Long, ByVal dst As Long, ByVal lastCol As Long, ByVal outside As Boolean)
+    ' formats, horizontal merges, formulas (and, outside the table's ranges, drop-downs) from row src to dst
+    Dim col As Long, s As Object, d As Object, w As Long
+    ws.Rows(dst).RowHeight = ws.Rows(src).RowHeight
+    col = 1
+    Do While col <= lastCol
+        Set s = ws.Cells(src, col)
+        w = 1
+        If s.MergeCells Then
+            If s.MergeArea.Rows.Count = 1 Then w = s.MergeArea.Columns.Count
+        End If
+        Set d = ws.Cells(dst, col)
+        If Not d.MergeCells And Not (s.MergeCells And s.MergeArea.Rows.Count > 1) Then
+            s.Resize(1, w).Copy
+            d.Resize(1, w).PasteSpecial Paste:=-4122        ' xlPasteFormats
+            If outside Then
+                On Error Resume Next
+                d.Resize(1, w).PasteSpecial Paste:=6         ' xlPasteValidation
+                On Error GoTo 0
+            End If
+            If w > 1 Then d.Resize(1, w).Merge
+        End If
+        If s.HasFormula Then d.FormulaR1C1 = s.FormulaR1C1
+        col = col + w
+    Loop
+    Application.CutCopyMode = False
+End Sub
+
+Private Sub ExtendGroup(ByVal ws As Object, ByVal col As Long, ByVal r As Long, ByVal newRow As Long)
+    ' the new row joins the level-1/level-2 group of the selected row: its vertical merge grows over the new row
+    Dim a As Object, top As Long, bottom As Long, v As Variant
+    If col = 0 Then Exit Sub
+    Set a = ws.Cells(r, col).MergeArea
+    top = a.Row
+    bottom = a.Row + a.Rows.Count - 1
+    If newRow >= top And newRow <= bottom Then Exit Sub
+    If CellText(a.Cells(1, 1)) = "" Then Exit Sub
+    If newRow = bottom + 1 Then
+        v = a.Cells(1, 1).Value
+        ws.Range(ws.Cells(top, col), ws.Cells(newRow, col)).UnMerge
+        ws.Cells(newRow, col).ClearContents
+        ws.Range(ws.Cells(top, col), ws.Cells(newRow, col)).Merge
+        ws.Cells(top, col).Value = v
+    End If
+End Sub

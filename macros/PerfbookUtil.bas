@@ -1,0 +1,257 @@
+Attribute VB_Name = "PerfbookUtil"
+' PerfbookUtil: text helpers shared by the perfbook macros.
+' Plain VBA only (no Scripting.Dictionary, no RegExp): the same code runs in Excel for Windows and
+' Mac, WPS and LibreOffice. Chinese text comes from U("\uXXXX") so the module stays ASCII.
+Option Explicit
+
+
+' --- lists: SEP & a & SEP & b & SEP ------------------------------------------------------------------
+
+Public Function SEP() As String
+    SEP = ChrW(31)
+End Function
+
+Public Sub Ad(ByRef lst As String, ByVal item As String)
+    If lst = "" Then lst = SEP
+    lst = lst & item & SEP
+End Sub
+
+Public Function Items(ByVal lst As String) As Variant
+    ' the items of a list as an array (LibreOffice Basic has no "As String()" functions: a Variant)
+    If Len(lst) <= 1 Then
+        Items = Split("", SEP)
+        Exit Function
+    End If
+    Items = Split(Mid(lst, 2, Len(lst) - 2), SEP)
+End Function
+
+Public Function InList(ByVal lst As String, ByVal s As String) As Boolean
+    If Len(lst) <= 1 Then Exit Function
+    InList = InStr(1, lst, SEP & s & SEP, vbBinaryCompare) > 0
+End Function
+
+Public Function InListCI(ByVal lst As String, ByVal s As String) As Boolean
+    ' Excel's "=" on text and perfbook.rules.equals_any ignore case
+    Dim it As Variant, i As Long
+    it = Items(lst)
+    For i = 0 To UBound(it)
+        If LCase(it(i)) = LCase(s) Then
+            InListCI = True
+            Exit Function
+        End If
+    Next i
+End Function
+
+Public Function ContainsAny(ByVal lst As String, ByVal s As String) As String
+    ' the first item of lst found inside s ("" when none)
+    Dim it As Variant, i As Long
+    it = Items(lst)
+    For i = 0 To UBound(it)
+        If Len(it(i)) > 0 Then
+            If InStr(1, s, it(i), vbBinaryCompare) > 0 Then
+                ContainsAny = it(i)
+                Exit Function
+            End If
+        End If
+    Next i
+End Function
+
+Public Function Lookup(ByVal keys As String, ByVal vals As String, ByVal key As String) As String
+    Dim k As Variant, v As Variant, i As Long
+    k = Items(keys)
+    v = Items(vals)
+    For i = 0 To UBound(k)
+        If k(i) = key Then
+            Lookup = v(i)
+            Exit Function
+        End If
+    Next i
+End Function
+
+' --- text ---------------------------------------------------------------------------------------------
+
+Public Function U(ByVal s As String) As String
+    ' "\u6821\u9a8c" -> the Chinese text; other characters are kept as they are
+    Dim out As String, i As Long, n As Long
+    n = Len(s)
+    i = 1
+    Do While i <= n
+        If Mid(s, i, 2) = "\u" And i + 5 <= n Then
+            out = out & ChrW(CLng("&H" & Mid(s, i + 2, 4)))
+            i = i + 6
+        Else
+            out = out & Mid(s, i, 1)
+            i = i + 1
+        End If
+    Loop
+    U = out
+End Function
+
+Public Function Fmt(ByVal template As String, ParamArray kv() As Variant) As String
+    ' "{field}" fields filled from name/value pairs, as str.format does in perfbook.rules
+    Dim i As Long, s As String
+    s = template
+    For i = LBound(kv) To UBound(kv) - 1 Step 2
+        s = Replace(s, "{" & CStr(kv(i)) & "}", CStr(kv(i + 1)))
+    Next i
+    Fmt = s
+End Function
+
+Public Function IsWs(ByVal ch As String) As Boolean
+    ' Python's str.isspace for the characters that occur in cells
+    Dim c As Long
+    If ch = "" Then Exit Function
+    c = AscW(ch)
+    If c < 0 Then c = c + 65536
+    Select Case c
+        Case 9 To 13, 28 To 32, 133, 160, 5760, 8192 To 8202, 8232, 8233, 8239, 8287, 12288
+            IsWs = True
+    End Select
+End Function
+
+Public Function PyStrip(ByVal s As String) As String
+    Dim a As Long, b As Long
+    a = 1
+    b = Len(s)
+    Do While a <= b
+        If Not IsWs(Mid(s, a, 1)) Then Exit Do
+        a = a + 1
+    Loop
+    Do While b >= a
+        If Not IsWs(Mid(s, b, 1)) Then Exit Do
+        b = b - 1
+    Loop
+    If b >= a Then
+        PyStrip = Mid(s, a, b - a + 1)
+    Else
+        PyStrip = ""
+    End If
+End Function
+
+Public Function TrimX(ByVal s As String) As String
+    ' Excel's TRIM: spaces at the ends removed, runs of spaces inside made one
+    Do While InStr(s, "  ") > 0
+        s = Replace(s, "  ", " ")
+    Loop
+    Do While Left(s, 1) = " "
+        s = Mid(s, 2)
+    Loop
+    Do While Right(s, 1) = " "
+        s = Left(s, Len(s) - 1)
+    Loop
+    TrimX = s
+End Function
+
+Public Function NoSpace(ByVal s As String) As String
+    s = Replace(s, " ", "")
+    s = Replace(s, ChrW(12288), "")
+    s = Replace(s, vbLf, "")
+    s = Replace(s, vbCr, "")
+    NoSpace = Replace(s, vbTab, "")
+End Function
+
+Public Function NfkcLite(ByVal s As String) As String
+    ' the part of Unicode NFKC that matters in these tables: full-width ASCII and the ideographic space
+    Dim i As Long, c As Long, out As String, ch As String
+    For i = 1 To Len(s)
+        ch = Mid(s, i, 1)
+        c = AscW(ch)
+        If c < 0 Then c = c + 65536
+        If c >= &HFF01& And c <= &HFF5E& Then
+            out = out & ChrW(c - &HFEE0&)
+        ElseIf c = 12288 Then
+            out = out & " "
+        Else
+            out = out & ch
+        End If
+    Next i
+    NfkcLite = out
+End Function
+
+Public Function IsDigitIn(ByVal ch As String, ByVal digits As String) As Boolean
+    If ch = "" Then Exit Function
+    IsDigitIn = InStr(1, digits, ch, vbBinaryCompare) > 0
+End Function
+
+Public Function IsAsciiDigit(ByVal ch As String) As Boolean
+    If ch = "" Then Exit Function
+    IsAsciiDigit = (ch >= "0" And ch <= "9")
+End Function
+
+Public Function HasDigit(ByVal s As String) As Boolean
+    ' Python's \d for ASCII and full-width digits
+    Dim i As Long, ch As String
+    For i = 1 To Len(s)
+        ch = Mid(s, i, 1)
+        If IsAsciiDigit(ch) Or (AscW(ch) >= &HFF10& And AscW(ch) <= &HFF19&) Then
+            HasDigit = True
+            Exit Function
+        End If
+    Next i
+End Function
+
+Public Function StartsWith(ByVal s As String, ByVal prefix As String) As Boolean
+    StartsWith = (Left(s, Len(prefix)) = prefix)
+End Function
+
+Public Function EndsWith(ByVal s As String, ByVal suffix As String) As Boolean
+    If Len(suffix) > Len(s) Then Exit Function
+    EndsWith = (Right(s, Len(suffix)) = suffix)
+End Function
+
+Public Function NumText(ByVal v As Double) As String
+    ' a number as Python prints it after to_number: 95.0 -> "95", 0.5 -> "0.5" (locale-free)
+    Dim s As String
+    If v = Fix(v) And Abs(v) < 1E+15 Then
+        s = Trim(Str(Fix(v)))
+    Else
+        s = Trim(Str(v))
+        If Left(s, 1) = "." Then s = "0" & s
+        If Left(s, 2) = "-." Then s = "-0" & Mid(s, 2)
+    End If
+    NumText = s
+End Function
+
+Public Function ColLetter(ByVal col As Long) As String
+    Dim s As String, r As Long
+    Do While col > 0
+        r = (col - 1) Mod 26
+        s = Chr(65 + r) & s
+        col = (col - 1) \ 26
+    Loop
+    ColLetter = s
+End Function
+
+Public Function LabelKey(ByVal s As String) As String
+    ' perfbook.fields.label_key: NFKC, no spaces, colons, asterisks or stars
+    s = NfkcLite(s)
+    s = Replace(s, " ", "")
+    s = Replace(s, vbLf, "")
+    s = Replace(s, vbCr, "")
+    s = Replace(s, vbTab, "")
+    s = Replace(s, ":", "")
+    s = Replace(s, ChrW(&HFF1A&), "")
+    s = Replace(s, "*", "")
+    s = Replace(s, ChrW(&H2605&), "")
+    LabelKey = s
+End Function
+
+Public Function StripParens(ByVal s As String) As String
+    ' a label whose parenthesis holds a year or a period, without it ("budget year (2024) goal")
+    Dim a As Long, b As Long
+    Do
+        a = InStr(s, "(")
+        If a = 0 Then Exit Do
+        b = InStr(a, s, ")")
+        If b = 0 Then Exit Do
+        s = Left(s, a - 1) & Mid(s, b + 1)
+    Loop
+    StripParens = s
+End Function
+
+Public Function NormName(ByVal s As String) As String
+    ' perfbook.frames.norm_name: no spaces, one trailing \u6307\u6807 ("indicator") removed
+    s = NoSpace(s)
+    If Right(s, 2) = ChrW(&H6307&) & ChrW(&H6807&) Then s = Left(s, Len(s) - 2)
+    NormName = s
+End Function

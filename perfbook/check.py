@@ -1,0 +1,202 @@
+"""check: a workbook (or data) in, a Report out — every finding with rule, severity, cell and fix.
+
+The frame is chosen in this order: the one asked for; the one the workbook records (the custom
+property perfbook.frame that fill writes, else the frame its formulas were generated for); the
+PERFBOOK_FRAME environment variable; the frame that best explains the 一级/二级 names found.
+"""
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from pathlib import Path
+
+from . import frames as FR
+from .errors import PerfbookError
+from .findings import Finding, Report
+from .model import Project
+from .reader import Book, load_template, read
+from .rules import RowFacts, check_project
+from .template import Template
+
+DATA_SUFFIXES = (".yaml", ".yml", ".json", ".csv")
+FRAME_NAME = "校验框架"        # the defined name inject writes: the frame the workbook's formulas use
+
+
+def check(source, *, frame=None, template=None, frames_dir=None) -> Report:
+    """Check a workbook path, a data file (.yaml .json .csv), a Book, or Projects / project dicts."""
+    book, projects, path = _load(source, template)
+    chosen, how = choose_frame(book, projects, frame, frames_dir)
+    tpl = _template_or_none(template)
+    locate = Locator(tpl)
+    findings: list[Finding] = []
+    for p in projects:
+        findings += check_project(p, chosen, file=path, locate=locate)
+    return Report(path, tuple(findings), chosen.id, len(projects), tuple(book.notes) if book else (),
+                  frame_source=how)
+
+
+def _load(source, template):
+    if isinstance(source, Book):
+        return source, list(source.projects), source.path
+    if isinstance(source, (str, Path)):
+        p = Path(source)
+        if p.suffix.lower() in DATA_SUFFIXES:
+            from .inputs import load
+            return None, load(p), str(p)
+        book = read(p, template=template)
+        return book, list(book.projects), str(p)
+    from .inputs import load
+    return None, load(source), None
+
+
+def choose_frame(book: Book | None, projects, frame=None, frames_dir=None) -> tuple[FR.Frame, str]:
+    """(frame, how it was chosen) — see the module docstring for the order."""
+    if frame:
+        return FR.resolve(frame, frames_dir), "指定"
+    known = FR.frames(frames_dir)
+    if book is not None:
+        for fid, how in ((book.frame, "工作簿记录"), (recorded_frame(book.path), "工作簿公式所用")):
+            if fid and fid in known:
+                return known[fid], how
+    env = os.environ.get(FR.ENV_DEFAULT)
+    if env:
+        return FR.get(env, frames_dir), "环境变量 PERFBOOK_FRAME"
+    pairs = []
+    for p in projects:
+        prev1 = None
+        for ind in p.indicators:
+            prev1 = ind.level1 or prev1
+            pairs.append((prev1, ind.level2))
+    if not pairs:
+        return FR.default(frames_dir), "默认"
+    found, _score = FR.detect(pairs, frames_dir)
+    return found, "按指标名称识别"
+
+
+def recorded_frame(path) -> str | None:
+    """The frame id inject wrote into an xlsx/xlsm as the defined name 校验框架 (None elsewhere)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = [n for n in z.namelist() if re.fullmatch(r"xl/workbook\d*\.xml", n)]
+            if not names or z.getinfo(names[0]).file_size > 5_000_000:
+                return None
+            xml = z.read(names[0]).decode("utf-8", "replace")
+    except (OSError, zipfile.BadZipFile, KeyError, TypeError, ValueError):
+        return None
+    m = re.search(r'<definedName\b[^>]*\bname="' + FRAME_NAME + r'"[^>]*>([^<]*)</definedName>', xml)
+    if not m:
+        return None
+    from ._sheetxml import unescape
+    text = unescape(m.group(1)).strip()     # an office suite may write the quotes as &quot;
+    return text[1:-1] if len(text) > 1 and text[0] == text[-1] == '"' else None
+
+
+def _template_or_none(template) -> Template | None:
+    try:
+        return load_template(template)
+    except PerfbookError:
+        return None
+
+
+def split_address(addr: str | None) -> tuple[str | None, str | None]:
+    """'Sheet!E12' → ('Sheet', 'E12'); quotes around the sheet name removed."""
+    if not addr:
+        return None, None
+    sheet, _, cell = addr.rpartition("!")
+    if sheet.startswith("'") and sheet.endswith("'"):
+        sheet = sheet[1:-1].replace("''", "'")
+    return (sheet or None), cell or None
+
+
+class Locator:
+    """Where a finding goes: the field's own cell, else the same column on the row (missing value),
+    else the template's place for a missing header field."""
+
+    def __init__(self, template: Template | None):
+        self.loop_cols: dict[str, str] = {}
+        self.header: dict[str, str] = {}               # label → its whole-cell slot above the table ("B2")
+        self.marks: dict[str, set[str]] = {}           # label → every slot naming it above the table
+        if template is None:
+            return
+        from ._sheetxml import col_letter
+        for ts in template.sheets:
+            if ts.loop_row is None:
+                continue
+            for s in ts.slots:
+                ref = f"{col_letter(s.col)}{s.row}"
+                if s.single and s.loop:
+                    self.loop_cols.setdefault(s.labels[0], col_letter(s.col))
+                elif not s.loop and s.row < ts.loop_row:
+                    for lab in s.labels:
+                        self.marks.setdefault(lab, set()).add(ref)
+                    if s.single:
+                        self.header.setdefault(s.labels[0], ref)
+
+    def __call__(self, project: Project, row: RowFacts | None, label: str | None):
+        if row is not None:
+            return self._in_row(project, row, label)
+        if label is None:
+            return (project.sheets[0] if project.sheets else None), None
+        sheet, cell = split_address(project.cell(label))
+        if cell and filled_value(project.get(label)):
+            return sheet, cell
+        return self._header(project, label, sheet)
+
+    def _in_row(self, project: Project, row: RowFacts, label: str | None):
+        ind = row.ind
+        if label:
+            sheet, cell = split_address(ind.cell(label))
+            if cell:
+                return sheet, cell
+        any_addr = next((a for _l, a in ind.cells), None)
+        sheet, cell = split_address(any_addr)
+        r = ind.row or (int(re.sub(r"\D", "", cell)) if cell else None)
+        if sheet is None or r is None:
+            return sheet, None
+        col = self._column(project, sheet, label) if label else None
+        return sheet, f"{col}{r}" if col else cell
+
+    def _column(self, project: Project, sheet: str, label: str) -> str | None:
+        for ind in project.indicators:
+            s, c = split_address(ind.cell(label))
+            if c and s == sheet:
+                return re.sub(r"\d", "", c)
+        return self.loop_cols.get(label)
+
+    def _header(self, project: Project, label: str, seen_sheet: str | None):
+        """A header field with no value: its template cell, when the sheet is laid out like the template."""
+        first = seen_sheet or (project.sheets[0] if project.sheets else None)
+        shaped = [split_address(a) for lab, a in project.cells if split_address(a)[1] in self.marks.get(lab, ())]
+        if label not in self.header or not shaped:
+            return first, None
+        return shaped[0][0], self.header[label]
+
+
+def filled_value(v) -> bool:
+    return v is not None and str(v).strip() != ""
+
+
+def format_report(report: Report) -> str:
+    """The readable Chinese report for the terminal."""
+    from .findings import ERROR, INFO, WARNING
+    f = FR.frames().get(report.frame)
+    title = f"{report.frame} {f.title}" if f else str(report.frame)
+    lines = [f"{report.file or '数据'}",
+             f"  框架：{title}（{report.frame_source or '—'}）；项目 {report.projects} 个"]
+    counts = {s: sum(1 for x in report.findings if x.severity == s) for s in (ERROR, WARNING, INFO)}
+    lines.append(f"  错误 {counts[ERROR]} 处，警告 {counts[WARNING]} 处，提示 {counts[INFO]} 处")
+    marks = {ERROR: "✗", WARNING: "!", INFO: "·"}
+    project = object()
+    for x in report.findings:
+        if x.project != project and report.projects > 1:
+            project = x.project
+            lines.append(f"  【{x.project or '（未命名项目）'}】")
+        where = x.where() or "—"
+        lines.append(f"  {marks.get(x.severity, '-')} [{x.severity}] {where}  {x.message}  ({x.rule})")
+        if x.fix:
+            lines.append(f"        建议：{x.fix}")
+    for n in report.notes:
+        lines.append(f"  · [读取] {n.where() if hasattr(n, 'where') else ''} {getattr(n, 'zh', n)}")
+    lines.append("  结论：" + ("通过（无错误）" if report.ok else f"未通过：{counts[ERROR]} 处错误"))
+    return "\n".join(lines)
