@@ -12,9 +12,40 @@ PAD_PT = 4.0
 DEFAULT_WIDTH = 8.43  # Excel's default column width, in widths of "0"
 
 
+def _wide_pattern() -> re.Pattern:
+    """A character class of the wide (W/F) characters of the Basic Multilingual Plane, the emoji
+    block and the astral ideographs: counting them with one findall is C speed (a per-character
+    unicodedata call was a third of a department workbook's render time)."""
+    ranges, start = [], None
+    for cp in [*range(0x10000), *range(0x1F000, 0x20000)]:
+        wide = unicodedata.east_asian_width(chr(cp)) in "WF"
+        if wide and start is None:
+            start = cp
+        elif not wide and start is not None:
+            ranges.append((start, cp - 1))
+            start = None
+        elif wide and cp == 0xFFFF:
+            ranges.append((start, cp))
+            start = None
+    if start is not None:
+        ranges.append((start, 0x1FFFF))
+    ranges.append((0x20000, 0x3FFFD))
+    body = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+    return re.compile(f"[{body}]")
+
+
+_WIDE: re.Pattern | None = None
+
+
 def text_units(text: str) -> float:
     """Width of text in Excel column units: a CJK character is about two "0"s wide."""
-    return sum(1.8 if unicodedata.east_asian_width(ch) in "WF" else 1.05 for ch in text)
+    global _WIDE
+    if text.isascii():
+        return 1.05 * len(text)
+    if _WIDE is None:
+        _WIDE = _wide_pattern()
+    wide = len(_WIDE.findall(text))
+    return 1.8 * wide + 1.05 * (len(text) - wide)
 
 
 def lines_needed(text, width: float) -> int:

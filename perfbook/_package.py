@@ -137,6 +137,9 @@ class PackageInfo:
 _CELL_OR_ROW = re.compile(rb"<(?:\w+:)?(c|row)\b([^>]*?)(/?)>")
 _REF_ATTR = re.compile(rb'\br="([A-Z]{1,3})?([0-9]{1,8})"')
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b")
+_PREFIXED_CELL = re.compile(rb"<\w+:c[\s/>]")
+# a cell that holds something: neither self-closing <c r="B2" s="1"/> nor closed at once <c r="B2"></c>
+_VALUED_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,8})"[^>]*(?<!/)>(?!</c>)')
 _ODS_TAG = re.compile(rb"<table:(table-row|table-cell|covered-table-cell|table)\b([^>]*?)(/?)>")
 _ODS_REPEAT = re.compile(rb'number-(rows|columns)-repeated="(\d+)"')
 
@@ -179,7 +182,7 @@ class _Scanner:
         if b"<!DOCTYPE" in seg or b"<!ENTITY" in seg:
             raise _refuse(self.path, f"{self.name} 含有 DTD/实体声明（可用于实体膨胀或读取外部文件）",
                           f"{self.name} declares a DTD or entities (entity expansion / external entity attack)")
-        if max(map(len, seg.split(b"<"))) > self.limits.max_text_bytes:
+        if len(seg) > self.limits.max_text_bytes and max(map(len, seg.split(b"<"))) > self.limits.max_text_bytes:
             self._too_long()
         if self.sheet == "xlsx":
             self._xlsx(seg)
@@ -192,7 +195,24 @@ class _Scanner:
 
     def _xlsx(self, seg: bytes) -> None:
         st = self.stats
-        st.merges += sum(1 for _ in _MERGE.finditer(seg))
+        st.merges += len(_MERGE.findall(seg))
+        if seg.count(b"<c ") + seg.count(b"<c>") + seg.count(b"<c/") == seg.count(b'<c r="') \
+                and not _PREFIXED_CELL.search(seg):
+            # every cell says where it is (what Excel, LibreOffice and perfbook write): one findall of
+            # the cells holding a value, no per-cell Python (this scan was a third of reading a small workbook)
+            valued = _VALUED_CELL.findall(seg)
+            if valued:
+                cols, rows = zip(*valued)
+                st.cells += len(valued)
+                st.max_row = max(st.max_row, max(map(int, rows)))
+                st.max_col = max(st.max_col, max(map(_col_number, set(cols))))
+            last = seg.rfind(b'<c r="')
+            if last >= 0:
+                m = _REF_ATTR.search(seg, last)
+                if m and m.group(1):
+                    self.row, self.col = int(m.group(2)), _col_number(m.group(1))
+            self._check()
+            return
         for m in _CELL_OR_ROW.finditer(seg):
             ref = _REF_ATTR.search(m.group(2))
             if m.group(1) == b"row":

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import yaml
@@ -47,11 +47,14 @@ def indicators_key() -> str:
     return _load()["indicators_key"]
 
 
+_LABEL_NOISE = re.compile(r"[\s:：*★]")
+
+
+@lru_cache(maxsize=4096)
 def label_key(text: str) -> str:
-    """Normalise a label for matching: NFKC, no spaces/colons/asterisks/brackets-of-units."""
-    t = unicodedata.normalize("NFKC", str(text))
-    t = re.sub(r"[\s:：*★]", "", t)
-    return t
+    """Normalise a label for matching: NFKC, no spaces/colons/asterisks/brackets-of-units.
+    Cached: the same few dozen labels are looked up for every cell of every workbook read."""
+    return _LABEL_NOISE.sub("", unicodedata.normalize("NFKC", str(text)))
 
 
 @cache

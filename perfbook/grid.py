@@ -85,6 +85,7 @@ def _clean(v):
     return v
 
 
+_ONLY_STR = {str}
 BIG_NUMBER = 1e15   # beyond 15 significant digits a double no longer holds every digit: a code, not a quantity
 
 
@@ -120,7 +121,8 @@ def load_calamine(path: Path, fmt: str) -> list[Grid]:
             raise
         except Exception as exc:
             raise _calamine_error(path, exc, meta.name) from None
-        rows = [[_clean(v) for v in row] for row in values]
+        # most cells are text or empty: a row of only str is kept as calamine gave it (C-speed type test)
+        rows = [row if _ONLY_STR >= set(map(type, row)) else [_clean(v) for v in row] for row in values]
         visible = "Visible" in str(meta.visible) and "Hidden" not in str(meta.visible)
         grids.append(Grid(meta.name, rows, [(a + 1, b + 1, c + 1, d + 1) for (a, b), (c, d) in merges], visible=visible))
     return grids
@@ -151,7 +153,9 @@ def recover_raw_numbers(path: Path, grids: list[Grid]) -> None:
     import re
     from ._package import open_zip, read_part
     from ._sheetxml import col_letter
-    wanted = {g.name: [(r, c) for r, c, v in g.nonempty() if isinstance(v, float) and abs(v) >= BIG_NUMBER] for g in grids}
+    wanted = {g.name: [(r, c) for r, row in enumerate(g.rows, start=1) if float in set(map(type, row))
+                       for c, v in enumerate(row, start=1) if type(v) is float and abs(v) >= BIG_NUMBER]
+              for g in grids}
     if not any(wanted.values()):
         return
     with open_zip(path) as zf:

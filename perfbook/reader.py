@@ -124,8 +124,11 @@ def read_source(src: Source, tpl: Template, strict: bool = False) -> Book:
 
 # --- template-shaped sheets ------------------------------------------------------------------
 
+_SPACES = re.compile(r"\s+")
+
+
 def _norm(v) -> str:
-    return re.sub(r"\s+", "", str(v)) if v is not None else ""
+    return _SPACES.sub("", str(v)) if v is not None else ""
 
 
 def match_role(grid: Grid, tpl: Template) -> TemplateSheet | None:
