@@ -100,6 +100,8 @@ def cell_info(doc, sheet, ref):
 def run_job(desktop, job):
     url = uno.systemPathToFileUrl(os.path.abspath(job["in"]))
     args = (prop("Hidden", True), prop("MacroExecutionMode", 4), prop("UpdateDocMode", 1))
+    if job.get("filter_in"):          # a type LibreOffice does not detect by itself (an .xlam add-in)
+        args += (prop("FilterName", job["filter_in"]),)
     doc = desktop.loadComponentFromURL(url, "_blank", 0, args)
     if doc is None:
         return {"error": "load failed"}
