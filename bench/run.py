@@ -2,7 +2,7 @@
 
     python bench/run.py            # full: ratios on larger sets + 10,000 workbooks generated and collected
     python bench/run.py --quick    # a minute or two: smaller sets, 1,000 workbooks
-    python bench/run.py --write-docs   # also put the results into docs/bulk.md
+    python bench/run.py --write-docs   # also put the results into README.md
 
 1. Generation, per workbook: the compiled template (render.Compiled, what `perfbook bulk` runs) vs
    perfbook.reference.fill (openpyxl: load the template, insert rows, copy styles, merge, save). Both
@@ -284,7 +284,7 @@ def markdown(m: dict, gen: list, col: list, sc: dict | None, quick: bool) -> str
 
 
 def write_docs(text: str) -> None:
-    doc = ROOT / "docs" / "bulk.md"
+    doc = ROOT / "README.md"
     body = doc.read_text(encoding="utf-8")
     start, end = "<!-- bench:start -->", "<!-- bench:end -->"
     if start not in body:
@@ -301,7 +301,7 @@ def main(argv=None) -> int:
     ap.add_argument("--workbooks", type=int, help="workbooks in the scale run (default 10,000; 1,000 with --quick)")
     ap.add_argument("--no-scale", action="store_true", help="ratios only")
     ap.add_argument("--jobs", type=int, help="processes for the scale run (default: all cores)")
-    ap.add_argument("--write-docs", action="store_true", help="put the results into docs/bulk.md")
+    ap.add_argument("--write-docs", action="store_true", help="put the results into README.md")
     ap.add_argument("--keep", action="store_true", help="keep the generated files (printed path)")
     args = ap.parse_args(argv)
     m = machine()

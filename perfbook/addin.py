@@ -47,7 +47,7 @@ def addin_parts(frame: str | None = None) -> dict[str, bytes]:
     project = vba.vba_project((sheet_codename,), frame, vba.WORKBOOK_CODENAME)
     lines = [f"perfbook {__version__} 绩效目标表校验加载项（VBA 规则版本 {vba.digest()}）",
              "安装后功能区出现“绩效目标”选项卡：校验、清除标记、新增指标行。",
-             "说明见 docs/macros.md；本工作表在 Excel 中作为加载项打开时不可见。"]
+             "说明见 perfbook 的 README（功能区“绩效目标”一节）；本工作表在 Excel 中作为加载项打开时不可见。"]
     wb = (f'{_DECL}<workbook xmlns="{_MAIN}" xmlns:r="{_R}"><workbookPr codeName="{vba.WORKBOOK_CODENAME}"/>'
           '<bookViews><workbookView/></bookViews>'
           '<sheets><sheet name="perfbook" sheetId="1" r:id="rId1"/></sheets><calcPr calcId="191029"/></workbook>')

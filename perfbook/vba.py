@@ -337,8 +337,8 @@ def build_project(modules: list[Module]) -> bytes:
         from ms_ovba.Views.projectWm import ProjectWm
         from ms_ovba.vbaProject import VbaProject
     except ImportError as exc:
-        raise PerfbookError("生成宏需要 ms-ovba 包：pip install 'perfbook[macros]'",
-                            "building macros needs the ms-ovba package: pip install 'perfbook[macros]'") from exc
+        raise PerfbookError("生成宏需要 ms-ovba 包：pip install ms-ovba",
+                            "building macros needs the ms-ovba package: pip install ms-ovba") from exc
 
     class _Mod(ModuleBase):
         def __init__(self, m: Module, folder: str, index: int):
