@@ -117,16 +117,21 @@ def load_table(path: Path) -> list[Project]:
             if name:
                 side_rows[str(name)] = d
     order: dict[tuple, dict] = {}
-    for idx, row in main.iterrows():
+    # each column's role decided once (not per cell): a project field, or an indicator field / extra column
+    roles = []
+    for c in cols:
+        spec = found[c]
+        is_proj = spec is not None and F.project_field(str(c)) is spec and F.indicator_field(str(c)) is None
+        roles.append((is_proj, spec.label if spec is not None else str(c)))
+    for idx, values in enumerate(main[cols].itertuples(index=False, name=None)):
         excel_row = idx + 2
         proj, ind = {}, {}
-        for c in cols:
-            v = _clean(row[c])
-            spec = found[c]
-            if spec is not None and F.project_field(str(c)) is spec and F.indicator_field(str(c)) is None:
-                proj[spec.label] = v
+        for (is_proj, label), raw in zip(roles, values):
+            v = _clean(raw)
+            if is_proj:
+                proj[label] = v
             else:
-                ind[str(c) if spec is None else spec.label] = v
+                ind[label] = v
         name = proj.get("项目名称")
         if name is None and not any(v is not None for v in ind.values()):
             continue
