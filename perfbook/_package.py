@@ -13,6 +13,7 @@ import struct
 import tempfile
 import zipfile
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -375,14 +376,16 @@ def build_zip(entries: list[Entry]) -> bytes:
     return bytes(out)
 
 
-def write_atomic(path: str | Path, data: bytes) -> Path:
-    """Write a whole file or nothing: a temp file beside the target, then rename over it."""
+@contextmanager
+def atomic_path(path: str | Path, suffix: str = ".tmp"):
+    """A temp file beside path to write into; renamed over path when the block succeeds, removed when it
+    fails: a crash or Ctrl-C never leaves half a workbook under its real name."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~" + path.name[:40] + ".", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=".~" + path.name[:40] + ".", suffix=suffix, dir=path.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        yield Path(tmp)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -390,4 +393,10 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
         except OSError:
             pass
         raise
-    return path
+
+
+def write_atomic(path: str | Path, data: bytes) -> Path:
+    """Write a whole file or nothing."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)

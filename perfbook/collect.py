@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from . import fields as F
 from . import parallel
+from ._package import atomic_path
 from .errors import PerfbookError
 from .findings import ERROR, INFO, WARNING
 
@@ -320,13 +320,10 @@ def collect(root, output, *, template=None, frame=None, db: str | None = None, v
     sheets = columns.sheets()
     options = Options(str(root.resolve() if root.is_dir() else root.resolve().parent), columns,
                       str(Path(template).resolve()) if template else None, frame, validate)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~" + output.stem[:40] + ".", suffix=".xlsx", dir=output.parent)
-    os.close(fd)
     counts = dict(read=0, unreadable=0, internal=0, projects=0, indicators=0, problems=0, errors=0)
     batch = None
-    try:
-        writer = SummaryWriter(Path(tmp), sheets)
+    with atomic_path(output, suffix=".xlsx") as tmp:
+        writer = SummaryWriter(tmp, sheets)
         database = None
         if db:
             from .db import Database
@@ -353,11 +350,4 @@ def collect(root, output, *, template=None, frame=None, db: str | None = None, v
             database.__exit__(None, None, None)
             batch = database.run_id
         writer.close()
-        os.replace(tmp, output)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
     return CollectResult(output, len(files), batch=batch, **counts)

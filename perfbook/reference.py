@@ -22,6 +22,8 @@ from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from . import _layout, _refs
 from ._package import build_zip, deflate
 from .model import Project
+# sheet naming is not what the yardstick measures: the same rules as the compiled render
+from .render import _rename_sheet as _rename, _unique, sheet_title as _title
 from .template import LOOP, PLACEHOLDER, Slot, Template
 
 GROUP_LABELS = ("一级指标", "二级指标")
@@ -178,30 +180,6 @@ def _plan(wb, marks, projects, names):
             plan.append((ws, mk, p, _unique(_title(title), used), i > 0))
     plan += [(ws, marks[ws.title], None, ws.title, False) for ws in after]
     return plan
-
-
-def _title(name: str) -> str:
-    for ch in "[]:*?/\\":
-        name = name.replace(ch, "_")
-    return name.strip("'")[:31] or "Sheet"
-
-
-def _unique(title: str, used: set[str]) -> str:
-    base, k = title, 2
-    while title.lower() in {u.lower() for u in used}:
-        suffix = f"({k})"
-        title = base[: 31 - len(suffix)] + suffix
-        k += 1
-    used.add(title)
-    return title
-
-
-def _rename(text: str, old: str, new: str) -> str:
-    if old == new:
-        return text
-    q_new = "'" + new.replace("'", "''") + "'"
-    text = text.replace("'" + old.replace("'", "''") + "'!", q_new + "!")
-    return re.sub(r"(?<![\w'])" + re.escape(old) + "!", q_new + "!", text)
 
 
 def _copy_extras(src, dst) -> None:
