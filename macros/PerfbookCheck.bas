@@ -18,6 +18,11 @@ Private Const XL_VERYHIDDEN As Long = 2
 Private Const SCAN_ROWS As Long = 300
 Private Const SCAN_COLS As Long = 60
 Private Const MIN_HEADER_FIELDS As Long = 3
+' what a typed value cell is (perfbook.values.split_value)
+Private Const SPLIT_UNREADABLE As Long = 0
+Private Const SPLIT_NUMBER As Long = 1
+Private Const SPLIT_QUAL As Long = 2
+Private Const SPLIT_NA As Long = 3
 
 Public Silent As Boolean
 Public LastSummary As String
@@ -33,10 +38,15 @@ Private mFrame As Long
 Private mFrameTitle As String
 Private mHdrScanned As Boolean
 Private mHdrAddr() As String, mHdrTxt() As String
+' True when the sheet is laid out as perfbook's template (perfbook.reader.match_role): its cells are read
+' as typed. Any other layout is read as perfbook.foreign reads it: texts cleaned, empty markers dropped,
+' heading rows carried down, a combined value cell (">=90%") split into sign, number and unit.
+Private mTemplate As Boolean
 
 ' one entry per indicator row with hasAny content (perfbook.rules.RowFacts)
 Private NR As Long
 Private RRow() As Long, RV() As String, RIsNum() As Boolean, RNumV() As Double, RSign() As String
+Private RRaw() As String, RCol() As Long, RNaSplit() As Boolean   ' text as typed; column of each field
 Private RE1() As String, RE2() As String, RL1() As Long, RL2() As Long, RCat() As String
 Private RSg() As String, RAk() As String, RSk() As String, RKind() As String
 Private RNa() As Boolean, RPhv() As Boolean, RNum() As Boolean, RHasScore() As Boolean, RScore() As Double
@@ -201,8 +211,18 @@ End Sub
 
 Private Function CellText(ByVal c As Object) As String
     ' a cell as perfbook's data model reads it: "" when empty or only whitespace, numbers as Python prints them
-    Dim v As Variant, s As String
+    Dim v As Variant
     v = c.Value
+    If VarType(v) = vbError Then
+        CellText = c.Text
+    Else
+        CellText = ValueText(v)
+    End If
+End Function
+
+Private Function ValueText(ByVal v As Variant) As String
+    ' CellText for a value already read (a range read in one call)
+    Dim s As String
     Select Case VarType(v)
         Case vbEmpty, vbNull
             s = ""
@@ -218,7 +238,7 @@ Private Function CellText(ByVal c As Object) As String
         Case vbDate
             s = Format(v, "yyyy-mm-dd")
         Case vbError
-            s = c.Text
+            s = ""
         Case Else
             If IsNumeric(v) Then
                 s = NumText(CDbl(v))
@@ -226,7 +246,29 @@ Private Function CellText(ByVal c As Object) As String
                 s = CStr(v)
             End If
     End Select
-    CellText = s
+    ValueText = s
+End Function
+
+Private Function IsTemplateLayout(ByVal ws As Object) As Boolean
+    ' perfbook.reader.match_role: at least LAYOUT_MATCH of the labels one template sheet prints above its
+    ' indicator row stand in the same cells (spaces ignored)
+    Dim vals As Variant, k As Long, sh As Long, n As Long, hit As Long, best As Double
+    If NLayout = 0 Then Exit Function
+    vals = ws.Range(ws.Cells(1, 1), ws.Cells(LayoutMaxRow, LayoutMaxCol)).Value
+    For sh = 1 To NLayoutSheets
+        n = 0
+        hit = 0
+        For k = 1 To NLayout
+            If LaySheet(k) = sh Then
+                n = n + 1
+                If NoWs(ValueText(vals(LayRow(k), LayCol(k)))) = LayText(k) Then hit = hit + 1
+            End If
+        Next k
+        If n > 0 Then
+            If hit / n > best Then best = hit / n
+        End If
+    Next sh
+    IsTemplateLayout = best >= LAYOUT_MATCH
 End Function
 
 Private Function LabelField(ByVal s0 As String) As Long
@@ -344,42 +386,144 @@ End Function
 ' ==== reading the rows =================================================================================
 
 Private Sub ReadRows()
-    Dim r As Long, f As Long, hasAny As Boolean, vals() As String, c As Object, v As Variant
+    ' the indicator rows as perfbook reads them (reader.read_shaped for the template's layout, else
+    ' foreign.SheetReader.read_rows): a cell inside a merged range shows the range's value
+    Dim r As Long, f As Long, n As Long, k As Long, vals As Variant, v As Variant, own As String, tx As String
+    Dim i As Long, hasOwn As Boolean, hasRest As Boolean, cur1 As String, cur2 As String
+    Dim hdr1 As Boolean, hdr2 As Boolean, isNum As Boolean, numV As Double, c As Object, tl As Object
     NR = 0
-    ReDim RRow(1 To 1): ReDim RV(1 To 1, 1 To NFields)
-    ReDim RIsNum(1 To 1): ReDim RNumV(1 To 1)
+    n = mLast - mFirst + 1
+    If n < 1 Then n = 1
+    ReDim RRow(1 To n): ReDim RV(1 To n, 1 To NFields): ReDim RRaw(1 To n, 1 To NFields)
+    ReDim RCol(1 To n, 1 To NFields): ReDim RIsNum(1 To n): ReDim RNumV(1 To n): ReDim RNaSplit(1 To n)
+    mTemplate = IsTemplateLayout(mWs)
     If mLast < mFirst Then Exit Sub
-    ReDim RRow(1 To mLast - mFirst + 1)
-    ReDim RV(1 To mLast - mFirst + 1, 1 To NFields)
-    ReDim RIsNum(1 To mLast - mFirst + 1)
-    ReDim RNumV(1 To mLast - mFirst + 1)
-    ReDim vals(1 To NFields)
+    vals = mWs.Range(mWs.Cells(mFirst, 1), mWs.Cells(mLast, mMaxCol)).Value
     For r = mFirst To mLast
-        hasAny = False
+        k = r - mFirst + 1
+        i = NR + 1
+        hasOwn = False
+        hasRest = False
+        isNum = False
+        numV = 0
         For f = 1 To NFields
-            vals(f) = ""
+            RV(i, f) = ""
+            RRaw(i, f) = ""
+            RCol(i, f) = 0
             If mCol(f) > 0 Then
-                vals(f) = CellText(mWs.Cells(r, mCol(f)))
-                If vals(f) <> "" Then hasAny = True
+                v = vals(k, mCol(f))
+                If VarType(v) = vbError Then
+                    own = CellText(mWs.Cells(r, mCol(f)))
+                Else
+                    own = ValueText(v)
+                End If
+                tx = own
+                If own <> "" Then
+                    hasOwn = True
+                    If f = fValue Then isNum = IsNumberValue(v, numV)
+                Else
+                    Set c = mWs.Cells(r, mCol(f))
+                    If c.MergeCells Then
+                        Set tl = c.MergeArea.Cells(1, 1)
+                        If tl.Row <> r Or tl.Column <> c.Column Then
+                            tx = CellText(tl)
+                            If f = fValue And tx <> "" Then isNum = IsNumberValue(tl.Value, numV)
+                        End If
+                    End If
+                End If
+                If Not mTemplate And tx <> "" And Not (f = fValue And isNum) Then
+                    If f = fEval Or FieldName(f) = "content" Or FieldName(f) = "basis" Then
+                        tx = CleanText(tx, True)
+                    Else
+                        tx = CleanText(tx, False)
+                    End If
+                    If InList(EmptyMarkers, tx) Then tx = ""
+                    If tx <> "" Then RRaw(i, f) = own
+                End If
+                If f = fValue And tx = "" Then isNum = False
+                RV(i, f) = tx
+                If tx <> "" Then
+                    RCol(i, f) = mCol(f)
+                    If f <> fL1 And f <> fL2 Then hasRest = True
+                End If
             End If
         Next f
-        If hasAny Then
-            NR = NR + 1
-            RRow(NR) = r
-            For f = 1 To NFields
-                RV(NR, f) = vals(f)
-            Next f
-            If mCol(fValue) > 0 Then
-                Set c = mWs.Cells(r, mCol(fValue))
-                v = c.Value
-                Select Case VarType(v)
-                    Case vbInteger, vbLong, vbSingle, vbDouble, vbCurrency, vbDecimal
-                        RIsNum(NR) = True
-                        RNumV(NR) = CDbl(v)
-                End Select
-            End If
+        If mTemplate Then
+            ' a row is an indicator when one of its own cells holds something
+            If hasOwn Then AddRow r, isNum, numV
+        ElseIf hasRest Then
+            ' a row under a heading row takes the heading's level 1 / level 2
+            If RV(i, fL1) = "" And hdr1 And cur1 <> "" Then RV(i, fL1) = cur1
+            If RV(i, fL2) = "" And hdr2 And cur2 <> "" And RV(i, fL1) = cur1 Then RV(i, fL2) = cur2
+            AddRow r, isNum, numV
+            SplitRow NR
+        ElseIf RV(i, fL1) <> "" And RV(i, fL2) = "" Then
+            ' a heading row: only a level 1, or only a level 2 (or a pre-printed level 2 left empty)
+            cur1 = RV(i, fL1)
+            cur2 = ""
+            hdr1 = True
+            hdr2 = False
+        ElseIf RV(i, fL2) <> "" And RV(i, fL1) = "" Then
+            cur2 = RV(i, fL2)
+            hdr2 = True
+        ElseIf RV(i, fL2) <> "" And (hdr1 Or hdr2) Then
+            cur1 = RV(i, fL1)
+            cur2 = RV(i, fL2)
         End If
     Next r
+End Sub
+
+Private Sub AddRow(ByVal r As Long, ByVal isNum As Boolean, ByVal numV As Double)
+    NR = NR + 1
+    RRow(NR) = r
+    RIsNum(NR) = isNum
+    RNumV(NR) = numV
+    RNaSplit(NR) = False
+End Sub
+
+Private Function IsNumberValue(ByVal v As Variant, ByRef numV As Double) As Boolean
+    Select Case VarType(v)
+        Case vbInteger, vbLong, vbSingle, vbDouble, vbCurrency, vbDecimal
+            numV = CDbl(v)
+            IsNumberValue = True
+    End Select
+End Function
+
+Private Sub SplitRow(ByVal i As Long)
+    ' perfbook.foreign.SheetReader.indicator: a combined value cell gives the sign and the unit the row
+    ' left empty (found then in the value cell), and the value becomes the bare number
+    Dim v As String, sg As String, num As String, unit As String, kind As Long, clash As Boolean
+    v = RV(i, fValue)
+    If v = "" Then
+        If InList(NaWords, NoWs(NfkcLite(RV(i, fName)))) Then RNaSplit(i) = True
+        Exit Sub
+    End If
+    If RIsNum(i) Then
+        kind = SPLIT_NUMBER
+        sg = T("glyph_equal")
+    Else
+        kind = SplitKind(v, sg, num, unit)
+    End If
+    If kind = SPLIT_NA Then
+        RNaSplit(i) = True
+        Exit Sub
+    End If
+    If kind = SPLIT_UNREADABLE Then Exit Sub
+    If RV(i, fSign) = "" Then
+        RV(i, fSign) = sg
+        RCol(i, fSign) = mCol(fValue)
+    End If
+    If kind <> SPLIT_NUMBER Or RIsNum(i) Then Exit Sub
+    clash = RV(i, fUnit) <> "" And unit <> "" And unit <> RV(i, fUnit)
+    If num <> v And Not clash Then
+        RV(i, fValue) = num
+        RIsNum(i) = True
+        RNumV(i) = Val(num)
+        If RV(i, fUnit) = "" And unit <> "" Then
+            RV(i, fUnit) = unit
+            RCol(i, fUnit) = mCol(fValue)
+        End If
+    End If
 End Sub
 
 Private Function Val1(ByVal i As Long, ByVal f As Long) As String
@@ -692,7 +836,7 @@ Private Sub BuildFacts()
         Else
             RKind(i) = RSk(i)
         End If
-        RNa(i) = IsNa(Val1(i, fName)) Or IsNa(Val1(i, fValue))
+        RNa(i) = IsNa(Val1(i, fName)) Or IsNa(Val1(i, fValue)) Or RNaSplit(i)
         RPhv(i) = IsPlaceholder(Val1(i, fValue), RIsNum(i))
         RNum(i) = IsBareNumber(Val1(i, fValue), RIsNum(i))
         RHasScore(i) = ScoreOf(Val1(i, fEval), sc)
@@ -715,12 +859,36 @@ End Function
 
 Private Sub Hit(ByVal k As Long, ByVal f As Long, ByVal i As Long, ByVal msg As String, ByVal fx As String)
     ' a finding of rule k at field f (an indicator field; 0: none) of row i (0: the project)
-    Dim addr As String
+    Dim addr As String, c As Long
     If i > 0 And f > 0 Then
-        If mCol(f) > 0 Then addr = ColLetter(mCol(f)) & RRow(i)
+        c = ColFor(i, f)
+        If c > 0 Then addr = ColLetter(c) & RRow(i)
     End If
     AddFinding k, addr, i, msg, fx
 End Sub
+
+Private Function ColFor(ByVal i As Long, ByVal f As Long) As Long
+    ' perfbook.check.Locator: the row's cell of field f; else the column where the other rows have it;
+    ' on the template's layout its column; on a foreign table the sign and the unit live in the combined
+    ' value cell; else none (the message names the row)
+    Dim j As Long
+    If f = 0 Then Exit Function
+    If RCol(i, f) > 0 Then
+        ColFor = RCol(i, f)
+        Exit Function
+    End If
+    For j = 1 To NR
+        If RCol(j, f) > 0 Then
+            ColFor = RCol(j, f)
+            Exit Function
+        End If
+    Next j
+    If mTemplate Then
+        ColFor = mCol(f)
+    ElseIf f = fSign Or f = fUnit Then
+        ColFor = ColFor(i, fValue)
+    End If
+End Function
 
 Private Sub AddFinding(ByVal k As Long, ByVal addr As String, ByVal i As Long, ByVal msg As String, ByVal fx As String)
     If addr = "" And i > 0 Then
@@ -872,7 +1040,7 @@ Private Sub RowRule(ByVal k As Long, ByVal i As Long)
             If NumberOf(i) > PSatMax Then Hit k, fValue, i, Fmt(msg, "value", ShowValue(i)), fx
         End If
     Case "name-length"
-        n = Len(Val1(i, fName))
+        n = Len(CleanText(Val1(i, fName), False))
         If n > PNameMax Then Hit k, fName, i, Fmt(msg, "length", n, "limit", PNameMax), fx
     Case "attr-valid"
         If Val1(i, fAttr) <> "" And RAk(i) = "" Then Hit k, fAttr, i, Fmt(msg, "attr", Val1(i, fAttr)), fx
@@ -896,7 +1064,7 @@ Private Sub RowRule(ByVal k As Long, ByVal i As Long)
         If Sat(i) And Val1(i, fValue) <> "" And Not RPhv(i) Then
             If Not (InList(PSatSigns, RSg(i)) And RNum(i) And IsPercent(Val1(i, fUnit))) Then
                 shown = ""
-                If RSign(i) <> T("glyph_equal") Then shown = RSign(i)
+                If RSign(i) <> T("glyph_equal") And RSign(i) <> T("glyph_qual") Then shown = RSign(i)
                 shown = shown & ShowValue(i) & Val1(i, fUnit)
                 Hit k, fValue, i, Fmt(msg, "min", PSatMin, "max", PSatMax, "shown", shown), fx
             End If
@@ -915,7 +1083,7 @@ Private Sub RowRule(ByVal k As Long, ByVal i As Long)
             Hit k, fSign, i, Fmt(msg, "sign", RSg(i)), fx
         End If
     Case "name-long"
-        n = Len(Val1(i, fName))
+        n = Len(CleanText(Val1(i, fName), False))
         If n > PNameWarn And n <= PNameMax Then Hit k, fName, i, Fmt(msg, "length", n, "limit", PNameWarn), fx
     Case "duplicate"
         If RNa(i) Or Val1(i, fName) = "" Then Exit Sub
@@ -981,10 +1149,16 @@ Private Sub RowRule(ByVal k As Long, ByVal i As Long)
             Hit k, fName, i, Fmt(msg, "what", Fmt(T("misfiled_name_what"), "name", tx)), Fmt(fx, "fix", T("misfiled_name_fix"))
         End If
     Case "stray-space"
+        ' the text as typed: a foreign table's cells are read cleaned, the typed text is kept aside
         For Each fv In Array(fL1, fL2, fName, fValue, fUnit, fAttr)
             f = CLng(fv)
-            tx = Val1(i, f)
-            If tx <> "" And Not (f = fValue And RIsNum(i)) Then
+            If mTemplate Then
+                tx = Val1(i, f)
+                If f = fValue And RIsNum(i) Then tx = ""
+            Else
+                tx = RRaw(i, f)
+            End If
+            If tx <> "" Then
                 If PyStrip(tx) <> tx Or InStr(tx, vbTab) > 0 Or InStr(tx, vbLf) > 0 Then
                     Hit k, f, i, Fmt(msg, "field", FieldLabel(f)), Fmt(fx, "field", FieldLabel(f))
                 End If
@@ -1443,6 +1617,23 @@ Private Function SplitValue(ByVal raw As String, ByRef sign As String, ByRef num
     num = NumText(Val(num))
     unit = rest
     SplitValue = True
+End Function
+
+Private Function SplitKind(ByVal raw As String, ByRef sign As String, ByRef num As String, ByRef unit As String) As Long
+    ' split_value in full: a number with its sign and unit; text with no digit is qualitative; a not-
+    ' applicable word; or text that cannot be read apart (kept as typed)
+    sign = "": num = "": unit = ""
+    If InList(NaWords, NoWs(NfkcLite(raw))) Then
+        SplitKind = SPLIT_NA
+    ElseIf Not HasDigit(NoWs(NormSymbols(raw))) Then
+        sign = T("glyph_qual")
+        SplitKind = SPLIT_QUAL
+    ElseIf SplitValue(raw, sign, num, unit) Then
+        SplitKind = SPLIT_NUMBER
+    Else
+        sign = ""
+        SplitKind = SPLIT_UNREADABLE
+    End If
 End Function
 
 Private Function SplitExplicit(ByVal value As String, ByRef sign As String, ByRef num As String, ByRef unit As String) As Boolean

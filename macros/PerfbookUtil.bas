@@ -128,6 +128,93 @@ Public Function PyStrip(ByVal s As String) As String
     End If
 End Function
 
+Private Function IsStrayWs(ByVal ch As String) As Boolean
+    ' values.py _STRAY_WS: tab, no-break space, the typographic and zero-width spaces, ideographic space, BOM
+    Dim c As Long
+    c = AscW(ch)
+    If c < 0 Then c = c + 65536
+    Select Case c
+        Case 9, 160, 8192 To 8203, 12288, 65279
+            IsStrayWs = True
+    End Select
+End Function
+
+Private Function IsCjk(ByVal ch As String) As Boolean
+    ' values.py _CJK: CJK punctuation, ideographs, full-width forms
+    Dim c As Long
+    If ch = "" Then Exit Function
+    c = AscW(ch)
+    If c < 0 Then c = c + 65536
+    Select Case c
+        Case 12288 To 12351, 13312 To 40959, 65280 To 65519
+            IsCjk = True
+    End Select
+End Function
+
+Public Function CleanText(ByVal s As String, ByVal multiline As Boolean) As String
+    ' perfbook.values.clean_text: stray tabs and odd spaces made one space; a short field (multiline
+    ' False) loses its line breaks (none between Chinese characters, else one space), a long text keeps
+    ' its lines trimmed; runs of spaces made one, the ends stripped
+    Dim i As Long, j As Long, n As Long, ch As String, out As String, stray As Boolean, lines As Variant
+    Dim before As String, after As String
+    s = Replace(Replace(s, vbCr & vbLf, vbLf), vbCr, vbLf)
+    For i = 1 To Len(s)
+        ch = Mid(s, i, 1)
+        If IsStrayWs(ch) Then
+            If Not stray Then out = out & " "
+            stray = True
+        Else
+            out = out & ch
+            stray = False
+        End If
+    Next i
+    s = out
+    out = ""
+    If multiline Then
+        lines = Split(s, vbLf)
+        For i = 0 To UBound(lines)
+            ch = PyStrip(lines(i))
+            If ch <> "" Then
+                If out <> "" Then out = out & vbLf
+                out = out & ch
+            End If
+        Next i
+    Else
+        n = Len(s)
+        i = 1
+        Do While i <= n
+            ch = Mid(s, i, 1)
+            If IsWs(ch) Then
+                j = i
+                Do While j <= n
+                    If Not IsWs(Mid(s, j, 1)) Then Exit Do
+                    j = j + 1
+                Loop
+                If InStr(Mid(s, i, j - i), vbLf) > 0 Then
+                    ' a line break with the blanks around it: nothing next to a Chinese character, else a space
+                    before = ""
+                    after = ""
+                    If i > 1 Then before = Mid(s, i - 1, 1)
+                    If j <= n Then after = Mid(s, j, 1)
+                    If before = "" Then before = ChrW(12290)
+                    If after = "" Then after = ChrW(12290)
+                    If Not (IsCjk(before) Or IsCjk(after)) Then out = out & " "
+                Else
+                    out = out & Mid(s, i, j - i)
+                End If
+                i = j
+            Else
+                out = out & ch
+                i = i + 1
+            End If
+        Loop
+        Do While InStr(out, "  ") > 0
+            out = Replace(out, "  ", " ")
+        Loop
+    End If
+    CleanText = PyStrip(out)
+End Function
+
 Public Function TrimX(ByVal s As String) As String
     ' Excel's TRIM: spaces at the ends removed, runs of spaces inside made one
     Do While InStr(s, "  ") > 0

@@ -21,6 +21,7 @@ from .template import Template
 
 DATA_SUFFIXES = (".yaml", ".yml", ".json", ".csv")
 FRAME_NAME = "校验框架"        # the defined name inject writes: the frame the workbook's formulas use
+SPLIT_FIELDS = ("指标性质", "度量单位")   # a combined 指标值 cell ("≥95%") holds these too
 
 
 def check(source, *, frame=None, template=None, frames_dir=None) -> Report:
@@ -154,15 +155,24 @@ class Locator:
         r = ind.row or (int(re.sub(r"\D", "", cell)) if cell else None)
         if sheet is None or r is None:
             return sheet, None
-        col = self._column(project, sheet, label) if label else None
-        return sheet, f"{col}{r}" if col else cell
+        if not label:
+            return sheet, cell
+        col = self._column(project, sheet, label, ind)
+        return sheet, f"{col}{r}" if col else None
 
-    def _column(self, project: Project, sheet: str, label: str) -> str | None:
-        for ind in project.indicators:
-            s, c = split_address(ind.cell(label))
+    def _column(self, project: Project, sheet: str, label: str, ind) -> str | None:
+        """The column of a field this row left empty: where the other rows of the sheet have it; on a
+        sheet in perfbook's layout, the template's column; on a foreign table with no column for it,
+        指标性质 and 度量单位 live in the combined 指标值 cell; else none (the message names the row)."""
+        for other in project.indicators:
+            s, c = split_address(other.cell(label))
             if c and s == sheet:
                 return re.sub(r"\d", "", c)
-        return self.loop_cols.get(label)
+        if ind.raw is None:
+            return self.loop_cols.get(label)
+        if label in SPLIT_FIELDS:
+            return self._column(project, sheet, "指标值", ind)
+        return None
 
     def _header(self, project: Project, label: str, seen_sheet: str | None):
         """A header field with no value: its template cell, when the sheet is laid out like the template."""

@@ -311,6 +311,7 @@ class SheetReader:
         for r in range(t.first, end):
             d: dict = {}
             icells: dict = {}
+            raw: dict = {}
             proj: dict = {}
             own_levels = {}
             for col in t.columns:
@@ -327,6 +328,11 @@ class SheetReader:
                     continue
                 d[col.label] = v
                 icells[col.label] = self.ref(r, col.col)
+                typed = self.own(r, col.col)
+                if col.spec is not None and isinstance(typed, str):
+                    # the text as typed in this very cell (not one filled in from a merge): what the
+                    # stray-space rule looks at, since the value itself is cleaned
+                    raw[col.label] = typed.replace("\r\n", "\n").replace("\r", "\n")
                 if col.spec is not None and col.spec.name in ("level1", "level2"):
                     own_levels[col.spec.name] = self.own(r, col.col) is not None or (r, col.col) in self.covered
             for c in self.rows.get(r, ()):
@@ -355,7 +361,7 @@ class SheetReader:
             elif proj:
                 for k, v in proj.items():
                     block.values.setdefault(k, v)
-            block.indicators.append(self.indicator(t, r, d, icells))
+            block.indicators.append(self.indicator(t, r, d, icells, raw))
 
     def project_for(self, proj: dict, blocks: list[Block], block: Block) -> Block:
         """Flat tables (one row per indicator, 项目名称 in a column): rows join their project."""
@@ -374,7 +380,7 @@ class SheetReader:
             b.values.setdefault(k, v)
         return b
 
-    def indicator(self, t: Table, r: int, d: dict, icells: dict) -> Indicator:
+    def indicator(self, t: Table, r: int, d: dict, icells: dict, raw: dict | None = None) -> Indicator:
         """Split the value cell where the table has no own 指标性质 / 度量单位 for it. The typed text
         is kept as 原始指标值 whenever 指标值 no longer reads exactly as the cell did."""
         h = hints()
@@ -401,7 +407,7 @@ class SheetReader:
                     self.note("value", f"{sp.note[0]}：{sp.original}", f"{sp.note[1]}: {sp.original!r}", r, c)
         elif is_na(d.get("三级指标")):
             d[h["applicable_label"]] = h["applicable_no"]
-        return Indicator.from_dict(d, cells=tuple(icells.items()), row=r)
+        return Indicator.from_dict(d, cells=tuple(icells.items()), row=r, raw=tuple((raw or {}).items()))
 
 
 def is_na(v) -> bool:

@@ -148,11 +148,15 @@ class Indicator(_Record):
     # where it was read from: label -> "Sheet!C12"; not part of the data
     cells: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
     row: int | None = field(default=None, compare=False, repr=False)
+    # the cells' text as typed, label -> text, when the reader cleaned it (stray spaces, line breaks):
+    # None when every text is kept as typed (perfbook's own layout, data files); not part of the data
+    raw: tuple[tuple[str, str], ...] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
-    def from_dict(cls, data: dict, cells=(), row=None) -> "Indicator":
+    def from_dict(cls, data: dict, cells=(), row=None, raw=None) -> "Indicator":
         kwargs, extra = cls._kwargs(data, F.indicator_field)
-        return cls(**kwargs, extra=tuple(extra), cells=tuple(cells), row=row)
+        return cls(**kwargs, extra=tuple(extra), cells=tuple(cells), row=row,
+                   raw=None if raw is None else tuple(raw))
 
     def to_dict(self) -> dict:
         return dict(self._items())
@@ -162,6 +166,12 @@ class Indicator(_Record):
 
     def cell(self, label: str) -> str | None:
         return dict(self.cells).get(label)
+
+    def typed(self, label: str):
+        """A field as the cell showed it: the raw text when the reader cleaned it, else the value."""
+        if self.raw is not None:
+            return dict(self.raw).get(label)
+        return self.get(label)
 
 
 Indicator._specs = F.indicator_fields()
@@ -241,5 +251,6 @@ def canonical(data):
 def check_specs_match() -> None:
     """fields.yaml and the dataclasses must name the same fields (a test calls this)."""
     for cls, specs in ((Project, F.project_fields()), (Indicator, F.indicator_fields())):
-        attrs = [f.name for f in dc_fields(cls) if f.name not in ("indicators", "extra", "cells", "row", "source", "sheets")]
+        provenance = ("indicators", "extra", "cells", "row", "raw", "source", "sheets")
+        attrs = [f.name for f in dc_fields(cls) if f.name not in provenance]
         assert attrs == [s.name for s in specs], (cls.__name__, attrs, [s.name for s in specs])

@@ -379,9 +379,16 @@ def _sat_over(ctx: Context, r: RowFacts):
         yield Hit("指标值", {"value": show(r.ind.value)})
 
 
+def name_length(name) -> int:
+    """The length of a 三级指标 name as the budget system stores it: stray spaces and line breaks
+    removed (values.clean_text), so a trailing newline typed by accident does not count."""
+    from .values import clean_text
+    return len(clean_text(str(name)) or "") if name is not None else 0
+
+
 @row_rule("name-length")
 def _name_length(ctx: Context, r: RowFacts):
-    n = len(str(r.ind.name)) if r.ind.name is not None else 0
+    n = name_length(r.ind.name)
     if n > params()["name_max"]:
         yield Hit("三级指标", {"length": n, "limit": params()["name_max"]})
 
@@ -410,7 +417,8 @@ def _sat_shape(ctx: Context, r: RowFacts):
     s = params()["satisfaction"]
     if _satisfaction(r) and filled(r.ind.value) and not r.phv and not (
             r.sg in s["signs"] and r.num and is_percent(r.ind.unit)):
-        shown = "".join(show(x) for x in (r.ind.sign if r.ind.sign != "＝" else "", r.ind.value, r.ind.unit) if x)
+        sign = r.ind.sign if r.ind.sign not in ("＝", "定性") else ""    # "基本满意", not "定性基本满意"
+        shown = "".join(show(x) for x in (sign, r.ind.value, r.ind.unit) if x)
         yield Hit("指标值", {"min": s["min"], "max": s["max"], "shown": shown})
 
 
@@ -433,7 +441,7 @@ def _cost_sign(ctx: Context, r: RowFacts):
 
 @row_rule("name-long")
 def _name_long(ctx: Context, r: RowFacts):
-    n = len(str(r.ind.name)) if r.ind.name is not None else 0
+    n = name_length(r.ind.name)
     p = params()
     if p["name_warn"] < n <= p["name_max"]:
         yield Hit("三级指标", {"length": n, "limit": p["name_warn"]})
@@ -502,8 +510,9 @@ def _misfiled(ctx: Context, r: RowFacts):
 
 @row_rule("stray-space")
 def _stray_space(ctx: Context, r: RowFacts):
+    """The cell's text as typed: a reader that cleans texts (foreign layouts) keeps the original."""
     for f in ("一级指标", "二级指标", "三级指标", "指标值", "度量单位", "指标属性"):
-        v = r.ind.get(f)
+        v = r.ind.typed(f)
         if isinstance(v, str) and (v != v.strip() or "\t" in v or "\n" in v):
             yield Hit(f, {"field": f})
 

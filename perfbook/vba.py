@@ -207,7 +207,29 @@ def rule_data(default_frame: str | None = None) -> dict:
         "project_fields": F.project_fields(),
         "label_key": F.label_key,
         "ui": _data_yaml("vba/ui.yaml"),
+        "layout": template_layout(),
+        "layout_match": _match_threshold(),
     }
+
+
+def _match_threshold() -> float:
+    from .reader import MATCH_THRESHOLD
+    return MATCH_THRESHOLD
+
+
+def template_layout() -> list[tuple[int, int, int, str]]:
+    """(sheet, row, column, text without spaces) of every label printed above the indicator row of the
+    default template's sheets: what perfbook.reader.match_role compares to tell a sheet in perfbook's
+    own layout (read as typed) from a foreign one (read cleaned, combined values split)."""
+    from .reader import load_template
+    out = []
+    sheets = [ts for ts in load_template().sheets if ts.dynamic]
+    for k, ts in enumerate(sheets, start=1):
+        limit = ts.loop_row or 10**9
+        lits = sorted((rc, t) for rc, t in ts.literals.items() if rc[0] < limit)
+        if len(lits) >= 2:
+            out += [(k, r, c, re.sub(r"\s+", "", str(t))) for (r, c), t in lits]
+    return out
 
 
 def rules_source(default_frame: str | None = None) -> str:

@@ -213,13 +213,15 @@ SHENZHEN_FILES = {
 # each) and from sheets that leave a mandatory 二级 such as 成本 or 社会效益 as 不适用; unit-required is
 # "≥10" typed with no unit (SG rule 20); the 警告 are mostly names longer than 15 characters (SG rule 21),
 # units the list does not know ("万", "万一年": the 万/万元 mix-up of domain §3.5), satisfaction targets not
-# written as ≥ N% ("90%", "基本满意"), and 时效 values that only say 及时 (SG rule 25).
+# written as ≥ N% ("90%", "基本满意"), and 时效 values that only say 及时 (SG rule 25). The 828 提示 are
+# stray-space: cells of 68 sheets typed with a trailing line break or tab ("一级路清扫保洁面积\n", "≥90%\n\n");
+# the reader reads them cleaned, the rule looks at the text as typed (as it does on perfbook's own layout).
 SHENZHEN_RULES = {
     (ERROR, "required-group"): 122, (ERROR, "unit-required"): 6, (ERROR, "name-length"): 2,
     (ERROR, "required-field"): 1, (ERROR, "required-project"): 1,
     (WARNING, "name-long"): 121, (WARNING, "unit-known"): 69, (WARNING, "satisfaction-shape"): 36,
     (WARNING, "timeliness-vague"): 33, (WARNING, "na-row-missing"): 10, (WARNING, "misfiled"): 6,
-    (WARNING, "satisfaction-low"): 2, (INFO, "qual-vague"): 45,
+    (WARNING, "satisfaction-low"): 2, (INFO, "qual-vague"): 45, (INFO, "stray-space"): 828,
 }
 # a few findings checked against the raw cells by hand
 SHENZHEN_SEEN = [
@@ -228,6 +230,7 @@ SHENZHEN_SEEN = [
     ("songgang-04", "7.政府购买服务（专业技术服务类）", "D20", "satisfaction-low"),          # 满意度 60%
     ("songgang-06", "5.政府购买服务（专业技术类）朗下社区工作站", "C19", "required-field"),   # 三级 blank, 不适用 beside it
     ("songgang-00", "4.政府购买服务（物业后勤类社区工作站经费）红星社区工作站", "D14", "timeliness-vague"),  # "及时"
+    ("songgang-03", "2.政府购买服务（城市维护类+清扫保洁经费）", "C15", "stray-space"),     # "一级路清扫保洁面积\n"
 ]
 
 

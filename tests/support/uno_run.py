@@ -3,7 +3,10 @@
 Runs under the system python3 (the one with the `uno` module), never under the project's venv:
     /usr/bin/python3 tests/support/uno_run.py JOB.json RESULT.json
 JOB is {"jobs": [{"in": path, "out": path|null, "filter": "Calc MS Excel 2007 XML",
-                  "recalc": true, "activate": "Sheet", "macros": ["Module.Sub", ["Module.Fn", [args]], ...], "cells": [["Sheet", "A1"], ...]}]}.
+                  "recalc": true, "activate": "Sheet", "macros": ["Module.Sub", ["Module.Fn", [args]], ...], "cells": [["Sheet", "A1"], ...],
+                  "steps": [{"activate": "Sheet", "macros": [...], "read": ["Sheet", ...]}, ...]}]}.
+"steps" run after "macros" on the same open workbook (one load for many sheets): each activates a sheet,
+runs its macros and reads whole sheets back as text (one call per sheet, nothing stored).
 It starts its own soffice (own profile, own port) and always stops it.
 """
 import json
@@ -97,6 +100,25 @@ def cell_info(doc, sheet, ref):
             "comment": ann.getString() if ann and ann.getString() else None}
 
 
+def run_macro(doc, m):
+    m, margs = (m, []) if isinstance(m, str) else (m[0], m[1])   # "Module.Sub" or ["Module.Sub", [args]]
+    t = time.time()
+    script = doc.getScriptProvider().getScript(
+        f"vnd.sun.star.script:VBAProject.{m}?language=Basic&location=document")
+    res = script.invoke(tuple(margs), (), ())
+    return {"macro": m, "result": str(res[0]) if res else None, "seconds": time.time() - t}
+
+
+def read_sheet(doc, name):
+    """The used area of a sheet as the text each cell shows, row by row."""
+    sh = doc.Sheets.getByName(name)
+    cur = sh.createCursor()
+    cur.gotoEndOfUsedArea(False)
+    end = cur.getRangeAddress()
+    rng = sh.getCellRangeByPosition(0, 0, end.EndColumn, end.EndRow)
+    return [list(row) for row in rng.getDataArray()]
+
+
 def run_job(desktop, job):
     url = uno.systemPathToFileUrl(os.path.abspath(job["in"]))
     args = (prop("Hidden", True), prop("MacroExecutionMode", 4), prop("UpdateDocMode", 1))
@@ -111,15 +133,16 @@ def run_job(desktop, job):
             doc.calculateAll()
         if job.get("activate"):
             doc.CurrentController.setActiveSheet(doc.Sheets.getByName(job["activate"]))
-        results = []
-        for m in job.get("macros", []):
-            m, margs = (m, []) if isinstance(m, str) else (m[0], m[1])   # "Module.Sub" or ["Module.Sub", [args]]
-            t = time.time()
-            script = doc.getScriptProvider().getScript(
-                f"vnd.sun.star.script:VBAProject.{m}?language=Basic&location=document")
-            res = script.invoke(tuple(margs), (), ())
-            results.append({"macro": m, "result": str(res[0]) if res else None, "seconds": time.time() - t})
+        results = [run_macro(doc, m) for m in job.get("macros", [])]
         out["macros"] = results
+        if job.get("steps"):
+            out["steps"] = []
+        for step in job.get("steps", []):
+            if step.get("activate"):
+                doc.CurrentController.setActiveSheet(doc.Sheets.getByName(step["activate"]))
+            out["steps"].append({"macros": [run_macro(doc, m) for m in step.get("macros", [])],
+                                 "read": {name: read_sheet(doc, name) for name in step.get("read", [])
+                                          if doc.Sheets.hasByName(name)}})
         if job.get("recalc_after"):
             doc.calculateAll()
         out["cells"] = [cell_info(doc, s, r) for s, r in job.get("cells", [])]
