@@ -133,6 +133,7 @@ class PackageInfo:
     names: tuple[str, ...]
     macros: bool
     sheets: dict[str, PartStats]
+    custom: bytes | None = None                 # docProps/custom.xml, checked (perfbook records its frame there)
 
 
 _CELL_OR_ROW = re.compile(rb"<(?:\w+:)?(c|row)\b([^>]*?)(/?)>")
@@ -311,6 +312,7 @@ def inspect_package(path, limits: ReadLimits = READ_LIMITS) -> PackageInfo:
         else:
             return PackageInfo("zip", names, False, {})
         total = 0
+        custom = None
         sheets: dict[str, PartStats] = {}
         for info in infos:
             n = info.filename
@@ -326,6 +328,8 @@ def inspect_package(path, limits: ReadLimits = READ_LIMITS) -> PackageInfo:
                 raise _refuse(path, f"工作簿解压后超过 {mb} MB", f"the workbook inflates to more than {mb} MB")
             if is_sheet:
                 sheets[n] = st
+            elif n == "docProps/custom.xml":
+                custom = zf.read(info)          # checked above; read here so the zip is not opened again
         macros = any(n.lower().endswith("vbaproject.bin") or n.startswith("Basic/") for n in names)
         if kind == "xlsx" and macros:
             kind = "xlsm"
@@ -333,7 +337,7 @@ def inspect_package(path, limits: ReadLimits = READ_LIMITS) -> PackageInfo:
             ct = zf.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
             if b"macroEnabled" in ct:
                 kind = "xlsm"
-        return PackageInfo(kind, names, macros, sheets)
+        return PackageInfo(kind, names, macros, sheets, custom)
 
 
 # --- writing -------------------------------------------------------------------------------

@@ -109,6 +109,11 @@ def load_calamine(path: Path, fmt: str) -> list[Grid]:
     for meta in metas:
         if "WorkSheet" not in str(meta.typ):
             continue
+        visible = "Visible" in str(meta.visible) and "Hidden" not in str(meta.visible)
+        if not visible:
+            # a hidden sheet is not read (the reader names it in a note); its XML passed the package checks
+            grids.append(Grid(meta.name, [], [], visible=False))
+            continue
         try:
             sheet = wb.get_sheet_by_name(meta.name)
             if sheet.height * sheet.width > READ_LIMITS.max_cells:
@@ -123,7 +128,6 @@ def load_calamine(path: Path, fmt: str) -> list[Grid]:
             raise _calamine_error(path, exc, meta.name) from None
         # most cells are text or empty: a row of only str is kept as calamine gave it (C-speed type test)
         rows = [row if _ONLY_STR >= set(map(type, row)) else [_clean(v) for v in row] for row in values]
-        visible = "Visible" in str(meta.visible) and "Hidden" not in str(meta.visible)
         grids.append(Grid(meta.name, rows, [(a + 1, b + 1, c + 1, d + 1) for (a, b), (c, d) in merges], visible=visible))
     return grids
 
@@ -172,15 +176,17 @@ def recover_raw_numbers(path: Path, grids: list[Grid]) -> None:
                     g.raw[(r, c)] = v.group(1).decode("ascii", "replace").strip()
 
 
-def custom_properties(path: Path) -> dict[str, str]:
-    """docProps/custom.xml of an xlsx (perfbook records its frame there)."""
+def custom_properties(path: Path, xml: bytes | None = None) -> dict[str, str]:
+    """docProps/custom.xml of an xlsx (perfbook records its frame there); xml when already read."""
     import re
-    from ._package import open_zip, read_part
-    with open_zip(path) as zf:
-        if "docProps/custom.xml" not in zf.namelist():
-            return {}
-        xml = read_part(zf, "docProps/custom.xml", path).decode("utf-8", "replace")
-    return {m.group(1): m.group(2) for m in re.finditer(r'<property\b[^>]*\bname="([^"]*)"[^>]*>\s*<vt:\w+>(.*?)</vt:\w+>', xml, re.S)}
+    if xml is None:
+        from ._package import open_zip, read_part
+        with open_zip(path) as zf:
+            if "docProps/custom.xml" not in zf.namelist():
+                return {}
+            xml = read_part(zf, "docProps/custom.xml", path)
+    text = xml.decode("utf-8", "replace")
+    return {m.group(1): m.group(2) for m in re.finditer(r'<property\b[^>]*\bname="([^"]*)"[^>]*>\s*<vt:\w+>(.*?)</vt:\w+>', text, re.S)}
 
 
 # format -> callable(path) -> list[Grid]; perfbook.formats registers SpreadsheetML 2003 and HTML here
@@ -209,7 +215,7 @@ def open_source(path: str | Path) -> Source:
         grids = load_calamine(path, fmt)
         if kind in ("xlsx", "xlsm"):
             recover_raw_numbers(path, grids)
-            props = custom_properties(path)
+            props = custom_properties(path, info.custom) if info is not None and info.custom is not None else {}
         if kind == "ods":
             from .formats.ods import ods_merges
             ods_merges(path, grids)

@@ -29,7 +29,7 @@ from ._sheetxml import Cell, Row, col_index, col_letter, insert_element, parse_s
 from .errors import TemplateError
 from .template import Template, TemplateSheet, _sheet, rels_path
 
-LISTS_SHEET = "下拉列表"
+from .template import LISTS_SHEET  # noqa: E402  (the reader skips this sheet by name)
 FRAME_NAME = "校验框架"
 PREFIX = "校验_"
 WS_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"

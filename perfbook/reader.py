@@ -17,7 +17,7 @@ from ._sheetxml import col_letter
 from .errors import PerfbookError, UnreadableWorkbook
 from .grid import Grid, Source, open_source
 from .model import Indicator, Project
-from .template import PLACEHOLDER, Slot, Template, TemplateSheet, default_template_path
+from .template import LISTS_SHEET, PLACEHOLDER, Slot, Template, TemplateSheet, default_template_path
 
 MATCH_THRESHOLD = 0.6
 
@@ -100,6 +100,10 @@ def read_source(src: Source, tpl: Template, strict: bool = False) -> Book:
     parts: list[tuple[TemplateSheet | None, dict, list[Indicator], dict, Grid]] = []
     for grid in src.grids:
         if not grid.visible:
+            if not re.fullmatch(re.escape(LISTS_SHEET) + r"\d*", grid.name):   # perfbook's drop-down lists: no data
+                notes.append(Note("hidden-sheet", f"隐藏的工作表“{grid.name}”未读取；如其中有项目数据，请取消隐藏后再读",
+                                  f"hidden sheet '{grid.name}' was not read; unhide it if it holds project data",
+                                  sheet=grid.name))
             continue
         role = match_role(grid, tpl)
         if role is not None:

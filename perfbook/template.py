@@ -19,6 +19,8 @@ from ._package import read_package
 from ._sheetxml import NS, SheetXml, parse_sheet, shared_strings
 from .errors import TemplateError
 
+LISTS_SHEET = "下拉列表"   # the hidden sheet of drop-down lists perfbook.inject adds; no data
+
 PLACEHOLDER = re.compile(r"\{\{\s*(.+?)\s*\}\}")
 LOOP = "指标."
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
