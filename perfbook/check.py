@@ -57,9 +57,11 @@ def choose_frame(book: Book | None, projects, frame=None, frames_dir=None) -> tu
         return FR.resolve(frame, frames_dir), "指定"
     known = FR.frames(frames_dir)
     if book is not None:
-        for fid, how in ((book.frame, "工作簿记录"), (recorded_frame(book.path), "工作簿公式所用")):
-            if fid and fid in known:
-                return known[fid], how
+        if book.frame in known:
+            return known[book.frame], "工作簿记录"
+        fid = recorded_frame(book.path)      # opens the file again: only when the properties say nothing
+        if fid in known:
+            return known[fid], "工作簿公式所用"
     env = os.environ.get(FR.ENV_DEFAULT)
     if env:
         return FR.get(env, frames_dir), "环境变量 PERFBOOK_FRAME"

@@ -176,15 +176,9 @@ def recover_raw_numbers(path: Path, grids: list[Grid]) -> None:
                     g.raw[(r, c)] = v.group(1).decode("ascii", "replace").strip()
 
 
-def custom_properties(path: Path, xml: bytes | None = None) -> dict[str, str]:
-    """docProps/custom.xml of an xlsx (perfbook records its frame there); xml when already read."""
+def custom_properties(xml: bytes) -> dict[str, str]:
+    """docProps/custom.xml of an xlsx, as the package check read it (perfbook records its frame there)."""
     import re
-    if xml is None:
-        from ._package import open_zip, read_part
-        with open_zip(path) as zf:
-            if "docProps/custom.xml" not in zf.namelist():
-                return {}
-            xml = read_part(zf, "docProps/custom.xml", path)
     text = xml.decode("utf-8", "replace")
     return {m.group(1): m.group(2) for m in re.finditer(r'<property\b[^>]*\bname="([^"]*)"[^>]*>\s*<vt:\w+>(.*?)</vt:\w+>', text, re.S)}
 
@@ -215,7 +209,7 @@ def open_source(path: str | Path) -> Source:
         grids = load_calamine(path, fmt)
         if kind in ("xlsx", "xlsm"):
             recover_raw_numbers(path, grids)
-            props = custom_properties(path, info.custom) if info is not None and info.custom is not None else {}
+            props = custom_properties(info.custom) if info.custom is not None else {}
         if kind == "ods":
             from .formats.ods import ods_merges
             ods_merges(path, grids)
