@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape
 import jinja2
 from defusedxml import ElementTree as ET
 
-from . import _layout, _refs
+from . import _layout, _refs, vba
 from ._package import Entry, build_zip, deflate
 from ._sheetxml import (Cell, attrs, cell_xml, col_letter, insert_element, remove_element, unescape, xml_attr)
 from .model import Project
@@ -31,12 +31,6 @@ ROW_ATTRS_DROP = re.compile(r'\s*\bspans="[^"]*"')
 INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _TAB_SELECTED = re.compile(r'\s*\btabSelected="(?:1|true)"')
 _CODENAME = re.compile(r'(<sheetPr\b[^>]*?\bcodeName=")([^"]*)(")')
-VBA_PART = "xl/vbaProject.bin"
-
-
-def _codename(xml: str) -> str | None:
-    m = _CODENAME.search(xml)
-    return m.group(2) if m else None
 
 _env = jinja2.Environment(autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
 
@@ -423,7 +417,7 @@ class Compiled:
                 # a copy gets its own VBA codeName (each sheet has its own document module)
                 head = _CODENAME.sub(lambda m: f"{m.group(1)}{m.group(2)}_{n}{m.group(3)}", head, count=1)
                 xml = head + rest
-            codenames.append(_codename(head))
+            codenames.append(vba.sheet_codename(head))
             entries.append(deflate(part, xml.encode("utf-8")))
             if cs.sheet.rels_part:
                 rels, dup = self._sheet_rels(cs.sheet, n, copy)
@@ -447,14 +441,13 @@ class Compiled:
 
     def _static_for(self, codenames: list) -> list:
         """The copied parts; a VBA project perfbook built gets a document module for every sheet copy."""
-        data = self.template.parts.get(VBA_PART)
+        data = self.template.parts.get(vba.VBA_PART)
         if data is None or not any(codenames):
             return self.static
-        from .vba import with_document_modules
-        new = with_document_modules(data, tuple(c for c in codenames if c))
+        new = vba.with_document_modules(data, tuple(c for c in codenames if c))
         if new is None or new == data:
             return self.static
-        return [e for e in self.static if e.name != VBA_PART.encode()] + [deflate(VBA_PART, new)]
+        return [e for e in self.static if e.name != vba.VBA_PART.encode()] + [deflate(vba.VBA_PART, new)]
 
     # -- plan: which sheet copies, in which order, under which names -----------------------------
     def _plan(self, projects, names):
