@@ -108,6 +108,8 @@ class ReadLimits:
     max_text_bytes: int = 1024 * 1024           # one text node (Excel itself stops at 32,767 characters)
     max_merges: int = 20_000                    # merged ranges in one sheet
     max_cells: int = 4_000_000                  # rows × columns of a sheet's used range (dense grid)
+    max_row: int = 1_048_576                    # Excel's own limits: no Excel-made file goes past them
+    max_col: int = 16_384                       # XFD
 
 
 READ_LIMITS = ReadLimits()
@@ -120,6 +122,7 @@ class PartStats:
     name: str
     size: int = 0
     merges: int = 0
+    merged_cells: int = 0                       # cells covered by merged ranges (openpyxl materialises each)
     max_row: int = 0
     max_col: int = 0
     cells: int = 0
@@ -137,11 +140,17 @@ class PackageInfo:
 
 
 _CELL_OR_ROW = re.compile(rb"<(?:\w+:)?(c|row)\b([^>]*?)(/?)>")
-_REF_ATTR = re.compile(rb'\br="([A-Z]{1,3})?([0-9]{1,8})"')
+# any number of letters and digits: a shorter pattern lets row 999999999 through unseen (calamine aborts on it)
+_REF_ATTR = re.compile(rb'\br="([A-Za-z]+)?([0-9]+)"')
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b")
+_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="\$?([A-Za-z]+)\$?([0-9]+)(?::\$?([A-Za-z]+)\$?([0-9]+))?"')
 _PREFIXED_CELL = re.compile(rb"<\w+:c[\s/>]")
 # a cell that holds something: neither self-closing <c r="B2" s="1"/> nor closed at once <c r="B2"></c>
-_VALUED_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,8})"[^>]*(?<!/)>(?!</c>)')
+_VALUED_CELL = re.compile(rb'<c r="([A-Za-z]+)([0-9]+)"[^>]*(?<!/)>(?!</c>)')
+# an r= or ref= attribute (cell, row, dimension, merge, shared formula, hyperlink ...) that may lie beyond
+# Excel's limits: 3+ letters or 7+ digits in a row. Only these few are parsed in Python.
+_FAR_REF = re.compile(rb'<[\w:]+\s[^<>]*?(?<=\s)(?:r|ref)="([^"]*?(?:[A-Za-z]{3}|[0-9]{7})[^"]*)"')
+_REF_PART = re.compile(rb"\$?([A-Za-z]*)\$?([0-9]*)")
 _ODS_TAG = re.compile(rb"<table:(table-row|table-cell|covered-table-cell|table)\b([^>]*?)(/?)>")
 _ODS_REPEAT = re.compile(rb'number-(rows|columns)-repeated="(\d+)"')
 
@@ -195,8 +204,28 @@ class _Scanner:
         mb = self.limits.max_text_bytes // (1024 * 1024)
         raise _refuse(self.path, f"{self.name} 中有超过 {mb} MB 的单元格文本", f"{self.name} holds a text over {mb} MB")
 
+    def _far_refs(self, seg: bytes) -> None:
+        """Refuse any reference past XFD1048576, wherever it sits, before a reader allocates for it."""
+        lim = self.limits
+        for m in _FAR_REF.finditer(seg):
+            for part in re.split(rb"[:\s]+", m.group(1)):
+                ref = _REF_PART.fullmatch(part)
+                if ref is None:
+                    continue
+                row = int(ref.group(2)) if ref.group(2) else 0
+                col = _col_number(ref.group(1)) if ref.group(1) else 0
+                if row > lim.max_row or col > lim.max_col:
+                    raise _refuse(self.path, f"{self.name} 引用了超出 Excel 范围的单元格“{part[:40].decode('latin-1')}”"
+                                             f"（Excel 最多 {lim.max_row:,} 行、XFD 列）",
+                                  f"{self.name} refers to a cell beyond Excel's limits "
+                                  f"({part[:40].decode('latin-1')!r}; Excel stops at row {lim.max_row:,}, column XFD)")
+
     def _xlsx(self, seg: bytes) -> None:
         st = self.stats
+        self._far_refs(seg)
+        for c1, r1, c2, r2 in _MERGE_REF.findall(seg):
+            if c2:
+                st.merged_cells += (abs(int(r2) - int(r1)) + 1) * (abs(_col_number(c2) - _col_number(c1)) + 1)
         st.merges += len(_MERGE.findall(seg))
         if seg.count(b"<c ") + seg.count(b"<c>") + seg.count(b"<c/") == seg.count(b'<c r="') \
                 and not _PREFIXED_CELL.search(seg):
@@ -262,14 +291,19 @@ class _Scanner:
         if st.merges > lim.max_merges:
             raise _refuse(self.path, f"{self.name} 有超过 {lim.max_merges:,} 个合并单元格",
                           f"{self.name} has more than {lim.max_merges:,} merged ranges")
+        if st.max_row > lim.max_row or st.max_col > lim.max_col:
+            raise _refuse(self.path, f"{self.name} 的数据超出 Excel 范围（第 {st.max_row:,} 行、第 {st.max_col:,} 列；"
+                                     f"Excel 最多 {lim.max_row:,} 行、{lim.max_col:,} 列）",
+                          f"{self.name} holds data beyond Excel's limits (row {st.max_row:,}, column {st.max_col:,})")
         if st.max_row * st.max_col > lim.max_cells or st.cells > lim.max_cells:
             raise _refuse(self.path, f"{self.name} 的数据区域过大（{st.max_row:,} 行 × {st.max_col:,} 列）",
                           f"{self.name} spans too large a range ({st.max_row:,} rows x {st.max_col:,} columns)")
 
 
 def _col_number(letters: bytes) -> int:
+    """Column number of A..XFD (any case); a run too long to be a column saturates instead of growing."""
     n = 0
-    for ch in letters:
+    for ch in letters.upper()[:8]:
         n = n * 26 + ch - 64
     return n
 

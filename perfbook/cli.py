@@ -10,7 +10,7 @@ import sys
 import warnings
 
 from . import __version__
-from .errors import PerfbookError
+from .errors import EXIT_INTERNAL, PerfbookError, environment_error, exit_code
 
 ORDER = ["new", "fill", "read", "check", "bulk", "collect", "addin"]
 
@@ -47,18 +47,49 @@ def main(argv=None) -> int:
         return 2
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        try:
-            code = args.run(args)
-        except PerfbookError as exc:
-            print(f"错误：{exc.zh}{exc.where()}\nError: {exc.en}", file=sys.stderr)
-            code = 2
-        except KeyboardInterrupt:
-            print("已中断 / interrupted", file=sys.stderr)
-            code = 130
+        code = _guarded(args)
     for w in caught:
         if w.category.__name__ == "PerfbookWarning":
             print(f"注意：{w.message}", file=sys.stderr)
     return code
+
+
+def _guarded(args) -> int:
+    """Run a command; every failure becomes one message and its exit code (README 退出码), never a traceback."""
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("已中断 / interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:            # `perfbook read x | head`: the reader left, not an error of ours
+        try:
+            sys.stdout = open("/dev/null", "w")
+        except OSError:
+            pass
+        return 0
+    except (PerfbookError, OSError) as exc:
+        if not isinstance(exc, PerfbookError):
+            exc = environment_error(exc)
+        print(f"错误：{exc.zh}{exc.where()}\nError: {exc.en}", file=sys.stderr)
+        return exit_code(exc)
+    except MemoryError:
+        print("错误：内存不足 / Error: out of memory", file=sys.stderr)
+        return 2
+    except SystemExit:
+        raise
+    except BaseException as exc:       # noqa: BLE001 - a bug (or a native panic): say so, with what to report
+        if _debug():
+            raise
+        print(f"内部错误：{type(exc).__name__}: {str(exc)[:300]}（请把所用文件和这条信息报告给维护者；"
+              f"设置 PERFBOOK_DEBUG=1 可看到完整回溯）\n"
+              f"Internal error: {type(exc).__name__}; please report it (PERFBOOK_DEBUG=1 shows the traceback)",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _debug() -> bool:
+    import os
+    return os.environ.get("PERFBOOK_DEBUG", "") not in ("", "0")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from pathlib import Path
 from . import fields as F
 from . import parallel
 from ._package import atomic_path
-from .errors import PerfbookError
+from .errors import NoTable, PerfbookError
 from .findings import ERROR, INFO, WARNING
 
 WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods", ".et")
@@ -169,6 +169,8 @@ def collect_one(path, options: Options) -> FileResult:
     try:
         from .reader import read
         book = read(path, template=options.template)
+    except NoTable as exc:
+        return _failed(rel, READ, "no-table", exc.zh, _kind(path))
     except PerfbookError as exc:
         return _failed(rel, UNREADABLE, "unreadable", exc.zh, _kind(path))
     except (KeyboardInterrupt, SystemExit):
@@ -195,9 +197,6 @@ def collect_one(path, options: Options) -> FileResult:
         problems.append((rel, f.sheet, f.cell, f.project, f.severity, f.rule, f.message, f.fix))
     for n in book.notes:
         problems.append((rel, n.sheet, n.cell, None, NOTE_SEVERITY.get(n.kind, INFO), f"read-{n.kind}", n.zh, None))
-    if not book.projects:
-        problems.append((rel, None, None, None, WARNING, "no-projects",
-                         "文件中没有找到任何项目（表格布局无法识别，或是空表）", None))
 
     cols = options.columns
     pknown = set(cols.project_fields) | {F.indicators_key()}

@@ -32,3 +32,64 @@ class DataError(PerfbookError):
 
 class TemplateError(PerfbookError):
     """The template has no place for something, or its placeholders are malformed."""
+
+
+class NoTable(PerfbookError):
+    """The workbook opened fine but holds no 项目绩效目标表: an error, never a pass."""
+
+
+class EnvironmentProblem(PerfbookError):
+    """The machine, not the input: disk full, read-only folder, no permission, database unreachable."""
+
+
+# Exit codes, the same for every command (README "退出码").
+EXIT_OK = 0            # done, nothing wrong
+EXIT_FINDINGS = 1      # check found 错误 (or bulk/collect finished with files it could not handle)
+EXIT_INPUT = 2         # bad input, unreadable file, no table, environment (disk, permission, database)
+EXIT_INTERNAL = 3      # a bug in perfbook: please report it
+
+_ERRNO_TEXT = {
+    "ENOSPC": ("磁盘空间不足", "no space left on the device"),
+    "EDQUOT": ("磁盘配额已用完", "disk quota exceeded"),
+    "EFBIG": ("文件超过系统允许的大小", "file too large for the system"),
+    "EROFS": ("文件系统为只读", "read-only file system"),
+    "EACCES": ("没有权限", "permission denied"),
+    "EPERM": ("操作不被允许", "operation not permitted"),
+    "ENOENT": ("找不到文件或文件夹", "no such file or folder"),
+    "ENOTDIR": ("路径中有一段不是文件夹", "a part of the path is not a folder"),
+    "EISDIR": ("这是文件夹，不是文件", "this is a folder, not a file"),
+    "EIO": ("磁盘读写错误", "input/output error"),
+    "ENAMETOOLONG": ("文件名过长", "file name too long"),
+    "EMFILE": ("打开的文件过多", "too many open files"),
+}
+
+
+def environment_error(exc: OSError, path=None) -> EnvironmentProblem:
+    """An OSError as one bilingual line naming the path (never a traceback)."""
+    import errno as _errno
+    name = _errno.errorcode.get(exc.errno or 0, "")
+    zh, en = _ERRNO_TEXT.get(name, (f"系统错误（{exc.strerror or exc}）", f"system error ({exc.strerror or exc})"))
+    where = path or exc.filename
+    return EnvironmentProblem(f"无法读写文件：{zh}", f"cannot read or write the file: {en}", where)
+
+
+def database_error(exc: BaseException, url: str) -> EnvironmentProblem:
+    """A database failure named by its address (password hidden); never SQL text or data rows."""
+    try:
+        from sqlalchemy.engine import make_url
+        shown = make_url(url).render_as_string(hide_password=True)
+    except Exception:   # noqa: BLE001 - only for display
+        shown = url.split("@")[-1]
+    orig = getattr(exc, "orig", None) or exc
+    kind = type(orig).__name__
+    return EnvironmentProblem(f"数据库无法连接或写入失败（{kind}），本批次未写入任何数据",
+                              f"the database is unreachable or refused the write ({kind}); nothing of this run was stored",
+                              shown)
+
+
+def exit_code(exc: BaseException) -> int:
+    if isinstance(exc, PerfbookError):
+        return EXIT_INPUT
+    if isinstance(exc, OSError):
+        return EXIT_INPUT
+    return EXIT_INTERNAL

@@ -7,11 +7,15 @@ into the same Grid by their own loaders.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._package import READ_LIMITS
 from .errors import UnreadableWorkbook
+
+
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass
@@ -49,6 +53,22 @@ class Grid:
                     if (r, c) != (r1, c1):
                         out[(r, c)] = (r1, c1)
         return out
+
+    def clean_controls(self) -> list[tuple[int, int, str]]:
+        """Remove characters no workbook may hold (U+0001 …, stored by Excel as _x0001_) from text cells;
+        returns (row, column, 'U+0001') for each cell changed, so the reader can say where.
+        One C-speed search per row; only a dirty row is looked at cell by cell."""
+        found = []
+        for r, row in enumerate(self.rows, start=1):
+            texts = [v for v in row if type(v) is str]
+            if not texts or not CONTROL.search("\n".join(texts)):
+                continue
+            row = self.rows[r - 1] = list(row)
+            for c, v in enumerate(row, start=1):
+                if type(v) is str and (m := CONTROL.search(v)):
+                    found.append((r, c, f"U+{ord(m.group()):04X}"))
+                    row[c - 1] = CONTROL.sub("", v)
+        return found
 
     def nonempty(self):
         for r, row in enumerate(self.rows, start=1):
@@ -96,6 +116,12 @@ def _calamine_error(path, exc, sheet=None):
     return UnreadableWorkbook(f"{what}无法读取，文件可能已损坏（{msg}）", f"{what_en} cannot be read; the file may be corrupt ({msg})", path)
 
 
+def native_failure(exc: BaseException) -> bool:
+    """True for what a native reader raises on a broken file: its own errors, and a Rust panic
+    (pyo3's PanicException is a BaseException, so `except Exception` lets it through)."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
 def load_calamine(path: Path, fmt: str) -> list[Grid]:
     """Values and merges of every worksheet. The caller has already run the package checks."""
     from python_calamine import CalamineWorkbook
@@ -103,7 +129,7 @@ def load_calamine(path: Path, fmt: str) -> list[Grid]:
         with open(path, "rb") as fh:    # by content: from_path would trust the extension
             wb = CalamineWorkbook.from_filelike(fh)
         metas = list(wb.sheets_metadata)
-    except Exception as exc:  # calamine raises its own error types for every kind of corruption
+    except _native_errors() as exc:  # calamine raises its own error types for every kind of corruption
         raise _calamine_error(path, exc) from None
     grids = []
     for meta in metas:
@@ -124,7 +150,9 @@ def load_calamine(path: Path, fmt: str) -> list[Grid]:
             merges = sheet.merged_cell_ranges or []
         except UnreadableWorkbook:
             raise
-        except Exception as exc:
+        except BaseException as exc:    # noqa: BLE001 - see native_failure
+            if not native_failure(exc):
+                raise
             raise _calamine_error(path, exc, meta.name) from None
         # most cells are text or empty: a row of only str is kept as calamine gave it (C-speed type test)
         rows = [row if _ONLY_STR >= set(map(type, row)) else [_clean(v) for v in row] for row in values]

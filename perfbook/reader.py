@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import fields as F
 from ._sheetxml import col_letter
-from .errors import PerfbookError, UnreadableWorkbook
+from .errors import NoTable, PerfbookError, UnreadableWorkbook
 from .grid import Grid, Source, open_source
 from .model import Indicator, Project
 from .template import LISTS_SHEET, PLACEHOLDER, Slot, Template, TemplateSheet, default_template_path
@@ -81,7 +81,10 @@ def read(path, *, template=None, strict: bool = False) -> Book:
         src = open_source(path)
     except PerfbookError:
         raise
-    except (Exception, RecursionError, MemoryError) as exc:   # a parser's own error on a broken file
+    except BaseException as exc:   # noqa: BLE001 - a parser's own error (or panic) on a broken file
+        from .grid import native_failure
+        if not native_failure(exc):
+            raise
         raise UnreadableWorkbook(f"无法读取工作簿（{type(exc).__name__}: {str(exc)[:200]}）",
                                  f"cannot read the workbook ({type(exc).__name__}: {str(exc)[:200]})", path) from exc
     tpl = load_template(template)
@@ -105,6 +108,10 @@ def read_source(src: Source, tpl: Template, strict: bool = False) -> Book:
                                   f"hidden sheet '{grid.name}' was not read; unhide it if it holds project data",
                                   sheet=grid.name))
             continue
+        for r, c, code in grid.clean_controls():
+            notes.append(Note("control-char", f"单元格含有控制字符 {code}（Excel 中显示为 _x{code[2:]}_），已删除后读取",
+                              f"the cell held the control character {code} (_x{code[2:]}_ in Excel); removed",
+                              grid.name, f"{col_letter(c)}{r}"))
         role = match_role(grid, tpl)
         if role is not None:
             values, inds, cells, sheet_notes = read_shaped(grid, role)
@@ -117,6 +124,8 @@ def read_source(src: Source, tpl: Template, strict: bool = False) -> Book:
         for values, inds, cells in found:
             parts.append((None, values, inds, cells, grid))
     projects = _group(parts, src.path)
+    if not projects:
+        raise no_table(src, shaped=any(role is not None for role, *_ in parts))
     book = Book(src.path, src.format, tuple(projects), tuple(notes),
                 src.properties.get("perfbook.frame"), tuple(src.properties.items()))
     if strict and book.unmapped:
@@ -124,6 +133,25 @@ def read_source(src: Source, tpl: Template, strict: bool = False) -> Book:
         raise PerfbookError(f"有 {len(book.unmapped)} 个单元格无法对应到任何字段（--strict）：\n{lines}",
                             f"{len(book.unmapped)} cell(s) could not be mapped to a field (--strict)", src.path)
     return book
+
+
+def no_table(src: Source, shaped: bool = False) -> NoTable:
+    """No project anywhere: say what was looked for and on which sheets, so the official can tell
+    a wrong file from a renamed header."""
+    seen = [g.name for g in src.grids if g.visible]
+    hidden = [g.name for g in src.grids if not g.visible and not re.fullmatch(re.escape(LISTS_SHEET) + r"\d*", g.name)]
+    where = ("已查看的工作表：" + "、".join(seen[:20]) if seen else "工作簿中没有可见的工作表") + (
+        f"；隐藏未读的工作表：{'、'.join(hidden[:20])}" if hidden else "")
+    where_en = (f"sheets looked at: {', '.join(seen[:20])}" if seen else "no visible sheet") + (
+        f"; hidden sheets not read: {', '.join(hidden[:20])}" if hidden else "")
+    if shaped:
+        return NoTable(f"未找到绩效指标表：表格是模板的格式，但没有填写任何项目或指标（{where}）",
+                       f"no performance indicator table: the sheet has the template's layout but no project or "
+                       f"indicator is filled in ({where_en})", src.path)
+    return NoTable("未找到绩效指标表：查找的是与模板布局相同的工作表（“项目名称”“一级指标”等标签），"
+                   f"或表头含“一级指标、二级指标、三级指标”的表格（{where}）",
+                   "no performance indicator table: looked for a sheet laid out like the template (labels 项目名称, "
+                   f"一级指标 …) or a table headed 一级指标 / 二级指标 / 三级指标 ({where_en})", src.path)
 
 
 # --- template-shaped sheets ------------------------------------------------------------------
