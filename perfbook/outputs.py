@@ -27,21 +27,20 @@ def to_yaml(data) -> str:
 
 
 def flat_columns(projects: list[Project]) -> tuple[list[str], list[str]]:
-    """Project columns, then indicator columns: official order first, extra labels after."""
-    pcols: dict[str, None] = {}
-    icols: dict[str, None] = {}
+    """Project columns, then indicator columns: every official label in its fixed order (so the columns
+    are the same for every file, empty or not), then extra labels in the order first met."""
+    order_p = [s.label for s in F.project_fields()]
+    order_i = [s.label for s in F.indicator_fields()]
+    pcols: dict[str, None] = dict.fromkeys(order_p)
+    icols: dict[str, None] = dict.fromkeys(order_i)
     for p in projects:
-        d = p.to_dict()
-        for k in d:
+        for k in p.to_dict():
             if k != F.indicators_key():
                 pcols.setdefault(k)
         for ind in p.indicators:
             for k in ind.to_dict():
                 icols.setdefault(k)
-    order_p = [s.label for s in F.project_fields()]
-    order_i = [s.label for s in F.indicator_fields()]
-    key = lambda order: (lambda k: (order.index(k) if k in order else len(order)))  # noqa: E731
-    return sorted(pcols, key=key(order_p)), sorted(icols, key=key(order_i))
+    return list(pcols), list(icols)
 
 
 def flat_rows(projects: list[Project]):
