@@ -7,13 +7,10 @@ keep their compressed bytes (no re-deflate per workbook) and output is byte-for-
 from __future__ import annotations
 
 import io
-import os
 import re
 import struct
-import tempfile
 import zipfile
 import zlib
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -414,27 +411,14 @@ def build_zip(entries: list[Entry]) -> bytes:
     return bytes(out)
 
 
-@contextmanager
 def atomic_path(path: str | Path, suffix: str = ".tmp"):
-    """A temp file beside path to write into; renamed over path when the block succeeds, removed when it
-    fails: a crash or Ctrl-C never leaves half a workbook under its real name."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~" + path.name[:40] + ".", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    """A temp file beside path to write into, renamed over path when the block succeeds (see
+    perfbook/outputs.py: symlinks followed, devices and FIFOs written through, the umask respected)."""
+    from .outputs import atomic_path as _atomic_path
+    return _atomic_path(path, suffix)
 
 
 def write_atomic(path: str | Path, data: bytes) -> Path:
     """Write a whole file or nothing."""
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(data)
-    return Path(path)
+    from .outputs import write_atomic as _write_atomic
+    return _write_atomic(path, data)

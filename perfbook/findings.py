@@ -52,3 +52,7 @@ class Report:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def __repr__(self) -> str:
+        return (f"Report({self.file!r}, frame={self.frame!r}, {self.projects} projects, "
+                f"{len(self.errors)} errors, {len(self.warnings)} warnings)")

@@ -6,27 +6,44 @@ works without renaming columns.
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import yaml
 
 from . import fields as F
 from .errors import DataError
-from .model import Indicator, Project
+from .model import Indicator, Project, is_missing
 
 REQUIRED_COLUMNS = ("项目名称", "一级指标", "二级指标", "三级指标")
 PROJECT_SHEET = "项目"
 
 
 def load(source) -> list[Project]:
-    """Projects from a path (by extension), a dict, a list of dicts, or Project objects."""
+    """Projects from a path (by extension), a pandas DataFrame, a dict, a list of dicts, or Projects.
+
+    A list of flat per-indicator records (each dict one indicator row with its project's fields, as
+    ``DataFrame.to_dict("records")`` gives) is grouped into projects like a table's rows. NaN, None
+    and pandas' NA are empty cells wherever they appear."""
     if isinstance(source, Project):
         return [source]
+    if is_dataframe(source):
+        return load_dataframe(source)
     if isinstance(source, dict):
         return [_project(source, "数据")]
     if isinstance(source, (list, tuple)):
+        if _flat_records(source):
+            return load_records(source, row_label="条", first=1)
         return [p if isinstance(p, Project) else _project(p, f"第{i + 1}个项目") for i, p in enumerate(source)]
+    if not isinstance(source, (str, Path)):
+        raise DataError(f"无法识别的数据类型 {type(source).__name__}（可用文件路径、DataFrame、字典或字典列表）",
+                        f"unsupported data of type {type(source).__name__} (use a path, a DataFrame, a dict "
+                        "or a list of dicts)")
     path = Path(source)
+    if path.is_dir():
+        raise DataError("这是一个文件夹，不是数据文件（批量生成请用 perfbook bulk，汇总请用 perfbook collect）",
+                        "this is a folder, not a data file (use perfbook bulk or perfbook collect for folders)",
+                        path)
     if not path.exists():
         raise DataError("找不到数据文件", "data file not found", path)
     ext = path.suffix.lower()
@@ -34,8 +51,27 @@ def load(source) -> list[Project]:
         return load_document(path)
     if ext in (".csv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods"):
         return load_table(path)
-    raise DataError(f"不支持的数据文件类型“{ext}”（可用 .yaml .json .csv .xlsx）",
-                    f"unsupported data file type '{ext}' (use .yaml .json .csv .xlsx)", path)
+    shown = ext or "（无扩展名）"
+    raise DataError(f"不支持的数据文件类型“{shown}”（可用 .yaml .json .csv .xlsx）",
+                    f"unsupported data file type '{ext or '(no extension)'}' (use .yaml .json .csv .xlsx)", path)
+
+
+def is_dataframe(obj) -> bool:
+    """A pandas DataFrame, recognised without importing pandas for callers that never use it."""
+    return type(obj).__name__ == "DataFrame" and hasattr(obj, "columns") and hasattr(obj, "to_dict")
+
+
+def _flat_records(items) -> bool:
+    """A list of dicts that are indicator rows (一级/三级指标 … beside the project's fields), not projects."""
+    key = F.indicators_key()
+    dicts = [d for d in items if isinstance(d, dict)]
+    if not dicts or len(dicts) != len(items) or any(key in d for d in dicts):
+        return False
+    return any(_indicator_only(str(k)) for d in dicts for k in d)
+
+
+def _indicator_only(label: str) -> bool:
+    return F.indicator_field(label) is not None and F.project_field(label) is None
 
 
 def _project(d, where) -> Project:
@@ -81,13 +117,34 @@ def _read_frames(path: Path) -> list:
     return [sheets[name].assign(__sheet__=name) for name in sheets]
 
 
+# columns read_frame adds to say where a row came from: provenance, never data
+PROVENANCE = ("文件", "工作表", "行")
+
+
 def _clean(v):
-    import math
-    if v is None or (isinstance(v, float) and math.isnan(v)):
+    if is_missing(v):
         return None
     if isinstance(v, str) and v == "":
         return None
     return v
+
+
+def load_dataframe(df) -> list[Project]:
+    """Projects from a DataFrame: one row per indicator (grouped by 项目名称/项目编码, and by 文件 when
+    the frame came from read_frame), or one row per project when it has no indicator columns."""
+    if any(n is not None and (F.project_field(str(n)) or F.indicator_field(str(n))) for n in df.index.names):
+        df = df.reset_index()
+    records = df.to_dict("records")
+    if not any(_indicator_only(str(c)) for c in df.columns):
+        out = []
+        for i, rec in enumerate(records, start=1):
+            d = {str(k): v for k, v in rec.items() if str(k) not in PROVENANCE and _clean(v) is not None}
+            if d:
+                out.append(Project.from_dict(d))
+        if not out:
+            raise DataError("DataFrame 中没有任何项目数据", "the DataFrame holds no project rows")
+        return out
+    return load_records(records, row_label="行", first=1, columns=list(df.columns))
 
 
 def load_table(path: Path) -> list[Project]:
@@ -97,18 +154,6 @@ def load_table(path: Path) -> list[Project]:
         if "__sheet__" in f and str(f["__sheet__"].iloc[0] if len(f) else "") == PROJECT_SHEET:
             projects_sheet = f
     cols = [c for c in main.columns if c != "__sheet__"]
-    found = {c: (F.project_field(str(c)) or F.indicator_field(str(c))) for c in cols}
-    labels = {spec.label for spec in found.values() if spec}
-    side = set()
-    if projects_sheet is not None:
-        side = {s.label for c in projects_sheet.columns if (s := F.project_field(str(c)))}
-    missing = [lab for lab in REQUIRED_COLUMNS if lab not in labels and lab not in side]
-    if missing or "项目名称" not in labels:
-        missing = missing or ["项目名称"]
-        raise DataError(
-            f"表格缺少必需的列：{'、'.join(missing)}；找到的列：{'、'.join(map(str, cols)) or '（无）'}",
-            f"the table lacks required column(s): {', '.join(missing)}; found: {', '.join(map(str, cols)) or '(none)'}",
-            path)
     side_rows = {}
     if projects_sheet is not None:
         for _, row in projects_sheet.iterrows():
@@ -116,19 +161,51 @@ def load_table(path: Path) -> list[Project]:
             name = d.get("项目名称")
             if name:
                 side_rows[str(name)] = d
+    records = main[cols].to_dict("records")
+    return load_records(records, path=path, columns=cols, side_rows=side_rows)
+
+
+def load_records(records, *, path=None, columns=None, side_rows=None, row_label="行", first=2) -> list[Project]:
+    """Flat rows (one indicator each, with its project's fields) grouped into projects.
+
+    Rows with the same 项目名称 and 项目编码 (and 文件, when present) are one project; a project field
+    that differs between its rows is an error naming both rows. ``first`` is the number of the first
+    row in messages (2 for a sheet under its header row)."""
+    side_rows = side_rows or {}
+    cols = list(columns) if columns is not None else list(dict.fromkeys(k for r in records for k in r))
+    cols = [c for c in cols if str(c) not in PROVENANCE[1:]]
+    found = {c: (F.project_field(str(c)) or F.indicator_field(str(c))) for c in cols}
+    labels = {spec.label for spec in found.values() if spec}
+    side = {s.label for d in side_rows.values() for c in d if (s := F.project_field(str(c)))}
+    missing = [lab for lab in REQUIRED_COLUMNS if lab not in labels and lab not in side]
+    shown = [str(c) for c in cols if str(c) not in PROVENANCE]
+    if missing or "项目名称" not in labels:
+        missing = missing or ["项目名称"]
+        hint = _suggestions([str(c) for c, spec in found.items() if spec is None])
+        raise DataError(
+            f"表格缺少必需的列：{'、'.join(missing)}；找到的列：{'、'.join(shown) or '（无）'}{hint[0]}",
+            f"the table lacks required column(s): {', '.join(missing)}; found: {', '.join(shown) or '(none)'}{hint[1]}",
+            path)
+    _warn_columns(found, labels, path)
     order: dict[tuple, dict] = {}
-    # each column's role decided once (not per cell): a project field, or an indicator field / extra column
+    # each column's role decided once (not per cell): provenance, a project field, or an indicator field / extra
     roles = []
     for c in cols:
         spec = found[c]
+        if str(c) == "文件":
+            roles.append((c, "file", "文件"))
+            continue
         is_proj = spec is not None and F.project_field(str(c)) is spec and F.indicator_field(str(c)) is None
-        roles.append((is_proj, spec.label if spec is not None else str(c)))
-    for idx, values in enumerate(main[cols].itertuples(index=False, name=None)):
-        excel_row = idx + 2
-        proj, ind = {}, {}
-        for (is_proj, label), raw in zip(roles, values):
-            v = _clean(raw)
-            if is_proj:
+        roles.append((c, "project" if is_proj else "indicator", spec.label if spec is not None else str(c)))
+    for idx, rec in enumerate(records):
+        n = idx + first
+        where = f"第{n}{row_label}"
+        proj, ind, source = {}, {}, None
+        for c, role, label in roles:
+            v = _clean(rec.get(c))
+            if role == "file":
+                source = v
+            elif role == "project":
                 proj[label] = v
             else:
                 ind[label] = v
@@ -136,23 +213,23 @@ def load_table(path: Path) -> list[Project]:
         if name is None and not any(v is not None for v in ind.values()):
             continue
         if name is None:
-            raise DataError(f"第{excel_row}行缺少“项目名称”", f"row {excel_row} has no 项目名称", path, f"第{excel_row}行")
-        key = (str(name), proj.get("项目编码"))
-        entry = order.setdefault(key, {"fields": {}, "rows": [], "first": excel_row})
+            raise DataError(f"{where}缺少“项目名称”", f"{row_label} {n} has no 项目名称", path, where)
+        key = (source, str(name), proj.get("项目编码"))
+        entry = order.setdefault(key, {"fields": {}, "rows": [], "first": n})
         for label, v in proj.items():
             if v is None:
                 continue
             prev = entry["fields"].get(label)
             if prev is not None and str(prev) != str(v):
                 raise DataError(
-                    f"项目“{name}”的“{label}”前后不一致（第{entry['first']}行起为“{prev}”，第{excel_row}行为“{v}”）",
-                    f"project '{name}': '{label}' differs between rows ({prev!r} vs {v!r} on row {excel_row})",
-                    path, f"第{excel_row}行")
+                    f"项目“{name}”的“{label}”前后不一致（第{entry['first']}{row_label}起为“{prev}”，{where}为“{v}”）",
+                    f"project '{name}': '{label}' differs between rows ({prev!r} vs {v!r} on row {n})",
+                    path, where)
             entry["fields"][label] = v
         if any(v is not None for v in ind.values()):
-            entry["rows"].append(Indicator.from_dict({k: v for k, v in ind.items() if v is not None}, row=excel_row))
+            entry["rows"].append(Indicator.from_dict({k: v for k, v in ind.items() if v is not None}, row=n))
     out = []
-    for (name, _code), entry in order.items():
+    for (_source, name, _code), entry in order.items():
         fields = dict(side_rows.get(name, {}))
         fields.update({k: v for k, v in entry["fields"].items() if v is not None})
         p = Project.from_dict({k: v for k, v in fields.items() if v is not None})
@@ -160,3 +237,38 @@ def load_table(path: Path) -> list[Project]:
     if not out:
         raise DataError("表格中没有任何项目数据", "the table holds no project rows", path)
     return out
+
+
+def known_labels() -> list[str]:
+    """Every label and alias a data column may use."""
+    return [n for spec in (*F.project_fields(), *F.indicator_fields()) for n in (spec.label, *spec.aliases)]
+
+
+def _suggestions(unknown: list[str]) -> tuple[str, str]:
+    """"Did you mean" for column headers that name no field: the closest official labels (difflib)."""
+    import difflib
+    pairs = []
+    labels = known_labels()
+    for col in unknown:
+        close = difflib.get_close_matches(F.label_key(col), [F.label_key(x) for x in labels], n=1, cutoff=0.6)
+        if close:
+            target = next(x for x in labels if F.label_key(x) == close[0])
+            spec = F.project_field(target) or F.indicator_field(target)
+            pairs.append((col, spec.label if spec else target))
+    if not pairs:
+        return "", ""
+    return ("；" + "；".join(f"“{c}”是否应为“{t}”？" for c, t in pairs),
+            "; " + "; ".join(f"did you mean '{t}' for '{c}'?" for c, t in pairs))
+
+
+def _warn_columns(found: dict, labels: set, path) -> None:
+    """Warn (without stopping) about headers that look like misspelled labels, and a missing 指标值 column."""
+    from .fill import PerfbookWarning
+    where = f"（{path}）" if path else ""
+    zh, en = _suggestions([str(c) for c, spec in found.items() if spec is None and str(c) not in PROVENANCE])
+    if zh:
+        warnings.warn(PerfbookWarning(f"未识别的列{where}{zh}\nunrecognised column(s){en}"), stacklevel=4)
+    if "指标值" not in labels:
+        warnings.warn(PerfbookWarning(f"表格没有“指标值”列{where}，所有指标的指标值为空\n"
+                                      "the table has no 指标值 column: every indicator's value is empty"),
+                      stacklevel=4)

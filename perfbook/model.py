@@ -19,8 +19,19 @@ from .errors import DataError
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def _text(value: Any, label: str) -> str | None:
+def is_missing(value: Any) -> bool:
+    """None, NaN (float or numpy), pandas' NA and NaT: what a DataFrame holds for an empty cell.
+
+    Checked by type name so that model.py needs no pandas import."""
     if value is None:
+        return True
+    if isinstance(value, float):
+        return value != value
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
+def _text(value: Any, label: str) -> str | None:
+    if is_missing(value):
         return None
     if isinstance(value, bool):
         value = "是" if value else "否"
@@ -104,6 +115,8 @@ class _Record:
         kwargs: dict[str, Any] = {}
         extra: list[tuple[str, Any]] = []
         for key, raw in data.items():
+            if is_missing(raw):
+                continue
             spec = lookup(key)
             if spec is None:
                 v = _text(raw, key) if not isinstance(raw, (int, float)) or isinstance(raw, bool) else to_number(raw)
@@ -236,6 +249,11 @@ class Project(_Record):
 
     def cell(self, label: str) -> str | None:
         return dict(self.cells).get(label)
+
+    def __repr__(self) -> str:
+        # the generated repr prints every text and indicator (tens of kilobytes for a real project)
+        code = f"code={self.code!r}, " if self.code else ""
+        return f"Project({code}name={self.name!r}, {len(self.indicators)} indicators)"
 
 
 Project._specs = F.project_fields()

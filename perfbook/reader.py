@@ -38,6 +38,14 @@ class Note:
 
 @dataclass(frozen=True)
 class Book:
+    """What read() found in one workbook.
+
+    ``projects`` is always a tuple of Project (empty, one or many): use it in code. ``records`` is the
+    same as plain dicts, always a list. ``data`` is the shape the JSON/YAML files hold — one dict for a
+    single project, a list for several — kept for round trips (``fill(book.data)``) and older scripts.
+    ``notes`` lists every cell that could not be placed and anything else noticed while reading.
+    """
+
     path: str
     format: str
     projects: tuple[Project, ...]
@@ -46,10 +54,21 @@ class Book:
     properties: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @property
-    def data(self):
-        """One dict per project, a list when the workbook holds several (the JSON/YAML shape)."""
-        items = [p.to_dict() for p in self.projects]
+    def records(self) -> list[dict]:
+        """One dict per project (official labels as keys), always a list."""
+        return [p.to_dict() for p in self.projects]
+
+    @property
+    def data(self) -> dict | list[dict]:
+        """One dict for a single project, a list when the workbook holds several (the JSON/YAML shape);
+        prefer ``records`` or ``projects``, whose shape does not depend on the count."""
+        items = self.records
         return items[0] if len(items) == 1 else items
+
+    def __repr__(self) -> str:
+        names = "、".join(str(p.name) for p in self.projects[:3]) + ("…" if len(self.projects) > 3 else "")
+        return (f"Book({self.path!r}, {self.format}, {len(self.projects)} projects [{names}], "
+                f"{len(self.notes)} notes)")
 
     @property
     def unmapped(self) -> tuple[Note, ...]:
