@@ -91,7 +91,10 @@ def _init_worker(budget: Budget) -> None:
     _die_with_parent()
     if budget.memory_mb:
         lim = budget.memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (lim, resource.getrlimit(resource.RLIMIT_AS)[1]))
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        lim = lim if hard == resource.RLIM_INFINITY else min(lim, hard)
+        if soft == resource.RLIM_INFINITY or lim < soft:     # only ever tighter than what we were given
+            resource.setrlimit(resource.RLIMIT_AS, (lim, hard))
 
 
 def _cpu_budget(seconds: float | None) -> None:
