@@ -10,7 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from ._package import write_atomic
-from .errors import PerfbookError
+from .errors import PerfbookError, UnreadableWorkbook
 from .findings import ERROR, INFO, WARNING, Finding, Report
 
 FILLS = {ERROR: "FFFFC7CE", WARNING: "FFFFEB9C", INFO: "FFDDEBF7"}
@@ -32,7 +32,13 @@ def annotate(src, out, report: Report) -> Path:
     keep_vba = src.suffix.lower() == ".xlsm"
     if keep_vba and out.suffix.lower() != ".xlsm":
         out = out.with_suffix(".xlsm")
-    wb = openpyxl.load_workbook(src, keep_vba=keep_vba, rich_text=False)
+    _ensure_annotatable(src)
+    try:
+        wb = openpyxl.load_workbook(src, keep_vba=keep_vba, rich_text=False)
+    except Exception as exc:   # noqa: BLE001 - openpyxl's own errors on a file calamine could read
+        raise UnreadableWorkbook(f"无法生成批注副本：openpyxl 打不开此文件（{type(exc).__name__}: {str(exc)[:150]}）；"
+                                 "校验结果不受影响", f"cannot write the annotated copy: openpyxl cannot open the file "
+                                 f"({type(exc).__name__}); the check report stands", src) from None
     by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     loose: dict[str, list[Finding]] = defaultdict(list)
     for f in report.findings:
@@ -52,6 +58,30 @@ def annotate(src, out, report: Report) -> Path:
     buf = io.BytesIO()
     wb.save(buf)
     return write_atomic(out, buf.getvalue())
+
+
+# openpyxl builds an object per cell and per merged cell: a real 项目绩效目标表 is far below these
+MAX_MERGED_CELLS = 200_000
+MAX_SHEET_BYTES = 16 * 1024 * 1024
+
+
+def _ensure_annotatable(src: Path) -> None:
+    """The same package checks as every read (sniff.inspect), plus what openpyxl in particular cannot
+    afford: one merged range A30:Z100000 cost it 89 s and 1 GB."""
+    from .sniff import inspect
+    _kind, info = inspect(src)
+    sheets = info.sheets.values() if info is not None else ()
+    merged = sum(st.merged_cells for st in sheets)
+    size = sum(st.size for st in sheets)
+    if merged > MAX_MERGED_CELLS:
+        raise UnreadableWorkbook(f"合并单元格覆盖 {merged:,} 个单元格，过大，无法生成批注副本（上限 {MAX_MERGED_CELLS:,}）；"
+                                 "校验结果不受影响",
+                                 f"merged ranges cover {merged:,} cells, too many to annotate (limit {MAX_MERGED_CELLS:,}); "
+                                 "the check report stands", src)
+    if size > MAX_SHEET_BYTES:
+        raise UnreadableWorkbook(f"工作表过大（{size // (1024 * 1024)} MB），无法生成批注副本；校验结果不受影响",
+                                 f"the sheets are too large ({size // (1024 * 1024)} MB) to annotate; the check report stands",
+                                 src)
 
 
 def _top_left(ws, ref: str) -> str:

@@ -24,11 +24,13 @@ import jinja2.sandbox
 from . import fields as F
 from . import parallel
 from ._package import write_atomic
-from .errors import DataError, PerfbookError
+from .csvtext import row as csv_row
+from .errors import DataError, EnvironmentProblem, PerfbookError, environment_error
 from .model import Project
 
 MANIFEST = "清单.csv"
-MANIFEST_HEADER = ("文件", "主管部门", "项目数", "项目名称", "指标数", "字节数", "SHA256")
+MANIFEST_HEADER = ("文件", "主管部门", "项目数", "项目名称", "指标数", "字节数", "SHA256", "状态", "说明")
+WRITTEN, NOT_WRITTEN = "已生成", "未生成"
 NO_DEPARTMENT = "未填主管部门"
 DEFAULT_NAME = "{{主管部门}}.xlsx"
 DEFAULT_NAME_PER_PROJECT = "{{主管部门}}/{{项目名称}}.xlsx"
@@ -37,6 +39,8 @@ DEFAULT_NAME_PER_PROJECT = "{{主管部门}}/{{项目名称}}.xlsx"
 RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
             *(f"COM{i}" for i in "123456789¹²³"), *(f"LPT{i}" for i in "123456789¹²³")}
 UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+# bidi controls and invisible characters: U+202E makes "xslx.exe" look like "exe.xlsx"
+INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
 MAX_SEGMENT = 80          # characters per folder/file name: leaves room under Windows' 260-char MAX_PATH
 WORKBOOK_EXTS = (".xlsx", ".xlsm")
 
@@ -64,13 +68,19 @@ class Written:
 
     def row(self) -> tuple:
         return (self.file, self.department, len(self.projects), "；".join(self.projects),
-                self.indicators, self.bytes, self.sha256)
+                self.indicators, self.bytes, self.sha256, WRITTEN, None)
 
 
 @dataclass(frozen=True)
 class Failed:
     file: str
     message: str
+    department: str | None = None
+    projects: tuple[str, ...] = ()
+
+    def row(self) -> tuple:
+        return (self.file, self.department, len(self.projects), "；".join(self.projects),
+                None, None, None, NOT_WRITTEN, self.message)
 
 
 @dataclass(frozen=True)
@@ -102,6 +112,7 @@ class Options:
 def safe_segment(text: str, fallback: str = "未命名") -> str:
     """A file or folder name Windows, macOS and Linux all accept, as close to text as possible."""
     t = unicodedata.normalize("NFC", str(text))
+    t = INVISIBLE.sub("", t)
     t = UNSAFE.sub("_", t).strip()
     t = t.rstrip(". ")                      # Windows drops trailing dots and spaces
     t = t.lstrip(" .")                      # a leading dot hides a file (and collect skips hidden files)
@@ -223,15 +234,19 @@ def write_one(job: Job, options: Options) -> Written | Failed:
         data = c.render(list(job.projects), blank_rows=options.blank_rows, meta=meta)
         write_atomic(Path(options.outdir) / job.file, data)
     except PerfbookError as exc:
-        return Failed(job.file, exc.zh)
+        return _failed(job, exc.zh)
     except OSError as exc:
-        return Failed(job.file, f"无法写入文件：{exc.strerror or exc}")
+        return _failed(job, environment_error(exc, Path(options.outdir) / job.file).zh)
     return Written(job.file, job.department, tuple(p.name or "" for p in job.projects),
                    sum(len(p.indicators) for p in job.projects), len(data), hashlib.sha256(data).hexdigest())
 
 
+def _failed(job: Job, message: str) -> Failed:
+    return Failed(job.file, message, job.department, tuple(p.name or "" for p in job.projects))
+
+
 def _crashed(job: Job, exc: BaseException) -> Failed:
-    return Failed(job.file, f"生成时工作进程异常退出（{type(exc).__name__}）")
+    return _failed(job, f"生成时工作进程异常退出（{getattr(exc, 'detail', type(exc).__name__)}）")
 
 
 def unplaced(projects: list[Project], template=None) -> list[str]:
@@ -276,7 +291,16 @@ def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_
     failed.sort(key=lambda f: order[f.file])
     path = outdir / manifest if manifest else None
     if path is not None:
-        write_atomic(path, manifest_csv(written))
+        try:
+            write_atomic(path, manifest_csv(written, failed))   # what could not be written is listed too
+        except OSError as exc:
+            if failed:
+                lines = "；".join(f.file for f in failed[:20]) + ("……" if len(failed) > 20 else "")
+                raise EnvironmentProblem(
+                    f"清单无法写入（{environment_error(exc).zh}）；{len(failed)} 个工作簿未生成：{lines}",
+                    f"the manifest could not be written ({environment_error(exc).en}); "
+                    f"{len(failed)} workbook(s) not written", path) from None
+            raise environment_error(exc, path) from None
     return BulkResult(outdir, path, tuple(written), tuple(failed), tuple(unplaced(projects, template)))
 
 
@@ -343,16 +367,19 @@ def _is_projects(master) -> bool:
     return isinstance(master, (list, tuple)) and all(isinstance(p, Project) for p in master)
 
 
-def manifest_csv(rows: list[Written]) -> bytes:
-    """UTF-8 with a BOM: Excel on a Chinese Windows opens it without garbling."""
+def manifest_csv(rows: list[Written], failed=()) -> bytes:
+    """UTF-8 with a BOM: Excel on a Chinese Windows opens it without garbling. Cells that a spreadsheet
+    would take for a formula are written as text (csvtext); workbooks not written get a 未生成 row."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(MANIFEST_HEADER)
-    for r in rows:
-        w.writerow(r.row())
+    for r in [*rows, *failed]:
+        w.writerow(csv_row(r.row()))
     return buf.getvalue().encode("utf-8-sig")
 
 
 def read_manifest(path) -> Iterator[dict]:
+    from .csvtext import uncell
     with open(path, encoding="utf-8-sig", newline="") as fh:
-        yield from csv.DictReader(fh)
+        for rec in csv.DictReader(fh):
+            yield {k: uncell(v) if isinstance(v, str) else v for k, v in rec.items()}

@@ -17,8 +17,7 @@ from pathlib import Path
 
 from . import fields as F
 from . import parallel
-from ._package import atomic_path
-from .errors import NoTable, PerfbookError
+from .errors import NoTable, PerfbookError, environment_error
 from .findings import ERROR, INFO, WARNING
 
 WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods", ".et")
@@ -243,9 +242,27 @@ def _relative(path: Path, root: str) -> str:
 
 
 def _crashed(options: Options, path, exc: BaseException) -> FileResult:
+    """A file whose worker died: over its time or memory budget it is 无法读取, anything else is our bug."""
     rel = _relative(Path(path), options.root)
+    reason = getattr(exc, "reason", "crash")
+    detail = getattr(exc, "detail", type(exc).__name__)
+    if reason in ("time", "memory"):
+        return _failed(rel, UNREADABLE, "over-budget", f"无法读取：{detail}；文件过大或构造异常", _kind(Path(path)))
     return _failed(rel, INTERNAL, "internal-error",
-                   f"内部错误：读取此文件时工作进程异常退出（{type(exc).__name__}）；请把此文件报告给维护者", None)
+                   f"内部错误：读取此文件时{detail}；请把此文件报告给维护者", _kind(Path(path)))
+
+
+def budget_from_env() -> parallel.Budget:
+    """Per-file limits for collect: PERFBOOK_FILE_SECONDS (CPU seconds, default 60) and
+    PERFBOOK_FILE_MEMORY_MB (address space of a worker, default 3072; 0 turns a limit off)."""
+    def num(name, default):
+        try:
+            v = float(os.environ.get(name, default))
+        except ValueError:
+            raise PerfbookError(f"环境变量 {name} 应为数字", f"{name} must be a number") from None
+        return v if v > 0 else None
+    mem = num("PERFBOOK_FILE_MEMORY_MB", 3072)
+    return parallel.Budget(num("PERFBOOK_FILE_SECONDS", 60), int(mem) if mem else None)
 
 
 # --- the summary workbook -----------------------------------------------------------------------
@@ -258,10 +275,10 @@ class SummaryWriter:
     """The summary workbook, written row by row (XlsxWriter constant_memory: each finished row goes
     to disk). Every text is written as text — a 项目编码 keeps its zeros, "=…" is never a formula."""
 
-    def __init__(self, path: Path, sheets: dict[str, tuple[str, ...]]):
+    def __init__(self, path: Path, sheets: dict[str, tuple[str, ...]], tmpdir: str | None = None):
         import xlsxwriter
         self.path = Path(path)
-        self.wb = xlsxwriter.Workbook(str(self.path), {
+        self.wb = xlsxwriter.Workbook(str(self.path), {"tmpdir": tmpdir,
             "constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
             "strings_to_urls": False, "nan_inf_to_errors": True})
         self.head = self.wb.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1, "text_wrap": True})
@@ -303,50 +320,119 @@ class SummaryWriter:
         ws.autofilter(0, 0, max(r - 1, 0), len(self.sheets[sheet]) - 1)
 
     def close(self) -> None:
+        from xlsxwriter.exceptions import FileCreateError
         for sheet in self.sheets:
             self._finish(sheet)
-        self.wb.close()
+        try:
+            self.wb.close()
+        except FileCreateError as exc:       # XlsxWriter wraps the OSError (disk full, read-only folder)
+            cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))
+            raise environment_error(cause, self.path) from None
 
 
 # --- the run ------------------------------------------------------------------------------------
 
 def collect(root, output, *, template=None, frame=None, db: str | None = None, validate: bool = True,
-            execution: parallel.Plan = parallel.Plan()) -> CollectResult:
-    """Summarise every workbook under root into output (and db); returns the counts."""
+            execution: parallel.Plan = parallel.Plan(), replace: bool = False) -> CollectResult:
+    """Summarise every workbook under root into output (and db); returns the counts.
+
+    All or nothing: the summary is finished in a temp file beside output, then the database batch is
+    committed, then the temp file is renamed; if any step fails, neither the summary nor the batch is
+    left behind. replace=True removes earlier batches collected from the same folder in that commit."""
     root, output = Path(root), Path(output)
     files = list(find_workbooks(root, skip=[output]))
     columns = Columns.for_template(template)
     sheets = columns.sheets()
     options = Options(str(root.resolve() if root.is_dir() else root.resolve().parent), columns,
                       str(Path(template).resolve()) if template else None, frame, validate)
+    if execution.isolate is None and execution.executor == "local":
+        # every file is untrusted: each is read in a worker, so one that crashes or runs away costs only itself
+        from dataclasses import replace as _replace
+        execution = _replace(execution, isolate=True, budget=budget_from_env())
     counts = dict(read=0, unreadable=0, internal=0, projects=0, indicators=0, problems=0, errors=0)
-    batch = None
-    with atomic_path(output, suffix=".xlsx") as tmp:
-        writer = SummaryWriter(tmp, sheets)
-        database = None
+    temps = Temps(output)
+    database = None
+    try:
+        tmp = temps.file(".xlsx")
+        writer = SummaryWriter(tmp, sheets, tmpdir=temps.dir())
         if db:
             from .db import Database
-            database = Database(db, sheets, INTEGER_COLUMNS, str(root)).__enter__()
-        try:
-            results = parallel.run(partial(collect_one, options=options), files, execution, total=len(files),
-                                   desc="汇总", on_crash=partial(_crashed, options))
-            for res in results:
-                key = {READ: "read", UNREADABLE: "unreadable", INTERNAL: "internal"}[res.status]
-                counts[key] += 1
-                counts["projects"] += len(res.projects)
-                counts["indicators"] += len(res.indicators)
-                counts["problems"] += len(res.problems)
-                counts["errors"] += sum(1 for p in res.problems if p[4] == ERROR)
-                for sheet, row in res.rows():
-                    writer.add(sheet, row)
-                    if database is not None:
-                        database.add(sheet, row)
-        except BaseException as exc:
-            if database is not None:
-                database.__exit__(type(exc), exc, None)
-            raise
+            database = Database(db, sheets, INTEGER_COLUMNS, str(root.resolve()), replace=replace).__enter__()
+        results = parallel.run(partial(collect_one, options=options), files, execution, total=len(files),
+                               desc="汇总", on_crash=partial(_crashed, options))
+        for res in results:
+            key = {READ: "read", UNREADABLE: "unreadable", INTERNAL: "internal"}[res.status]
+            counts[key] += 1
+            counts["projects"] += len(res.projects)
+            counts["indicators"] += len(res.indicators)
+            counts["problems"] += len(res.problems)
+            counts["errors"] += sum(1 for p in res.problems if p[4] == ERROR)
+            for sheet, row in res.rows():
+                writer.add(sheet, row)
+                if database is not None:
+                    database.add(sheet, row)
+        writer.close()                       # 1. the summary, complete, under its temp name
+
         if database is not None:
-            database.__exit__(None, None, None)
-            batch = database.run_id
-        writer.close()
-    return CollectResult(output, len(files), batch=batch, **counts)
+            database.prepare()               # 2. every row sent; commit is the last step that can fail
+            database.commit()
+        try:
+            os.replace(tmp, output)          # 3. the summary under its real name
+        except OSError:
+            if database is not None:
+                database.undo()              # the batch must not outlive a summary that was never written
+            raise
+    except BaseException:
+        if database is not None:
+            database.rollback()
+        raise
+    finally:
+        temps.cleanup()
+    return CollectResult(output, len(files), batch=database.run_id if database is not None else None, **counts)
+
+
+class Temps:
+    """The summary's temp file and XlsxWriter's row files live beside the output (never the system temp
+    folder: they hold collected data), named with this process's id; a later run removes those of runs
+    that were killed."""
+
+    def __init__(self, output: Path):
+        self.output = Path(output)
+        self.parent = self.output.parent
+        self.parent.mkdir(parents=True, exist_ok=True)
+        self.stem = f".~{self.output.name[:40]}."
+        self.mine: list[Path] = []
+        self._sweep()
+
+    def _sweep(self) -> None:
+        import shutil
+        for p in self.parent.glob(self.stem + "*"):
+            pid = p.name[len(self.stem):].split(".")[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+
+    def file(self, suffix: str) -> Path:
+        p = self.parent / f"{self.stem}{os.getpid()}{suffix}"     # created by XlsxWriter at close, not before
+        self.mine.append(p)
+        return p
+
+    def dir(self) -> str:
+        p = self.parent / f"{self.stem}{os.getpid()}.rows"
+        p.mkdir(exist_ok=True)
+        self.mine.append(p)
+        return str(p)
+
+    def cleanup(self) -> None:
+        import shutil
+        for p in self.mine:
+            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

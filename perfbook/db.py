@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Sequence
 
-from .errors import PerfbookError
+from .errors import PerfbookError, database_error
 
 RUNS = "汇总_批次"
 PREFIX = "汇总_"
@@ -38,8 +38,10 @@ def url_for(target: str) -> str:
 class Database:
     """A writer for one collect run. Use as a context manager; rows are inserted in batches."""
 
-    def __init__(self, url: str, sheets: dict[str, Sequence[str]], integer_columns: set[str], source: str):
+    def __init__(self, url: str, sheets: dict[str, Sequence[str]], integer_columns: set[str], source: str,
+                 replace: bool = False):
         self.url = url_for(url)
+        self.replace = replace
         self.sheets = sheets
         self.integer_columns = integer_columns
         self.source = source
@@ -50,37 +52,80 @@ class Database:
     def __enter__(self) -> "Database":
         import sqlalchemy as sa
         self.engine = _engine(self.url)
+        self.tx = self.conn = None
         try:
             self.conn = self.engine.connect()
             self.tx = self.conn.begin()
             self.tables = self._tables()
+            if self.replace:
+                self._delete(self.conn.execute(sa.select(self.runs.c.batch).where(
+                    self.runs.c.source == self.source)).scalars().all())
             res = self.conn.execute(self.runs.insert().values(started=_now(), source=self.source))
             self.run_id = res.inserted_primary_key[0]
         except sa.exc.SQLAlchemyError as exc:
             self._close(ok=False)
-            raise PerfbookError(f"无法写入数据库：{_short(exc)}", f"cannot write to the database: {_short(exc)}") from None
+            raise database_error(exc, self.url) from None
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        import sqlalchemy as sa
-        ok = exc_type is None
+        if exc_type is None:
+            self.prepare()
+            self.commit()
+        else:
+            self.rollback()
+
+    def prepare(self) -> None:
+        """Every buffered row sent and the batch row completed, inside the still open transaction."""
+        self._guard(lambda: (self.flush(), self.conn.execute(self.runs.update().where(
+            self.runs.c.batch == self.run_id).values(
+            ended=_now(), **{f"n{i}": n for i, n in enumerate(self.counts.values())}))))
+
+    def commit(self) -> None:
+        self._guard(lambda: self._close(ok=True))
+
+    def rollback(self) -> None:
         try:
-            if ok:
-                self.flush()
-                self.conn.execute(self.runs.update().where(self.runs.c.batch == self.run_id).values(
-                    ended=_now(), **{f"n{i}": n for i, n in enumerate(self.counts.values())}))
-        except sa.exc.SQLAlchemyError as e:
             self._close(ok=False)
-            raise PerfbookError(f"无法写入数据库：{_short(e)}", f"cannot write to the database: {_short(e)}") from None
-        self._close(ok)
+        except Exception:    # noqa: BLE001 - the connection is gone already: nothing was committed
+            pass
+
+    def undo(self) -> None:
+        """Remove this (committed) batch again: the summary that should have gone with it failed."""
+        import sqlalchemy as sa
+        self.engine = _engine(self.url)
+        try:
+            with self.engine.begin() as conn:
+                self.conn = conn
+                self._delete([self.run_id])
+        except sa.exc.SQLAlchemyError as exc:
+            raise database_error(exc, self.url) from None
+        finally:
+            self.engine.dispose()
+
+    def _delete(self, batches) -> None:
+        if not batches:
+            return
+        for table in self.tables.values():
+            self.conn.execute(table.delete().where(table.c.batch.in_(batches)))
+        self.conn.execute(self.runs.delete().where(self.runs.c.batch.in_(batches)))
+
+    def _guard(self, step) -> None:
+        import sqlalchemy as sa
+        try:
+            step()
+        except sa.exc.SQLAlchemyError as exc:
+            self.rollback()
+            raise database_error(exc, self.url) from None
 
     def _close(self, ok: bool) -> None:
+        tx, conn = getattr(self, "tx", None), getattr(self, "conn", None)
+        self.tx = self.conn = None
         try:
-            if getattr(self, "tx", None) is not None:
-                (self.tx.commit if ok else self.tx.rollback)()
+            if tx is not None:
+                (tx.commit if ok else tx.rollback)()
         finally:
-            if getattr(self, "conn", None) is not None:
-                self.conn.close()
+            if conn is not None:
+                conn.close()
             self.engine.dispose()
 
     # -- schema --------------------------------------------------------------------------------
@@ -128,7 +173,7 @@ class Database:
         buf.append(rec)
         self.counts[sheet] += 1
         if len(buf) >= BATCH:
-            self._flush(sheet)
+            self._guard(lambda: self._flush(sheet))
 
     def flush(self) -> None:
         for sheet in self.buffers:

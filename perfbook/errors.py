@@ -70,7 +70,7 @@ def environment_error(exc: OSError, path=None) -> EnvironmentProblem:
     name = _errno.errorcode.get(exc.errno or 0, "")
     zh, en = _ERRNO_TEXT.get(name, (f"系统错误（{exc.strerror or exc}）", f"system error ({exc.strerror or exc})"))
     where = path or exc.filename
-    return EnvironmentProblem(f"无法读写文件：{zh}", f"cannot read or write the file: {en}", where)
+    return EnvironmentProblem(f"无法写入或读取文件：{zh}", f"cannot write or read the file: {en}", where)
 
 
 def database_error(exc: BaseException, url: str) -> EnvironmentProblem:

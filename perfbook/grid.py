@@ -129,7 +129,9 @@ def load_calamine(path: Path, fmt: str) -> list[Grid]:
         with open(path, "rb") as fh:    # by content: from_path would trust the extension
             wb = CalamineWorkbook.from_filelike(fh)
         metas = list(wb.sheets_metadata)
-    except _native_errors() as exc:  # calamine raises its own error types for every kind of corruption
+    except BaseException as exc:    # noqa: BLE001 - calamine's own errors for every corruption, or a panic
+        if not native_failure(exc):
+            raise
         raise _calamine_error(path, exc) from None
     grids = []
     for meta in metas:

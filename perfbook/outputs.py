@@ -26,6 +26,7 @@ from pathlib import Path
 import yaml
 
 from . import fields as F
+from .csvtext import row as csv_row
 from .errors import PerfbookError
 from .model import Project
 
@@ -81,9 +82,9 @@ def to_csv(projects: list[Project]) -> str:
     pcols, icols = flat_columns(projects)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(pcols + icols)
+    w.writerow(csv_row(pcols + icols))
     for row in flat_rows(projects):
-        w.writerow(["" if v is None else _plain(v) for v in row])
+        w.writerow(csv_row(_plain(v) for v in row))     # "=…" stays text in Excel (CSV injection)
     return buf.getvalue()
 
 

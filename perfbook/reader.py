@@ -143,8 +143,10 @@ def read_source(src: Source, tpl: Template, strict: bool = False) -> Book:
         for values, inds, cells in found:
             parts.append((None, values, inds, cells, grid))
     projects = _group(parts, src.path)
-    if not projects:
-        raise no_table(src, shaped=any(role is not None for role, *_ in parts))
+    shaped = any(role is not None for role, *_ in parts)
+    if not any(p.indicators for p in projects) and (not shaped or not any(p.name for p in projects)):
+        # nothing at all, or only a stray label guess on a foreign sheet, or a template left blank
+        raise no_table(src, shaped=shaped)
     book = Book(src.path, src.format, tuple(projects), tuple(notes),
                 src.properties.get("perfbook.frame"), tuple(src.properties.items()))
     if strict and book.unmapped:

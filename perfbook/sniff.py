@@ -6,6 +6,7 @@ Budget systems save SpreadsheetML 2003 XML and HTML tables under ".xls", people 
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from ._package import inspect_package
@@ -28,7 +29,13 @@ _XML2003_NS = b"urn:schemas-microsoft-com:office:spreadsheet"
 
 def _head(path: Path) -> tuple[bytes, int]:
     try:
-        size = os.path.getsize(path)
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(st.st_mode):     # a FIFO or device named *.xlsx: opening it could block forever
+            raise UnreadableWorkbook("不是普通文件（管道、设备或套接字），未打开",
+                                     "not a regular file (a pipe, device or socket); not opened", path)
+        size = st.st_size
         with open(path, "rb") as fh:
             return fh.read(HEAD), size
     except IsADirectoryError:
@@ -120,6 +127,7 @@ def inspect(path: str | Path):
     if kind == "zip" and os.path.getsize(path) > MAX_ZIP_BYTES:
         raise _too_big(path, os.path.getsize(path), MAX_ZIP_BYTES)
     if kind == "zip":
+        _ensure_complete_zip(path)
         info = inspect_package(path)
         kind = info.kind
     if kind in MESSAGES:
@@ -127,6 +135,19 @@ def inspect(path: str | Path):
         raise UnreadableWorkbook(zh, en, path)
     ensure_safe_size(path, kind)
     return kind, info
+
+
+def _ensure_complete_zip(path: Path) -> None:
+    """A zip ends with its directory; without one the file was cut short (a download or copy that
+    stopped), which deserves that message rather than "not a zip"."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as fh:
+        fh.seek(max(0, size - 65_557))
+        tail = fh.read()
+    if b"PK\x05\x06" not in tail:
+        raise UnreadableWorkbook("文件不完整、已损坏（压缩包的目录缺失，可能下载或复制时被截断）；请重新获取原文件",
+                                 "the file is incomplete (the zip directory is missing: cut short while downloading "
+                                 "or copying); get the original again", path)
 
 
 def ensure_safe_size(path: Path, kind: str) -> None:

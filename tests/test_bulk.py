@@ -194,7 +194,9 @@ def test_a_workbook_that_cannot_be_written_is_reported_and_the_rest_are_written(
     assert [w.file for w in res.written] == ["教育局.xlsx"]
     assert [f.file for f in res.failed] == ["财政局.xlsx"] and "无法写入" in res.failed[0].message
     assert cli.main(["bulk", str(write_master(tmp_path / "m.csv", [p.to_dict() for p in projects])),
-                     "-o", str(out), "--jobs", "1"]) == 1
+                     "-o", str(out), "--jobs", "1"]) == 2      # an environment error (README 退出码)
+    rows = list(read_manifest(out / "清单.csv"))
+    assert [(r["文件"], r["状态"]) for r in rows] == [("教育局.xlsx", "已生成"), ("财政局.xlsx", "未生成")]
 
 
 def test_master_columns_with_no_place_in_the_template_are_named_once(tmp_path, capsys):
@@ -209,7 +211,7 @@ def test_manifest_opens_in_excel_as_utf8(generated):
     raw = (generated / "清单.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     header = next(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert header == ["文件", "主管部门", "项目数", "项目名称", "指标数", "字节数", "SHA256"]
+    assert header == ["文件", "主管部门", "项目数", "项目名称", "指标数", "字节数", "SHA256", "状态", "说明"]
 
 
 # --- the executor -----------------------------------------------------------------------------

@@ -95,7 +95,9 @@ def test_every_unreadable_file_is_listed_with_its_reason(returned):
         rows = [p for p in problems if p["文件"] == name]
         assert len(rows) == 1, name
         assert rows[0]["规则"] == "unreadable" and rows[0]["级别"] == "错误" and rows[0]["说明"]
-    assert any(p["文件"] == "无关表格.xlsx" and p["规则"] == "no-projects" for p in problems)
+    # no table is an error, not a pass (issue 11)
+    assert any(p["文件"] == "无关表格.xlsx" and p["规则"] == "no-table" and p["级别"] == "错误"
+               and "未找到绩效指标表" in p["说明"] for p in problems)
 
 
 def test_reader_notes_reach_the_problem_sheet(returned):
@@ -163,7 +165,7 @@ def test_a_bug_on_one_file_is_an_internal_error_row_and_the_run_goes_on(returned
             raise RuntimeError("boom")
         return real(path, **kw)
     monkeypatch.setattr(perfbook.reader, "read", flaky)
-    res = collect(returned["back"] / "各部门", tmp_path / "s.xlsx", execution=Plan(jobs=1))
+    res = collect(returned["back"] / "各部门", tmp_path / "s.xlsx", execution=Plan(jobs=1, isolate=False))
     assert res.internal == 1 and res.read == 19
     problems = sheet_rows(tmp_path / "s.xlsx", "问题")
     row = next(p for p in problems if p["规则"] == "internal-error")
@@ -254,7 +256,7 @@ def test_findings_land_in_the_summary_with_project_counts(returned, tmp_path, mo
         ), projects=len(book.projects))
     monkeypatch.setitem(sys.modules, "perfbook.check", types.SimpleNamespace(check=fake_check))
     one = returned["back"] / "各部门" / returned["manifest"][3]["文件"]
-    res = collect(one, tmp_path / "s.xlsx", execution=Plan(jobs=1))
+    res = collect(one, tmp_path / "s.xlsx", execution=Plan(jobs=1, isolate=False))
     assert res.errors == 1 and res.problems == 2
     problems = sheet_rows(tmp_path / "s.xlsx", "问题")
     assert [(p["规则"], p["级别"], p["单元格"], p["建议"]) for p in problems] == [

@@ -46,4 +46,4 @@ def run(args) -> int:
         print(f"失败：{f.file}：{f.message}", file=sys.stderr)
     print(f"已生成 {len(res.written)} 个工作簿（{res.projects} 个项目）→ {res.outdir}；清单：{res.manifest}\n"
           f"written {len(res.written)} workbook(s), {res.projects} project(s); manifest: {res.manifest}")
-    return 1 if res.failed else 0
+    return 2 if res.failed else 0       # workbooks that could not be written: environment (README 退出码)

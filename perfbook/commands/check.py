@@ -42,7 +42,13 @@ def run(args) -> int:
         if not report.ok:
             code = max(code, 1)
         if args.annotate:
-            _annotate(book, report, args.annotate, len(args.books))
+            try:
+                _annotate(book, report, args.annotate, len(args.books))
+            except (PerfbookError, OSError) as exc:     # the report is still printed; exit 2 says the copy failed
+                from ..errors import environment_error
+                exc = exc if isinstance(exc, PerfbookError) else environment_error(exc)
+                print(f"错误：{exc.zh}{exc.where()}\nError: {exc.en}", file=sys.stderr)
+                code = 2
     if args.format == "json":
         data = [_json(r) for r in reports]
         sys.stdout.write(json.dumps(data if len(args.books) > 1 else (data[0] if data else None),

@@ -19,6 +19,8 @@ def add_parser(sub):
     p.add_argument("--template", help="填表所用的模板（默认 templates/绩效目标表.xlsx）")
     p.add_argument("--frame", help="校验所用的指标框架，如 yunnan-2022")
     p.add_argument("--no-check", action="store_true", help="只汇总，不校验")
+    p.add_argument("--replace", action="store_true",
+                   help="数据库中同一目录此前的批次由本次汇总替换（不加时每次汇总新增一个批次）")
     add_execution_args(p)
     p.set_defaults(run=run)
 
@@ -26,7 +28,7 @@ def add_parser(sub):
 def run(args) -> int:
     from ..collect import collect
     res = collect(args.folder, args.output, template=args.template, frame=args.frame, db=args.db,
-                  validate=not args.no_check, execution=execution(args))
+                  validate=not args.no_check, execution=execution(args), replace=args.replace)
     print(f"已汇总 {res.files} 个文件：读取 {res.read} 个，无法读取 {res.unreadable} 个，内部错误 {res.internal} 个；"
           f"项目 {res.projects} 个，指标 {res.indicators} 个，问题 {res.problems} 条 → {res.output}"
           + (f"；数据库批次 {res.batch}" if res.batch is not None else ""), file=sys.stdout)

@@ -21,10 +21,14 @@ _SKIP = {"script", "style", "head", "title", "xml", "template"}
 
 
 def decode(data: bytes) -> str:
-    """BOM, then <meta charset>, then UTF-8, then GB18030 (what Chinese Windows exports write)."""
+    """BOM, then valid UTF-8, then <meta charset>, then GB18030 (what Chinese Windows exports write)."""
     for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if data.startswith(bom):
             return data[len(bom):].decode(enc, "replace")
+    try:
+        return data.decode("utf-8")       # valid UTF-8 is UTF-8, whatever a (copied) meta tag claims
+    except UnicodeDecodeError:
+        pass
     m = _CHARSET.search(data[:4096])
     if m:
         enc = m.group(1).decode("ascii", "ignore").lower()

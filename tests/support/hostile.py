@@ -152,3 +152,38 @@ def cfb(path: Path, streams: dict[str, bytes]) -> Path:
     assert len(header) == SECT, len(header)
     path.write_bytes(header + struct.pack("<128I", *fat) + dirs + body)
     return path
+
+
+# --- issue 11: builders for the regression tests --------------------------------------------
+
+def workbook(path: Path, sheet: bytes | None = None, workbook_xml: bytes | None = None, **parts: bytes) -> Path:
+    """base_parts() with the sheet (and/or workbook.xml) replaced."""
+    p = base_parts()
+    if sheet is not None:
+        p["xl/worksheets/sheet1.xml"] = sheet
+    if workbook_xml is not None:
+        p["xl/workbook.xml"] = workbook_xml
+    p.update(parts)
+    return write_parts(path, p)
+
+
+def dense_sheet(rows: int, cols: int) -> bytes:
+    """A legal sheet of rows x cols numbers: costs seconds of CPU to read, which a budget can stop."""
+    from perfbook._sheetxml import col_letter
+    letters = [col_letter(c).encode() for c in range(1, cols + 1)]
+    body = b"".join(b'<row r="%d">' % r + b"".join(b'<c r="%s%d"><v>%d</v></c>' % (L, r, r) for L in letters) + b"</row>"
+                    for r in range(1, rows + 1))
+    return sheet_xml(body, dimension=b"A1:" + letters[-1] + b"%d" % rows)
+
+
+def mount_tmpfs(where: Path, size_kb: int, ro: bool = False) -> bool:
+    """A small (or read-only) filesystem for disk-full and read-only tests; False when not allowed."""
+    import subprocess
+    where.mkdir(parents=True, exist_ok=True)
+    opts = f"size={size_kb}k" + (",ro" if ro else "")
+    return subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(where)], capture_output=True).returncode == 0
+
+
+def umount(where: Path) -> None:
+    import subprocess
+    subprocess.run(["umount", "-l", str(where)], capture_output=True)
