@@ -51,11 +51,11 @@ _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,30}$")
 # --- where the sources are -------------------------------------------------------------------------
 
 def macros_dir() -> Path:
-    """macros/ beside the package in a checkout; perfbook.macros inside it when installed."""
-    here = Path(__file__).resolve().parent.parent / "macros"
-    if here.is_dir():
-        return here
-    return Path(str(resources.files("perfbook.macros")))
+    """perfbook/macros inside an installed package (the wheel maps macros/ there); macros/ beside
+    the package in a checkout."""
+    here = Path(__file__).resolve().parent
+    installed = here / "macros"
+    return installed if installed.is_dir() else here.parent / "macros"
 
 
 def ribbon_xml(version: int = 14) -> bytes:
