@@ -58,10 +58,28 @@ def macros_dir() -> Path:
     return installed if installed.is_dir() else here.parent / "macros"
 
 
-def ribbon_xml(version: int = 14) -> bytes:
-    """The ribbon: customUI14.xml (Office 2010+, WPS) or customUI.xml (Office 2007)."""
+ADDIN_NS, WORKBOOK_NS = "perfbook.addin", "perfbook.workbook"
+TAB_VISIBLE = "PerfbookRibbon.GetWorkbookTabVisible"
+
+
+def ribbon_xml(version: int = 14, *, addin: bool = False) -> bytes:
+    """The ribbon: customUI14.xml (Office 2010+, WPS) or customUI.xml (Office 2007).
+
+    The files are the add-in's. A workbook's copy declares its ids in another namespace (no id is
+    declared twice when the add-in is open too) and hides its tab while perfbook.xlam is open.
+    """
     name = "customUI14.xml" if version == 14 else "customUI.xml"
-    return (macros_dir() / name).read_bytes()
+    data = (macros_dir() / name).read_bytes()
+    if addin:
+        return data
+    text = data.decode("utf-8")
+    ns = f'xmlns:pb="{ADDIN_NS}"'
+    if text.count(ns) != 1 or text.count('<tab idQ="pb:PerfbookTab"') != 1:
+        raise PerfbookError(f"功能区文件 {name} 缺少 {ns} 或 pb:PerfbookTab",
+                            f"ribbon file {name} lacks {ns} or the pb:PerfbookTab tab")
+    text = text.replace(ns, f'xmlns:pb="{WORKBOOK_NS}"').replace(
+        '<tab idQ="pb:PerfbookTab"', f'<tab idQ="pb:PerfbookTab" getVisible="{TAB_VISIBLE}"')
+    return text.encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -522,8 +540,8 @@ def _embed_parts(parts: dict[str, bytes], workbook_part: str, wb_name: str, name
     target = VBA_PART[len(base) + 1:] if VBA_PART.startswith(base + "/") else "/" + VBA_PART
     parts[wb_rels] = _add_relationship(parts[wb_rels].decode("utf-8"), "rIdPbVba", VBA_REL, target).encode("utf-8")
     parts["[Content_Types].xml"] = _content_types(ct, workbook_part, XLAM_MAIN_CT if addin else XLSM_MAIN_CT).encode("utf-8")
-    parts[UI14_PART] = ribbon_xml(14)
-    parts[UI12_PART] = ribbon_xml(12)
+    parts[UI14_PART] = ribbon_xml(14, addin=addin)
+    parts[UI12_PART] = ribbon_xml(12, addin=addin)
     root = parts.get("_rels/.rels", b"").decode("utf-8")
     root = _add_relationship(root, "rIdPbUI14", UI14_REL, UI14_PART)
     root = _add_relationship(root, "rIdPbUI12", UI12_REL, UI12_PART)
