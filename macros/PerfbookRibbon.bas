@@ -1,27 +1,27 @@
 Attribute VB_Name = "PerfbookRibbon"
 ' PerfbookRibbon: the callbacks of the ribbon tab (macros/customUI14.xml, customUI.xml).
-' Each button runs its command with dialogs (Silent = False). IRibbonControl comes from the Office
-' type library the project references (stdole and Office, as Excel's own projects do).
+' Each button runs its command with dialogs (Silent = False). control is typed As Object, not
+' IRibbonControl: where the Office type library is missing (WPS) the module still compiles.
 Option Explicit
 
 Private Const BRIDGE As String = "import perfbook.xlwings_bridge as b; b.validate_active_sheet()"
 
-Public Sub OnValidate(control As IRibbonControl)
+Public Sub OnValidate(control As Object)
     PerfbookCheck.Silent = False
     PerfbookCheck.Validate
 End Sub
 
-Public Sub OnClearMarks(control As IRibbonControl)
+Public Sub OnClearMarks(control As Object)
     PerfbookCheck.Silent = False
     PerfbookCheck.ClearMarks
 End Sub
 
-Public Sub OnInsertRow(control As IRibbonControl)
+Public Sub OnInsertRow(control As Object)
     PerfbookCheck.Silent = False
     PerfbookCheck.InsertIndicatorRow
 End Sub
 
-Public Sub OnValidateFull(control As IRibbonControl)
+Public Sub OnValidateFull(control As Object)
     ' the full rule set of "perfbook check", through xlwings' RunPython (Windows/macOS with Python):
     ' a saved copy of the workbook is checked by perfbook.xlwings_bridge, which writes its findings on
     ' the data sheet; PerfbookCheck.ApplyFindings then marks and lists them like the VBA check does
@@ -54,10 +54,23 @@ Failed:
     MsgBox Fmt(T("python_failed"), "error", Err.Description), vbExclamation, T("title")
 End Sub
 
-Public Sub GetPythonVisible(control As IRibbonControl, ByRef visible)
+Public Sub GetPythonVisible(control As Object, ByRef visible)
     ' the full-rules button shows only where the xlwings add-in is loaded
     visible = PythonAvailable()
 End Sub
+
+Public Sub GetWorkbookTabVisible(control As Object, ByRef visible)
+    ' a workbook's own ribbon tab steps aside while the add-in (perfbook.xlam) is open: one tab,
+    ' the add-in's newer rules
+    visible = Not AddinOpen()
+End Sub
+
+Private Function AddinOpen() As Boolean
+    Dim wb As Object
+    On Error Resume Next
+    Set wb = Application.Workbooks("perfbook.xlam")
+    AddinOpen = Not (wb Is Nothing)
+End Function
 
 Public Function PythonAvailable() As Boolean
     PythonAvailable = (XlwingsBook() <> "")

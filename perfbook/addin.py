@@ -85,8 +85,8 @@ def addin_parts(frame: str | None = None) -> dict[str, bytes]:
     }
     out = {k: v.encode("utf-8") for k, v in parts.items()}
     out[vba.VBA_PART] = project
-    out[vba.UI14_PART] = vba.ribbon_xml(14)
-    out[vba.UI12_PART] = vba.ribbon_xml(12)
+    out[vba.UI14_PART] = vba.ribbon_xml(14, addin=True)
+    out[vba.UI12_PART] = vba.ribbon_xml(12, addin=True)
     return out
 
 
@@ -108,6 +108,6 @@ def export_sources(folder: str | Path, frame: str | None = None) -> list[Path]:
         out.append(p)
     for name in ("customUI14.xml", "customUI.xml"):
         p = folder / name
-        p.write_bytes(vba.ribbon_xml(14 if name == "customUI14.xml" else 12))
+        p.write_bytes(vba.ribbon_xml(14 if name == "customUI14.xml" else 12, addin=True))
         out.append(p)
     return out

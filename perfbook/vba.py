@@ -5,8 +5,9 @@ as VBA. The sources are plain text under macros/ (hand-written logic) plus one m
 the rule data (perfbook/data/vba/PerfbookRules.bas.j2 over rules.yaml, frames/*.yaml, units.yaml,
 comparators.yaml, fields.yaml, foreign.yaml), so the VBA and `perfbook check` cannot drift apart.
 
-The project is written per [MS-OVBA] with the ms-ovba package: source only, no compiled cache
-(_VBA_PROJECT version 0xFFFF), so Office compiles it from source on first open. Every VBA source is
+The project is written per [MS-OVBA] (perfbook.ovba's streams in perfbook.cfb's compound file):
+source only, no compiled cache (_VBA_PROJECT version 0xFFFF), so Office compiles it from source on
+first open. Every VBA source is
 pure ASCII (the project's code page is 1252): Chinese text is spelled U("\\u6821\\u9a8c") and decoded
 at run time, so no code page can garble it.
 """
@@ -14,12 +15,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import os
-import random
 import re
-import tempfile
-import threading
-import uuid
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -28,6 +24,7 @@ from pathlib import Path
 import jinja2
 import yaml
 
+from . import cfb, ovba
 from .errors import PerfbookError
 from .template import PKG_REL_NS, Template, rels_path
 
@@ -54,17 +51,35 @@ _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,30}$")
 # --- where the sources are -------------------------------------------------------------------------
 
 def macros_dir() -> Path:
-    """macros/ beside the package in a checkout; perfbook.macros inside it when installed."""
-    here = Path(__file__).resolve().parent.parent / "macros"
-    if here.is_dir():
-        return here
-    return Path(str(resources.files("perfbook.macros")))
+    """perfbook/macros inside an installed package (the wheel maps macros/ there); macros/ beside
+    the package in a checkout."""
+    here = Path(__file__).resolve().parent
+    installed = here / "macros"
+    return installed if installed.is_dir() else here.parent / "macros"
 
 
-def ribbon_xml(version: int = 14) -> bytes:
-    """The ribbon: customUI14.xml (Office 2010+, WPS) or customUI.xml (Office 2007)."""
+ADDIN_NS, WORKBOOK_NS = "perfbook.addin", "perfbook.workbook"
+TAB_VISIBLE = "PerfbookRibbon.GetWorkbookTabVisible"
+
+
+def ribbon_xml(version: int = 14, *, addin: bool = False) -> bytes:
+    """The ribbon: customUI14.xml (Office 2010+, WPS) or customUI.xml (Office 2007).
+
+    The files are the add-in's. A workbook's copy declares its ids in another namespace (no id is
+    declared twice when the add-in is open too) and hides its tab while perfbook.xlam is open.
+    """
     name = "customUI14.xml" if version == 14 else "customUI.xml"
-    return (macros_dir() / name).read_bytes()
+    data = (macros_dir() / name).read_bytes()
+    if addin:
+        return data
+    text = data.decode("utf-8")
+    ns = f'xmlns:pb="{ADDIN_NS}"'
+    if text.count(ns) != 1 or text.count('<tab idQ="pb:PerfbookTab"') != 1:
+        raise PerfbookError(f"功能区文件 {name} 缺少 {ns} 或 pb:PerfbookTab",
+                            f"ribbon file {name} lacks {ns} or the pb:PerfbookTab tab")
+    text = text.replace(ns, f'xmlns:pb="{WORKBOOK_NS}"').replace(
+        '<tab idQ="pb:PerfbookTab"', f'<tab idQ="pb:PerfbookTab" getVisible="{TAB_VISIBLE}"')
+    return text.encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -276,7 +291,7 @@ def project_modules(sheet_codenames, default_frame: str | None = None,
 def ovba_compress(data: bytes) -> bytes:
     """[MS-OVBA] 2.4.1 compression, with a hash chain instead of the reference algorithm's full scan.
 
-    The reference matcher (what the ms-ovba package ships) compares every earlier byte of the chunk
+    The reference matcher (what the ms-ovba package shipped) compares every earlier byte of the chunk
     at every position: ~20 s for this project's 130 KB of source. Any valid copy tokens decompress to
     the same text, so the nearest longest match found through 3-byte prefixes is just as good.
     """
@@ -335,108 +350,63 @@ def _compress_chunk(chunk: bytes) -> bytes:
     return bytes(body)
 
 
-_build_lock = threading.Lock()
-
-
 def build_project(modules: list[Module]) -> bytes:
-    """vbaProject.bin for these modules ([MS-OVBA], source only), with the ms-ovba package.
-
-    ms-ovba and its CFB writer put their scratch files in the working directory, so the build runs
-    in a private temporary directory under a lock (the working directory is process-wide).
-    """
-    try:
-        from ms_cfb.Models.Directories.root_directory import RootDirectory
-        from ms_cfb.Models.Directories.storage_directory import StorageDirectory
-        from ms_cfb.Models.Directories.stream_directory import StreamDirectory
-        from ms_cfb.ole_file import OleFile
-        from ms_ovba.Models.Entities.module_base import ModuleBase
-        from ms_ovba.Models.Entities.reference import Reference
-        from ms_ovba.Models.Entities.reference_registered import ReferenceRegistered
-        from ms_ovba.Models.Fields.libid_reference import LibidReference
-        from ms_ovba.Views.dirStream import DirStream
-        from ms_ovba.Views.project import Project
-        from ms_ovba.Views.project_view import ProjectView
-        from ms_ovba.Views.projectWm import ProjectWm
-        from ms_ovba.vbaProject import VbaProject
-    except ImportError as exc:
-        raise PerfbookError("生成宏需要 ms-ovba 包：pip install ms-ovba",
-                            "building macros needs the ms-ovba package: pip install ms-ovba") from exc
-
-    class _Mod(ModuleBase):
-        def __init__(self, m: Module, folder: str, index: int):
-            super().__init__(m.name)
-            self.type = "Document" if m.kind == "document" else "Module"
-            self._source = m.source.encode("cp1252")
-            self._path = os.path.join(folder, f"module_{index}.bin")
-
-        def to_project_module_string(self):
-            return f"Document={self.name}/&H00000000" if self.type == "Document" else f"Module={self.name}"
-
-        @property
-        def bin_path(self):
-            return self._path
-
-        def write_file(self):
-            with open(self._path, "wb") as fh:
-                fh.write(self._cache + ovba_compress(self._source))
-
+    """vbaProject.bin for these modules ([MS-OVBA], source only): perfbook.ovba's streams in a
+    perfbook.cfb compound file, read back before it is returned (a broken project is never written)."""
     seen = set()
     for m in modules:
-        if not _IDENT.match(m.name) or m.name.lower() in seen:
+        if not _IDENT.match(m.name) or m.name.lower() in seen or m.name.lower() in _RESERVED_STREAMS:
             raise PerfbookError(f"VBA 模块名无效或重复：{m.name}", f"invalid or duplicate VBA module name: {m.name}")
         seen.add(m.name.lower())
-    with _build_lock, tempfile.TemporaryDirectory(prefix="pb-vba-") as tmp:
-        project = VbaProject()
-        project.project_id = PROJECT_ID
-        project.add_attribute("VersionCompatible32", "393222000")
-        project.include_projectwm()
-        mods = [_Mod(m, tmp, i) for i, m in enumerate(modules)]
-        for m in mods:
-            project.add_module(m)
-        for guid, path, desc, name in (
-                ("00020430-0000-0000-C000-000000000046", r"C:\Windows\System32\stdole2.tlb", "OLE Automation", "stdole"),
-                ("2DF8D04C-5BFA-101B-BDE5-00AA0044DE52",
-                 r"C:\Program Files\Common Files\Microsoft Shared\OFFICE16\MSO.DLL",
-                 "Microsoft Office 16.0 Object Library", "Office")):
-            lib = LibidReference(uuid.UUID(guid), "2.0", "0", path, desc)
-            project.add_reference(Reference(ReferenceRegistered(lib), name))
-        cwd = os.getcwd()
-        os.chdir(tmp)
-        # ms-ovba-crypto seeds the CMG/DPB/GC obfuscation from the global random generator: a fixed
-        # seed, restored afterwards, makes the same sources give the same bytes
-        rng = random.getstate()
-        random.seed(0x5EED)
-        try:
-            root = RootDirectory()
-            root.set_modified(project.default_date)
-            storage = StorageDirectory("VBA")
-            storage.set_created(project.default_date)
-            storage.set_modified(project.default_date)
-            for m in mods:
-                m.write_file()
-                storage.add_directory(StreamDirectory(m.name, m.bin_path))
-
-            def stream(name: str, data: bytes):
-                path = os.path.join(tmp, f"stream_{name}.bin")
-                with open(path, "wb") as fh:
-                    fh.write(data)
-                return StreamDirectory(name, path)
-            storage.add_directory(stream("dir", ovba_compress(DirStream(project).to_bytes())))
-            storage.add_directory(stream("_VBA_PROJECT", ProjectView(project).to_bytes()))
-            root.add_directory(storage)
-            root.add_directory(stream("PROJECTwm", ProjectWm(project).to_bytes()))
-            root.add_directory(stream("PROJECT", Project(project).to_bytes()))
-            ole = OleFile()
-            ole.root_directory = root
-            out = os.path.join(tmp, "vbaProject.bin")
-            ole.create_file(out)
-            with open(out, "rb") as fh:
-                data = fh.read()
-        finally:
-            random.setstate(rng)
-            os.chdir(cwd)
+    streams = [ovba.Stream(m.name, m.kind == "document", ovba_compress(m.source.encode(ovba.CP))) for m in modules]
+    data = cfb.write(ovba.project_tree(PROJECT_ID, streams, ovba_compress))
+    verify_project(data, modules)
     _SPECS[hashlib.sha256(data).hexdigest()] = tuple(modules)
     return data
+
+
+_RESERVED_STREAMS = {"dir", "_vba_project", "project", "projectwm"}
+
+
+def verify_project(data: bytes, modules: list[Module]) -> None:
+    """Read the project back with readers perfbook did not write (olefile for the compound file,
+    oletools for [MS-OVBA] decompression): every module listed in dir, in order, with its exact source."""
+    import warnings
+
+    import olefile
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")          # oletools' pyparsing grammar warns on import
+        from oletools.olevba import decompress_stream
+    try:
+        ole = olefile.OleFileIO(data)
+        try:
+            names = _dir_module_names(decompress_stream(bytearray(ole.openstream("VBA/dir").read())))
+            if names != [m.name for m in modules]:
+                raise ValueError(f"dir lists {names}")
+            for m in modules:
+                text = decompress_stream(bytearray(ole.openstream(f"VBA/{m.name}").read()))
+                if text != m.source.encode(ovba.CP):
+                    raise ValueError(f"module {m.name} reads back different")
+            for name in ("PROJECT", "PROJECTwm", "VBA/_VBA_PROJECT"):
+                ole.openstream(name).read()
+        finally:
+            ole.close()
+    except Exception as exc:
+        raise PerfbookError(f"生成的 VBA 工程读回校验失败，未写出：{exc}",
+                            f"the VBA project built does not read back, nothing written: {exc}") from exc
+
+
+def _dir_module_names(d: bytes) -> list[str]:
+    import struct
+    names, i = [], 0
+    while i + 6 <= len(d):
+        rid, size = struct.unpack_from("<HI", d, i)
+        if rid == 0x09:                       # PROJECTVERSION: its size field says 4, 6 bytes follow
+            size = 6
+        if rid == 0x19:
+            names.append(d[i + 6:i + 6 + size].decode(ovba.CP))
+        i += 6 + size
+    return names
 
 
 # a project perfbook built, by the hash of its bytes: render asks for the same project with more sheets
@@ -570,8 +540,8 @@ def _embed_parts(parts: dict[str, bytes], workbook_part: str, wb_name: str, name
     target = VBA_PART[len(base) + 1:] if VBA_PART.startswith(base + "/") else "/" + VBA_PART
     parts[wb_rels] = _add_relationship(parts[wb_rels].decode("utf-8"), "rIdPbVba", VBA_REL, target).encode("utf-8")
     parts["[Content_Types].xml"] = _content_types(ct, workbook_part, XLAM_MAIN_CT if addin else XLSM_MAIN_CT).encode("utf-8")
-    parts[UI14_PART] = ribbon_xml(14)
-    parts[UI12_PART] = ribbon_xml(12)
+    parts[UI14_PART] = ribbon_xml(14, addin=addin)
+    parts[UI12_PART] = ribbon_xml(12, addin=addin)
     root = parts.get("_rels/.rels", b"").decode("utf-8")
     root = _add_relationship(root, "rIdPbUI14", UI14_REL, UI14_PART)
     root = _add_relationship(root, "rIdPbUI12", UI12_REL, UI12_PART)

@@ -10,6 +10,9 @@ command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-noto-cjk)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+# Apache POI's VBAMacroReader: an independent reader of the VBA projects (tests/test_vba_size.py)
+command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+[ -f /usr/share/java/poi.jar ] || need+=(libapache-poi-java)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
   echo "installing: ${need[*]}"
@@ -17,4 +20,6 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 bash tools/setup.sh ".[test]"
+# the wheel, installed into a fresh venv, builds macros outside the checkout
+bash tools/wheel_check.sh
 exec .venv/bin/python -m pytest -q -ra -p no:cacheprovider --durations=15 "$@"

@@ -109,6 +109,15 @@ def run_macro(doc, m):
     return {"macro": m, "result": str(res[0]) if res else None, "seconds": time.time() - t}
 
 
+def basic_modules(doc):
+    libs = doc.BasicLibraries
+    if not libs.hasByName("VBAProject"):
+        return {}
+    libs.loadLibrary("VBAProject")
+    lib = libs.getByName("VBAProject")
+    return {name: lib.getByName(name) for name in lib.getElementNames()}
+
+
 def read_sheet(doc, name):
     """The used area of a sheet as the text each cell shows, row by row."""
     sh = doc.Sheets.getByName(name)
@@ -146,6 +155,8 @@ def run_job(desktop, job):
         if job.get("recalc_after"):
             doc.calculateAll()
         out["cells"] = [cell_info(doc, s, r) for s, r in job.get("cells", [])]
+        if job.get("basic"):          # the VBA LibreOffice loaded: module name -> its source text
+            out["basic"] = basic_modules(doc)
         if job.get("dump"):
             dump = {}
             for name in doc.Sheets.ElementNames:
