@@ -73,6 +73,7 @@ class Block:
     cells: dict = field(default_factory=dict)
     indicators: list = field(default_factory=list)
     midterm: list = field(default_factory=list)
+    title_year: tuple | None = None
 
 
 class SheetReader:
@@ -316,7 +317,9 @@ class SheetReader:
             if c not in used and self.words_set(self.text(h, c)) == "mid":
                 return "mid"
         r = h - 1
-        if len(self.rows.get(r, ())) == 1 and self.words_set(self.text(r, self.rows[r][0])) == "mid":
+        t = self.text(r, self.rows[r][0]) if len(self.rows.get(r, ())) == 1 else ""
+        # a title row (长期绩效目标表), not a label waiting for its value (长期目标：)
+        if self.words_set(t) == "mid" and not _COLON.search(t) and self.label_spec(t)[0] is None:
             return "mid"
         return "annual"
 
@@ -367,6 +370,7 @@ class SheetReader:
         return (spec, params[0]) if spec is not None else (None, None)
 
     def read_pairs(self, rows: range, block: Block, *, footer: bool = False) -> None:
+        mid_cols: dict[int, int] = {}
         for r in sorted(k for k in self.rows if k in rows):
             for c in self.rows[r]:
                 if (r, c) in self.claimed:
@@ -375,7 +379,15 @@ class SheetReader:
                 if any(p in t for p in hints()["printed_notes"]):
                     self.claimed.add((r, c))
                     continue
+                y = re.match(hints()["year_title"], t)
+                if y:                          # "（2025年度）", "（2025）年度" under the title
+                    self.claimed.add((r, c))
+                    if block.values.get(hints()["year_label"]) is None:
+                        self.put(block, hints()["year_label"], int(y.group(1)), r, c)
+                    continue
                 spec, param = self.label_spec(t)
+                if mid_cols.get(c) == r - 1 and len(t) <= MAX_LABEL and isinstance(self.own(r, c), str):
+                    spec = F.project_field("其他资金")     # a part of the 中期 total: a label (keyed below)
                 if spec is None and not (_COLON.search(t) and len(t) <= MAX_LABEL):
                     m = _INLINE.match(t)
                     if m and (self.label_spec(m.group(1))[0] or footer or len(m.group(1)) <= 12):
@@ -388,13 +400,45 @@ class SheetReader:
                         self.put(block, hints()["year_label"], int(y.group(1)), r, c)
                     elif t in hints()["group_labels"] or self.is_title(r, c, t):
                         self.claimed.add((r, c))
+                        ty = re.search(hints()["year_in_title"], t) if self.is_title(r, c, t) else None
+                        if ty and block.title_year is None:
+                            block.title_year = (int(ty.group(1)), r, c)
                     continue
                 self.claimed.add((r, c))
+                if self.words_set(t) == "mid" and "资金" in t:
+                    mid_cols[c] = r            # 实施期/中期资金总额: the labels under it are its parts
+                    spec, t = None, t if self.words_set(t) == "mid" else "中期" + t
+                elif mid_cols.get(c) == r - 1:
+                    mid_cols[c] = r
+                    spec, t = None, "中期" + re.sub(r"^其中[:：]", "", clean_text(t) or "")
+                listed = self.numbered_list(r, c)
+                if listed is not None:
+                    self.put(block, t, listed[0], listed[1], listed[2], spec=spec, param=param)
+                    continue
                 vr, vc = self.value_for(r, c)
                 if vr is None:
                     continue
                 self.claimed.add((vr, vc))
                 self.put(block, t, self.own(vr, vc), vr, vc, spec=spec, param=param)
+        if block.title_year and block.values.get(hints()["year_label"]) is None:
+            y, r, c = block.title_year
+            self.put(block, hints()["year_label"], y, r, c)
+
+    def numbered_list(self, r: int, c: int):
+        """A label merged down over numbered rows (目标1 | text, 目标2 | text): (joined text, r, c)."""
+        bottom = self.merge_bottom.get((r, c), (r, c))
+        if bottom[0] == r:
+            return None
+        items = []
+        for rr in range(r, bottom[0] + 1):
+            cs = [k for k in self.rows.get(rr, ()) if k > bottom[1]]
+            if len(cs) < 2 or not re.fullmatch(hints()["numbered_item"], self.text(rr, cs[0])):
+                return None
+            items.append((rr, cs[0], cs[1]))
+        for rr, a, b in items:
+            self.claimed.update({(rr, a), (rr, b)})
+        text = "\n".join(f"{self.text(rr, a)}：{self.text(rr, b)}" for rr, a, b in items)
+        return text, items[0][0], items[0][2]
 
     def value_for(self, r: int, c: int):
         """The value cell of a label: the next cell to the right (past the label's own merge), else below."""
@@ -405,15 +449,24 @@ class SheetReader:
         while right <= g.width and self.own(r, right) is None and (r, right) in self.covered:
             right += 1
         if right <= g.width and self.own(r, right) is not None and (r, right) not in self.claimed:
-            return (None, None) if self.is_label(r, right) else (r, right)
+            if not self.is_label(r, right):
+                return r, right
+            return self.value_below(r, c)
         if right <= g.width and self.own(r, right) is None:
             nxt = next((k for k in self.rows.get(r, ()) if k >= right), None)
             if nxt is not None and not self.is_label(r, nxt) and (r, nxt) not in self.claimed:
                 return r, nxt
+        return self.value_below(r, c)
+
+    def value_below(self, r: int, c: int):
+        """The cell under a label, unless it is the value of a label to its own left."""
         down = r + 1
         while self.covered.get((down, c)) == (r, c):
             down += 1
         if self.own(down, c) is not None and not self.is_label(down, c) and (down, c) not in self.claimed:
+            left = [k for k in self.rows.get(down, ()) if k < c]
+            if left and self.is_label(down, left[-1]):
+                return None, None
             return down, c
         return None, None
 
