@@ -386,6 +386,8 @@ class SheetReader:
                         self.put(block, hints()["year_label"], int(y.group(1)), r, c)
                     continue
                 spec, param = self.label_spec(t)
+                if t in hints()["total_labels"] and self.in_fund_group(r, c):
+                    spec = F.project_field(hints()["total_field"])
                 if mid_cols.get(c) == r - 1 and len(t) <= MAX_LABEL and isinstance(self.own(r, c), str):
                     spec = F.project_field("其他资金")     # a part of the 中期 total: a label (keyed below)
                 if spec is None and not (_COLON.search(t) and len(t) <= MAX_LABEL):
@@ -423,6 +425,14 @@ class SheetReader:
         if block.title_year and block.values.get(hints()["year_label"]) is None:
             y, r, c = block.title_year
             self.put(block, hints()["year_label"], y, r, c)
+
+    def in_fund_group(self, r: int, c: int) -> bool:
+        """Whether a group label to the left, merged over this row, names the money (资金总额, 项目资金来源)."""
+        for k in range(1, c):
+            a = self.covered.get((r, k), (r, k))
+            if a[1] < c and any(w in self.text(*a) for w in hints()["fund_group_words"]):
+                return True
+        return False
 
     def numbered_list(self, r: int, c: int):
         """A label merged down over numbered rows (目标1 | text, 目标2 | text): (joined text, r, c)."""

@@ -99,6 +99,7 @@ def read_source(src: Source, tpl: Template, strict: bool = False) -> Book:
     notes = [Note(getattr(n, "kind", "source"), getattr(n, "zh", str(n)), getattr(n, "en", str(n))) for n in src.notes]
     parts: list[tuple[TemplateSheet | None, dict, list[Indicator], dict, Grid]] = []
     for grid in src.grids:
+        notes += [Note(kind, zh, en, sheet=grid.name, cell=cell) for kind, zh, en, cell in grid.notes]
         if not grid.visible:
             if not re.fullmatch(re.escape(LISTS_SHEET) + r"\d*", grid.name):   # perfbook's drop-down lists: no data
                 notes.append(Note("hidden-sheet", f"隐藏的工作表“{grid.name}”未读取；如其中有项目数据，请取消隐藏后再读",
