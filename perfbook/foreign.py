@@ -92,6 +92,8 @@ class SheetReader:
             self.rows.setdefault(r, []).append(c)
         for cols in self.rows.values():
             cols.sort()
+        titles = [clean_text(v) or "" for (r, c), v in self.cells.items() if r <= 3 and isinstance(v, str)]
+        self.kind = "department" if any(w in t for t in titles for w in F._load()["department_titles"]) else "project"
 
     # --- cells -------------------------------------------------------------------------------
 
@@ -361,13 +363,20 @@ class SheetReader:
         t = _COLON.sub("", text or "").strip()
         if not t or len(t) > 40:
             return None, None
-        spec = F.project_field(t)
+        spec = F.project_field(t) or self.dept_field(t)
         if spec is not None:
             return spec, None
         params = _PARENS.findall(t)
         bare = _PARENS.sub("", t)
-        spec = F.project_field(bare) if params else None
+        spec = (F.project_field(bare) or self.dept_field(bare)) if params else None
         return (spec, params[0]) if spec is not None else (None, None)
+
+    def dept_field(self, t: str):
+        """A department table's own label (部门职能, 部门编码) on a department sheet."""
+        if self.kind != "department":
+            return None
+        from .department import department_field
+        return department_field(t)
 
     def read_pairs(self, rows: range, block: Block, *, footer: bool = False) -> None:
         mid_cols: dict[int, int] = {}
@@ -385,6 +394,12 @@ class SheetReader:
                     if block.values.get(hints()["year_label"]) is None:
                         self.put(block, hints()["year_label"], int(y.group(1)), r, c)
                     continue
+                if self.kind == "department" and F.label_key(t) in {F.label_key(x) for x in hints()["task_groups"]}:
+                    tasks = self.task_table(r, c)
+                    if tasks is not None:
+                        block.values.setdefault(hints()["tasks_key"], tasks)
+                        self.claimed.add((r, c))
+                        continue
                 spec, param = self.label_spec(t)
                 if t in hints()["total_labels"] and self.in_fund_group(r, c):
                     spec = F.project_field(hints()["total_field"])
@@ -425,6 +440,42 @@ class SheetReader:
         if block.title_year and block.values.get(hints()["year_label"]) is None:
             y, r, c = block.title_year
             self.put(block, hints()["year_label"], y, r, c)
+
+    def task_table(self, r: int, c: int):
+        """年度主要任务 beside its label: a header row (任务名称 | 主要内容 | 预算金额, maybe with a row of
+        sub-labels 总额 | 财政拨款 | 其他资金), then one row per task; a 合计 row is kept as 合计."""
+        bottom = self.merge_bottom.get((r, c), (r, c))
+        if bottom[0] == r:
+            return None
+        names = {F.label_key(k): v for k, v in hints()["task_columns"].items()}
+        cols: dict[int, str] = {}
+        for k in (x for x in self.rows.get(r, ()) if x > bottom[1]):
+            lab = re.sub(r"\s+", "", self.text(r, k))
+            cols[k] = names.get(F.label_key(_PARENS.sub("", lab)), lab)
+            self.claimed.add((r, k))
+        first = self.merge_bottom.get((r, min(cols)), (r, 0))[0] + 1 if cols else r + 1
+        for rr in range(r + 1, first):
+            for k in self.rows.get(rr, ()):
+                sub = re.sub(r"\s+", "", self.text(rr, k))
+                cols[k] = names.get(F.label_key(sub), sub)
+                self.claimed.add((rr, k))
+        tasks = []
+        for rr in range(first, bottom[0] + 1):
+            d = {}
+            for k in self.rows.get(rr, ()):
+                if k <= bottom[1]:
+                    continue
+                self.claimed.add((rr, k))
+                v = self.own(rr, k)
+                v = clean_text(v, multiline=True) if isinstance(v, str) else v
+                lab = cols.get(k) or cols.get(self.covered.get((r, k), (r, k))[1]) or f"列{col_letter(k)}"
+                d[lab] = v
+            if not d:
+                continue
+            if any(isinstance(v, str) and "合计" in v for v in d.values()):
+                d = {("合计" if isinstance(v, str) and "合计" in v else k): v for k, v in d.items()}
+            tasks.append(d)
+        return tasks
 
     def in_fund_group(self, r: int, c: int) -> bool:
         """Whether a group label to the left, merged over this row, names the money (资金总额, 项目资金来源)."""
@@ -700,7 +751,7 @@ def read_foreign(grid: Grid):
     for b in blocks:
         if b.midterm:
             b.values[F.midterm_key()] = b.midterm
-    found = [(b.values, b.indicators, b.cells) for b in blocks if b.values or b.indicators]
+    found = [(b.values, b.indicators, b.cells, sr.kind) for b in blocks if b.values or b.indicators]
     return found, sr.notes
 
 

@@ -44,11 +44,12 @@ class Book:
     notes: tuple[Note, ...] = ()
     frame: str | None = None
     properties: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    departments: tuple = ()       # perfbook.department.Department: 部门整体 tables
 
     @property
     def data(self):
         """One dict per project, a list when the workbook holds several (the JSON/YAML shape)."""
-        items = [p.to_dict() for p in self.projects]
+        items = [p.to_dict() for p in (*self.projects, *self.departments)]
         return items[0] if len(items) == 1 else items
 
     @property
@@ -98,6 +99,7 @@ def read(path, *, template=None, strict: bool = False) -> Book:
 def read_source(src: Source, tpl: Template, strict: bool = False) -> Book:
     notes = [Note(getattr(n, "kind", "source"), getattr(n, "zh", str(n)), getattr(n, "en", str(n))) for n in src.notes]
     parts: list[tuple[TemplateSheet | None, dict, list[Indicator], dict, Grid]] = []
+    departments: list = []        # 部门整体支出绩效目标表 (perfbook.department), a table kind of its own
     for grid in src.grids:
         notes += [Note(kind, zh, en, sheet=grid.name, cell=cell) for kind, zh, en, cell in grid.notes]
         if not grid.visible:
@@ -115,11 +117,16 @@ def read_source(src: Source, tpl: Template, strict: bool = False) -> Book:
         from .foreign import read_foreign
         found, sheet_notes = read_foreign(grid)
         notes += sheet_notes
-        for values, inds, cells in found:
+        for values, inds, cells, kind in found:
+            if kind == "department":
+                from .department import Department
+                departments.append(Department.from_values(values, inds, source=str(src.path), sheets=(grid.name,),
+                                                          cells=tuple(cells.items())))
+                continue
             parts.append((None, values, inds, cells, grid))
     projects = _group(parts, src.path)
     book = Book(src.path, src.format, tuple(projects), tuple(notes),
-                src.properties.get("perfbook.frame"), tuple(src.properties.items()))
+                src.properties.get("perfbook.frame"), tuple(src.properties.items()), tuple(departments))
     if strict and book.unmapped:
         lines = "\n".join(f"  {n.where()}: {n.zh}" for n in book.unmapped)
         raise PerfbookError(f"有 {len(book.unmapped)} 个单元格无法对应到任何字段（--strict）：\n{lines}",
