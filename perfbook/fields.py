@@ -47,6 +47,11 @@ def indicators_key() -> str:
     return _load()["indicators_key"]
 
 
+@cache
+def midterm_key() -> str:
+    return _load()["midterm_key"]
+
+
 _LABEL_NOISE = re.compile(r"[\s:：*★]")
 
 

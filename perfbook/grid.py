@@ -25,6 +25,7 @@ class Grid:
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)   # (r1, c1, r2, c2), 1-based
     visible: bool = True
     raw: dict[tuple[int, int], str] = field(default_factory=dict)   # exact source text where the value lost it (numeric codes)
+    notes: list[tuple] = field(default_factory=list)   # (kind, zh, en, cell) noticed while loading this sheet
 
     def value(self, r: int, c: int):
         if 1 <= r <= len(self.rows):

@@ -220,6 +220,8 @@ class Project(_Record):
     schedule: str | None = None
     outcomes: str | None = None
     indicators: tuple[Indicator, ...] = ()
+    # the 中期/长期 indicator set of a form that has one (never the annual values)
+    midterm: tuple[Indicator, ...] = ()
     extra: tuple[tuple[str, Any], ...] = ()
     # provenance, not data: file, sheet names, label -> cell address
     source: str | None = field(default=None, compare=False, repr=False)
@@ -235,13 +237,17 @@ class Project(_Record):
         if not isinstance(rows, (list, tuple)):
             raise DataError(f"“{key}”应为列表", f"'{key}' must be a list of indicators")
         inds = tuple(r if isinstance(r, Indicator) else Indicator.from_dict(r) for r in rows)
-        kwargs, extra = cls._kwargs({k: v for k, v in data.items() if k != key}, F.project_field)
-        return cls(**kwargs, indicators=inds, extra=tuple(extra), **provenance)
+        mkey = F.midterm_key()
+        mid = tuple(r if isinstance(r, Indicator) else Indicator.from_dict(r) for r in data.get(mkey) or ())
+        kwargs, extra = cls._kwargs({k: v for k, v in data.items() if k not in (key, mkey)}, F.project_field)
+        return cls(**kwargs, indicators=inds, midterm=mid, extra=tuple(extra), **provenance)
 
     def to_dict(self) -> dict:
         out = dict(self._items())
         if self.indicators:
             out[F.indicators_key()] = [i.to_dict() for i in self.indicators]
+        if self.midterm:
+            out[F.midterm_key()] = [i.to_dict() for i in self.midterm]
         return out
 
     def with_indicators(self, indicators) -> "Project":
@@ -269,6 +275,6 @@ def canonical(data):
 def check_specs_match() -> None:
     """fields.yaml and the dataclasses must name the same fields (a test calls this)."""
     for cls, specs in ((Project, F.project_fields()), (Indicator, F.indicator_fields())):
-        provenance = ("indicators", "extra", "cells", "row", "raw", "source", "sheets")
+        provenance = ("indicators", "midterm", "extra", "cells", "row", "raw", "source", "sheets")
         attrs = [f.name for f in dc_fields(cls) if f.name not in provenance]
         assert attrs == [s.name for s in specs], (cls.__name__, attrs, [s.name for s in specs])

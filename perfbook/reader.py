@@ -52,6 +52,7 @@ class Book:
     notes: tuple[Note, ...] = ()
     frame: str | None = None
     properties: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    departments: tuple = ()       # perfbook.department.Department: 部门整体 tables
 
     @property
     def records(self) -> list[dict]:
@@ -60,9 +61,9 @@ class Book:
 
     @property
     def data(self) -> dict | list[dict]:
-        """One dict for a single project, a list when the workbook holds several (the JSON/YAML shape);
-        prefer ``records`` or ``projects``, whose shape does not depend on the count."""
-        items = self.records
+        """One dict for a single project or department table, a list when the workbook holds several (the
+        JSON/YAML shape); prefer ``records`` or ``projects``, whose shape does not depend on the count."""
+        items = [*self.records, *(d.to_dict() for d in self.departments)]
         return items[0] if len(items) == 1 else items
 
     def __repr__(self) -> str:
@@ -120,7 +121,9 @@ def read(path, *, template=None, strict: bool = False) -> Book:
 def read_source(src: Source, tpl: Template, strict: bool = False) -> Book:
     notes = [Note(getattr(n, "kind", "source"), getattr(n, "zh", str(n)), getattr(n, "en", str(n))) for n in src.notes]
     parts: list[tuple[TemplateSheet | None, dict, list[Indicator], dict, Grid]] = []
+    departments: list = []        # 部门整体支出绩效目标表 (perfbook.department), a table kind of its own
     for grid in src.grids:
+        notes += [Note(kind, zh, en, sheet=grid.name, cell=cell) for kind, zh, en, cell in grid.notes]
         if not grid.visible:
             if not re.fullmatch(re.escape(LISTS_SHEET) + r"\d*", grid.name):   # perfbook's drop-down lists: no data
                 notes.append(Note("hidden-sheet", f"隐藏的工作表“{grid.name}”未读取；如其中有项目数据，请取消隐藏后再读",
@@ -140,15 +143,20 @@ def read_source(src: Source, tpl: Template, strict: bool = False) -> Book:
         from .foreign import read_foreign
         found, sheet_notes = read_foreign(grid)
         notes += sheet_notes
-        for values, inds, cells in found:
+        for values, inds, cells, kind in found:
+            if kind == "department":
+                from .department import Department
+                departments.append(Department.from_values(values, inds, source=str(src.path), sheets=(grid.name,),
+                                                          cells=tuple(cells.items())))
+                continue
             parts.append((None, values, inds, cells, grid))
     projects = _group(parts, src.path)
     shaped = any(role is not None for role, *_ in parts)
-    if not any(p.indicators for p in projects) and (not shaped or not any(p.name for p in projects)):
+    if not departments and not any(p.indicators for p in projects) and (not shaped or not any(p.name for p in projects)):
         # nothing at all, or only a stray label guess on a foreign sheet, or a template left blank
         raise no_table(src, shaped=shaped)
     book = Book(src.path, src.format, tuple(projects), tuple(notes),
-                src.properties.get("perfbook.frame"), tuple(src.properties.items()))
+                src.properties.get("perfbook.frame"), tuple(src.properties.items()), tuple(departments))
     if strict and book.unmapped:
         lines = "\n".join(f"  {n.where()}: {n.zh}" for n in book.unmapped)
         raise PerfbookError(f"有 {len(book.unmapped)} 个单元格无法对应到任何字段（--strict）：\n{lines}",

@@ -16,6 +16,7 @@ from ..comparators import to_number
 from ..errors import UnreadableWorkbook
 from ..grid import BIG_NUMBER, Grid
 from ._sparse import MAX_SPAN, SparseSheet, text_limit
+from .formula import evaluate_sheet
 
 SS = "{urn:schemas-microsoft-com:office:spreadsheet}"
 X = "{urn:schemas-microsoft-com:office:excel}"
@@ -48,6 +49,7 @@ def _value(kind: str | None, text: str):
 
 def load_xml2003(path: Path) -> list[Grid]:
     sheets: list[SparseSheet] = []
+    formulas: dict[str, dict] = {}          # sheet name -> {(row, col): formula}
     sheet: SparseSheet | None = None
     row = col = 0
     try:
@@ -75,6 +77,9 @@ def load_xml2003(path: Path) -> list[Grid]:
                     if isinstance(v, float) and abs(v) >= BIG_NUMBER:
                         sheet.raw[(row, col)] = text.strip()
                     sheet.put(row, col, v, path)
+                formula = el.get(SS + "Formula")
+                if formula:
+                    formulas.setdefault(sheet.name, {})[(row, col)] = formula
                 sheet.merge(row, col, row + down, col + across, path)
                 col += across
                 el.clear()
@@ -91,4 +96,28 @@ def load_xml2003(path: Path) -> list[Grid]:
         raise UnreadableWorkbook(f"XML 表格格式有误，文件可能已损坏（{exc}）", f"the XML workbook is malformed; the file may be corrupt ({exc})", path) from None
     if not sheets:
         raise UnreadableWorkbook("XML 文件中没有工作表（不是 Excel 2003 XML 工作簿）", "the XML file holds no worksheet", path)
-    return [s.grid() for s in sheets]
+    grids = []
+    for s in sheets:
+        notes = _totals(s, formulas.get(s.name, {}), path)
+        g = s.grid()
+        g.notes.extend(notes)
+        grids.append(g)
+    return grids
+
+
+def _totals(sheet: SparseSheet, formulas: dict, path) -> list[tuple]:
+    """Put each formula's computed value in its cell (the file holds none, or a stale one); a note
+    (kind, zh, en, cell) for each formula that cannot be computed."""
+    from .._sheetxml import col_letter
+    done, failed = evaluate_sheet(sheet.cells, formulas)
+    for (r, c), v in done.items():
+        sheet.put(r, c, to_number(float(v)), path)
+    notes = []
+    for r, c, f in failed:
+        addr = f"{col_letter(c)}{r}"
+        kept = sheet.cells.get((r, c))
+        shown = f"，按文件中保存的值 {kept} 读取" if kept is not None else "，文件中没有保存计算结果，该单元格按空读取"
+        shown_en = f"; read as the stored value {kept}" if kept is not None else "; the file holds no result, read as empty"
+        notes.append(("formula", f"单元格 {addr} 的公式 {f[:60]} 无法计算{shown}，请在 Excel 中打开核对",
+                      f"the formula {f[:60]} in {addr} cannot be evaluated{shown_en}; please check it in Excel", addr))
+    return notes

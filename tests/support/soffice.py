@@ -51,3 +51,22 @@ def run_jobs(jobs: list[dict], timeout: int = 600) -> list[dict]:
 def recalc(src: Path, out: Path, cells=()) -> dict:
     """Recalculate in LibreOffice and store as xlsx (cached values then hold LibreOffice's results)."""
     return run_jobs([{"in": str(src), "out": str(out), "recalc": True, "cells": [list(c) for c in cells]}])[0]
+
+
+def convert_all(srcs, outdir: Path, fmt: str = "xlsx", timeout: int = 600) -> dict[Path, Path]:
+    """Many files in one soffice run (LibreOffice starts once): {source: converted file}."""
+    srcs = [Path(s) for s in srcs]
+    outdir.mkdir(parents=True, exist_ok=True)
+    profile = tempfile.mkdtemp(prefix="pb-lo-conv-")
+    try:
+        proc = subprocess.run(
+            [SOFFICE, "--headless", "--norestore", f"-env:UserInstallation=file://{profile}",
+             "--convert-to", fmt, "--outdir", str(outdir), *map(str, srcs)],
+            capture_output=True, text=True, timeout=timeout)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    out = {s: outdir / (s.stem + "." + fmt.split(":")[0]) for s in srcs}
+    missing = [str(s) for s, o in out.items() if not o.exists()]
+    if missing:
+        raise RuntimeError(f"LibreOffice did not convert {missing}: {proc.stdout} {proc.stderr}")
+    return out
