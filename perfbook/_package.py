@@ -419,18 +419,28 @@ def atomic_path(path: str | Path, suffix: str = ".tmp"):
     """A temp file beside path to write into; renamed over path when the block succeeds, removed when it
     fails: a crash or Ctrl-C never leaves half a workbook under its real name."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~" + path.name[:40] + ".", suffix=suffix, dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".~" + path.name[:40] + ".", suffix=suffix, dir=path.parent)
+    except OSError as exc:
+        raise _named(exc, path) from None
     os.close(fd)
     try:
         yield Path(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError) and exc.filename != str(path):
+            raise _named(exc, path) from None
         raise
+
+
+def _named(exc: OSError, path) -> OSError:
+    """The same error, naming the file the user asked for (a failed write() names none; the temp name means nothing)."""
+    return type(exc)(exc.errno, exc.strerror, str(path)) if exc.errno else OSError(exc.errno, str(exc), str(path))
 
 
 def write_atomic(path: str | Path, data: bytes) -> Path:
