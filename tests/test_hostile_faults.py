@@ -435,8 +435,32 @@ def test_truncated_zip_utf8_html_and_bidi_names(tmp_path):
     assert [p.name for p in (tmp_path / "b").glob("*.xlsx")] == ["财政局.xlsx"] and res.written
 
 
+def _xls_sheet_offset_past_the_end(path: Path) -> Path:
+    """A BIFF8 workbook whose BOUNDSHEET record points past the end of the stream: calamine panics
+    ("range end index … out of range"), which pyo3 raises as PanicException, a BaseException."""
+    import struct
+
+    def rec(t, body):
+        return struct.pack("<HH", t, len(body)) + body
+    bof = rec(0x0809, struct.pack("<HHHHII", 0x0600, 0x05, 0, 0, 0, 0))
+    sst = rec(0x00FC, struct.pack("<II", 1, 1) + b"\x01\x00\x00a")
+    eof = rec(0x000A, b"")
+    boundsheet = rec(0x0085, struct.pack("<IBB", 0xFD000035, 0, 0) + b"\x01\x00S")
+    sheet = bof + rec(0x0200, struct.pack("<IIHHH", 0, 2, 0, 2, 0)) + rec(0x00FD, struct.pack("<HHHI", 0, 0, 15, 0)) + eof
+    return H.cfb(path, {"Workbook": bof + boundsheet + sst + eof + sheet})
+
+
 def test_a_panic_in_the_native_reader_is_a_clear_error(tmp_path):
-    """pyo3 turns a Rust panic into PanicException, a BaseException: caught like calamine's own errors."""
-    from perfbook.grid import native_failure
-    PanicException = type("PanicException", (BaseException,), {})
-    assert native_failure(PanicException("index out of bounds")) and not native_failure(KeyboardInterrupt())
+    from python_calamine import CalamineWorkbook
+    f = _xls_sheet_offset_past_the_end(tmp_path / "坏.xls")
+    with pytest.raises(BaseException) as e:          # the reproducer really makes calamine panic
+        wb = CalamineWorkbook.from_path(str(f))
+        for n in wb.sheet_names:
+            wb.get_sheet_by_name(n).to_python()
+    assert type(e.value).__name__ == "PanicException"
+    for cmd in (["read", f], ["check", f]):
+        proc = cli(*cmd)
+        assert proc.returncode == 2 and "损坏" in proc.stderr and str(f) in proc.stderr, proc.stderr
+    proc = cli("collect", tmp_path, "-o", tmp_path / "s.xlsx", "--jobs", "1")
+    assert proc.returncode == 0
+    assert [r["状态"] for r in sheet_rows(tmp_path / "s.xlsx", "文件")] == ["无法读取"]
