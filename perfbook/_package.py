@@ -413,7 +413,8 @@ def build_zip(entries: list[Entry]) -> bytes:
 
 def atomic_path(path: str | Path, suffix: str = ".tmp"):
     """A temp file beside path to write into, renamed over path when the block succeeds (see
-    perfbook/outputs.py: symlinks followed, devices and FIFOs written through, the umask respected)."""
+    perfbook/outputs.py: symlinks followed, devices and FIFOs written through, the umask respected,
+    environment errors naming the user's path)."""
     from .outputs import atomic_path as _atomic_path
     return _atomic_path(path, suffix)
 

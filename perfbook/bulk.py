@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
+import tempfile
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -283,16 +285,17 @@ def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_
     ext = ".xlsm" if macros or _has_macros(c.template) else ".xlsx"
     jobs = plan(projects, per_project=per_project, name=name, ext=ext)
     written, failed = [], []
+    path = outdir / manifest if manifest else None
+    reserved = _reserve_manifest(path, jobs) if path is not None else None
     for res in parallel.run(partial(write_one, options=options), jobs, execution, total=len(jobs),
                             desc="生成", on_crash=_crashed):
         (written if isinstance(res, Written) else failed).append(res)
     order = {j.file: j.index for j in jobs}
     written.sort(key=lambda w: order[w.file])
     failed.sort(key=lambda f: order[f.file])
-    path = outdir / manifest if manifest else None
     if path is not None:
         try:
-            write_atomic(path, manifest_csv(written, failed))   # what could not be written is listed too
+            _finish_manifest(reserved, path, manifest_csv(written, failed))   # what was not written is listed too
         except OSError as exc:
             if failed:
                 lines = "；".join(f.file for f in failed[:20]) + ("……" if len(failed) > 20 else "")
@@ -302,6 +305,38 @@ def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_
                     f"{len(failed)} workbook(s) not written", path) from None
             raise environment_error(exc, path) from None
     return BulkResult(outdir, path, tuple(written), tuple(failed), tuple(unplaced(projects, template)))
+
+
+def _reserve_manifest(path: Path, jobs: list[Job]) -> Path:
+    """The manifest's space, taken before any workbook is written: on a disk that fills up, the list of
+    what could not be written still fits (it is rewritten in place, never bigger than this)."""
+    worst = [Failed(j.file, "x" * 120, j.department, tuple(p.name or "" for p in j.projects)) for j in jobs]
+    data = manifest_csv([], worst).replace(b",,,", b",0000000000,0000000000," + b"0" * 64 + b",")
+    fd, tmp = tempfile.mkstemp(prefix=".~" + path.name[:40] + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise EnvironmentProblem(f"清单无法写入（{environment_error(exc).zh}），未生成任何工作簿",
+                                 f"the manifest cannot be written ({environment_error(exc).en}); no workbook was written",
+                                 path) from None
+    return Path(tmp)
+
+
+def _finish_manifest(reserved: Path, path: Path, data: bytes) -> None:
+    try:
+        with open(reserved, "r+b") as fh:
+            fh.truncate(0)
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(reserved, path)
+    except BaseException:
+        reserved.unlink(missing_ok=True)
+        raise
 
 
 def load_master(source) -> list[Project]:

@@ -319,15 +319,21 @@ class SummaryWriter:
         ws, r = self.current[sheet]
         ws.autofilter(0, 0, max(r - 1, 0), len(self.sheets[sheet]) - 1)
 
-    def close(self) -> None:
+    def close(self, shown=None) -> None:
+        """shown: the path to name in an error (the summary's final name, not its temp name)."""
         from xlsxwriter.exceptions import FileCreateError
         for sheet in self.sheets:
             self._finish(sheet)
+        failure = None
         try:
             self.wb.close()
-        except FileCreateError as exc:       # XlsxWriter wraps the OSError (disk full, read-only folder)
-            cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))
-            raise environment_error(cause, self.path) from None
+        except (FileCreateError, OSError) as exc:   # XlsxWriter wraps the OSError (disk full, read-only folder)
+            cause = exc if isinstance(exc, OSError) else (
+                exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc)))
+            failure = environment_error(cause, shown or self.path)
+        if failure is not None:
+            _quietly_collect()          # XlsxWriter's half-closed zip would complain from __del__
+            raise failure
 
 
 # --- the run ------------------------------------------------------------------------------------
@@ -371,8 +377,7 @@ def collect(root, output, *, template=None, frame=None, db: str | None = None, v
                 writer.add(sheet, row)
                 if database is not None:
                     database.add(sheet, row)
-        writer.close()                       # 1. the summary, complete, under its temp name
-
+        writer.close(shown=output)           # 1. the summary, complete, under its temp name
         if database is not None:
             database.prepare()               # 2. every row sent; commit is the last step that can fail
             database.commit()
@@ -389,6 +394,20 @@ def collect(root, output, *, template=None, frame=None, db: str | None = None, v
     finally:
         temps.cleanup()
     return CollectResult(output, len(files), batch=database.run_id if database is not None else None, **counts)
+
+
+def _quietly_collect() -> None:
+    """After a failed close, XlsxWriter's zip may still try to flush from __del__ (now or at exit) and
+    print an "Exception ignored" traceback for the same OSError the user was already told about."""
+    import gc
+    import sys
+    previous = sys.unraisablehook
+
+    def hook(u):
+        if not (isinstance(u.exc_value, OSError) and "ZipFile" in repr(u.object)):
+            previous(u)
+    sys.unraisablehook = hook
+    gc.collect()
 
 
 class Temps:

@@ -3,7 +3,7 @@ or carriage return in front of one), so such text is written with a leading apos
 "CSV injection" advice says. Numbers are left as numbers."""
 from __future__ import annotations
 
-TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def cell(v):

@@ -77,7 +77,8 @@ def database_error(exc: BaseException, url: str) -> EnvironmentProblem:
     """A database failure named by its address (password hidden); never SQL text or data rows."""
     try:
         from sqlalchemy.engine import make_url
-        shown = make_url(url).render_as_string(hide_password=True)
+        from urllib.parse import unquote
+        shown = unquote(make_url(url).render_as_string(hide_password=True))
     except Exception:   # noqa: BLE001 - only for display
         shown = url.split("@")[-1]
     orig = getattr(exc, "orig", None) or exc

@@ -179,19 +179,29 @@ def atomic_path(path: str | Path, suffix: str = ".tmp"):
         raise PerfbookError(f"输出位置是一个{kind}，不是普通文件，未写入",
                             "the output is not a regular file (a folder, block device or socket); nothing written",
                             path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~" + target.name[:40] + ".", suffix=suffix, dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".~" + target.name[:40] + ".", suffix=suffix, dir=target.parent)
+    except OSError as exc:
+        raise _named(exc, path) from None
     os.close(fd)
     try:
         os.chmod(tmp, (st.st_mode & 0o7777) if st is not None else (0o666 & ~_umask()))
         yield Path(tmp)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError) and exc.filename != str(path):
+            raise _named(exc, path) from None
         raise
+
+
+def _named(exc: OSError, path) -> OSError:
+    """The same error, naming the file the user asked for (a failed write() names none; the temp name means nothing)."""
+    return type(exc)(exc.errno, exc.strerror, str(path)) if exc.errno else OSError(exc.errno, str(exc), str(path))
 
 
 @contextmanager

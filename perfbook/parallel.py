@@ -85,6 +85,16 @@ def _die_with_parent() -> None:
         return
     if os.getppid() == 1:                                 # the parent died before prctl
         os._exit(1)
+    # A forkserver child inherits the forkserver's "main is alive" pipe end; while any worker holds it the
+    # forkserver never sees the main process die, so it never exits and PDEATHSIG never fires. Drop it.
+    try:
+        from multiprocessing import forkserver
+        fd = getattr(forkserver._forkserver, "_forkserver_alive_fd", None)
+        if fd is not None and mp.current_process().name != "MainProcess":
+            os.close(fd)
+            forkserver._forkserver._forkserver_alive_fd = None
+    except (ImportError, AttributeError, OSError):
+        pass
 
 
 def _init_worker(budget: Budget) -> None:

@@ -188,5 +188,8 @@ def test_unmapped_cells_are_reported_and_strict_fails(tmp_path):
 
 
 def test_unknown_sheet_is_reported_not_silently_dropped(samples):
-    book = perfbook.read(samples / "review-rules.xlsx")
-    assert book.unmapped and all(n.sheet for n in book.unmapped)
+    """A rules document holds no indicator table: an error naming every sheet looked at (issue 11)."""
+    from perfbook.errors import NoTable
+    with pytest.raises(NoTable) as e:
+        perfbook.read(samples / "review-rules.xlsx")
+    assert "未找到绩效指标表" in e.value.zh and all(s in e.value.zh for s in ("审核口径", "Sheet2", "Sheet3"))

@@ -167,9 +167,9 @@ def test_a_workbook_with_no_table_is_an_error_in_read_check_and_collect(tmp_path
 
 @pytest.fixture(scope="module")
 def runaway(tmp_path_factory):
-    """A legal but heavy sheet (600,000 numbers) that needs well over a second of CPU to read."""
+    """A legal but heavy sheet (240,000 numbers) that needs seconds of CPU to read."""
     d = tmp_path_factory.mktemp("runaway")
-    return H.workbook(d / "heavy.xlsx", H.dense_sheet(30_000, 20))
+    return H.workbook(d / "heavy.xlsx", H.dense_sheet(12_000, 20))
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -178,7 +178,7 @@ def test_collect_survives_any_number_of_files_over_budget_in_any_order(runaway, 
     folder.mkdir()
     good = filled(folder, "a00.xlsx")
     names = []
-    pattern = "BBBBBgBgBB"                    # bad files in a row, and between good ones
+    pattern = "BBBBgB"                        # bad files in a row, and between good ones
     for i, k in enumerate(pattern):
         name = f"f{i:02d}.xlsx"
         os.link(runaway if k == "B" else good, folder / name)
@@ -201,9 +201,9 @@ def test_a_worker_that_dies_is_one_row_not_the_end_of_the_run(tmp_path):
     out = list(parallel.run(_die_on_odd, range(7), Plan(jobs=1, isolate=True),
                             on_crash=lambda x, e: ("died", x, e.reason)))
     assert out == [x * 10 if x % 2 == 0 else ("died", x, "memory") for x in range(7)]
-    out = list(parallel.run(_die_on_odd, range(30), Plan(jobs=2, chunk=3, budget=Budget(seconds=30)),
+    out = list(parallel.run(_die_on_odd, range(12), Plan(jobs=2, chunk=3, budget=Budget(seconds=30)),
                             on_crash=lambda x, e: ("died", x)))
-    assert out == [x * 10 if x % 2 == 0 else ("died", x) for x in range(30)]
+    assert out == [x * 10 if x % 2 == 0 else ("died", x) for x in range(12)]
 
 
 def _die_on_odd(x):
@@ -231,8 +231,12 @@ def test_kill_9_leaves_no_helper_process_and_no_debris(runaway, tmp_path):
     while time.time() < deadline and _marked(mark):
         time.sleep(0.3)
     assert _marked(mark) == [], "helper processes outlived a killed collect"
-    assert not any(p.is_file() and p.stat().st_size == 0 for p in out_dir.rglob("*")), list(out_dir.rglob("*"))
-    assert list((tmp_path / "systmp").iterdir()) == [], "the summary writer used the system temp folder"
+    # no 0-byte file beside the output; the run's own temp folder (.~s.xlsx.PID.rows) is swept by the next run
+    assert not any(p.is_file() and p.stat().st_size == 0 for p in out_dir.iterdir()), list(out_dir.iterdir())
+    assert all(p.name.startswith(".~s.xlsx.") for p in out_dir.iterdir())
+    # only multiprocessing's own socket folder (pymp-*) may be there: no collected data in the system temp folder
+    leftovers = [p for p in (tmp_path / "systmp").rglob("*") if not p.name.startswith("pymp-") and not p.is_socket()]
+    assert leftovers == [], "the summary writer used the system temp folder"
     assert not (out_dir / "s.xlsx").exists()
     # the next run sweeps what the killed one left beside the output
     collect(tmp_path / "empty-folder-that-is-a-file.xlsx" if False else filled(tmp_path, "one.xlsx"), out_dir / "s.xlsx",
@@ -341,7 +345,12 @@ def test_disk_full_and_read_only_are_one_clear_line(command, small_disk, readonl
     data = tmp_path / "p.yaml"
     data.write_text("项目名称: 甲\n主管部门: 财政局\n", encoding="utf-8")
     # fill the small disk first
-    (small_disk / "ballast").write_bytes(b"\0" * (250 * 1024))
+    with open(small_disk / "ballast", "wb", buffering=0) as fh:
+        try:
+            while True:
+                fh.write(b"\0" * 4096)
+        except OSError:
+            pass
     for target, words in ((small_disk, "磁盘空间不足"), (readonly_dir, "只读")):
         args = {"fill": ["fill", data, "-o", target / "o.xlsx"], "new": ["new", target / "o.xlsx"],
                 "read-o": ["read", good, "-o", target / "o.json"],
@@ -426,8 +435,32 @@ def test_truncated_zip_utf8_html_and_bidi_names(tmp_path):
     assert [p.name for p in (tmp_path / "b").glob("*.xlsx")] == ["财政局.xlsx"] and res.written
 
 
+def _xls_sheet_offset_past_the_end(path: Path) -> Path:
+    """A BIFF8 workbook whose BOUNDSHEET record points past the end of the stream: calamine panics
+    ("range end index … out of range"), which pyo3 raises as PanicException, a BaseException."""
+    import struct
+
+    def rec(t, body):
+        return struct.pack("<HH", t, len(body)) + body
+    bof = rec(0x0809, struct.pack("<HHHHII", 0x0600, 0x05, 0, 0, 0, 0))
+    sst = rec(0x00FC, struct.pack("<II", 1, 1) + b"\x01\x00\x00a")
+    eof = rec(0x000A, b"")
+    boundsheet = rec(0x0085, struct.pack("<IBB", 0xFD000035, 0, 0) + b"\x01\x00S")
+    sheet = bof + rec(0x0200, struct.pack("<IIHHH", 0, 2, 0, 2, 0)) + rec(0x00FD, struct.pack("<HHHI", 0, 0, 15, 0)) + eof
+    return H.cfb(path, {"Workbook": bof + boundsheet + sst + eof + sheet})
+
+
 def test_a_panic_in_the_native_reader_is_a_clear_error(tmp_path):
-    """pyo3 turns a Rust panic into PanicException, a BaseException: caught like calamine's own errors."""
-    from perfbook.grid import native_failure
-    PanicException = type("PanicException", (BaseException,), {})
-    assert native_failure(PanicException("index out of bounds")) and not native_failure(KeyboardInterrupt())
+    from python_calamine import CalamineWorkbook
+    f = _xls_sheet_offset_past_the_end(tmp_path / "坏.xls")
+    with pytest.raises(BaseException) as e:          # the reproducer really makes calamine panic
+        wb = CalamineWorkbook.from_path(str(f))
+        for n in wb.sheet_names:
+            wb.get_sheet_by_name(n).to_python()
+    assert type(e.value).__name__ == "PanicException"
+    for cmd in (["read", f], ["check", f]):
+        proc = cli(*cmd)
+        assert proc.returncode == 2 and "损坏" in proc.stderr and str(f) in proc.stderr, proc.stderr
+    proc = cli("collect", tmp_path, "-o", tmp_path / "s.xlsx", "--jobs", "1")
+    assert proc.returncode == 0
+    assert [r["状态"] for r in sheet_rows(tmp_path / "s.xlsx", "文件")] == ["无法读取"]

@@ -43,7 +43,7 @@ def run(args) -> int:
     if res.unplaced:
         print(f"注意：模板中没有位置的列未写入：{'、'.join(res.unplaced)}", file=sys.stderr)
     for f in res.failed:
-        print(f"失败：{f.file}：{f.message}", file=sys.stderr)
+        print(f"失败：{res.outdir / f.file}：{f.message}", file=sys.stderr)
     print(f"已生成 {len(res.written)} 个工作簿（{res.projects} 个项目）→ {res.outdir}；清单：{res.manifest}\n"
           f"written {len(res.written)} workbook(s), {res.projects} project(s); manifest: {res.manifest}")
     return 2 if res.failed else 0       # workbooks that could not be written: environment (README 退出码)

@@ -1,0 +1,23 @@
+"""Issue 11: a bounded mutational fuzz run over perfbook's own outputs and the Shenzhen samples, through
+the CLI in subprocesses (read, check, check --annotate, collect): no traceback, no signal, no timeout, no
+exit code outside 0/1/2, memory bounded by a 2 GB address-space limit. Deterministic seed. The longer run:
+PERFBOOK_FUZZ_SECONDS=1800 pytest tests/test_fuzz.py (or python -m tests.support.fuzz 1800)."""
+from __future__ import annotations
+
+import json
+import os
+
+from tests.conftest import SAMPLES
+from tests.support import fuzz
+
+SECONDS = float(os.environ.get("PERFBOOK_FUZZ_SECONDS", "45"))   # + the final collect: under 60 s
+
+
+def test_mutants_never_crash_hang_or_trace(tmp_path):
+    samples = SAMPLES if SAMPLES.is_dir() else None
+    if samples is None and os.environ.get("CI"):
+        raise AssertionError(f"the Shenzhen samples are missing: {SAMPLES}")
+    res = fuzz.run(SECONDS, tmp_path, samples)
+    print(json.dumps({k: v for k, v in res.items() if k != "findings"}, ensure_ascii=False))
+    assert res["mutants"] >= 5
+    assert res["findings"] == [], json.dumps(res["findings"][:5], ensure_ascii=False, indent=1)
