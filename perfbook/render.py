@@ -140,6 +140,7 @@ class CompiledSheet:
         source = to_jinja(head + "".join(body) + tail)
         self.jinja = _env.from_string(source)
         self.loop_cells = self._loop_cells()
+        self.print_area = _print_area(sheet)
 
     # -- compile -----------------------------------------------------------------------------
     def _classify_merges(self):
@@ -496,10 +497,8 @@ class Compiled:
 
     def _defined_names(self, sheet_rows) -> str:
         m = re.search(r"<definedNames\b[^>]*>(.*?)</definedNames>", self._wb_xml, re.S)
-        if not m:
-            return ""
         out = []
-        for dm in re.finditer(r"<definedName\b([^>]*)>(.*?)</definedName>", m.group(1), re.S):
+        for dm in re.finditer(r"<definedName\b([^>]*)>(.*?)</definedName>", m.group(1) if m else "", re.S):
             a = attrs(dm.group(1))
             text = dm.group(2)
             if "localSheetId" in a:
@@ -516,6 +515,15 @@ class Compiled:
                     _idx, (title, part, cs, copy, n, s) = first
                     text = _name_text(text, cs, title, s)
                 out.append(f"<definedName{dm.group(1)}>{text}</definedName>")
+        # a print area over the official table where the template sets none: the hidden helper
+        # columns would otherwise widen the printed range and shrink a fit-to-width page
+        have = {int(x) for x in re.findall(r'<definedName\b[^>]*name="_xlnm\.Print_Area"[^>]*localSheetId="(\d+)"',
+                                           "".join(out))}
+        for idx, (title, part, cs, copy, n, s) in enumerate(sheet_rows):
+            if cs.print_area and idx not in have and cs.sheet.attrs.get("state", "visible") == "visible":
+                text = escape("'" + cs.sheet.name.replace("'", "''") + "'!" + cs.print_area)
+                out.append(f'<definedName name="_xlnm.Print_Area" localSheetId="{idx}">'
+                           f"{_name_text(text, cs, title, s)}</definedName>")
         return "".join(out)
 
     def _workbook_rels(self, sheet_rows) -> bytes:
@@ -587,6 +595,22 @@ class Compiled:
             out.append("<Relationship" + "".join(f' {k}="{xml_attr(v)}"' for k, v in a.items()) + "/>")
         out.append("</Relationships>")
         return "".join(out).encode("utf-8"), dup
+
+
+def _print_area(sheet: TemplateSheet) -> str | None:
+    """$A$1 to the last row and column the template's table uses, hidden columns left out."""
+    hidden = set()
+    for a in re.findall(r"<col\b([^>]*)/?>", sheet.xml.head):
+        at = attrs(a)
+        if at.get("hidden") in ("1", "true"):
+            hidden.update(range(int(at.get("min", 0)), int(at.get("max", 0)) + 1))
+    cells = [(c.row, c.col) for row in sheet.xml.rows for c in row.cells if c.col not in hidden]
+    cells += [(r2, c2) for _r1, _c1, r2, c2 in sheet.merges if c2 not in hidden]
+    if sheet.loop_row:
+        cells.append((sheet.loop_row, 1))
+    if not cells:
+        return None
+    return f"$A$1:${col_letter(max(c for _r, c in cells))}${max(r for r, _c in cells)}"
 
 
 def _name_text(text: str, cs: CompiledSheet, title: str, s: int) -> str:

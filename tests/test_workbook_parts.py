@@ -126,3 +126,28 @@ def test_macros_are_never_saved_under_a_macro_free_extension(tmp_path):
     with pytest.raises(perfbook.PerfbookError, match=r"x\.xlsx.*\.xlsm"):
         write_atomic(tmp_path / "x.xlsx", data)
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_print_area_covers_the_official_table_only(tmp_path):
+    import openpyxl
+    import random
+    from tests.test_inject_lo import random_project
+    rng = random.Random(5)
+    out = perfbook.fill([random_project(rng, f"项目{i}", k) for i, k in enumerate((3, 40))], tmp_path / "o.xlsx")
+    wb = openpyxl.load_workbook(out)
+    visible = [ws for ws in wb if ws.sheet_state == "visible"]
+    assert len(visible) == 4
+    for ws in visible:
+        area = ws.print_area
+        assert area, ws.title
+        m = re.fullmatch(r"'?[^!]+'?!\$A\$1:\$([A-Z]+)\$(\d+)", area)
+        assert m, area
+        col, row = openpyxl.utils.column_index_from_string(m.group(1)), int(m.group(2))
+        # hidden helper columns lie outside; every cell with text lies inside
+        hidden = {openpyxl.utils.column_index_from_string(k) for k, d in ws.column_dimensions.items() if d.hidden}
+        assert col < min(hidden, default=10**6)
+        filled = [(c.row, c.column) for r in ws.iter_rows() for c in r
+                  if c.value not in (None, "") and c.column not in hidden and not str(c.value).startswith("=")]
+        assert max(r for r, _c in filled) <= row and max(c for _r, c in filled) <= col
+        if "概况" not in ws.title:
+            assert m.group(1) == "J"          # 一级指标 … 评（扣）分标准 / 备注: ten official columns
