@@ -591,6 +591,11 @@ class Compiled:
                 stem, dot, ext = target.rpartition(".")
                 new = f"{stem}_pb{n}.{ext}"
                 dup.append((new, self.template.parts.get(target, b""), overrides.get(target)))
+                # the copy's own relationships (a drawing's pictures, a header's VML images): the same
+                # targets, valid from the copy since it sits in the same folder
+                own = self.template.parts.get(rels_path(target))
+                if own is not None:
+                    dup.append((rels_path(new), own, None))
                 a["Target"] = "/" + new
             out.append("<Relationship" + "".join(f' {k}="{xml_attr(v)}"' for k, v in a.items()) + "/>")
         out.append("</Relationships>")

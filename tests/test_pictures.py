@@ -1,0 +1,91 @@
+"""A template with a logo (a drawing with a picture) survives fill and bulk: every sheet copy has its
+own drawing whose picture relationship points at an image part that is in the package."""
+from __future__ import annotations
+
+import base64
+import posixpath
+import random
+import re
+import zipfile
+
+import perfbook
+from tests.conftest import ROOT
+from tests.support.opc import problems
+from tests.test_inject_lo import random_project
+
+# a 1x1 red PNG
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==")
+XDR = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+DRAWING = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+           f'<xdr:wsDr xmlns:xdr="{XDR}" xmlns:a="{A}" xmlns:r="{R}"><xdr:oneCellAnchor>'
+           '<xdr:from><xdr:col>0</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>0</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>'
+           '<xdr:ext cx="360000" cy="360000"/><xdr:pic><xdr:nvPicPr><xdr:cNvPr id="2" name="logo"/><xdr:cNvPicPr/>'
+           '</xdr:nvPicPr><xdr:blipFill><a:blip r:embed="rId1"/><a:stretch><a:fillRect/></a:stretch></xdr:blipFill>'
+           '<xdr:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="360000" cy="360000"/></a:xfrm><a:prstGeom prst="rect">'
+           '<a:avLst/></a:prstGeom></xdr:spPr></xdr:pic><xdr:clientData/></xdr:oneCellAnchor></xdr:wsDr>')
+
+
+def template_with_logo(path):
+    with zipfile.ZipFile(ROOT / "templates" / "绩效目标表.xlsx") as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    if 'xmlns:r="' not in sheet[:500]:
+        sheet = sheet.replace("<worksheet ", f'<worksheet xmlns:r="{R}" ', 1)
+    parts["xl/worksheets/sheet1.xml"] = sheet.replace("</headerFooter>", '</headerFooter><drawing r:id="rIdLogo"/>',
+                                                      1).encode()
+    parts["xl/worksheets/_rels/sheet1.xml.rels"] = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="{REL}">'
+        f'<Relationship Id="rIdLogo" Type="{R}/drawing" Target="../drawings/drawing1.xml"/></Relationships>').encode()
+    parts["xl/drawings/drawing1.xml"] = DRAWING.encode()
+    parts["xl/drawings/_rels/drawing1.xml.rels"] = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="{REL}">'
+        f'<Relationship Id="rId1" Type="{R}/image" Target="../media/image1.png"/></Relationships>').encode()
+    parts["xl/media/image1.png"] = PNG
+    ct = parts["[Content_Types].xml"].decode()
+    ct = ct.replace("</Types>", '<Default Extension="png" ContentType="image/png"/>'
+                    '<Override PartName="/xl/drawings/drawing1.xml" '
+                    'ContentType="application/vnd.openxmlformats-officedocument.drawing+xml"/></Types>')
+    parts["[Content_Types].xml"] = ct.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", parts.pop("[Content_Types].xml"))
+        for n, b in parts.items():
+            z.writestr(n, b)
+    return path
+
+
+def pictures(path) -> list[tuple[str, str]]:
+    """(sheet part, image part) for every picture a sheet shows, through sheet → drawing → image."""
+    out = []
+    with zipfile.ZipFile(path) as z:
+        names = set(z.namelist())
+        for sheet in sorted(n for n in names if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)):
+            rels = f"xl/worksheets/_rels/{posixpath.basename(sheet)}.rels"
+            if rels not in names:
+                continue
+            for t in re.findall(r'Type="[^"]*/drawing" Target="([^"]+)"', z.read(rels).decode()):
+                drawing = t.lstrip("/") if t.startswith("/") else posixpath.normpath(posixpath.join("xl/worksheets", t))
+                drels = posixpath.join(posixpath.dirname(drawing), "_rels", posixpath.basename(drawing) + ".rels")
+                assert drels in names, (sheet, drels)
+                for img in re.findall(r'Target="([^"]+)"', z.read(drels).decode()):
+                    image = posixpath.normpath(posixpath.join(posixpath.dirname(drawing), img))
+                    assert image in names, (sheet, image)
+                    out.append((sheet, image))
+    return out
+
+
+def test_every_sheet_copy_keeps_its_logo(tmp_path):
+    tpl = template_with_logo(tmp_path / "logo.xlsx")
+    one = perfbook.fill(ROOT / "examples" / "seed-001.yaml", tmp_path / "one.xlsx", template=tpl)
+    assert len(pictures(one)) == 1 and problems(one) == []
+    rng = random.Random(4)
+    six = perfbook.fill([random_project(rng, f"项目{i}", 3) for i in range(6)], tmp_path / "six.xlsx", template=tpl)
+    pics = pictures(six)
+    assert len(pics) == 6 and len({s for s, _i in pics}) == 6
+    assert problems(six) == []
+    from tests.support.ooxml_check import problems as structural
+    assert structural(six) == []
+    with zipfile.ZipFile(six) as z:
+        assert z.read("xl/media/image1.png") == PNG
