@@ -93,8 +93,10 @@ class _StaticBody:
             self.pieces.append(_refs.RowTemplate(m.group(2), T, sheet))
             pos = m.start(3)
         self.pieces.append(body[pos:])
+        # a formula that names a sheet (Sheet!A1) is written in full on every row: a shared formula may
+        # not reference another sheet ([MS-XLSX] / ISO 29500 18.3.1.40), Excel repairs the file
         self.shareable = (len(self.pieces) == 3 and self.pieces[0] == "<f>" and self.pieces[2] == "</f>"
-                          and self.pieces[1].shareable)
+                          and self.pieces[1].shareable and "!" not in body)
 
     def render(self, i: int, s: int) -> str:
         return "".join(p if isinstance(p, str) else p.render(i, s) for p in self.pieces)

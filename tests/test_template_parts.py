@@ -1,5 +1,5 @@
-"""A template with a logo (a drawing with a picture) survives fill and bulk: every sheet copy has its
-own drawing whose picture relationship points at an image part that is in the package."""
+"""A bureau's own template parts survive fill and bulk: a logo (a drawing with a picture) on every sheet copy,
+its formulas naming other sheets written in full and renamed with the sheets they name."""
 from __future__ import annotations
 
 import base64
@@ -89,3 +89,26 @@ def test_every_sheet_copy_keeps_its_logo(tmp_path):
     assert structural(six) == []
     with zipfile.ZipFile(six) as z:
         assert z.read("xl/media/image1.png") == PNG
+
+
+def test_no_shared_formula_references_another_sheet(tmp_path):
+    """A bureau's formula on the indicator row naming another sheet is written in full on every row."""
+    with zipfile.ZipFile(ROOT / "templates" / "绩效目标表.xlsx") as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    row = next(m for m in re.finditer(r"<row\b[^>]*>.*?</row>", sheet, re.S) if "指标." in m.group())
+    r = re.search(r'r="(\d+)"', row.group()).group(1)
+    new_row = row.group().replace("</row>", f"<c r=\"K{r}\"><f>LEN('项目概况'!$B$2)+ROW()</f></c></row>")
+    parts["xl/worksheets/sheet1.xml"] = (sheet[:row.start()] + new_row + sheet[row.end():]).encode()
+    tpl = tmp_path / "formula.xlsx"
+    with zipfile.ZipFile(tpl, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", parts.pop("[Content_Types].xml"))
+        for n, b in parts.items():
+            z.writestr(n, b)
+    out = perfbook.fill(ROOT / "examples" / "seed-001.yaml", tmp_path / "o.xlsx", template=tpl)
+    with zipfile.ZipFile(out) as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode()
+    ks = re.findall(r'<c r="K(\d+)"[^>]*>(.*?)</c>', xml)
+    assert len(ks) >= 5
+    for _r, body in ks:
+        assert "t=\"shared\"" not in body and "'项目概况'!$B$2" in body, body
