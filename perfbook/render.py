@@ -408,9 +408,12 @@ class Compiled:
         sheet_rows = []
         extra_ct = []
         codenames = []
+        renames = self._renames(plan)
         for n, (cs, project, title, copy) in enumerate(plan, start=1):
             part = f"xl/worksheets/sheet{n}.xml"
             xml = cs.render(project, blank_rows if cs.T is not None else 0)
+            if renames[n - 1]:
+                xml = _rename_in_formulas(xml, renames[n - 1])
             # sheetPr and sheetViews come before sheetData: only that head is searched (a regex over a
             # department sheet's whole XML cost a third of its render time)
             cut = xml.find("<sheetData")
@@ -474,6 +477,30 @@ class Compiled:
                 plan.append((cs, p, title, i > 0))
         plan += [(cs, None, cs.sheet.name, False) for cs in after]
         return plan
+
+    def _renames(self, plan) -> list[list[tuple[str, str]]]:
+        """Per planned sheet, the (template name, title) pairs its formulas must follow: a formula naming
+        another sheet of the template names that sheet's copy in the same project's set (a sheet outside
+        the sets, the first set's)."""
+        names = {cs.sheet.name for cs in self.sheets}
+        named = {}
+        for cs in self.sheets:
+            text = "".join(c.body or "" for r in cs.sheet.xml.rows for c in r.cells)
+            named[id(cs)] = [nm for nm in names if nm != cs.sheet.name and "<f" in text
+                             and (f"{xml_attr(nm)}!" in text or f"{xml_attr(nm)}'!" in text)]
+        groups, cur = [], {}
+        for cs, _p, title, _c in plan:
+            if cs.sheet.dynamic:
+                if cs.sheet.name in cur:
+                    cur = {}
+                cur[cs.sheet.name] = title
+            groups.append(cur)
+        first = next((g for g in groups if g), {})
+        out = []
+        for (cs, _p, _t, _c), group in zip(plan, groups):
+            g = group if cs.sheet.dynamic else first
+            out.append([(nm, g[nm]) for nm in named[id(cs)] if nm in g and g[nm] != nm])
+        return out
 
     # -- workbook-level parts ------------------------------------------------------------------
     def _workbook_xml(self, plan, sheet_rows) -> str:
@@ -602,6 +629,15 @@ class Compiled:
             out.append("<Relationship" + "".join(f' {k}="{xml_attr(v)}"' for k, v in a.items()) + "/>")
         out.append("</Relationships>")
         return "".join(out).encode("utf-8"), dup
+
+
+def _rename_in_formulas(xml: str, pairs: list[tuple[str, str]]) -> str:
+    def fix(m):
+        text = m.group(2)
+        for old, new in pairs:
+            text = _rename_sheet(text, escape(old), escape(new))
+        return m.group(1) + text + m.group(3)
+    return re.sub(r"(<f\b[^>]*>)(.*?)(</f>)", fix, xml, flags=re.S)
 
 
 def _print_area(sheet: TemplateSheet) -> str | None:

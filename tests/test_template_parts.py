@@ -112,3 +112,34 @@ def test_no_shared_formula_references_another_sheet(tmp_path):
     assert len(ks) >= 5
     for _r, body in ks:
         assert "t=\"shared\"" not in body and "'项目概况'!$B$2" in body, body
+
+
+def test_formulas_follow_the_sheets_they_name_when_bulk_renames_them(tmp_path):
+    """项目概况 holding =LEN('绩效目标表'!A1): in a department workbook each set's copy names its own
+    绩效目标表 (renamed 1.…, 2.…), never a sheet that no longer exists."""
+    with zipfile.ZipFile(ROOT / "templates" / "绩效目标表.xlsx") as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = parts["xl/worksheets/sheet2.xml"].decode()
+    first_row = re.search(r"<row\b[^>]*>", sheet)
+    r = re.search(r'r="(\d+)"', first_row.group()).group(1)
+    sheet = sheet.replace("</row>", f"<c r=\"Z{r}\"><f>LEN('绩效目标表'!$A$1)</f></c></row>", 1)
+    parts["xl/worksheets/sheet2.xml"] = sheet.encode()
+    tpl = tmp_path / "xref.xlsx"
+    with zipfile.ZipFile(tpl, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", parts.pop("[Content_Types].xml"))
+        for n, b in parts.items():
+            z.writestr(n, b)
+    rng = random.Random(8)
+    out = perfbook.fill([random_project(rng, f"项目{i}", 3) for i in range(3)], tmp_path / "o.xlsx", template=tpl)
+    with zipfile.ZipFile(out) as z:
+        wb = z.read("xl/workbook.xml").decode()
+        titles = re.findall(r'<sheet name="([^"]+)"', wb)
+        formulas = {}
+        for k, t in enumerate(titles, start=1):
+            xml = z.read(f"xl/worksheets/sheet{k}.xml").decode()
+            formulas[t] = re.findall(r"<f>(.*?)</f>", xml)
+    sets = [t for t in titles if "概况" in t]
+    assert len(sets) == 3
+    for k, t in enumerate(sets, start=1):
+        target = next(x for x in titles if x.startswith(f"{k}.") and "概况" not in x)
+        assert f"LEN('{target}'!$A$1)" in formulas[t], (t, formulas[t])
