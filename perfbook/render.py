@@ -408,7 +408,7 @@ class Compiled:
         sheet_rows = []
         extra_ct = []
         codenames = []
-        renames = self._renames(plan)
+        renames = self._renames(plan, blank_rows)
         for n, (cs, project, title, copy) in enumerate(plan, start=1):
             part = f"xl/worksheets/sheet{n}.xml"
             xml = cs.render(project, blank_rows if cs.T is not None else 0)
@@ -478,10 +478,10 @@ class Compiled:
         plan += [(cs, None, cs.sheet.name, False) for cs in after]
         return plan
 
-    def _renames(self, plan) -> list[list[tuple[str, str]]]:
-        """Per planned sheet, the (template name, title) pairs its formulas must follow: a formula naming
-        another sheet of the template names that sheet's copy in the same project's set (a sheet outside
-        the sets, the first set's)."""
+    def _renames(self, plan, blank_rows: int = 0) -> list[list[tuple[str, str, int | None, int]]]:
+        """Per planned sheet, the (template name, title, T, s) of each other sheet its formulas name: such
+        a formula names that sheet's copy in the same project's set (a sheet outside the sets, the
+        first set's), its row references moved as that copy's indicator block grew."""
         names = {cs.sheet.name for cs in self.sheets}
         named = {}
         for cs in self.sheets:
@@ -489,17 +489,18 @@ class Compiled:
             named[id(cs)] = [nm for nm in names if nm != cs.sheet.name and "<f" in text
                              and (f"{xml_attr(nm)}!" in text or f"{xml_attr(nm)}'!" in text)]
         groups, cur = [], {}
-        for cs, _p, title, _c in plan:
+        for cs, p, title, _c in plan:
             if cs.sheet.dynamic:
                 if cs.sheet.name in cur:
                     cur = {}
-                cur[cs.sheet.name] = title
+                s = max(cs.rows_for(p, blank_rows) - 1, 0) if cs.T is not None else 0
+                cur[cs.sheet.name] = (title, cs.T, s)
             groups.append(cur)
         first = next((g for g in groups if g), {})
         out = []
         for (cs, _p, _t, _c), group in zip(plan, groups):
             g = group if cs.sheet.dynamic else first
-            out.append([(nm, g[nm]) for nm in named[id(cs)] if nm in g and g[nm] != nm])
+            out.append([(nm, *g[nm]) for nm in named[id(cs)] if nm in g and (g[nm][0] != nm or g[nm][2])])
         return out
 
     # -- workbook-level parts ------------------------------------------------------------------
@@ -631,12 +632,15 @@ class Compiled:
         return "".join(out).encode("utf-8"), dup
 
 
-def _rename_in_formulas(xml: str, pairs: list[tuple[str, str]]) -> str:
+def _rename_in_formulas(xml: str, pairs: list[tuple[str, str, int | None, int]]) -> str:
     def fix(m):
-        text = m.group(2)
-        for old, new in pairs:
-            text = _rename_sheet(text, escape(old), escape(new))
-        return m.group(1) + text + m.group(3)
+        text = unescape(m.group(2))
+        for old, _new, T, s in pairs:
+            if T is not None and s:
+                text = _refs.shift_text(text, T, s, old, qualified_only=True)
+        for old, new, _T, _s in pairs:
+            text = _rename_sheet(text, old, new)
+        return m.group(1) + escape(text) + m.group(3)
     return re.sub(r"(<f\b[^>]*>)(.*?)(</f>)", fix, xml, flags=re.S)
 
 

@@ -143,3 +143,33 @@ def test_formulas_follow_the_sheets_they_name_when_bulk_renames_them(tmp_path):
     for k, t in enumerate(sets, start=1):
         target = next(x for x in titles if x.startswith(f"{k}.") and "概况" not in x)
         assert f"LEN('{target}'!$A$1)" in formulas[t], (t, formulas[t])
+
+
+def test_references_to_another_sheet_move_with_its_indicator_rows(tmp_path):
+    """'绩效目标表'!C30 (below the indicator row) from 项目概况 follows the rows the indicators pushed down;
+    a reference above the block stays; the formula's own sheet's references are its own."""
+    from perfbook.template import Template
+    with zipfile.ZipFile(ROOT / "templates" / "绩效目标表.xlsx") as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    T = Template.load(ROOT / "templates" / "绩效目标表.xlsx").sheets[0].loop_row
+    below = T + 3
+    sheet = parts["xl/worksheets/sheet2.xml"].decode()
+    sheet = sheet.replace("</row>", f"<c r=\"Z1\"><f>'绩效目标表'!C{below}&amp;'绩效目标表'!A1&amp;C{below}</f></c></row>", 1)
+    parts["xl/worksheets/sheet2.xml"] = sheet.encode()
+    tpl = tmp_path / "xref2.xlsx"
+    with zipfile.ZipFile(tpl, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", parts.pop("[Content_Types].xml"))
+        for n, b in parts.items():
+            z.writestr(n, b)
+    rng = random.Random(9)
+    counts = (3, 12)
+    out = perfbook.fill([random_project(rng, f"项目{i}", k) for i, k in enumerate(counts)], tmp_path / "o.xlsx",
+                        template=tpl)
+    with zipfile.ZipFile(out) as z:
+        titles = re.findall(r'<sheet name="([^"]+)"', z.read("xl/workbook.xml").decode())
+        xmls = {t: z.read(f"xl/worksheets/sheet{k}.xml").decode() for k, t in enumerate(titles, start=1)}
+    for k, n in enumerate(counts, start=1):
+        summary = next(t for t in titles if t.startswith(f"{k}.") and "概况" in t)
+        target = next(t for t in titles if t.startswith(f"{k}.") and "概况" not in t)
+        f = re.search(r'<c r="Z1"[^>]*><f>(.*?)</f>', xmls[summary]).group(1)
+        assert f == f"'{target}'!C{below + n - 1}&amp;'{target}'!A1&amp;C{below}", f
