@@ -28,9 +28,22 @@ DRAWING = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
            '<a:avLst/></a:prstGeom></xdr:spPr></xdr:pic><xdr:clientData/></xdr:oneCellAnchor></xdr:wsDr>')
 
 
-def template_with_logo(path):
+def default_parts() -> dict[str, bytes]:
     with zipfile.ZipFile(ROOT / "templates" / "绩效目标表.xlsx") as z:
-        parts = {n: z.read(n) for n in z.namelist()}
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def save_parts(parts: dict[str, bytes], path) -> None:
+    """A template from parts, [Content_Types].xml first."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", parts["[Content_Types].xml"])
+        for n, b in parts.items():
+            if n != "[Content_Types].xml":
+                z.writestr(n, b)
+
+
+def template_with_logo(path):
+    parts = default_parts()
     sheet = parts["xl/worksheets/sheet1.xml"].decode()
     if 'xmlns:r="' not in sheet[:500]:
         sheet = sheet.replace("<worksheet ", f'<worksheet xmlns:r="{R}" ', 1)
@@ -49,10 +62,7 @@ def template_with_logo(path):
                     '<Override PartName="/xl/drawings/drawing1.xml" '
                     'ContentType="application/vnd.openxmlformats-officedocument.drawing+xml"/></Types>')
     parts["[Content_Types].xml"] = ct.encode()
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", parts.pop("[Content_Types].xml"))
-        for n, b in parts.items():
-            z.writestr(n, b)
+    save_parts(parts, path)
     return path
 
 
@@ -93,18 +103,14 @@ def test_every_sheet_copy_keeps_its_logo(tmp_path):
 
 def test_no_shared_formula_references_another_sheet(tmp_path):
     """A bureau's formula on the indicator row naming another sheet is written in full on every row."""
-    with zipfile.ZipFile(ROOT / "templates" / "绩效目标表.xlsx") as z:
-        parts = {n: z.read(n) for n in z.namelist()}
+    parts = default_parts()
     sheet = parts["xl/worksheets/sheet1.xml"].decode()
     row = next(m for m in re.finditer(r"<row\b[^>]*>.*?</row>", sheet, re.S) if "指标." in m.group())
     r = re.search(r'r="(\d+)"', row.group()).group(1)
     new_row = row.group().replace("</row>", f"<c r=\"K{r}\"><f>LEN('项目概况'!$B$2)+ROW()</f></c></row>")
     parts["xl/worksheets/sheet1.xml"] = (sheet[:row.start()] + new_row + sheet[row.end():]).encode()
     tpl = tmp_path / "formula.xlsx"
-    with zipfile.ZipFile(tpl, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", parts.pop("[Content_Types].xml"))
-        for n, b in parts.items():
-            z.writestr(n, b)
+    save_parts(parts, tpl)
     out = perfbook.fill(ROOT / "examples" / "seed-001.yaml", tmp_path / "o.xlsx", template=tpl)
     with zipfile.ZipFile(out) as z:
         xml = z.read("xl/worksheets/sheet1.xml").decode()
@@ -117,18 +123,14 @@ def test_no_shared_formula_references_another_sheet(tmp_path):
 def test_formulas_follow_the_sheets_they_name_when_bulk_renames_them(tmp_path):
     """项目概况 holding =LEN('绩效目标表'!A1): in a department workbook each set's copy names its own
     绩效目标表 (renamed 1.…, 2.…), never a sheet that no longer exists."""
-    with zipfile.ZipFile(ROOT / "templates" / "绩效目标表.xlsx") as z:
-        parts = {n: z.read(n) for n in z.namelist()}
+    parts = default_parts()
     sheet = parts["xl/worksheets/sheet2.xml"].decode()
     first_row = re.search(r"<row\b[^>]*>", sheet)
     r = re.search(r'r="(\d+)"', first_row.group()).group(1)
     sheet = sheet.replace("</row>", f"<c r=\"Z{r}\"><f>LEN('绩效目标表'!$A$1)</f></c></row>", 1)
     parts["xl/worksheets/sheet2.xml"] = sheet.encode()
     tpl = tmp_path / "xref.xlsx"
-    with zipfile.ZipFile(tpl, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", parts.pop("[Content_Types].xml"))
-        for n, b in parts.items():
-            z.writestr(n, b)
+    save_parts(parts, tpl)
     rng = random.Random(8)
     out = perfbook.fill([random_project(rng, f"项目{i}", 3) for i in range(3)], tmp_path / "o.xlsx", template=tpl)
     with zipfile.ZipFile(out) as z:
@@ -149,18 +151,14 @@ def test_references_to_another_sheet_move_with_its_indicator_rows(tmp_path):
     """'绩效目标表'!C30 (below the indicator row) from 项目概况 follows the rows the indicators pushed down;
     a reference above the block stays; the formula's own sheet's references are its own."""
     from perfbook.template import Template
-    with zipfile.ZipFile(ROOT / "templates" / "绩效目标表.xlsx") as z:
-        parts = {n: z.read(n) for n in z.namelist()}
+    parts = default_parts()
     T = Template.load(ROOT / "templates" / "绩效目标表.xlsx").sheets[0].loop_row
     below = T + 3
     sheet = parts["xl/worksheets/sheet2.xml"].decode()
     sheet = sheet.replace("</row>", f"<c r=\"Z1\"><f>'绩效目标表'!C{below}&amp;'绩效目标表'!A1&amp;C{below}</f></c></row>", 1)
     parts["xl/worksheets/sheet2.xml"] = sheet.encode()
     tpl = tmp_path / "xref2.xlsx"
-    with zipfile.ZipFile(tpl, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", parts.pop("[Content_Types].xml"))
-        for n, b in parts.items():
-            z.writestr(n, b)
+    save_parts(parts, tpl)
     rng = random.Random(9)
     counts = (3, 12)
     out = perfbook.fill([random_project(rng, f"项目{i}", k) for i, k in enumerate(counts)], tmp_path / "o.xlsx",
