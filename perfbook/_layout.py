@@ -55,9 +55,14 @@ def lines_needed(text, width: float) -> int:
     return sum(max(1, math.ceil(text_units(part) / usable)) for part in str(text).split("\n"))
 
 
+MAX_ROW_PT = 409.5
+
+
 def height_for(cells: list[tuple[object, float]], minimum: float) -> float | None:
     """Row height fitting every (text, width) pair, or None when the minimum already fits."""
     need = max((lines_needed(t, w) for t, w in cells), default=1) * LINE_PT + PAD_PT
+    # Excel's row height limit; longer text still wraps, readable in the cell and the formula bar
+    need = min(need, MAX_ROW_PT)
     return round(need, 2) if need > minimum + 0.1 else None
 
 

@@ -14,7 +14,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UnreadableWorkbook
+from .errors import PerfbookError, UnreadableWorkbook
 
 # Limits for untrusted packages. A real 项目绩效目标表 is tens of KB; the biggest real sample is 100 KB.
 MAX_PARTS = 10_000
@@ -419,7 +419,44 @@ def atomic_path(path: str | Path, suffix: str = ".tmp"):
     return _atomic_path(path, suffix)
 
 
+# the workbook part's content type each extension needs: Excel refuses a mismatch
+# ("文件格式或文件扩展名无效" / "the file format or file extension is not valid")
+MAIN_CONTENT_TYPES = {
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+    ".xltx": "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
+    ".xlsm": "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+    ".xltm": "application/vnd.ms-excel.template.macroEnabled.main+xml",
+    ".xlam": "application/vnd.ms-excel.addin.macroEnabled.main+xml",
+}
+_MAIN_CT = re.compile(r'(<Override\b[^>]*?ContentType=")(' + "|".join(
+    re.escape(v) for v in MAIN_CONTENT_TYPES.values()) + r')(")')
+_MACRO_FREE = (".xlsx", ".xltx")
+
+
+def fit_extension(path: str | Path, data: bytes) -> bytes:
+    """The package with its workbook content type matching path's extension.
+
+    A macro-free type is corrected to the extension's (an .xlsm or .xlam may hold no VBA); a package
+    with a VBA project is refused under .xlsx/.xltx (the macros would be lost), naming the file.
+    """
+    ext = Path(path).suffix.lower()
+    want = MAIN_CONTENT_TYPES.get(ext)
+    if want is None or data[:2] != b"PK":
+        return data
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        ct = zf.read("[Content_Types].xml").decode("utf-8")
+        m = _MAIN_CT.search(ct)
+        if m is None or m.group(2) == want:
+            return data
+        if ext in _MACRO_FREE and ("vbaProject" in ct or "xl/vbaProject.bin" in zf.namelist()):
+            raise PerfbookError(f"{path}：含宏（VBA 工程）的工作簿不能存为 {ext}，请用 .xlsm",
+                                f"{path}: a workbook with macros (a VBA project) cannot be saved as {ext}; use .xlsm")
+        ct = ct[:m.start(2)] + want + ct[m.end(2):]
+        names = ["[Content_Types].xml"] + [n for n in zf.namelist() if n != "[Content_Types].xml"]
+        return build_zip([deflate(n, ct.encode("utf-8") if n == "[Content_Types].xml" else zf.read(n)) for n in names])
+
+
 def write_atomic(path: str | Path, data: bytes) -> Path:
-    """Write a whole file or nothing."""
+    """Write a whole file or nothing (a workbook with the content type its extension needs)."""
     from .outputs import write_atomic as _write_atomic
-    return _write_atomic(path, data)
+    return _write_atomic(path, fit_extension(path, data))

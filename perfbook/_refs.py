@@ -31,27 +31,30 @@ def sheet_of(qualifier: str | None) -> str | None:
 
 
 def rewrite(text: str, single: Callable[[int, bool], str], start: Callable[[int, bool], str],
-            end: Callable[[int, bool], str], this_sheet: str | None = None, whole_rows: bool = False) -> str:
+            end: Callable[[int, bool], str], this_sheet: str | None = None, whole_rows: bool = False,
+            qualified_only: bool = False) -> str:
     """Rewrite the row numbers of every reference in text that points at this sheet.
 
     single/start/end get (row, absolute) and return the new row text for a lone cell, a range's first
     row and a range's last row. Whole-row ranges ($8:$9) are only touched when whole_rows is set
     (defined names), since "8:9" inside a formula could be anything.
+    qualified_only: only references that name this_sheet (a formula on another sheet pointing here).
     """
     out, pos = [], 0
     for m in _STRING.finditer(text):
-        out.append(_rewrite_plain(text[pos:m.start()], single, start, end, this_sheet, whole_rows))
+        out.append(_rewrite_plain(text[pos:m.start()], single, start, end, this_sheet, whole_rows, qualified_only))
         out.append(m.group())
         pos = m.end()
-    out.append(_rewrite_plain(text[pos:], single, start, end, this_sheet, whole_rows))
+    out.append(_rewrite_plain(text[pos:], single, start, end, this_sheet, whole_rows, qualified_only))
     return "".join(out)
 
 
-def _rewrite_plain(text, single, start, end, this_sheet, whole_rows):
+def _rewrite_plain(text, single, start, end, this_sheet, whole_rows, qualified_only=False):
     def sub(m: re.Match) -> str:
         start_ok = m.start() == 0 or not (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_.$")
         sheet = sheet_of(m.group("sheet"))
-        if not start_ok or (sheet is not None and this_sheet is not None and sheet != this_sheet):
+        if not start_ok or (sheet is not None and this_sheet is not None and sheet != this_sheet) or (
+                qualified_only and sheet is None):
             return m.group()
         q = m.group("sheet") or ""
         if m.group("c1"):
@@ -80,11 +83,13 @@ def growth(T: int, expr: Callable[[int], str]):
     return single, start, end
 
 
-def shift_text(text: str, T: int, s: int, this_sheet: str | None = None, whole_rows: bool = False) -> str:
+def shift_text(text: str, T: int, s: int, this_sheet: str | None = None, whole_rows: bool = False,
+               qualified_only: bool = False) -> str:
     """Concrete form: move references for a block of s extra rows after row T."""
     if s == 0:
         return text
-    return rewrite(text, *growth(T, lambda r: str(r + s)), this_sheet=this_sheet, whole_rows=whole_rows)
+    return rewrite(text, *growth(T, lambda r: str(r + s)), this_sheet=this_sheet, whole_rows=whole_rows,
+                   qualified_only=qualified_only)
 
 
 def in_row(text: str, T: int, i: int, s: int, this_sheet: str | None = None) -> str:

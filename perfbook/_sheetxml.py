@@ -5,6 +5,7 @@ bureau's Excel put there (namespaces, mc:Ignorable, x14 extensions) stays exactl
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
@@ -67,9 +68,14 @@ def unescape(text: str) -> str:
             .replace("&apos;", "'").replace("&amp;", "&"))
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def xml_text(value: str) -> str:
-    """Escape for an element body, including Excel's _xHHHH_ escape, so text reads back as typed."""
-    return escape(_XESC.sub(r"_x005F_\1", value))
+    """Escape for an element body, including Excel's _xHHHH_ escape, so text reads back as typed;
+    a character XML cannot hold (U+000B from Word, ...) is written as Excel writes it, _x000B_."""
+    text = escape(_XESC.sub(r"_x005F_\1", value))
+    return _NOT_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", text) if _NOT_XML.search(text) else text
 
 
 def xml_attr(value: str) -> str:
@@ -174,6 +180,8 @@ def cell_xml(ref: str, value, style: str | None) -> str:
     if isinstance(value, bool):
         return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):     # NaN/Inf: Excel would repair the file
+            return f'<c r="{ref}"{s}/>' if s else ""
         return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
     text = str(value)
     return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{xml_text(text)}</t></is></c>'

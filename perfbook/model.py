@@ -7,6 +7,7 @@ numbers in 指标值 to numbers, codes to text) so that read(fill(x)) == x holds
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 from dataclasses import dataclass, field, fields as dc_fields, replace
 from decimal import Decimal
@@ -16,17 +17,19 @@ from . import fields as F
 from .comparators import canonical_sign, parse_number, to_number
 from .errors import DataError
 
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+MAX_CELL_TEXT = 32767      # Excel's limit on the characters (UTF-16 units) of one cell
+
+
+def _missing(value: Any) -> bool:
+    """None, or NaN/±Inf (pandas' and YAML's/JSON's missing value): an empty cell, never a number."""
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
 
 
 def is_missing(value: Any) -> bool:
-    """None, NaN (float or numpy), pandas' NA and NaT: what a DataFrame holds for an empty cell.
-
-    Checked by type name so that model.py needs no pandas import."""
-    if value is None:
+    """None, NaN/±Inf (float or numpy), pandas' NA and NaT: what a DataFrame, YAML's .nan or JSON's NaN
+    hold for an empty cell — never a number. Checked by type name so that model.py needs no pandas import."""
+    if _missing(value):
         return True
-    if isinstance(value, float):
-        return value != value
     return type(value).__name__ in ("NAType", "NaTType")
 
 
@@ -42,17 +45,20 @@ def _text(value: Any, label: str) -> str | None:
     elif isinstance(value, Decimal):
         value = format(value, "f")
     value = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    bad = _ILLEGAL_XML.search(value)
-    if bad:
+    # control characters (a Word soft line break U+000B ...) are kept: the writer escapes them as _xHHHH_
+    units = len(value.encode("utf-16-le", "surrogatepass")) // 2
+    if units > MAX_CELL_TEXT:
         raise DataError(
-            f"“{label}”含有无法写入 Excel 的控制字符 U+{ord(bad.group()):04X}",
-            f"'{label}' contains a control character U+{ord(bad.group()):04X} that a workbook cannot hold",
+            f"“{label}”有 {units} 个字符，超过 Excel 单元格上限 {MAX_CELL_TEXT}：“{value[:20]}…”",
+            f"'{label}' has {units} characters, more than the {MAX_CELL_TEXT} an Excel cell holds",
         )
     # a cell holding only spaces (an official's stray space, a blank form's gap) is an empty cell
     return value if value.strip() else None
 
 
 def _number(value: Any, label: str):
+    if _missing(value):
+        return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return to_number(value)
     if isinstance(value, Decimal):

@@ -137,6 +137,8 @@ def fill(projects: list[Project], template: Template | bytes, *, blank_rows: int
         if sheet.print_area and T is not None and s:
             own = re.sub(r"(?:'(?:[^']|'')+'|[^,'!]+)!", "", sheet.print_area)    # this sheet's ranges, unqualified
             sheet.print_area = _refs.shift_text(own, T, s, None, whole_rows=True).split(",")
+        elif not sheet.print_area and sheet.sheet_state == "visible":
+            sheet.print_area = _table_area(sheet)
         sheet.title = title
         if sheet is not order[0][0]:
             sheet.sheet_view.tabSelected = False
@@ -156,6 +158,21 @@ def fill(projects: list[Project], template: Template | bytes, *, blank_rows: int
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _table_area(ws) -> str | None:
+    """A1 to the last row and column holding a cell or a merge, hidden columns left out."""
+    from openpyxl.utils import column_index_from_string, get_column_letter
+    hidden = set()
+    for key, dim in ws.column_dimensions.items():
+        if dim.hidden:
+            hidden.update(range(dim.min or column_index_from_string(key), (dim.max or column_index_from_string(key)) + 1))
+    # (cells openpyxl made on access, with no value and no style, are not part of the table)
+    spots = [(r, c) for (r, c), cell in ws._cells.items() if c not in hidden and (cell.value is not None or cell.has_style)]
+    spots += [(m.max_row, m.max_col) for m in ws.merged_cells.ranges if m.max_col not in hidden]
+    if not spots:
+        return None
+    return f"A1:{get_column_letter(max(c for _r, c in spots))}{max(r for r, _c in spots)}"
 
 
 def _plan(wb, marks, projects, names):

@@ -93,8 +93,10 @@ class _StaticBody:
             self.pieces.append(_refs.RowTemplate(m.group(2), T, sheet))
             pos = m.start(3)
         self.pieces.append(body[pos:])
+        # a formula that names a sheet (Sheet!A1) is written in full on every row: a shared formula may
+        # not reference another sheet ([MS-XLSX] / ISO 29500 18.3.1.40), Excel repairs the file
         self.shareable = (len(self.pieces) == 3 and self.pieces[0] == "<f>" and self.pieces[2] == "</f>"
-                          and self.pieces[1].shareable)
+                          and self.pieces[1].shareable and "!" not in body)
 
     def render(self, i: int, s: int) -> str:
         return "".join(p if isinstance(p, str) else p.render(i, s) for p in self.pieces)
@@ -140,6 +142,7 @@ class CompiledSheet:
         source = to_jinja(head + "".join(body) + tail)
         self.jinja = _env.from_string(source)
         self.loop_cells = self._loop_cells()
+        self.print_area = _print_area(sheet)
 
     # -- compile -----------------------------------------------------------------------------
     def _classify_merges(self):
@@ -405,9 +408,12 @@ class Compiled:
         sheet_rows = []
         extra_ct = []
         codenames = []
+        renames = self._renames(plan, blank_rows)
         for n, (cs, project, title, copy) in enumerate(plan, start=1):
             part = f"xl/worksheets/sheet{n}.xml"
             xml = cs.render(project, blank_rows if cs.T is not None else 0)
+            if renames[n - 1]:
+                xml = _rename_in_formulas(xml, renames[n - 1])
             # sheetPr and sheetViews come before sheetData: only that head is searched (a regex over a
             # department sheet's whole XML cost a third of its render time)
             cut = xml.find("<sheetData")
@@ -472,6 +478,31 @@ class Compiled:
         plan += [(cs, None, cs.sheet.name, False) for cs in after]
         return plan
 
+    def _renames(self, plan, blank_rows: int = 0) -> list[list[tuple[str, str, int | None, int]]]:
+        """Per planned sheet, the (template name, title, T, s) of each other sheet its formulas name: such
+        a formula names that sheet's copy in the same project's set (a sheet outside the sets, the
+        first set's), its row references moved as that copy's indicator block grew."""
+        names = {cs.sheet.name for cs in self.sheets}
+        named = {}
+        for cs in self.sheets:
+            text = "".join(c.body or "" for r in cs.sheet.xml.rows for c in r.cells)
+            named[id(cs)] = [nm for nm in names if nm != cs.sheet.name and "<f" in text
+                             and (f"{xml_attr(nm)}!" in text or f"{xml_attr(nm)}'!" in text)]
+        groups, cur = [], {}
+        for cs, p, title, _c in plan:
+            if cs.sheet.dynamic:
+                if cs.sheet.name in cur:
+                    cur = {}
+                s = max(cs.rows_for(p, blank_rows) - 1, 0) if cs.T is not None else 0
+                cur[cs.sheet.name] = (title, cs.T, s)
+            groups.append(cur)
+        first = next((g for g in groups if g), {})
+        out = []
+        for (cs, _p, _t, _c), group in zip(plan, groups):
+            g = group if cs.sheet.dynamic else first
+            out.append([(nm, *g[nm]) for nm in named[id(cs)] if nm in g and (g[nm][0] != nm or g[nm][2])])
+        return out
+
     # -- workbook-level parts ------------------------------------------------------------------
     def _workbook_xml(self, plan, sheet_rows) -> str:
         xml = self._wb_xml
@@ -496,10 +527,8 @@ class Compiled:
 
     def _defined_names(self, sheet_rows) -> str:
         m = re.search(r"<definedNames\b[^>]*>(.*?)</definedNames>", self._wb_xml, re.S)
-        if not m:
-            return ""
         out = []
-        for dm in re.finditer(r"<definedName\b([^>]*)>(.*?)</definedName>", m.group(1), re.S):
+        for dm in re.finditer(r"<definedName\b([^>]*)>(.*?)</definedName>", m.group(1) if m else "", re.S):
             a = attrs(dm.group(1))
             text = dm.group(2)
             if "localSheetId" in a:
@@ -516,6 +545,15 @@ class Compiled:
                     _idx, (title, part, cs, copy, n, s) = first
                     text = _name_text(text, cs, title, s)
                 out.append(f"<definedName{dm.group(1)}>{text}</definedName>")
+        # a print area over the official table where the template sets none: the hidden helper
+        # columns would otherwise widen the printed range and shrink a fit-to-width page
+        have = {int(x) for x in re.findall(r'<definedName\b[^>]*name="_xlnm\.Print_Area"[^>]*localSheetId="(\d+)"',
+                                           "".join(out))}
+        for idx, (title, part, cs, copy, n, s) in enumerate(sheet_rows):
+            if cs.print_area and idx not in have and cs.sheet.attrs.get("state", "visible") == "visible":
+                text = escape("'" + cs.sheet.name.replace("'", "''") + "'!" + cs.print_area)
+                out.append(f'<definedName name="_xlnm.Print_Area" localSheetId="{idx}">'
+                           f"{_name_text(text, cs, title, s)}</definedName>")
         return "".join(out)
 
     def _workbook_rels(self, sheet_rows) -> bytes:
@@ -583,10 +621,43 @@ class Compiled:
                 stem, dot, ext = target.rpartition(".")
                 new = f"{stem}_pb{n}.{ext}"
                 dup.append((new, self.template.parts.get(target, b""), overrides.get(target)))
+                # the copy's own relationships (a drawing's pictures, a header's VML images): the same
+                # targets, valid from the copy since it sits in the same folder
+                own = self.template.parts.get(rels_path(target))
+                if own is not None:
+                    dup.append((rels_path(new), own, None))
                 a["Target"] = "/" + new
             out.append("<Relationship" + "".join(f' {k}="{xml_attr(v)}"' for k, v in a.items()) + "/>")
         out.append("</Relationships>")
         return "".join(out).encode("utf-8"), dup
+
+
+def _rename_in_formulas(xml: str, pairs: list[tuple[str, str, int | None, int]]) -> str:
+    def fix(m):
+        text = unescape(m.group(2))
+        for old, _new, T, s in pairs:
+            if T is not None and s:
+                text = _refs.shift_text(text, T, s, old, qualified_only=True)
+        for old, new, _T, _s in pairs:
+            text = _rename_sheet(text, old, new)
+        return m.group(1) + escape(text) + m.group(3)
+    return re.sub(r"(<f\b[^>]*>)(.*?)(</f>)", fix, xml, flags=re.S)
+
+
+def _print_area(sheet: TemplateSheet) -> str | None:
+    """$A$1 to the last row and column the template's table uses, hidden columns left out."""
+    hidden = set()
+    for a in re.findall(r"<col\b([^>]*)/?>", sheet.xml.head):
+        at = attrs(a)
+        if at.get("hidden") in ("1", "true"):
+            hidden.update(range(int(at.get("min", 0)), int(at.get("max", 0)) + 1))
+    cells = [(c.row, c.col) for row in sheet.xml.rows for c in row.cells if c.col not in hidden]
+    cells += [(r2, c2) for _r1, _c1, r2, c2 in sheet.merges if c2 not in hidden]
+    if sheet.loop_row:
+        cells.append((sheet.loop_row, 1))
+    if not cells:
+        return None
+    return f"$A$1:${col_letter(max(c for _r, c in cells))}${max(r for r, _c in cells)}"
 
 
 def _name_text(text: str, cs: CompiledSheet, title: str, s: int) -> str:
