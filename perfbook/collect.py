@@ -37,7 +37,7 @@ def DEPT_FIELDS() -> tuple[str, ...]:
     return tuple(s.label for s in department_fields())
 
 
-NOTE_SEVERITY = {"unmapped": WARNING, "unknown-sheet": WARNING}
+NOTE_SEVERITY = {"unmapped": WARNING, "unknown-sheet": WARNING, "layout": WARNING, "formula": WARNING}
 INTEGER_COLUMNS = {"项目序号", "行", "指标数", "错误数", "警告数", "提示数", "项目数"}
 
 

@@ -10,7 +10,7 @@ def add_parser(sub):
     p.add_argument("--format", choices=["json", "yaml", "csv"], default="json")
     p.add_argument("-o", "--output", help="输出文件（默认打印到屏幕）")
     p.add_argument("--template", help="填表所用的模板（默认 templates/绩效目标表.xlsx）")
-    p.add_argument("--strict", action="store_true", help="有无法对应的单元格时报错退出")
+    p.add_argument("--strict", action="store_true", help="有无法对应的单元格、无法确定如何读取的表头或无法计算的公式时报错退出")
     p.set_defaults(run=run)
 
 
