@@ -27,14 +27,36 @@ SPLIT_FIELDS = ("指标性质", "度量单位")   # a combined 指标值 cell ("
 def check(source, *, frame=None, template=None, frames_dir=None) -> Report:
     """Check a workbook path, a data file (.yaml .json .csv), a Book, or Projects / project dicts."""
     book, projects, path = _load(source, template)
-    chosen, how = choose_frame(book, projects, frame, frames_dir)
+    chosen, how = choose_frame(book, projects or [Project(indicators=d.indicators) for d in book.departments]
+                               if book else projects, frame, frames_dir)
     tpl = _template_or_none(template)
     locate = Locator(tpl)
     findings: list[Finding] = []
     for p in projects:
         findings += check_project(p, chosen, file=path, locate=locate)
-    return Report(path, tuple(findings), chosen.id, len(projects), tuple(book.notes) if book else (),
+    for d in (book.departments if book else ()):
+        findings += check_department(d, chosen, file=path, locate=locate)
+    count = len(projects) + (len(book.departments) if book else 0)
+    return Report(path, tuple(findings), chosen.id, count, tuple(book.notes) if book else (),
                   frame_source=how)
+
+
+def check_department(dep, frame, *, file=None, locate=None) -> list[Finding]:
+    """A 部门整体 table: the indicator and money rules of a project, but its own required header
+    fields (the department fields marked required in fields.yaml), not 项目名称 / 实施单位."""
+    from .department import department_fields
+    back = {"部门名称": "主管部门", "年度总体目标": "年度目标", "长期目标": "总体目标"}
+    view = Project.from_dict({back.get(k, k): v for k, v in dep.to_dict().items() if not isinstance(v, list)},
+                             source=dep.source, sheets=dep.sheets,
+                             cells=tuple((back.get(k, k), a) for k, a in dep.cells))
+    view = view.with_indicators(dep.indicators)
+    out = [f for f in check_project(view, frame, file=file, locate=locate) if f.rule != "required-project"]
+    for spec in department_fields():
+        if spec.required and dep.get(spec.label) in (None, ""):
+            out.append(Finding("required-project", "错误", f"请填写{spec.label}", file=file,
+                               sheet=dep.sheets[0] if dep.sheets else None, fix=f"在“{spec.label}”处填写内容",
+                               project=dep.name))
+    return out
 
 
 def _load(source, template):

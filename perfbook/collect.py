@@ -28,7 +28,15 @@ READ, UNREADABLE, INTERNAL = "已读取", "无法读取", "内部错误"
 PASSED, FAILED, UNCHECKED = "通过", "未通过", "未校验"
 OTHER = "其他字段"
 
-NOTE_SEVERITY = {"unmapped": WARNING, "unknown-sheet": WARNING}
+DEPT_SHEET, TASKS = "部门", "年度主要任务"     # 部门整体支出绩效目标表: a sheet of their own
+
+
+def DEPT_FIELDS() -> tuple[str, ...]:
+    from .department import department_fields
+    return tuple(s.label for s in department_fields())
+
+
+NOTE_SEVERITY = {"unmapped": WARNING, "unknown-sheet": WARNING, "layout": WARNING, "formula": WARNING}
 INTEGER_COLUMNS = {"项目序号", "行", "指标数", "错误数", "警告数", "提示数", "项目数"}
 
 
@@ -57,6 +65,7 @@ class Columns:
             "指标": ("文件", "工作表", "行", "项目名称", "项目编码", "主管部门", *self.indicator_fields, OTHER),
             "问题": ("文件", "工作表", "单元格", "项目名称", "级别", "规则", "说明", "建议"),
             "文件": ("文件", "格式", "状态", "项目数", "指标数", "错误数", "警告数", "提示数", "说明"),
+            DEPT_SHEET: ("文件", "工作表", "部门序号", *DEPT_FIELDS(), TASKS, OTHER, "指标数", "错误数", "警告数", "校验结果"),
         }
 
 
@@ -79,10 +88,13 @@ class FileResult:
     indicators: tuple[tuple, ...] = ()
     problems: tuple[tuple, ...] = ()
     summary: tuple = ()
+    departments: tuple[tuple, ...] = ()
 
     def rows(self) -> Iterator[tuple[str, tuple]]:
         for r in self.projects:
             yield "项目", r
+        for r in self.departments:
+            yield DEPT_SHEET, r
         for r in self.indicators:
             yield "指标", r
         for r in self.problems:
@@ -214,10 +226,35 @@ def collect_one(path, options: Options) -> FileResult:
             sheet = next((addr.rsplit("!", 1)[0] for _lab, addr in ind.cells), None)
             indicator_rows.append((rel, sheet, ind.row, _plain(p.name), _plain(p.code), _plain(p.department),
                                    *(_plain(di.get(lab)) for lab in cols.indicator_fields), _other(di, iknown)))
+    dept_rows = _departments(book, rel, findings, verdict, cols, indicator_rows)
     counts = {s: sum(1 for pr in problems if pr[4] == s) for s in (ERROR, WARNING, INFO)}
     summary = (rel, book.format, READ, len(book.projects), len(indicator_rows),
                counts[ERROR], counts[WARNING], counts[INFO], None)
-    return FileResult(rel, READ, tuple(project_rows), tuple(indicator_rows), tuple(problems), summary)
+    return FileResult(rel, READ, tuple(project_rows), tuple(indicator_rows), tuple(problems), summary,
+                      tuple(dept_rows))
+
+
+def _departments(book, rel: str, findings, verdict: str, cols: Columns, indicator_rows: list) -> list[tuple]:
+    """部门 sheet rows (and their indicators on 指标, under the department's name) for 部门整体 tables."""
+    out = []
+    labels = DEPT_FIELDS()
+    iknown = set(cols.indicator_fields)
+    for k, d in enumerate(book.departments, start=1):
+        data = d.to_dict()
+        mine = [f for f in findings if f.sheet and f.sheet in d.sheets]
+        errs = sum(1 for f in mine if f.severity == ERROR)
+        warns = sum(1 for f in mine if f.severity == WARNING)
+        tasks = "\n".join("；".join(f"{a}：{_plain(b)}" for a, b in t.to_dict().items()) for t in d.tasks) or None
+        known = set(labels) | {F.indicators_key(), F.midterm_key(), TASKS}
+        out.append((rel, "、".join(d.sheets) or None, k, *(_plain(data.get(lab)) for lab in labels), tasks,
+                    _other(data, known), len(d.indicators), errs, warns,
+                    verdict if verdict == UNCHECKED else (FAILED if errs else PASSED)))
+        for ind in d.indicators:
+            di = ind.to_dict()
+            sheet = next((addr.rsplit("!", 1)[0] for _lab, addr in ind.cells), None)
+            indicator_rows.append((rel, sheet, ind.row, None, None, _plain(d.name),
+                                   *(_plain(di.get(lab)) for lab in cols.indicator_fields), _other(di, iknown)))
+    return out
 
 
 def _kind(path: Path) -> str | None:

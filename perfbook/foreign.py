@@ -186,7 +186,7 @@ class SheetReader:
             if bottom > h and anchor[1] != c and self.own(bottom, c) is None and not (tspec and not subs):
                 continue                      # covered by a sub-label merged across from the left
             if tspec is not None and tspec.name == "value" and subs:
-                value_sub.append((c, subs[-1]))
+                value_sub.append((c, subs[-1], anchor[0]))
                 continue
             if tspec is None and top == (h, c) and self.own(h, c) is None and bottom == h:
                 tspec = above.get(c)
@@ -217,12 +217,14 @@ class SheetReader:
             t = self.name_fallback(t)
         return t
 
-    def value_columns(self, h: int, subs: list[tuple[int, str]]) -> dict[int, Column]:
+    def value_columns(self, h: int, subs: list[tuple[int, str, int]]) -> dict[int, Column]:
         """Sub-columns under a merged 指标值 header: by their sub-label, else by position (符号 | 值 |
         单位), with a note naming the cells; two columns that could both be the target are noted too."""
         out: dict[int, Column] = {}
         known = {F.label_key(k): v for k, v in hints()["value_sublabels"].items()}
         unknown = []
+        row_of = {c: r for c, _lab, r in subs}
+        subs = [(c, lab) for c, lab, _r in subs]
         for c, lab in subs:
             key = F.label_key(lab)
             if key in known:
@@ -246,7 +248,7 @@ class SheetReader:
                 out[c] = Column(c, lab, None)
                 self.note("layout", f"指标值下的子表头“{lab}”无法识别，该列按其表头另存，未作为指标值读取，请核对",
                           f"sub-header {lab!r} under 指标值 is not understood; its column is kept under its own "
-                          f"header, not read as 指标值; please check", h, c)
+                          f"header, not read as 指标值; please check", row_of[c], c)
                 continue
             spec = {"sign": F.indicator_field("指标性质"), "value": F.indicator_field("指标值"),
                     "unit": F.indicator_field("度量单位")}[guess]
@@ -254,12 +256,12 @@ class SheetReader:
             out[c] = Column(c, spec.label, spec)
             self.note("layout", f"指标值下的子表头“{lab}”无法识别，按其位置读作“{spec.label}”，请核对",
                       f"sub-header {lab!r} under 指标值 is not understood; read as {spec.label} by its position; "
-                      f"please check", h, c)
+                      f"please check", row_of[c], c)
         values = [c for c, col in out.items() if col.spec is not None and col.spec.name == "value"]
         if not values and subs:
             self.note("layout", "指标值下的各列无法确定哪一列是目标值，指标值未读取，请核对",
                       "none of the columns under 指标值 could be told to be the target; 指标值 was not read",
-                      h, subs[0][0])
+                      row_of[subs[0][0]], subs[0][0])
         return out
 
     def split_side_by_side(self, h: int, cols: list[Column]):

@@ -20,6 +20,8 @@ from .model import Indicator, Project
 from .template import LISTS_SHEET, PLACEHOLDER, Slot, Template, TemplateSheet, default_template_path
 
 MATCH_THRESHOLD = 0.6
+# notes that say the reader did not understand something (a cell, a layout feature, a formula): --strict refuses them
+STRICT_KINDS = ("unmapped", "layout", "formula")
 
 
 @dataclass(frozen=True)
@@ -157,10 +159,11 @@ def read_source(src: Source, tpl: Template, strict: bool = False) -> Book:
         raise no_table(src, shaped=shaped)
     book = Book(src.path, src.format, tuple(projects), tuple(notes),
                 src.properties.get("perfbook.frame"), tuple(src.properties.items()), tuple(departments))
-    if strict and book.unmapped:
-        lines = "\n".join(f"  {n.where()}: {n.zh}" for n in book.unmapped)
-        raise PerfbookError(f"有 {len(book.unmapped)} 个单元格无法对应到任何字段（--strict）：\n{lines}",
-                            f"{len(book.unmapped)} cell(s) could not be mapped to a field (--strict)", src.path)
+    unsure = [n for n in book.notes if n.kind in STRICT_KINDS]
+    if strict and unsure:
+        lines = "\n".join(f"  {n.where()}: {n.zh}" for n in unsure)
+        raise PerfbookError(f"有 {len(unsure)} 处单元格无法对应到字段或无法确定如何读取（--strict）：\n{lines}",
+                            f"{len(unsure)} cell(s) could not be mapped or read with certainty (--strict)", src.path)
     return book
 
 

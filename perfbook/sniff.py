@@ -50,6 +50,8 @@ def _text_kind(head: bytes) -> str:
         if head.startswith(bom):
             head = head[len(bom):].decode(enc, "ignore").encode("utf-8")
     t = head.lstrip(b"\xef\xbb\xbf").lstrip().lower()
+    if t.startswith(b"<?xml") and _is_word2003(t):
+        return "word2003"
     if t.startswith(b"<?xml") or t.startswith(b"<workbook") or t.startswith(b"<ss:workbook"):
         if _XML2003_NS in head or b"<workbook" in t or b"<ss:workbook" in t:
             return "xml2003"
@@ -68,8 +70,14 @@ def _text_kind(head: bytes) -> str:
     return "unknown"
 
 
+def _is_word2003(t: bytes) -> bool:
+    """Word 2003 XML (WordprocessingML): what the budget system's Word export templates write, often
+    named .doc or .xls like the spreadsheet exports."""
+    return b'progid="word.document"' in t or b"<w:worddocument" in t or b"/office/word/2003/wordml" in t
+
+
 def sniff(path: str | Path) -> str:
-    """'zip' | 'ole' | 'ole-encrypted' | 'ole-other' | 'xml2003' | 'xml' | 'html' | 'text' | 'empty' | 'unknown'."""
+    """'zip' | 'ole' | 'ole-encrypted' | 'ole-other' | 'xml2003' | 'word2003' | 'xml' | 'html' | 'text' | 'empty' | 'unknown'."""
     path = Path(path)
     head, size = _head(path)
     if not head:
@@ -106,6 +114,10 @@ MESSAGES = {
                   "not an Excel workbook (an OLE2 file without a workbook stream, e.g. a Word document)"),
     "text": ("这是文本/CSV 文件，不是工作簿；请在 Excel 中打开后另存为 .xlsx（或用 perfbook fill 读取 CSV 数据）",
              "this is a text/CSV file, not a workbook; open it in Excel and save as .xlsx (perfbook fill reads CSV data)"),
+    "word2003": ("这是 Word 文档（Word 2003 XML），不是 Excel 工作簿；请在预算管理一体化系统中改用“导出 Excel”"
+                 "（绩效目标表的 Excel 导出），或在 Word/WPS 中把表格复制到 Excel 后另存为 .xlsx",
+                 "this is a Word document (Word 2003 XML), not an Excel workbook; export the table from the budget "
+                 "system as Excel instead, or copy the table into Excel and save it as .xlsx"),
     "xml": ("这是 XML 文件，但不是 Excel 2003 XML 工作簿", "this is an XML file but not an Excel 2003 XML workbook"),
     "unknown": ("无法识别的文件格式（不是 xlsx、xls、ods、Excel 2003 XML 或 HTML 表格）",
                 "unrecognised file format (not xlsx, xls, ods, Excel 2003 XML or an HTML table)"),

@@ -221,6 +221,8 @@ def rule_data(default_frame: str | None = None) -> dict:
         "indicator_fields": F.indicator_fields(),
         "project_fields": F.project_fields(),
         "label_key": F.label_key,
+        # SEP & key & SEP & key & SEP (PerfbookUtil's list form) as one literal
+        "keys_list": lambda labels: "\x1f" + "".join(F.label_key(a) + "\x1f" for a in dict.fromkeys(labels)),
         "ui": _data_yaml("vba/ui.yaml"),
         "layout": template_layout(),
         "layout_match": _match_threshold(),

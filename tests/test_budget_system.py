@@ -195,3 +195,131 @@ if __name__ == "__main__":   # python -m tests.test_budget_system [xlsx-dir]: th
     if len(sys.argv) > 1:
         paths += [(n, "xlsx", Path(sys.argv[1]) / n.replace(".xls", ".xlsx")) for n in FILES]
     print(report(paths))
+
+
+# --- never silently wrong: what the reader does not understand, it says (and --strict refuses) -------
+
+def spreadsheetml(path, rows: list[list], merges: dict | None = None, formulas: dict | None = None):
+    """A minimal SpreadsheetML 2003 workbook like the budget system's (rows of strings/numbers;
+    merges {(r, c): (down, across)}; formulas {(r, c): '=SUM(...)'}, written with no value)."""
+    from xml.sax.saxutils import escape
+    merges, formulas = merges or {}, formulas or {}
+    out = ['<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+           '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+           'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="Sheet1"><Table>']
+    for r, row in enumerate(rows, start=1):
+        out.append(f'<Row ss:Index="{r}">')
+        for c, v in enumerate(row, start=1):
+            if v is None and (r, c) not in formulas:
+                continue
+            down, across = merges.get((r, c), (0, 0))
+            attrs = f' ss:Index="{c}"' + (f' ss:MergeDown="{down}"' if down else "") + (f' ss:MergeAcross="{across}"' if across else "")
+            if (r, c) in formulas:
+                out.append(f'<Cell{attrs} ss:Formula="{formulas[(r, c)]}"><Data ss:Type="Number"></Data></Cell>')
+            else:
+                kind = "Number" if isinstance(v, (int, float)) else "String"
+                out.append(f'<Cell{attrs}><Data ss:Type="{kind}">{escape(str(v))}</Data></Cell>')
+        out.append("</Row>")
+    out.append("</Table></Worksheet></Workbook>")
+    path.write_text("".join(out), encoding="utf-8")
+    return path
+
+
+HEAD = [["项目支出绩效目标表"], ["项目名称", "测试项目"]]
+
+
+def test_unfamiliar_sub_header_under_value_read_by_position_with_a_note(tmp_path):
+    rows = HEAD + [["一级指标", "二级指标", "三级指标", "指标值", None, None],
+                   [None, None, None, "*符号", "*目标数值", "计量单位"],
+                   ["产出指标", "数量指标", "养护里程", "≥", "1000", "公里"]]
+    merges = {(3, 1): (1, 0), (3, 2): (1, 0), (3, 3): (1, 0), (3, 4): (0, 2)}
+    book = perfbook.read(spreadsheetml(tmp_path / "sub.xls", rows, merges))
+    ind = book.projects[0].indicators[0]
+    assert (ind.sign, ind.value, ind.unit) == ("≥", 1000, "公里")
+    note = next(n for n in book.notes if n.kind == "layout")
+    assert "目标数值" in note.zh and note.where() == "Sheet1!E4"
+    with pytest.raises(perfbook.PerfbookError, match="strict"):
+        perfbook.read(tmp_path / "sub.xls", strict=True)
+
+
+def test_two_value_columns_it_cannot_tell_apart_are_noted_not_guessed(tmp_path):
+    rows = HEAD + [["一级指标", "二级指标", "三级指标", "指标值", None],
+                   [None, None, None, "甲值", "乙值"],
+                   ["产出指标", "数量指标", "养护里程", "1000", "1100"]]
+    merges = {(3, 1): (1, 0), (3, 2): (1, 0), (3, 3): (1, 0), (3, 4): (0, 1)}
+    book = perfbook.read(spreadsheetml(tmp_path / "two.xls", rows, merges))
+    ind = book.projects[0].indicators[0]
+    assert ind.value is None and dict(ind.extra) == {"甲值": "1000", "乙值": "1100"}
+    assert [n.where() for n in book.notes if n.kind == "layout"][:2] == ["Sheet1!D4", "Sheet1!E4"]
+
+
+def test_side_by_side_without_labels_is_read_by_convention_with_a_note(tmp_path):
+    rows = HEAD + [["一级指标", "二级指标", "三级指标", "指标值", "二级指标", "三级指标", "指标值"],
+                   ["产出指标", "数量指标", "养护里程", "≥3000公里", "数量指标", "养护里程", "≥1000公里"]]
+    book = perfbook.read(spreadsheetml(tmp_path / "sbs.xls", rows))
+    p = book.projects[0]
+    assert (p.indicators[0].value, p.midterm[0].value) == (1000, 3000)
+    assert any(n.kind == "layout" and "中期" in n.zh for n in book.notes)
+
+
+def test_sum_without_a_value_is_computed_and_one_that_cannot_be_is_noted(tmp_path):
+    rows = HEAD + [["年度资金总额", None], ["财政拨款", 1200], ["其他资金", 80], ["测算依据", None],
+                   ["一级指标", "二级指标", "三级指标", "指标值"], ["产出指标", "数量指标", "养护里程", "≥1000公里"]]
+    formulas = {(3, 2): "=SUM(R[1]C:R[2]C)", (6, 2): "=VLOOKUP(R1C1,R2C2,1)"}
+    book = perfbook.read(spreadsheetml(tmp_path / "sum.xls", rows, formulas=formulas))
+    assert book.projects[0].funds_total == 1280
+    note = next(n for n in book.notes if n.kind == "formula")
+    assert note.where() == "Sheet1!B6" and "VLOOKUP" in note.zh
+
+
+def test_word_2003_export_refused_saying_it_is_a_word_document(tmp_path):
+    doc = tmp_path / "target.xls"
+    doc.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<?mso-application progid="Word.Document"?>\n'
+                   '<w:wordDocument xmlns:w="http://schemas.microsoft.com/office/word/2003/wordml"><w:body/>'
+                   '</w:wordDocument>', encoding="utf-8")
+    with pytest.raises(perfbook.PerfbookError) as e:
+        perfbook.read(doc)
+    assert "Word 文档" in e.value.zh and "导出 Excel" in e.value.zh and "target.xls" in str(e.value)
+
+
+# --- department tables: their own kind, check and summary sheet ---------------------------------------
+
+DEPT = [n for n in FILES if truth(n)["kind"] == "dept target"] if FILES else []
+
+
+@pytest.mark.parametrize("name", DEPT)
+def test_department_table_is_its_own_kind_checked_without_project_fields(name):
+    from perfbook.check import check
+    book = perfbook.read(BUDGET / name)
+    assert not book.projects and len(book.departments) == 1
+    report = check(book)
+    assert not [f for f in report.findings if "项目名称" in f.message or "实施单位" in f.message]
+
+
+def test_department_tasks_read_as_rows():
+    d = perfbook.read(BUDGET / "hfbmjxmbsbb.xls").departments[0]
+    assert [(t.name, t.content, t.amount) for t in d.tasks[:2]] == [
+        ("公路建设", "推进农村公路新改建和普通国省道大中修", "180000.00"), ("运输服务", "保障城乡客运和物流服务", "40000.00")]
+
+
+def test_collect_puts_departments_on_their_own_sheet(tmp_path):
+    import openpyxl
+    from perfbook.collect import collect
+    src = tmp_path / "in"
+    src.mkdir()
+    for n in ("nxbmjxmbsbb.xls", "nxxmjxmbsbb.xls"):
+        (src / n).write_bytes((BUDGET / n).read_bytes())
+    collect(src, tmp_path / "sum.xlsx", validate=False)
+    wb = openpyxl.load_workbook(tmp_path / "sum.xlsx")
+    dept = [[c.value for c in r] for r in wb["部门"].iter_rows(min_row=2)]
+    assert [(r[0], r[3]) for r in dept] == [("nxbmjxmbsbb.xls", "省交通运输厅")]
+    assert [r[0] for r in wb["项目"].iter_rows(min_row=2, values_only=True)] == ["nxxmjxmbsbb.xls"]
+
+
+def test_history_and_before_adjustment_values_kept_as_their_own_fields():
+    hubei = perfbook.read(BUDGET / "hubeixmjxsbb.xls").projects[0].indicators[0]
+    assert (hubei.value, hubei.get("前年指标值"), hubei.get("上年指标值")) == (1000, "≥800公里", "≥900公里")
+    adj = perfbook.read(BUDGET / "ahxmmbtzb.xls").projects[0].indicators[0]
+    assert (adj.value, adj.get("调整前指标值")) == (1100, "≥1000公里")
+    hb = perfbook.read(BUDGET / "hbproadjtotalgoalandindex.xls").projects[0].indicators[0]
+    assert (hb.sign, hb.value, hb.unit, hb.get("调整前指标值")) == ("≥", 1100, "公里", "1000")

@@ -12,7 +12,7 @@ def add_parser(sub):
                    help="输出格式（默认按 -o 的扩展名 .json .yaml .csv，否则 json）")
     p.add_argument("-o", "--output", help="输出文件（默认打印到屏幕）；以 / 结尾或为已有目录时，写入该目录，文件名同工作簿")
     p.add_argument("--template", help="填表所用的模板（默认 templates/绩效目标表.xlsx）")
-    p.add_argument("--strict", action="store_true", help="有无法对应的单元格时报错退出")
+    p.add_argument("--strict", action="store_true", help="有无法对应的单元格、无法确定如何读取的表头或无法计算的公式时报错退出")
     p.set_defaults(run=run)
 
 
