@@ -26,6 +26,7 @@ MAX_ROWS = 1_048_576            # Excel's row limit: a longer sheet continues on
 MAX_TEXT = 32_767               # Excel's limit for one cell
 
 READ, UNREADABLE, INTERNAL = "已读取", "无法读取", "内部错误"
+SKIPPED = "已跳过"              # not a workbook (.docx, .csv, .pdf …): listed in 文件, never read
 PASSED, FAILED, UNCHECKED = "通过", "未通过", "未校验"
 OTHER = "其他字段"
 
@@ -103,6 +104,7 @@ class CollectResult:
     problems: int
     errors: int
     batch: int | None = None     # the database run number, with --db
+    skipped: int = 0             # files that are not workbooks, listed in 文件 as 已跳过
 
 
 # --- finding files ----------------------------------------------------------------------------
@@ -125,6 +127,29 @@ def find_workbooks(root, skip=()) -> Iterator[Path]:
             p = Path(dirpath) / name
             if p.resolve() not in skip:
                 yield p
+
+
+def skipped_files(root, skip=()) -> Iterator[Path]:
+    """The files under root that find_workbooks leaves out for their type (a .docx, a .csv), so the
+    summary can list them; lock files, temp files and hidden files are not the user's and stay unlisted."""
+    root = Path(root)
+    if not root.is_dir():
+        return
+    skip = {Path(p).resolve() for p in skip}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith(("~$", ".~", ".")) or name.lower().endswith(WORKBOOK_EXTENSIONS):
+                continue
+            p = Path(dirpath) / name
+            if p.resolve() not in skip:
+                yield p
+
+
+def _skipped_row(path: Path, root: str) -> tuple:
+    ext = path.suffix.lower() or "（无扩展名）"
+    return (_relative(path, root), None, SKIPPED, 0, 0, 0, 0, 0,
+            f"不是工作簿（{ext}），未读取 / not a workbook, not read")
 
 
 # --- one file (in a worker) -------------------------------------------------------------------
@@ -316,6 +341,7 @@ def collect(root, output, *, template=None, frame=None, db: str | None = None, v
     """Summarise every workbook under root into output (and db); returns the counts."""
     root, output = Path(root), Path(output)
     files = list(find_workbooks(root, skip=[output]))
+    skipped = list(skipped_files(root, skip=[output]))
     columns = Columns.for_template(template)
     sheets = columns.sheets()
     options = Options(str(root.resolve() if root.is_dir() else root.resolve().parent), columns,
@@ -342,6 +368,10 @@ def collect(root, output, *, template=None, frame=None, db: str | None = None, v
                     writer.add(sheet, row)
                     if database is not None:
                         database.add(sheet, row)
+            for path in skipped:
+                writer.add("文件", _skipped_row(path, options.root))
+                if database is not None:
+                    database.add("文件", _skipped_row(path, options.root))
         except BaseException as exc:
             if database is not None:
                 database.__exit__(type(exc), exc, None)
@@ -350,4 +380,4 @@ def collect(root, output, *, template=None, frame=None, db: str | None = None, v
             database.__exit__(None, None, None)
             batch = database.run_id
         writer.close()
-    return CollectResult(output, len(files), batch=batch, **counts)
+    return CollectResult(output, len(files), batch=batch, skipped=len(skipped), **counts)
