@@ -338,7 +338,12 @@ class SummaryWriter:
 
 def collect(root, output, *, template=None, frame=None, db: str | None = None, validate: bool = True,
             execution: parallel.Plan = parallel.Plan()) -> CollectResult:
-    """Summarise every workbook under root into output (and db); returns the counts."""
+    """Read and check every workbook under root into one summary workbook output (sheets 项目, 指标,
+    问题, 文件), and into the database db (an SQLAlchemy URL or an SQLite path) when given.
+
+    Unreadable files become rows in 问题 and 文件 and the run goes on; files that are not workbooks are
+    listed in 文件 as 已跳过. validate=False only summarises. Returns a CollectResult with the counts
+    (files, read, unreadable, internal, projects, indicators, problems, errors, skipped, batch)."""
     root, output = Path(root), Path(output)
     files = list(find_workbooks(root, skip=[output]))
     skipped = list(skipped_files(root, skip=[output]))
