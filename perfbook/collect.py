@@ -19,6 +19,7 @@ from . import fields as F
 from . import parallel
 from ._package import atomic_path
 from .errors import PerfbookError
+from ._layout import lines_needed
 from .findings import ERROR, INFO, WARNING
 
 WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods", ".et")
@@ -31,6 +32,11 @@ PASSED, FAILED, UNCHECKED = "通过", "未通过", "未校验"
 OTHER = "其他字段"
 
 NOTE_SEVERITY = {"unmapped": WARNING, "unknown-sheet": WARNING}
+RULE_TITLE = "规则名称"          # the rule's Chinese title beside its id, for the printed summary
+# ids collect itself uses (the checker's come from rules.yaml)
+OWN_TITLES = {"unreadable": "无法读取", "internal-error": "内部错误", "check-failed": "无法校验",
+              "read-unmapped": "未对应的单元格", "read-unknown-sheet": "未识别的工作表", "read-hidden-sheet": "隐藏的工作表",
+              "read-macro": "含宏", "read-format": "文件格式", "read-source": "读取提示", "no-projects": "没有项目"}
 INTEGER_COLUMNS = {"项目序号", "行", "指标数", "错误数", "警告数", "提示数", "项目数"}
 
 
@@ -57,7 +63,7 @@ class Columns:
         return {
             "项目": ("文件", "工作表", "项目序号", *self.project_fields, OTHER, "指标数", "错误数", "警告数", "校验结果"),
             "指标": ("文件", "工作表", "行", "项目名称", "项目编码", "主管部门", *self.indicator_fields, OTHER),
-            "问题": ("文件", "工作表", "单元格", "项目名称", "级别", "规则", "说明", "建议"),
+            "问题": ("文件", "工作表", "单元格", "项目名称", "级别", "规则", RULE_TITLE, "说明", "建议"),
             "文件": ("文件", "格式", "状态", "项目数", "指标数", "错误数", "警告数", "提示数", "说明"),
         }
 
@@ -88,7 +94,7 @@ class FileResult:
         for r in self.indicators:
             yield "指标", r
         for r in self.problems:
-            yield "问题", r
+            yield "问题", (*r[:6], rule_title(r[5]), *r[6:])
         yield "文件", self.summary
 
 
@@ -105,6 +111,16 @@ class CollectResult:
     errors: int
     batch: int | None = None     # the database run number, with --db
     skipped: int = 0             # files that are not workbooks, listed in 文件 as 已跳过
+
+
+def rule_title(rule_id: str | None) -> str | None:
+    if rule_id in OWN_TITLES:
+        return OWN_TITLES[rule_id]
+    try:
+        from .rules import rule
+        return rule(rule_id).title
+    except (ImportError, StopIteration, TypeError):
+        return None
 
 
 # --- finding files ----------------------------------------------------------------------------
@@ -277,7 +293,11 @@ def _crashed(options: Options, path, exc: BaseException) -> FileResult:
 # --- the summary workbook -----------------------------------------------------------------------
 
 WIDTHS = {"文件": 36, "工作表": 16, "说明": 60, "建议": 30, "三级指标": 24, "项目名称": 24, "主管部门": 20,
-          "实施单位": 20, OTHER: 30, "规则": 16}
+          "实施单位": 20, OTHER: 30, "规则": 16, RULE_TITLE: 22,
+          **dict.fromkeys(("总体目标", "年度目标", "立项依据", "测算依据", "单位概况", "项目基本概况", "项目实施内容",
+                           "资金安排情况", "项目实施计划", "项目实施成效", "指标内容", "评（扣）分标准",
+                           "绩效指标值设定依据及数据来源"), 40)}
+LINE_PT, MAX_ROW_PT = 15.0, 409.5   # one line of 11 pt Calibri/等线 in points; Excel's row height limit
 
 
 class SummaryWriter:
@@ -290,9 +310,12 @@ class SummaryWriter:
         self.wb = xlsxwriter.Workbook(str(self.path), {
             "constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
             "strings_to_urls": False, "nan_inf_to_errors": True})
-        self.head = self.wb.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1, "text_wrap": True})
+        self.head = self.wb.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1, "text_wrap": True,
+                                        "valign": "top"})
+        self.wrap = self.wb.add_format({"text_wrap": True, "valign": "top"})
         self.sheets = sheets
         self.current: dict[str, tuple] = {}
+        self.widths: dict[str, list[float]] = {}
         self.parts: dict[str, int] = {}
         for name in sheets:
             self._new_sheet(name)
@@ -302,10 +325,20 @@ class SummaryWriter:
         self.parts[name] = k
         ws = self.wb.add_worksheet(name if k == 1 else f"{name}({k})")
         cols = self.sheets[name]
+        self.widths[name] = [WIDTHS.get(label, 12 if label in INTEGER_COLUMNS else 18) for label in cols]
         for c, label in enumerate(cols):
-            ws.set_column(c, c, WIDTHS.get(label, 12 if label in INTEGER_COLUMNS else 18))
+            # the column format wraps every cell written without one (all of them): long text grows the row
+            ws.set_column(c, c, WIDTHS.get(label, 12 if label in INTEGER_COLUMNS else 18), self.wrap)
             ws.write_string(0, c, label, self.head)
         ws.freeze_panes(1, 0)
+        # printable as it is: A4 landscape, every column on the page width, the header row on every page
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(0)
+        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        ws.set_header(f"&L&\"-,Bold\"{ws.name}&R&F", {"margin": 0.25})
+        ws.set_footer("&C第 &P 页，共 &N 页", {"margin": 0.25})
         self.current[name] = [ws, 1]
 
     def add(self, sheet: str, row: tuple) -> None:
@@ -314,6 +347,9 @@ class SummaryWriter:
             self._finish(sheet)
             self._new_sheet(sheet)
             ws, r = self.current[sheet]
+        lines = max((lines_needed(v, w) for v, w in zip(row, self.widths[sheet]) if isinstance(v, str)), default=1)
+        if lines > 1:      # a height that fits the wrapped text (neither Excel nor LibreOffice grows it on open)
+            ws.set_row(r, min(MAX_ROW_PT, lines * LINE_PT + 3))
         for c, v in enumerate(row):
             if v is None:
                 continue
