@@ -253,3 +253,30 @@ def test_the_summary_prints_landscape_with_the_header_on_every_page(soffice, tmp
     assert "校验结果" in texts[0] and "其他字段" in indicator_pages[0]
     # text wrapped and the row grown: the end of a long 项目实施内容 paragraph is printed
     assert pages < 40
+
+
+def test_blank_rows_have_no_fixed_height(tmp_path):
+    """Rows without customHeight are the ones Excel grows as text is typed; filled rows keep theirs."""
+    import re
+    import zipfile
+    d = seed("seed-000")
+    out = perfbook.fill(d, tmp_path / "b.xlsx", blank_rows=3)
+    xml = zipfile.ZipFile(out).read("xl/worksheets/sheet1.xml").decode("utf-8")
+    first = 10 + len(d["指标"])              # the indicator rows start at row 10 of the template
+    for r in range(first, first + 3):
+        row = re.search(rf'<row r="{r}"[^>]*>', xml).group()
+        assert "customHeight" not in row, row
+
+
+@pytest.mark.libreoffice
+def test_no_empty_brackets_when_the_period_is_absent(soffice, tmp_path):
+    d = seed("seed-000")
+    assert "实施期限" not in d
+    pdf = soffice.convert(perfbook.fill(d, tmp_path / "p.xlsx"), tmp_path)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "总体目标" in text and "总体目标（" not in text and "（　" not in text
+    d["实施期限"] = "2024年-2026年"
+    pdf = soffice.convert(perfbook.fill(d, tmp_path / "q.xlsx"), tmp_path)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "总体目标（2024年-2026年）" in text.replace(" ", "")
+    assert perfbook.read(tmp_path / "p.xlsx").data == seed("seed-000")
