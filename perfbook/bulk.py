@@ -271,7 +271,14 @@ def unplaced(projects: list[Project], template=None) -> list[str]:
 def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_project: bool = False,
          name: str | None = None, macros: bool = False, manifest: str | None = MANIFEST,
          execution: parallel.Plan = parallel.Plan()) -> BulkResult:
-    """Write every department's workbook (or every project's) for the projects in master."""
+    """Write every department's workbook (or, per_project=True, every project's) for the projects in master.
+
+    master: a master table path (.xlsx/.csv, one row per indicator, or one per project for blank forms),
+    a pandas DataFrame, a list of dicts or Projects. name: a jinja2 file-name pattern such as
+    "{{主管部门}}/{{项目名称}}.xlsx" (made safe for Windows). A 清单.csv manifest with a sha256 per file is
+    written beside them. Returns a BulkResult: ``written``, ``failed`` (a workbook that could not be
+    written, with the reason; the others are still written), ``unplaced`` columns. execution: local
+    processes (default, all cores) or a dask cluster (parallel.Plan)."""
     projects = list(master) if _is_projects(master) else load_master(master)
     if blank_rows < 0:
         raise DataError("空白行数不能为负数", "--blank-rows must not be negative")

@@ -24,8 +24,14 @@ FRAME_NAME = "校验框架"        # the defined name inject writes: the frame t
 SPLIT_FIELDS = ("指标性质", "度量单位")   # a combined 指标值 cell ("≥95%") holds these too
 
 
-def check(source, *, frame=None, template=None, frames_dir=None) -> Report:
-    """Check a workbook path, a data file (.yaml .json .csv), a Book, or Projects / project dicts."""
+def check(source, *, frame: str | None = None, template: str | Path | None = None,
+          frames_dir: str | Path | None = None) -> Report:
+    """Check a workbook path, a data file (.yaml .json .csv), a Book, or Projects / project dicts
+    against the rule set (rules.yaml — the same rules the workbook formulas and the VBA button use).
+
+    Returns a Report: ``report.ok`` (no 错误), ``report.errors`` / ``report.warnings``, each Finding with
+    rule id, severity, Chinese message, sheet, cell and suggested fix. frame: the indicator frame (default:
+    the one the workbook records, else PERFBOOK_FRAME, else the best match); frames_dir: extra frame files."""
     book, projects, path = _load(source, template)
     chosen, how = choose_frame(book, projects or [Project(indicators=d.indicators) for d in book.departments]
                                if book else projects, frame, frames_dir)

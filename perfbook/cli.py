@@ -22,16 +22,96 @@ def _commands():
     return [importlib.import_module(f"perfbook.commands.{n}") for n in names]
 
 
+# argparse's own messages (English, from gettext) with the Chinese put first
+_MESSAGES = [
+    (r"the following arguments are required: (.*)", "缺少必需的参数：{0}"),
+    (r"unrecognized arguments: (.*)", "无法识别的参数：{0}"),
+    (r"argument (.*?): invalid choice: (.*?) \(choose from (.*)\)", "参数 {0} 的取值 {1} 无效（可选：{2}）"),
+    (r"argument (.*?): invalid (\w+) value: (.*)", "参数 {0} 的取值 {2} 不是有效的 {1}"),
+    (r"argument (.*?): expected one argument", "参数 {0} 需要一个值"),
+    (r"argument (.*?): expected (.*) arguments?", "参数 {0} 需要 {1} 个值"),
+    (r"argument (.*?): not allowed with argument (.*)", "参数 {0} 不能与 {1} 同时使用"),
+    (r"ambiguous option: (.*?) could match (.*)", "选项 {0} 不明确，可能是：{1}"),
+    (r"argument (.*?): (.*)", "参数 {0}：{1}"),
+]
+_HEADINGS = {"usage: ": "用法 / usage: ", "positional arguments:": "参数 / positional arguments:",
+             "options:": "选项 / options:", "optional arguments:": "选项 / options:",
+             "show this help message and exit": "显示帮助并退出 / show this help message and exit",
+             "show program's version number and exit": "显示版本并退出 / show the version and exit"}
+
+
+def _zh(message: str) -> str:
+    import re
+    for pattern, zh in _MESSAGES:
+        m = re.fullmatch(pattern, message, re.S)
+        if m:
+            groups = [{"int": "整数", "float": "数字"}.get(g, g) for g in m.groups()]
+            text = zh.format(*groups)
+            choice = re.fullmatch(r"argument (.*?): invalid choice: '(.*?)' \(choose from (.*)\)", message)
+            if choice:
+                import difflib
+                options = re.findall(r"'([^']*)'", choice.group(3))
+                close = difflib.get_close_matches(choice.group(2), options, n=1)
+                if close:
+                    text += f"；是否为“{close[0]}”？ / did you mean '{close[0]}'?"
+            return text
+    return message
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with Chinese beside its English: usage errors print both and exit 2; help headings too."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}：错误：{_zh(message)}\nerror: {message}\n")
+
+    def format_usage(self) -> str:
+        return self._headings(super().format_usage())
+
+    def format_help(self) -> str:
+        return self._headings(super().format_help())
+
+    @staticmethod
+    def _headings(text: str) -> str:
+        for en, both in _HEADINGS.items():
+            text = text.replace(en, both)
+        return text
+
+
+def add_common(p: argparse.ArgumentParser) -> None:
+    """-q / -v / --no-progress, accepted before or after the subcommand (SUPPRESS: a subcommand's
+    parser does not reset what was given before it)."""
+    g = p.add_argument_group("输出 / output")
+    g.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                   help="安静：不显示“已生成”等提示和进度条（结果、警告与错误照常）/ quiet")
+    g.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                   help="详细：显示每个写出的文件等更多信息 / verbose")
+    g.add_argument("--no-progress", action="store_true", default=argparse.SUPPRESS,
+                   help="不显示进度条 / no progress bar")
+
+
+def _all_parsers(p: argparse.ArgumentParser):
+    yield p
+    for action in p._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                yield from _all_parsers(child)
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="perfbook",
         description="项目绩效目标表工具：填表、读表、校验、批量生成与汇总。\n"
                     "Excel-native toolkit for 项目绩效目标表: fill, read, check, bulk, collect.",
+        epilog="退出码 / exit codes: 0 无错误 clean；1 校验发现“错误” findings of severity 错误；"
+               "2 输入有误或文件无法读取 bad input or unreadable file；3 内部错误 internal error",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"perfbook {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for mod in _commands():
         mod.add_parser(sub)
+    for each in _all_parsers(p):
+        add_common(each)
     return p
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import fields as F
 from . import parallel
+from ._layout import lines_needed
 from .errors import NoTable, PerfbookError, environment_error
 from .findings import ERROR, INFO, WARNING
 
@@ -25,6 +26,7 @@ MAX_ROWS = 1_048_576            # Excel's row limit: a longer sheet continues on
 MAX_TEXT = 32_767               # Excel's limit for one cell
 
 READ, UNREADABLE, INTERNAL = "已读取", "无法读取", "内部错误"
+SKIPPED = "已跳过"              # not a workbook (.docx, .csv, .pdf …): listed in 文件, never read
 PASSED, FAILED, UNCHECKED = "通过", "未通过", "未校验"
 OTHER = "其他字段"
 
@@ -37,6 +39,11 @@ def DEPT_FIELDS() -> tuple[str, ...]:
 
 
 NOTE_SEVERITY = {"unmapped": WARNING, "unknown-sheet": WARNING, "layout": WARNING, "formula": WARNING}
+RULE_TITLE = "规则名称"          # the rule's Chinese title beside its id, for the printed summary
+# ids collect itself uses (the checker's come from rules.yaml)
+OWN_TITLES = {"unreadable": "无法读取", "internal-error": "内部错误", "check-failed": "无法校验",
+              "read-unmapped": "未对应的单元格", "read-unknown-sheet": "未识别的工作表", "read-hidden-sheet": "隐藏的工作表",
+              "read-macro": "含宏", "read-format": "文件格式", "read-source": "读取提示", "no-table": "未找到绩效指标表"}
 INTEGER_COLUMNS = {"项目序号", "行", "指标数", "错误数", "警告数", "提示数", "项目数"}
 
 
@@ -63,7 +70,7 @@ class Columns:
         return {
             "项目": ("文件", "工作表", "项目序号", *self.project_fields, OTHER, "指标数", "错误数", "警告数", "校验结果"),
             "指标": ("文件", "工作表", "行", "项目名称", "项目编码", "主管部门", *self.indicator_fields, OTHER),
-            "问题": ("文件", "工作表", "单元格", "项目名称", "级别", "规则", "说明", "建议"),
+            "问题": ("文件", "工作表", "单元格", "项目名称", "级别", "规则", RULE_TITLE, "说明", "建议"),
             "文件": ("文件", "格式", "状态", "项目数", "指标数", "错误数", "警告数", "提示数", "说明"),
             DEPT_SHEET: ("文件", "工作表", "部门序号", *DEPT_FIELDS(), TASKS, OTHER, "指标数", "错误数", "警告数", "校验结果"),
         }
@@ -98,7 +105,7 @@ class FileResult:
         for r in self.indicators:
             yield "指标", r
         for r in self.problems:
-            yield "问题", r
+            yield "问题", (*r[:6], rule_title(r[5]), *r[6:])
         yield "文件", self.summary
 
 
@@ -114,6 +121,17 @@ class CollectResult:
     problems: int
     errors: int
     batch: int | None = None     # the database run number, with --db
+    skipped: int = 0             # files that are not workbooks, listed in 文件 as 已跳过
+
+
+def rule_title(rule_id: str | None) -> str | None:
+    if rule_id in OWN_TITLES:
+        return OWN_TITLES[rule_id]
+    try:
+        from .rules import rule
+        return rule(rule_id).title
+    except (ImportError, StopIteration, TypeError):
+        return None
 
 
 # --- finding files ----------------------------------------------------------------------------
@@ -136,6 +154,29 @@ def find_workbooks(root, skip=()) -> Iterator[Path]:
             p = Path(dirpath) / name
             if p.resolve() not in skip:
                 yield p
+
+
+def skipped_files(root, skip=()) -> Iterator[Path]:
+    """The files under root that find_workbooks leaves out for their type (a .docx, a .csv), so the
+    summary can list them; lock files, temp files and hidden files are not the user's and stay unlisted."""
+    root = Path(root)
+    if not root.is_dir():
+        return
+    skip = {Path(p).resolve() for p in skip}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith(("~$", ".~", ".")) or name.lower().endswith(WORKBOOK_EXTENSIONS):
+                continue
+            p = Path(dirpath) / name
+            if p.resolve() not in skip:
+                yield p
+
+
+def _skipped_row(path: Path, root: str) -> tuple:
+    ext = path.suffix.lower() or "（无扩展名）"
+    return (_relative(path, root), None, SKIPPED, 0, 0, 0, 0, 0,
+            f"不是工作簿（{ext}），未读取 / not a workbook, not read")
 
 
 # --- one file (in a worker) -------------------------------------------------------------------
@@ -305,7 +346,11 @@ def budget_from_env() -> parallel.Budget:
 # --- the summary workbook -----------------------------------------------------------------------
 
 WIDTHS = {"文件": 36, "工作表": 16, "说明": 60, "建议": 30, "三级指标": 24, "项目名称": 24, "主管部门": 20,
-          "实施单位": 20, OTHER: 30, "规则": 16}
+          "实施单位": 20, OTHER: 30, "规则": 16, RULE_TITLE: 22,
+          **dict.fromkeys(("总体目标", "年度目标", "立项依据", "测算依据", "单位概况", "项目基本概况", "项目实施内容",
+                           "资金安排情况", "项目实施计划", "项目实施成效", "指标内容", "评（扣）分标准",
+                           "绩效指标值设定依据及数据来源"), 40)}
+LINE_PT, MAX_ROW_PT = 15.0, 409.5   # one line of 11 pt Calibri/等线 in points; Excel's row height limit
 
 
 class SummaryWriter:
@@ -318,9 +363,12 @@ class SummaryWriter:
         self.wb = xlsxwriter.Workbook(str(self.path), {"tmpdir": tmpdir,
             "constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
             "strings_to_urls": False, "nan_inf_to_errors": True})
-        self.head = self.wb.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1, "text_wrap": True})
+        self.head = self.wb.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1, "text_wrap": True,
+                                        "valign": "top"})
+        self.wrap = self.wb.add_format({"text_wrap": True, "valign": "top"})
         self.sheets = sheets
         self.current: dict[str, tuple] = {}
+        self.widths: dict[str, list[float]] = {}
         self.parts: dict[str, int] = {}
         for name in sheets:
             self._new_sheet(name)
@@ -330,10 +378,20 @@ class SummaryWriter:
         self.parts[name] = k
         ws = self.wb.add_worksheet(name if k == 1 else f"{name}({k})")
         cols = self.sheets[name]
+        self.widths[name] = [WIDTHS.get(label, 12 if label in INTEGER_COLUMNS else 18) for label in cols]
         for c, label in enumerate(cols):
-            ws.set_column(c, c, WIDTHS.get(label, 12 if label in INTEGER_COLUMNS else 18))
+            # the column format wraps every cell written without one (all of them): long text grows the row
+            ws.set_column(c, c, WIDTHS.get(label, 12 if label in INTEGER_COLUMNS else 18), self.wrap)
             ws.write_string(0, c, label, self.head)
         ws.freeze_panes(1, 0)
+        # printable as it is: A4 landscape, every column on the page width, the header row on every page
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(0)
+        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        ws.set_header(f"&L&\"-,Bold\"{ws.name}&R&F", {"margin": 0.25})
+        ws.set_footer("&C第 &P 页，共 &N 页", {"margin": 0.25})
         self.current[name] = [ws, 1]
 
     def add(self, sheet: str, row: tuple) -> None:
@@ -342,6 +400,9 @@ class SummaryWriter:
             self._finish(sheet)
             self._new_sheet(sheet)
             ws, r = self.current[sheet]
+        lines = max((lines_needed(v, w) for v, w in zip(row, self.widths[sheet]) if isinstance(v, str)), default=1)
+        if lines > 1:      # a height that fits the wrapped text (neither Excel nor LibreOffice grows it on open)
+            ws.set_row(r, min(MAX_ROW_PT, lines * LINE_PT + 3))
         for c, v in enumerate(row):
             if v is None:
                 continue
@@ -377,13 +438,19 @@ class SummaryWriter:
 
 def collect(root, output, *, template=None, frame=None, db: str | None = None, validate: bool = True,
             execution: parallel.Plan = parallel.Plan(), replace: bool = False) -> CollectResult:
-    """Summarise every workbook under root into output (and db); returns the counts.
+    """Read and check every workbook under root into one summary workbook output (sheets 项目, 指标,
+    问题, 文件, 部门), and into the database db (an SQLAlchemy URL or an SQLite path) when given.
+
+    Unreadable files become rows in 问题 and 文件 and the run goes on; files that are not workbooks are
+    listed in 文件 as 已跳过. validate=False only summarises. Returns a CollectResult with the counts
+    (files, read, unreadable, internal, projects, indicators, problems, errors, skipped, batch).
 
     All or nothing: the summary is finished in a temp file beside output, then the database batch is
     committed, then the temp file is renamed; if any step fails, neither the summary nor the batch is
     left behind. replace=True removes earlier batches collected from the same folder in that commit."""
     root, output = Path(root), Path(output)
     files = list(find_workbooks(root, skip=[output]))
+    skipped = list(skipped_files(root, skip=[output]))
     columns = Columns.for_template(template)
     sheets = columns.sheets()
     options = Options(str(root.resolve() if root.is_dir() else root.resolve().parent), columns,
@@ -414,6 +481,10 @@ def collect(root, output, *, template=None, frame=None, db: str | None = None, v
                 writer.add(sheet, row)
                 if database is not None:
                     database.add(sheet, row)
+        for path in skipped:
+            writer.add("文件", _skipped_row(path, options.root))
+            if database is not None:
+                database.add("文件", _skipped_row(path, options.root))
         writer.close(shown=output)           # 1. the summary, complete, under its temp name
         if database is not None:
             database.prepare()               # 2. every row sent; commit is the last step that can fail
@@ -430,7 +501,8 @@ def collect(root, output, *, template=None, frame=None, db: str | None = None, v
         raise
     finally:
         temps.cleanup()
-    return CollectResult(output, len(files), batch=database.run_id if database is not None else None, **counts)
+    return CollectResult(output, len(files), batch=database.run_id if database is not None else None,
+                         skipped=len(skipped), **counts)
 
 
 def _quietly_collect() -> None:

@@ -65,8 +65,19 @@ def render(projects: list[Project], *, template=None, frame=None, blank_rows=0, 
     return c.render(projects, blank_rows=blank_rows, meta=meta_for(frame, template), names=names)
 
 
-def fill(data, path, *, template=None, frame=None, blank_rows=0, macros=False) -> Path:
-    """Write the filled workbook for data (a dict, a list of dicts, Projects, or a YAML/JSON/CSV/xlsx path)."""
+def fill(data, path: str | Path, *, template: str | Path | None = None, frame: str | None = None,
+         blank_rows: int = 0, macros: bool = False) -> Path:
+    """Write the official workbook filled with data; returns the path written (atomically).
+
+    data: a YAML/JSON/CSV/xlsx path, a pandas DataFrame (one row per indicator, as read_frame gives;
+    NaN/None are empty), a project dict, a list of project dicts or of flat indicator records, or
+    Project objects. Several projects become one sheet set each, in one workbook.
+    template: the bureau's template (default: the bundled 绩效目标表.xlsx). frame: the indicator frame
+    for the drop-downs and checks (e.g. "yunnan-2022"). blank_rows: empty indicator rows appended.
+    macros: embed the 校验 macro and ribbon (the file becomes .xlsm).
+    Raises DataError for unusable data (naming the file, row or field), TemplateError for a broken
+    template. A field the template has no place for is written nowhere and warned about (PerfbookWarning).
+    """
     projects = load(data)
     path = Path(path)
     if macros and path.suffix.lower() != ".xlsm":
@@ -74,8 +85,11 @@ def fill(data, path, *, template=None, frame=None, blank_rows=0, macros=False) -
     return write_atomic(path, render(projects, template=template, frame=frame, blank_rows=blank_rows, macros=macros))
 
 
-def new(path, *, template=None, frame=None, blank_rows=10, data=None, macros=False) -> Path:
-    """A blank copy of the template with blank_rows empty indicator rows (drop-downs included)."""
+def new(path: str | Path, *, template: str | Path | None = None, frame: str | None = None, blank_rows: int = 10,
+        data=None, macros: bool = False) -> Path:
+    """A blank workbook for an official to fill in Excel: the template with blank_rows empty indicator
+    rows, drop-downs and 校验 formulas included. data (optional, anything fill accepts) pre-fills the
+    header fields; the other arguments are as for fill."""
     projects = load(data) if data is not None else []
     return fill(projects or [Project()], path, template=template, frame=frame, blank_rows=blank_rows, macros=macros)
 

@@ -34,6 +34,12 @@ class Finding:
 
 @dataclass(frozen=True)
 class Report:
+    """What check() says about one workbook or data set.
+
+    ``ok`` is True when there is no finding of severity 错误; ``errors`` and ``warnings`` split the
+    findings; each Finding carries rule id, severity, Chinese message, sheet, cell and fix. ``frame`` is
+    the indicator frame used and ``frame_source`` how it was chosen; ``notes`` are the reader's notes."""
+
     file: str | None
     findings: tuple[Finding, ...] = ()
     frame: str | None = None

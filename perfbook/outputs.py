@@ -176,8 +176,8 @@ def atomic_path(path: str | Path, suffix: str = ".tmp"):
                 yield tmp
             return
         kind = "文件夹" if stat.S_ISDIR(st.st_mode) else "特殊文件"
-        raise PerfbookError(f"输出位置是一个{kind}，不是普通文件，未写入",
-                            "the output is not a regular file (a folder, block device or socket); nothing written",
+        raise PerfbookError(f"无法写入：输出位置是一个{kind}，不是普通文件",
+                            "cannot write: the output is not a regular file (a folder, block device or socket)",
                             path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

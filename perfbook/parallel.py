@@ -157,7 +157,7 @@ def run(fn: Callable, items: Iterable, plan: Plan = Plan(), *, total: int | None
 
 
 def _progress(total, desc):
-    if not sys.stderr.isatty():
+    if not sys.stderr.isatty() or os.environ.get("PERFBOOK_NO_PROGRESS"):   # set by --no-progress / -q
         return None
     try:
         from tqdm import tqdm

@@ -96,9 +96,14 @@ def load_template(template=None) -> Template:
     return _template(path, os.path.getmtime(path))
 
 
-def read(path, *, template=None, strict: bool = False) -> Book:
-    """Any workbook in, a Book out. A bad file raises a PerfbookError naming it, never anything else,
-    so that collect can list it and go on with the other files."""
+def read(path: str | Path, *, template: str | Path | None = None, strict: bool = False) -> Book:
+    """Read any workbook (xlsx, xlsm, xls, ods, a budget system's export, a bureau's own layout) into
+    a Book: ``book.projects`` (always a tuple), ``book.notes`` (every cell that could not be placed).
+
+    template: the template the workbook was filled from, when not the bundled one. strict: raise when
+    some cell could not be placed instead of noting it. The input is never modified. A bad file raises
+    a PerfbookError (UnreadableWorkbook) naming it, never anything else, so that collect can list it
+    and go on with the other files. For many files at once as a DataFrame, see read_frame."""
     try:
         src = open_source(path)
     except PerfbookError:

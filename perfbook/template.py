@@ -22,6 +22,9 @@ from .errors import TemplateError
 LISTS_SHEET = "下拉列表"   # the hidden sheet of drop-down lists perfbook.inject adds; no data
 
 PLACEHOLDER = re.compile(r"\{\{\s*(.+?)\s*\}\}")
+# a placeholder alone in brackets, "总体目标（{{ 实施期限 }}）": the brackets go when the field is empty
+BRACKETED = re.compile(r"[（(【\[]\s*\{\{\s*(.+?)\s*\}\}\s*[）)】\]]")
+_TOKEN = re.compile(BRACKETED.pattern + "|" + PLACEHOLDER.pattern)
 LOOP = "指标."
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -55,9 +58,14 @@ class Slot:
     def pattern(self) -> re.Pattern:
         """The template text turned inside out: matching a cell's text gives back the fields."""
         out, pos = [], 0
-        for i, m in enumerate(PLACEHOLDER.finditer(self.text)):
+        for i, m in enumerate(_TOKEN.finditer(self.text)):
             out.append(re.escape(self.text[pos:m.start()]))
-            out.append(f"(?P<g{i}>.*?)")
+            if m.group(1) is not None:     # bracketed: the brackets are there only when the field is
+                inner = PLACEHOLDER.search(m.group())
+                out.append("(?:" + re.escape(m.group()[:inner.start()]) + f"(?P<g{i}>.*?)"
+                           + re.escape(m.group()[inner.end():]) + ")?")
+            else:
+                out.append(f"(?P<g{i}>.*?)")
             pos = m.end()
         out.append(re.escape(self.text[pos:]))
         return re.compile("".join(out), re.S)
@@ -65,7 +73,9 @@ class Slot:
     def render(self, values: dict):
         if self.single:
             return values.get(self.labels[0])
-        return PLACEHOLDER.sub(lambda m: _as_text(values.get(_strip_loop(m.group(1)))), self.text)
+        text = BRACKETED.sub(lambda m: m.group() if values.get(_strip_loop(m.group(1))) not in (None, "") else "",
+                             self.text)
+        return PLACEHOLDER.sub(lambda m: _as_text(values.get(_strip_loop(m.group(1)))), text)
 
     def parse(self, value) -> dict:
         """The fields this cell holds in a filled workbook ({} when the text no longer matches)."""

@@ -62,7 +62,8 @@ def returned(tmp_path_factory):
     (back / "说明.txt").write_text("不是工作簿", encoding="utf-8")
     summary = base / "汇总.xlsx"
     db = base / "汇总.db"
-    assert cli.main(["collect", str(back), "-o", str(summary), "--db", f"sqlite:///{db}", "--jobs", "2"]) == 0
+    # exit 2: some files could not be read (the summary is written all the same)
+    assert cli.main(["collect", str(back), "-o", str(summary), "--db", f"sqlite:///{db}", "--jobs", "2"]) == 2
     return {"back": back, "summary": summary, "db": db, "manifest": manifest, "edited": edited}
 
 
@@ -80,8 +81,9 @@ def test_summary_counts_match_what_was_sent(returned):
     files = sheet_rows(returned["summary"], "文件")
     assert len(projects) == sum(int(r["项目数"]) for r in manifest) == 200
     assert len(indicators) == sum(int(r["指标数"]) for r in manifest)
-    assert len(files) == 20 + len(BROKEN) + 1
+    assert len(files) == 20 + len(BROKEN) + 1 + 1          # + 说明.txt, listed as skipped
     status = {f["文件"]: f["状态"] for f in files}
+    assert status["说明.txt"] == "已跳过" and "~$呈贡区民政局.xlsx" not in str(status)
     assert [status[f] for f in BROKEN] == ["无法读取"] * len(BROKEN)
     assert status["无关表格.xlsx"] == "已读取"
     for r in manifest:
@@ -231,12 +233,13 @@ def test_a_round_of_a_thousand_projects(tmp_path):
         p = out / r["文件"]
         p.write_bytes(p.read_bytes()[:1000])
     summary = tmp_path / "汇总.xlsx"
-    assert cli.main(["collect", str(out), "-o", str(summary)]) == 0
+    assert cli.main(["collect", str(out), "-o", str(summary)]) == 2      # 3 unreadable
     broken = sum(int(r["项目数"]) for r in manifest[-3:])
     assert len(sheet_rows(summary, "项目")) == 1000 - broken
     assert len(sheet_rows(summary, "指标")) == typed == 90
     files = sheet_rows(summary, "文件")
-    assert len(files) == 100 and sum(f["状态"] == "无法读取" for f in files) == 3
+    assert len(files) == 101 and sum(f["状态"] == "无法读取" for f in files) == 3
+    assert [f["文件"] for f in files if f["状态"] == "已跳过"] == ["清单.csv"]
     assert sum(p["规则"] == "unreadable" for p in sheet_rows(summary, "问题")) == 3
 
 

@@ -118,7 +118,7 @@ def expect(n_batches: int, one: dict, got: dict) -> None:
 def test_collect_into_sqlite_by_path(folder, tmp_path):
     db = tmp_path / "汇总.db"
     assert url_for(str(db)) == f"sqlite:///{db}"
-    assert cli.main(["collect", str(folder), "-o", str(tmp_path / "s.xlsx"), "--db", str(db), "--jobs", "1"]) == 0
+    assert cli.main(["collect", str(folder), "-o", str(tmp_path / "s.xlsx"), "--db", str(db), "--jobs", "1"]) == 2   # 1 unreadable: exit 2
     one = counts(url_for(str(db)))
     expect(1, one, one)
 
@@ -130,7 +130,7 @@ def test_collect_into_postgresql(folder, tmp_path, postgres):
     res = collect(folder, tmp_path / "b.xlsx", db=postgres, execution=Plan(jobs=2))
     assert res.batch == 1
     expect(1, one, counts(postgres))
-    assert cli.main(["collect", str(folder), "-o", str(tmp_path / "c.xlsx"), "--db", postgres, "--jobs", "1"]) == 0
+    assert cli.main(["collect", str(folder), "-o", str(tmp_path / "c.xlsx"), "--db", postgres, "--jobs", "1"]) == 2
     expect(2, one, counts(postgres))
 
 

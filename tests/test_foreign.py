@@ -11,7 +11,7 @@ import yaml
 import perfbook
 from perfbook.errors import PerfbookError
 from perfbook.values import clean_text, normalise_symbols, split_value
-from tests.conftest import EXAMPLES, SHARED
+from tests.conftest import EXAMPLES, SHARED, need_shared
 
 SEED001 = SHARED / "seeds" / "001_f2e9b42c389f6584.txt"
 
@@ -78,7 +78,7 @@ def test_text_cleaning():
 
 def seed001_export(tmp_path):
     """The tab-separated export at the end of seed 001 (hierarchical rows, 空 in empty columns)."""
-    lines = SEED001.read_text(encoding="utf-8").split("\n")
+    lines = need_shared(SEED001).read_text(encoding="utf-8").split("\n")
     start = next(i for i, line in enumerate(lines) if line.startswith("\t\t项目绩效目标表"))
     rows = [r for r in csv.reader(io.StringIO("\n".join(lines[start:])), delimiter="\t") if any(x.strip() for x in r)]
     return workbook(tmp_path / "seed001-export.xlsx", {"项目绩效目标表": [[x or None for x in r] for r in rows]})

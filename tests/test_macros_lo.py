@@ -23,7 +23,7 @@ from python_calamine import CalamineWorkbook
 import perfbook
 from perfbook import vba
 from perfbook.xlwings_bridge import summary, texts
-from tests.conftest import EXAMPLES, SAMPLES, SEEDS
+from tests.conftest import EXAMPLES, SAMPLES, SEEDS, need_shared
 from tests.test_check import SIX, SIX_FRAME
 from tests.test_inject_lo import random_project
 
@@ -94,7 +94,7 @@ def lo(tmp_path_factory, soffice):
     embedded, names = {}, {}
     for key, (stem, k) in {**SHENZHEN, **FOREIGN}.items():
         if stem not in embedded:
-            src = foreign_workbook(d / f"{stem}.xlsx", stem) if stem in FOREIGN else SAMPLES / f"{stem}.xlsx"
+            src = foreign_workbook(d / f"{stem}.xlsx", stem) if stem in FOREIGN else need_shared(SAMPLES) / f"{stem}.xlsx"
             embedded[stem] = vba.embed_workbook(src, d / f"{stem}.xlsm")
             names[stem] = CalamineWorkbook.from_path(str(embedded[stem])).sheet_names
         books[key] = (embedded[stem], names[stem][k])

@@ -14,7 +14,7 @@ import perfbook
 from perfbook import rules as R
 from perfbook import vba
 from perfbook.cli import main
-from tests.conftest import EXAMPLES, ROOT, SAMPLES
+from tests.conftest import EXAMPLES, ROOT, SAMPLES, need_shared
 from tests.support.opc import problems
 
 CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
@@ -239,7 +239,7 @@ def test_cli_new_and_fill_with_macros(tmp_path, capsys):
 
 
 def test_macros_go_into_a_workbook_perfbook_did_not_make(tmp_path):
-    src = sorted(SAMPLES.glob("songgang-*.xlsx"))[0]
+    src = sorted(need_shared(SAMPLES).glob("songgang-*.xlsx"))[0]
     out = vba.embed_workbook(src, tmp_path / "sg.xlsx")
     assert out.suffix == ".xlsm"
     _check_macro_package(out)

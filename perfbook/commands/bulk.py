@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import sys
 
+from . import existing_file
+
 
 def add_parser(sub):
     p = sub.add_parser(
@@ -15,7 +17,7 @@ def add_parser(sub):
     p.add_argument("--name", help='文件名模式（jinja2），如 "{{主管部门}}/{{项目名称}}.xlsx"；'
                                   '默认 "{{主管部门}}.xlsx"，--per-project 时 "{{主管部门}}/{{项目名称}}.xlsx"')
     p.add_argument("--blank-rows", type=int, default=0, help="每个项目在指标后追加的空白指标行数")
-    p.add_argument("--template", help="模板文件（默认 templates/绩效目标表.xlsx）")
+    p.add_argument("--template", type=existing_file, help="模板文件（默认 templates/绩效目标表.xlsx）")
     p.add_argument("--frame", help="指标框架，如 yunnan-2022")
     p.add_argument("--macros", action="store_true", help="生成含“校验”宏的 .xlsm")
     p.add_argument("--manifest", default="清单.csv", help="清单文件名（写在输出目录中；默认 清单.csv）")
@@ -32,18 +34,23 @@ def add_execution_args(p):
 
 def execution(args):
     from ..parallel import Plan
+    from . import no_progress
+    no_progress(args)
     return Plan(executor=args.executor, jobs=args.jobs, scheduler=args.scheduler)
 
 
 def run(args) -> int:
     from ..bulk import bulk
-    res = bulk(args.master, args.output, template=args.template, frame=args.frame, blank_rows=args.blank_rows,
+    from . import say, single
+    res = bulk(single(args.master), args.output, template=args.template, frame=args.frame, blank_rows=args.blank_rows,
                per_project=args.per_project, name=args.name, macros=args.macros, manifest=args.manifest,
                execution=execution(args))
     if res.unplaced:
         print(f"注意：模板中没有位置的列未写入：{'、'.join(res.unplaced)}", file=sys.stderr)
     for f in res.failed:
         print(f"失败：{res.outdir / f.file}：{f.message}", file=sys.stderr)
-    print(f"已生成 {len(res.written)} 个工作簿（{res.projects} 个项目）→ {res.outdir}；清单：{res.manifest}\n"
+    for w in res.written:
+        say(args, f"  {w.file}（{len(w.projects)} 个项目，{w.indicators} 个指标）", verbose=True)
+    say(args, f"已生成 {len(res.written)} 个工作簿（{res.projects} 个项目）→ {res.outdir}；清单：{res.manifest}\n"
           f"written {len(res.written)} workbook(s), {res.projects} project(s); manifest: {res.manifest}")
     return 2 if res.failed else 0       # workbooks that could not be written: environment (README 退出码)

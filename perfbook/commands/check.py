@@ -5,17 +5,20 @@ import json
 import sys
 from pathlib import Path
 
+from . import existing_file
+
 
 def add_parser(sub):
     p = sub.add_parser("check", help="校验工作簿 / check workbooks against the rules")
-    p.add_argument("books", nargs="*", metavar="BOOK", help="要校验的工作簿（也可以是 .yaml .json .csv 数据文件）")
+    p.add_argument("books", nargs="*", metavar="BOOK",
+                   help="要校验的工作簿（也可以是 .yaml .json .csv 数据文件）；可写通配符，如 回收/*.xlsx")
     p.add_argument("--format", choices=["text", "json"], default="text", help="输出格式（默认中文文本报告）")
     p.add_argument("--frame", help="指标框架编号（默认：工作簿记录的框架，否则按指标名称识别）")
     p.add_argument("--frames-dir", help="另外的框架目录（含 *.yaml；也可用环境变量 PERFBOOK_FRAMES）")
     p.add_argument("--list-frames", action="store_true", help="列出可用的指标框架")
     p.add_argument("--annotate", metavar="OUT.xlsx",
                    help="另存一份标出问题单元格并加批注的副本（多个工作簿时为目录）；原文件不改动")
-    p.add_argument("--template", help="填表所用的模板（默认 templates/绩效目标表.xlsx）")
+    p.add_argument("--template", type=existing_file, help="填表所用的模板（默认 templates/绩效目标表.xlsx）")
     p.set_defaults(run=run)
 
 
@@ -30,6 +33,8 @@ def run(args) -> int:
         return 2
     if args.frame:
         FR.get(args.frame, args.frames_dir)          # an unknown frame stops here, before any file is read
+    from . import expand
+    args.books = expand(args.books)
     reports, code = [], 0
     for book in args.books:
         try:
@@ -43,7 +48,7 @@ def run(args) -> int:
             code = max(code, 1)
         if args.annotate:
             try:
-                _annotate(book, report, args.annotate, len(args.books))
+                _annotate(book, report, args.annotate, len(args.books), args)
             except (PerfbookError, OSError) as exc:     # the report is still printed; exit 2 says the copy failed
                 from ..errors import environment_error
                 exc = exc if isinstance(exc, PerfbookError) else environment_error(exc)
@@ -58,14 +63,15 @@ def run(args) -> int:
     return code
 
 
-def _annotate(book, report, target, n):
+def _annotate(book, report, target, n, args=None):
     from ..annotate import annotate
     out = Path(target)
     if n > 1:
         out.mkdir(parents=True, exist_ok=True)
         out = out / f"{Path(book).stem}-校验{Path(book).suffix}"
     written = annotate(book, out, report)
-    print(f"已写出批注副本 / annotated copy written: {written}", file=sys.stderr)
+    from . import say
+    say(args, f"已写出批注副本 / annotated copy written: {written}")
 
 
 def _json(report) -> dict:

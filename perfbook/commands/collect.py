@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 
+from . import existing_file
 from .bulk import add_execution_args, execution
 
 
@@ -13,10 +14,10 @@ def add_parser(sub):
                     "“项目”（每个项目一行）、“指标”（每个指标一行，注明来源文件、工作表和行）、"
                     "“问题”（每条校验结果、每个无法读取的文件）、“文件”（每个文件一行）。")
     p.add_argument("folder", help="要汇总的目录（或单个文件）")
-    p.add_argument("-o", "--output", required=True, help="汇总工作簿，如 汇总.xlsx")
+    p.add_argument("-o", "--output", required=True, help="汇总工作簿，如 汇总.xlsx；以 / 结尾或为已有目录时写入该目录的 汇总.xlsx")
     p.add_argument("--db", help="同时写入数据库：SQLAlchemy 地址，如 sqlite:///汇总.db 或 "
                                 "postgresql+psycopg://user@host/db；只写文件路径时视为 SQLite")
-    p.add_argument("--template", help="填表所用的模板（默认 templates/绩效目标表.xlsx）")
+    p.add_argument("--template", type=existing_file, help="填表所用的模板（默认 templates/绩效目标表.xlsx）")
     p.add_argument("--frame", help="校验所用的指标框架，如 yunnan-2022")
     p.add_argument("--no-check", action="store_true", help="只汇总，不校验")
     p.add_argument("--replace", action="store_true",
@@ -27,11 +28,15 @@ def add_parser(sub):
 
 def run(args) -> int:
     from ..collect import collect
-    res = collect(args.folder, args.output, template=args.template, frame=args.frame, db=args.db,
+    from ..outputs import output_path
+    from . import single
+    out = output_path(args.output, "汇总.xlsx", (".xlsx",), "汇总工作簿")
+    res = collect(single(args.folder), out, template=args.template, frame=args.frame, db=args.db,
                   validate=not args.no_check, execution=execution(args), replace=args.replace)
     print(f"已汇总 {res.files} 个文件：读取 {res.read} 个，无法读取 {res.unreadable} 个，内部错误 {res.internal} 个；"
           f"项目 {res.projects} 个，指标 {res.indicators} 个，问题 {res.problems} 条 → {res.output}"
-          + (f"；数据库批次 {res.batch}" if res.batch is not None else ""), file=sys.stdout)
+          + (f"；数据库批次 {res.batch}" if res.batch is not None else "")
+          + (f"；非工作簿文件 {res.skipped} 个已跳过（见“文件”表）" if res.skipped else ""), file=sys.stdout)
     print(f"collected {res.files} file(s): {res.read} read, {res.unreadable} unreadable, {res.internal} internal "
           f"error(s); {res.projects} project(s), {res.indicators} indicator(s), {res.problems} problem(s)")
-    return 0
+    return 2 if res.unreadable or res.internal else 0     # the summary is written either way
