@@ -23,4 +23,6 @@ except ImportError:  # pragma: no cover - validation layer not present in this b
     def check(path, **kwargs):
         raise PerfbookError("校验模块不可用", "the validation module is not available")
 
-__all__ = ["fill", "new", "read", "check", "Project", "Indicator", "PerfbookError", "__version__"]
+from .cycle import monitor, selfeval  # noqa: E402
+
+__all__ = ["fill", "new", "read", "check", "selfeval", "monitor", "Project", "Indicator", "PerfbookError", "__version__"]

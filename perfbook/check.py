@@ -24,8 +24,12 @@ FRAME_NAME = "校验框架"        # the defined name inject writes: the frame t
 SPLIT_FIELDS = ("指标性质", "度量单位")   # a combined 指标值 cell ("≥95%") holds these too
 
 
-def check(source, *, frame=None, template=None, frames_dir=None) -> Report:
+def check(source, *, frame=None, template=None, frames_dir=None, target=None) -> Report:
     """Check a workbook path, a data file (.yaml .json .csv), a Book, or Projects / project dicts."""
+    if isinstance(source, (str, Path)):   # a 绩效自评表 / 绩效监控表 made by perfbook: its own checks (perfbook/cycle)
+        from .cycle.check import check_cycle, cycle_kind
+        if cycle_kind(source):
+            return check_cycle(source, target=target)
     book, projects, path = _load(source, template)
     chosen, how = choose_frame(book, projects, frame, frames_dir)
     tpl = _template_or_none(template)

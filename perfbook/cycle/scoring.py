@@ -78,11 +78,13 @@ class Scheme:
 
     @cache
     def indicator_expr(self) -> ast.AST:
-        """得分 of an indicator row from sign, t, x, w: blank while 实际完成值 or the 指标性质 is missing."""
+        """得分 of an indicator row from sign, t, x, w: blank while 实际完成值 or the 指标性质 is missing;
+        a target that is not a number (＝ 合格) is scored as 定性."""
         out: ast.AST = ast.Constant("")
         for rule, spec in reversed(list(data()["rules"].items())):
             test = E.parse("OR(" + ",".join(f"sign == {s!r}" for s in spec["signs"]) + ")")
             out = ast.Call(ast.Name("IF"), [test, self.rule_expr(rule), out], [])
+        out = ast.Call(ast.Name("IF"), [E.parse("ISNUMBER(t)"), out, self.rule_expr("qualitative")], [])
         return ast.Call(ast.Name("IF"), [E.parse('x == ""'), ast.Constant(""), out], [])
 
     def budget_expr(self, what: str) -> ast.AST:
