@@ -147,3 +147,16 @@ def test_formulas_are_the_compiled_rules(tmp_path):
     assert ws["I13"].value == "=ROUND(SUM($I$11:$I$12)+N($I$5),2)"
     assert read_cycle(out).projects[0].indicators[1].get("实际完成值") == 1
     assert SCORE not in read_cycle(out).projects[0].indicators[0].to_dict()   # no cached value: nothing read
+
+
+def test_bulk_makes_a_department_selfeval(tmp_path):
+    from perfbook.bulk import bulk
+    from perfbook.inputs import load
+    base = load(EXAMPLES / "seed-001.yaml")[0]
+    other = Project.from_dict({**base.to_dict(), "项目名称": "第二个项目", "项目编码": "530000000000000000002"})
+    res = bulk([base, other], tmp_path / "out", kind="selfeval", execution=__import__("perfbook.parallel", fromlist=["Plan"]).Plan(jobs=1))
+    assert len(res.written) == 1 and not res.failed
+    book = read_cycle(tmp_path / "out" / res.written[0].file)
+    assert [p.name for p in book.projects] == [base.name, "第二个项目"]
+    assert all(sum(i.get("分值") for i in p.indicators) + p.get("预算执行分值") == 100 for p in book.projects)
+    assert book.projects[1].code == "530000000000000000002"

@@ -199,11 +199,12 @@ def cycle_project(p: Project, kind: str, sc: S.Scheme, frame: str | None = None)
     return Project.from_dict(d)
 
 
-def render(projects, kind: str, *, scheme: str | None = None, frame: str | None = None, template=None) -> bytes:
+def render(projects, kind: str, *, scheme: str | None = None, frame: str | None = None, template=None,
+           meta: dict | None = None) -> bytes:
     sc = S.scheme_for(scheme, frame)
     c = compiled(kind, template, sc.id)
     rows = [cycle_project(p, kind, sc, frame) if not _is_cycle(p) else p for p in projects]
-    meta = {"perfbook.version": __version__, "perfbook.kind": kind, "perfbook.scoring": sc.id}
+    meta = {"perfbook.version": __version__, "perfbook.kind": kind, "perfbook.scoring": sc.id, **(meta or {})}
     if frame:
         meta["perfbook.frame"] = frame
     return c.render(rows, meta=meta)
