@@ -30,7 +30,7 @@ PASSED, FAILED, UNCHECKED = "通过", "未通过", "未校验"
 OTHER = "其他字段"
 
 NOTE_SEVERITY = {"unmapped": WARNING, "unknown-sheet": WARNING}
-INTEGER_COLUMNS = {"项目序号", "行", "指标数", "错误数", "警告数", "提示数", "项目数"}
+INTEGER_COLUMNS = {"项目序号", "行", "指标数", "错误数", "警告数", "提示数", "项目数", "确定能", "有可能", "完全不可能", "未选"}
 
 
 # --- columns ----------------------------------------------------------------------------------
@@ -58,6 +58,7 @@ class Columns:
             "指标": ("文件", "工作表", "行", "项目名称", "项目编码", "主管部门", *self.indicator_fields, OTHER),
             "问题": ("文件", "工作表", "单元格", "项目名称", "级别", "规则", "说明", "建议"),
             "文件": ("文件", "格式", "状态", "项目数", "指标数", "错误数", "警告数", "提示数", "说明"),
+            **_cycle_sheets(),
         }
 
 
@@ -80,8 +81,10 @@ class FileResult:
     indicators: tuple[tuple, ...] = ()
     problems: tuple[tuple, ...] = ()
     summary: tuple = ()
+    cycle: tuple[tuple[str, tuple], ...] = ()    # 自评 / 监控 rows (perfbook/cycle/collect.py)
 
     def rows(self) -> Iterator[tuple[str, tuple]]:
+        yield from self.cycle
         for r in self.projects:
             yield "项目", r
         for r in self.indicators:
@@ -166,6 +169,9 @@ def collect_one(path, options: Options) -> FileResult:
     """Read and validate one file into summary rows. Never raises for a bad file."""
     path = Path(path)
     rel = _relative(path, options.root)
+    from .cycle.check import cycle_kind
+    if cycle_kind(path):
+        return _collect_cycle(path, rel)
     try:
         from .reader import read
         book = read(path, template=options.template)
@@ -220,6 +226,22 @@ def collect_one(path, options: Options) -> FileResult:
     summary = (rel, book.format, READ, len(book.projects), len(indicator_rows),
                counts[ERROR], counts[WARNING], counts[INFO], None)
     return FileResult(rel, READ, tuple(project_rows), tuple(indicator_rows), tuple(problems), summary)
+
+
+def _cycle_sheets() -> dict:
+    from .cycle.collect import SHEETS
+    return SHEETS
+
+
+def _collect_cycle(path: Path, rel: str) -> FileResult:
+    """A 绩效自评表 / 绩效监控表 made by perfbook: one row per project in 自评 / 监控, its findings in 问题."""
+    from .cycle.collect import rows
+    try:
+        cycle, problems, (errs, warns) = rows(path, rel)
+    except PerfbookError as exc:
+        return _failed(rel, UNREADABLE, "unreadable", exc.zh, _kind(path))
+    summary = (rel, "xlsx", READ, len(cycle), None, errs, warns, 0, "自评表" if cycle and cycle[0][0] == "自评" else "监控表")
+    return FileResult(rel, READ, problems=tuple(problems), summary=summary, cycle=tuple(cycle))
 
 
 def _kind(path: Path) -> str | None:

@@ -160,3 +160,26 @@ def test_bulk_makes_a_department_selfeval(tmp_path):
     assert [p.name for p in book.projects] == [base.name, "第二个项目"]
     assert all(sum(i.get("分值") for i in p.indicators) + p.get("预算执行分值") == 100 for p in book.projects)
     assert book.projects[1].code == "530000000000000000002"
+
+
+def test_collect_puts_cycle_tables_in_their_own_sheets(tmp_path):
+    from perfbook.collect import collect
+    folder = tmp_path / "in"
+    folder.mkdir()
+    # seed-001 rows 11..21 all fully achieved; 执行率 95 % with its reason given: 90 + 9.5 = 99.5, 优
+    edits = {f"G{r}": v for r, v in zip(range(11, 22), [12, 48, "达成", 12, 4, 200, "达成", 365, 100, 98, 99])}
+    edits.update({"E5": 100, "F5": 95, "B23": "年底采购合同未结算"})
+    _filled(folder, edits, "自评.xlsx")
+    (folder / "se.xlsx").unlink()
+    monitor(EXAMPLES / "seed-001.yaml", folder / "监控.xlsx")
+    res = collect(folder, tmp_path / "汇总.xlsx", db=f"sqlite:///{tmp_path / 'h.db'}")
+    wb = openpyxl.load_workbook(tmp_path / "汇总.xlsx")
+    head, row = list(wb["自评"].iter_rows(values_only=True))
+    got = dict(zip(head, row))
+    assert (got["总分"], got["自评等级"], got["预算执行率"], got["错误数"], got["分值合计"]) == (99.5, "优", 95, 0, 100)
+    head, row = list(wb["监控"].iter_rows(values_only=True))
+    assert dict(zip(head, row))["未选"] == 11
+    import sqlite3
+    con = sqlite3.connect(tmp_path / "h.db")
+    assert con.execute('select count(*) from "汇总_自评"').fetchone()[0] == 1
+    assert res.read == 2
