@@ -1,0 +1,199 @@
+"""The budget system's own 绩效自评表 / 绩效监控表 exports (SpreadsheetML .xls from its FreeMarker templates).
+
+Layouts differ per province, so the indicator block is found by its header labels, not by cell address:
+the row naming 一级指标 and 三级指标 (or 指标内容), with a second header row when the form splits a column
+into √ boxes (偏差原因 经费保障 … / 确定能 有可能 完全不可能). Rows below are indicators until a row with no
+三级 text; 一级/二级 come down their merged ranges. Labels map to fields by the COLUMNS table (data, in order:
+the first match wins). What no column holds is not guessed.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..grid import Grid, open_source
+from ..values import split_value
+
+_SP = re.compile(r"\s+")
+POINTS = re.compile(r"[（(]\s*\d+(?:\.\d+)?\s*分\s*[)）]$")   # 产出指标(50分)
+CHECK = "√"
+
+# field → label patterns (regex on the whitespace-free label); order matters: the first field a column fits
+COLUMNS = [
+    ("一级指标", r"^一级指标"),
+    ("二级指标", r"^二级指标"),
+    ("三级指标", r"^(三级指标|指标内容|三级指标名称)"),
+    ("调整后指标值", r"^调整后指标值"),
+    ("年度指标值", r"^(年度指标值|年度指标|指标值|年初指标值|年初目标值)"),
+    ("定性值情况说明", r"^定性值情况说明"),
+    ("实际完成值", r"^实际完成值"),
+    ("分值", r"^(分值|权重)"),
+    ("得分", r"^(得分|指标得分)"),
+    ("全年预计完成情况", r"^全年(预计|指标预计)"),
+    ("当前完成值", r"(执行情况|完成情况|累计完成)"),
+    ("完成可能性", r"可能性"),
+    ("偏差原因", r"(偏差原因|未完成原因|未完成的原因|原因分析)"),
+]
+LIKELIHOOD = ("确定能", "有可能", "完全不可能")
+
+
+def norm(text) -> str:
+    return _SP.sub("", str(text or ""))
+
+
+def indicator_name(text) -> str:
+    return POINTS.sub("", norm(text))
+
+
+@dataclass
+class ExportTable:
+    path: str
+    sheet: str
+    columns: dict[str, list[int]]                  # field → columns (√ groups have several)
+    indicators: list[dict] = field(default_factory=list)
+    sub_labels: dict[int, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)    # what was inferred rather than read, said aloud
+
+
+def _label(grid: Grid, covered, r: int, c: int) -> str:
+    v = grid.value(r, c)
+    if v is None and (r, c) in covered:
+        v = grid.value(*covered[(r, c)])
+    return norm(v)
+
+
+def _header(grid: Grid):
+    for r in range(1, min(grid.height, 80) + 1):
+        labels = [norm(grid.value(r, c)) for c in range(1, grid.width + 1)]
+        if any(x.startswith("一级") for x in labels) and any(re.match(r"^(三级指标|指标内容)", x) for x in labels):
+            return r
+    return None
+
+
+def read_table(grid: Grid, path: str) -> ExportTable | None:
+    r0 = _header(grid)
+    if r0 is None:
+        return None
+    covered = grid.merge_map()
+    # a second header row: the cells under a split column (√ boxes) are labels, not data
+    box_labels = {"确定能", "有可能", "完全不可能", "经费保障", "制度保障", "原因说明"}
+    second = r0 + 1 if sum(norm(grid.value(r0 + 1, c)) in box_labels for c in range(1, grid.width + 1)) >= 2 else None
+    cols: dict[str, list[int]] = {}
+    subs: dict[int, str] = {}
+    # columns left of 一级指标 hold goals or the section title, never an indicator field
+    c1 = next(c for c in range(1, grid.width + 1) if norm(grid.value(r0, c)).startswith("一级"))
+    for c in range(c1, grid.width + 1):
+        top = _label(grid, covered, r0, c)
+        if (r0, c) in covered and covered[(r0, c)][0] == r0 and covered[(r0, c)][1] != c:
+            top = _label(grid, covered, r0, covered[(r0, c)][1])
+        if not top:
+            continue
+        sub = norm(grid.value(second, c)) if second else ""
+        for name, pat in COLUMNS:
+            if re.search(pat, top):
+                cols.setdefault(name, []).append(c)
+                if sub:
+                    subs[c] = sub
+                break
+    if "三级指标" not in cols:
+        return None
+    table = ExportTable(path, grid.name, cols, sub_labels=subs)
+    first = (second or r0) + 1
+    c3 = cols["三级指标"][0]
+    for r in range(first, grid.height + 1):
+        name = grid.value(r, c3)
+        l1 = _label(grid, covered, r, cols["一级指标"][0]) if "一级指标" in cols else "指标"
+        # an indicator row has its 三级 text and a 一级 (its own or its merged range's): the rest is footer
+        if name is None or not norm(name) or not indicator_name(l1).endswith("指标"):
+            if not table.indicators and r - first < 2:   # a label row under the header
+                continue
+            break
+        if re.match(r"^(三级指标|指标内容)", norm(name)):    # the header repeated for the next goal's group
+            continue
+        d = {}
+        for f, cs in cols.items():
+            if len(cs) > 1 and any(c in subs for c in cs):
+                d.update(_checked(grid, r, f, cs, subs))
+                continue
+            v = grid.value(r, cs[0])
+            if v is None and (r, cs[0]) in covered and f in ("一级指标", "二级指标"):
+                v = grid.value(*covered[(r, cs[0])])
+            if v is not None and norm(v) not in ("", "—", "-"):
+                d[f] = v
+        if f"{d.get('三级指标')}".strip() in ("合计", "总分"):
+            break
+        d["三级指标"] = indicator_name(d["三级指标"])
+        for f in ("一级指标", "二级指标"):
+            if f in d:
+                d[f] = indicator_name(d[f])
+        _split(d)
+        for f in ("当前完成值", "实际完成值"):   # 620公里: the number, when the unit is the indicator's own
+            v = d.get(f)
+            if isinstance(v, str) and d.get("度量单位") and norm(v).endswith(norm(d["度量单位"])):
+                n = split_value(norm(v)[: -len(norm(d["度量单位"]))]).value
+                d[f] = n if isinstance(n, (int, float)) else v
+        table.indicators.append(d)
+    _unrendered_level2(table)
+    return table
+
+
+def _unrendered_level2(table: ExportTable) -> None:
+    """A template bug leaves `{zbdata.sindexname!}` as the first 二级 under each 一级 (gxxmzcjkdc23.ftl l.712):
+    it is the frame's first 二级 of that 一级 the table does not name elsewhere. Each such cell gets a note."""
+    from ..frames import default
+    fr = default()
+    placeholder = re.compile(r"\{.*\}|\$\{.*\}")
+    present: dict = {}
+    for d in table.indicators:
+        if not placeholder.fullmatch(norm(d.get("二级指标"))):
+            present.setdefault(d.get("一级指标"), set()).add(norm(d.get("二级指标")))
+    for i, d in enumerate(table.indicators):
+        if not placeholder.fullmatch(norm(d.get("二级指标"))):
+            continue
+        l1 = fr.find1(d.get("一级指标"))
+        names = [l2.name for l2 in l1.level2] if l1 else []
+        guess = next((n for n in names if norm(n) not in present.get(d.get("一级指标"), set())), None)
+        if guess:
+            table.notes.append(f"第{i + 1}个指标的二级指标显示为模板占位符“{d['二级指标']}”（导出模板缺陷），按指标框架推断为“{guess}”")
+            d["二级指标"] = guess
+
+
+def _checked(grid, r, f, cs, subs) -> dict:
+    """A √ group: the header of the ticked box (several for reasons), and the 原因说明 text beside it."""
+    ticked = [subs[c] for c in cs if c in subs and norm(grid.value(r, c)) == CHECK]
+    out = {}
+    if f == "完成可能性":
+        if ticked:
+            out["完成可能性"] = ticked[0]
+    elif f == "偏差原因":
+        if ticked:
+            out["偏差原因类别"] = "、".join(t for t in ticked)
+        text = next((grid.value(r, c) for c in cs if subs.get(c) == "原因说明"), None)
+        if text is not None and norm(text):
+            out["偏差原因"] = text
+    return out
+
+
+def _split(d: dict) -> None:
+    """年度指标值 as the form combines it (≥1000公里) into 指标性质, 指标值, 度量单位."""
+    raw = d.get("调整后指标值", d.get("年度指标值"))
+    if raw is None:
+        return
+    s = split_value(str(raw))
+    d["年度指标值_as_rendered"] = str(raw)
+    d["指标性质"], d["年度指标值"], d["度量单位"] = s.sign, s.value, s.unit
+    if s.sign == "定性":
+        d["年度指标值"] = re.sub(r"^定性\s*", "", str(s.value))
+
+
+def read_exports(path) -> list[ExportTable]:
+    """Every indicator table in a budget-system export (one per sheet that has one)."""
+    src = open_source(path)
+    out = []
+    for g in src.grids:
+        if not g.visible:
+            continue
+        t = read_table(g, str(path))
+        if t is not None and t.indicators:
+            out.append(t)
+    return out

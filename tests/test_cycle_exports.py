@@ -1,0 +1,71 @@
+"""The budget system's own self-evaluation and monitoring exports, read field by field against their truth."""
+from __future__ import annotations
+
+import json
+import os
+from decimal import Decimal, InvalidOperation
+
+import pytest
+
+from perfbook.cycle.exports import norm, read_exports
+
+from .conftest import SHARED
+
+CYCLE = SHARED / "samples" / "budget-system-cycle"
+TRUTHS = sorted(CYCLE.glob("*.truth.json")) if CYCLE.exists() else []
+if not TRUTHS and not os.environ.get("CI"):
+    pytest.skip("shared/samples/budget-system-cycle is absent", allow_module_level=True)
+
+SIGN = {"=": "＝", ">": "＞", "<": "＜"}     # README: ＝ equals =, ＞ equals >
+COMMON = [("一级指标", "一级指标"), ("二级指标", "二级指标"), ("指标性质", "指标性质"), ("年度指标值", "年度指标值"),
+          ("度量单位", "度量单位")]
+BY_KIND = {"self-eval": [("实际完成值", "实际完成值"), ("分值", "分值"), ("得分", "得分"), ("偏差原因", "偏差原因分析及改进措施")],
+           "monitoring": [("当前完成值", "当前完成值（1-7月）"), ("完成可能性", "完成可能性"),
+                          ("全年预计完成情况", "全年预计完成情况"), ("偏差原因", "偏差原因说明")]}
+ALWAYS = {"指标性质", "度量单位", "完成可能性"}    # split out of the combined value / a √ group: every form shows them
+
+
+def _num(v):
+    try:
+        return Decimal(str(v).strip())
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def same(got, want) -> bool:
+    """The README's comparison: decimals ±0.005, whitespace-normalised text, 达成 ≡ 达成年度指标, ＝ ≡ =."""
+    if got is None or want is None:
+        return got == want
+    a, b = _num(got), _num(want)
+    if a is not None and b is not None:
+        return abs(a - b) <= Decimal("0.005")
+    a, b = norm(got), norm(want)
+    for k in ("部分达成", "未达成", "达成"):
+        if a.startswith(k) and b.startswith(k):
+            return True
+    return SIGN.get(a, a) == SIGN.get(b, b)
+
+
+@pytest.mark.parametrize("truth", TRUTHS, ids=lambda p: p.name.split(".")[0])
+def test_export_indicators_read_exactly(truth):
+    t = json.loads(truth.read_text(encoding="utf-8"))
+    tables = read_exports(CYCLE / t["file"])
+    inds = [i for tb in tables for i in tb.indicators]
+    cols = {k for tb in tables for k in tb.columns}
+    assert len(inds) == len(t["indicators"]) == 17          # no total, goal or analysis row taken for one
+    got = {norm(i["三级指标"]): i for i in inds}
+    diffs = []
+    for ti in t["indicators"]:
+        g = got[norm(ti["三级指标"])]
+        for mine, theirs in COMMON + BY_KIND[t["kind"]]:
+            if mine not in cols and mine not in ALWAYS:
+                continue                                     # a column the form does not show: expect nothing
+            want = ti.get(theirs) or None
+            if not same(g.get(mine), want):
+                diffs.append(f"{ti['三级指标']}.{mine}: {g.get(mine)!r} != {want!r}")
+    assert not diffs
+
+
+def test_template_bug_level2_is_inferred_aloud():
+    tables = read_exports(CYCLE / "gxxmzcjkdc23.xls")
+    assert len(tables[0].notes) == 3 and all("模板占位符" in n for n in tables[0].notes)
