@@ -35,6 +35,7 @@ COLUMNS = [
     ("偏差原因", r"(偏差原因|未完成原因|未完成的原因|原因分析)"),
 ]
 LIKELIHOOD = ("确定能", "有可能", "完全不可能")
+REASON_KINDS = ("经费保障", "制度保障", "人员保障", "硬件条件保障", "其他")   # the monitoring form's reason categories
 
 
 def norm(text) -> str:
@@ -127,6 +128,8 @@ def read_table(grid: Grid, path: str) -> ExportTable | None:
             if f in d:
                 d[f] = indicator_name(d[f])
         _split(d)
+        if norm(d.get("偏差原因")) in REASON_KINDS and "偏差原因类别" not in d:   # a one-column form names the category
+            d["偏差原因类别"] = norm(d.pop("偏差原因"))
         for f in ("当前完成值", "实际完成值"):   # 620公里: the number, when the unit is the indicator's own
             v = d.get(f)
             if isinstance(v, str) and d.get("度量单位") and norm(v).endswith(norm(d["度量单位"])):
