@@ -170,8 +170,10 @@ def collect_one(path, options: Options) -> FileResult:
     path = Path(path)
     rel = _relative(path, options.root)
     from .cycle.check import cycle_kind
-    if cycle_kind(path):
-        return _collect_cycle(path, rel)
+    if cycle_kind(path) or path.suffix.lower() in (".xls", ".xml"):
+        res = _collect_cycle(path, rel)
+        if res is not None:
+            return res
     try:
         from .reader import read
         book = read(path, template=options.template)
@@ -233,12 +235,22 @@ def _cycle_sheets() -> dict:
     return SHEETS
 
 
-def _collect_cycle(path: Path, rel: str) -> FileResult:
+def _collect_cycle(path: Path, rel: str) -> FileResult | None:
     """A 绩效自评表 / 绩效监控表 made by perfbook: one row per project in 自评 / 监控, its findings in 问题."""
-    from .cycle.collect import rows
+    from .cycle.collect import export_rows, rows
     try:
-        cycle, problems, (errs, warns) = rows(path, rel)
-    except PerfbookError as exc:
+        if path.suffix.lower() in (".xls", ".xml"):     # the budget system's own export, or not a cycle table
+            got = export_rows(path, rel)
+            if got is None:
+                return None
+            cycle, problems, (errs, warns) = got
+        else:
+            cycle, problems, (errs, warns) = rows(path, rel)
+    except (PerfbookError, Exception) as exc:   # noqa: BLE001 - any trouble: the ordinary reader reports it
+        if path.suffix.lower() in (".xls", ".xml"):
+            return None
+        if not isinstance(exc, PerfbookError):
+            return _failed(rel, INTERNAL, "internal-error", _internal(exc, "读取"), _kind(path))
         return _failed(rel, UNREADABLE, "unreadable", exc.zh, _kind(path))
     summary = (rel, "xlsx", READ, len(cycle), None, errs, warns, 0, "自评表" if cycle and cycle[0][0] == "自评" else "监控表")
     return FileResult(rel, READ, problems=tuple(problems), summary=summary, cycle=tuple(cycle))

@@ -72,3 +72,30 @@ def test_export_indicators_read_exactly(truth):
 def test_template_bug_level2_is_inferred_aloud():
     tables = read_exports(CYCLE / "gxxmzcjkdc23.xls")
     assert len(tables[0].notes) == 6 and all("模板占位符" in n for n in tables[0].notes)
+
+
+def test_collect_takes_the_exports_into_their_sheets(tmp_path):
+    import shutil
+
+    import openpyxl
+
+    from perfbook.collect import collect
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for t in TRUTHS:
+        shutil.copy(CYCLE / json.loads(t.read_text(encoding="utf-8"))["file"], folder)
+    res = collect(folder, tmp_path / "汇总.xlsx")
+    assert res.read == len(TRUTHS) and res.unreadable == 0
+    wb = openpyxl.load_workbook(tmp_path / "汇总.xlsx")
+    rows = {}
+    for name in ("自评", "监控"):
+        head, *body = wb[name].iter_rows(values_only=True)
+        rows.update({r[0]: (name, dict(zip(head, r))) for r in body})
+    assert len(rows) == len(TRUTHS)
+    for t in TRUTHS:
+        truth = json.loads(t.read_text(encoding="utf-8"))
+        sheet, row = rows[truth["file"]]
+        assert sheet == {"self-eval": "自评", "monitoring": "监控"}[truth["kind"]]
+        assert row["项目名称"] == truth["project"]["项目名称"] and row["指标数"] == 17
+        if sheet == "自评" and row["指标得分"] is not None:
+            assert same(row["指标得分"], truth["totals"]["指标得分合计"])

@@ -191,12 +191,50 @@ def _split(d: dict) -> None:
 
 def read_exports(path) -> list[ExportTable]:
     """Every indicator table in a budget-system export (one per sheet that has one)."""
+    return read_export(path).tables
+
+
+@dataclass
+class ExportBook:
+    """One export: what kind of table it is, its project's name and its indicator tables."""
+
+    path: str
+    kind: str | None              # selfeval | monitor | None (a target table, not for this reader)
+    name: str | None
+    tables: list[ExportTable]
+
+    @property
+    def indicators(self) -> list[dict]:
+        return [i for t in self.tables for i in t.indicators]
+
+    @property
+    def notes(self) -> list[str]:
+        return [n for t in self.tables for n in t.notes]
+
+
+def _project_name(grid: Grid) -> str | None:
+    """The value right of the first 项目名称 label, without a code prefix ([126]…, 126-…)."""
+    for r in range(1, min(grid.height, 30) + 1):
+        for c in range(1, grid.width + 1):
+            if norm(grid.value(r, c)).startswith("项目名称"):
+                for c2 in range(c + 1, grid.width + 1):
+                    v = grid.value(r, c2)
+                    if v is not None and norm(v):
+                        return re.sub(r"^(\[\d+\]|\d+-)", "", str(v).strip())
+    return None
+
+
+def read_export(path) -> ExportBook:
     src = open_source(path)
-    out = []
+    tables, name = [], None
     for g in src.grids:
         if not g.visible:
             continue
         t = read_table(g, str(path))
         if t is not None and t.indicators:
-            out.append(t)
-    return out
+            tables.append(t)
+            name = name or _project_name(g)
+    cols = {k for t in tables for k in t.columns}
+    kind = ("selfeval" if cols & {"实际完成值", "得分", "分值"} else
+            "monitor" if cols & {"当前完成值", "完成可能性", "全年预计完成情况"} else None)
+    return ExportBook(str(path), kind, name, tables)
