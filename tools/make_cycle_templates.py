@@ -11,12 +11,12 @@ import sys
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
 
 sys.path.insert(0, str(Path(__file__).parent))
-from make_template import BORDER, CENTER, FONT, LEFT, box  # noqa: E402
+from make_template import CENTER, FONT, LEFT, box  # noqa: E402
 
 COLS = "ABCDEFGHIJ"
 

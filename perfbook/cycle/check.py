@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import zipfile
-from pathlib import Path
 
 from .._sheetxml import col_letter
 from ..findings import ERROR, WARNING, Finding, Report
@@ -181,5 +180,3 @@ def _against_target(book, p, tp) -> list[Finding]:
 def _same(v):
     return None if v is None else (float(v) if is_number(v) else str(v).strip())
 
-
-__all__ = ["check_cycle", "cycle_kind", "Path"]

@@ -2,7 +2,6 @@
 (and their database tables), with 总分 and 自评等级 scored by the same rules as the sheet."""
 from __future__ import annotations
 
-from ..errors import PerfbookError
 from ..findings import ERROR, WARNING
 from . import scoring as S
 from .check import check_cycle, is_number, scored
@@ -14,7 +13,6 @@ SHEETS = {
     "监控": ("文件", "工作表", "项目名称", "项目编码", "主管部门", "预算年度", "指标数", "全年预算数", "当前执行数", "执行率",
            "确定能", "有可能", "完全不可能", "未选", "错误数"),
 }
-INTEGER_COLUMNS = {"指标数", "确定能", "有可能", "完全不可能", "未选"}
 
 
 def project_score(sc: S.Scheme, p) -> dict:
@@ -54,8 +52,6 @@ def rows(path, rel: str):
     counts = (sum(1 for f in report.findings if f.severity == ERROR), sum(1 for f in report.findings if f.severity == WARNING))
     return out, problems, counts
 
-
-__all__ = ["SHEETS", "INTEGER_COLUMNS", "rows", "project_score", "PerfbookError"]
 
 
 def export_rows(path, rel: str):

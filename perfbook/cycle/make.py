@@ -17,7 +17,7 @@ from .. import __version__
 from .._package import write_atomic
 from .._sheetxml import col_letter, insert_element
 from ..errors import TemplateError
-from ..model import Indicator, Project
+from ..model import Project
 from ..render import Compiled
 from ..template import Template
 from . import scoring as S

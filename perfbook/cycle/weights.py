@@ -38,7 +38,6 @@ def allocate(inds: list[dict], scheme) -> list:
             points[key] = spec or 0
         groups.setdefault(key, []).append(i)
     # points with no indicator to hold them: to the first fallback 一级 present, else the largest group
-    present = {k[0] for k in groups}
     spare = 0
     for l1, spec in scheme.weights.items():
         if l1 == "预算执行率":
@@ -56,5 +55,4 @@ def allocate(inds: list[dict], scheme) -> list:
     for key, idx in groups.items():
         for i, w in zip(idx, split(points[key], len(idx))):
             out[i] = w
-    del present
     return out
