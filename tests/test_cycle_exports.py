@@ -99,3 +99,11 @@ def test_collect_takes_the_exports_into_their_sheets(tmp_path):
         assert row["项目名称"] == truth["project"]["项目名称"] and row["指标数"] == 17
         if sheet == "自评" and row["指标得分"] is not None:
             assert same(row["指标得分"], truth["totals"]["指标得分合计"])
+        if sheet == "自评" and row["总分"] is not None:          # the form's own formulas cache 0 here
+            assert same(row["总分"], truth["totals"]["总得分"]) and row["自评等级"] == truth["totals"]["自评等级"]
+            assert same(row["预算执行率"], truth["totals"]["预算执行率"])
+        if sheet == "监控" and row["执行率"] is not None:
+            assert same(row["执行率"], truth["funds"]["total"]["1-7月执行率"])
+    funds_read = sum(1 for _s, r in rows.values() if r.get("全年预算数") is not None)
+    assert funds_read >= 14          # measured: 14 of 21 (every self-eval with a funds block; 2 monitorings)
+    assert sum(1 for s, r in rows.values() if s == "自评" and r["总分"] is not None) == 11

@@ -56,7 +56,7 @@ def rows(path, rel: str):
 
 def export_rows(path, rel: str):
     """The same rows for a budget-system export; None when the file is not a cycle export.
-    Its funds block is not read yet: 指标得分 is filled, 总分 and 自评等级 (which need 预算执行得分) stay empty."""
+    总分 = Σ得分 read + 预算执行得分 computed from the funds row; empty when the form shows no 得分 or no funds."""
     from .exports import read_export
     book = read_export(path)
     if book.kind is None:
@@ -65,15 +65,18 @@ def export_rows(path, rel: str):
     problems = [(rel, None, None, book.name, WARNING, "read-inferred", n, None) for n in book.notes]
     sheet = "、".join(t.sheet for t in book.tables)
     head = (rel, sheet, book.name, None, None, None, len(inds))
+    sc = S.scheme_for()
+    b, e = book.funds.get("全年预算数"), book.funds.get("执行数")
+    rate, bscore = sc.budget(b, e) if book.funds else (None, None)
     if book.kind == "selfeval":
-        scores = [i.get("得分") for i in inds]
-        got = [float(s) for s in scores if _num(s) is not None]
+        got = [float(x) for x in (i.get("得分") for i in inds) if _num(x) is not None]
         total = S.E.excel_round(sum(got), 2) if got else None
+        grand = S.E.excel_round(total + bscore, 2) if total is not None and bscore is not None else None
         w = sum(float(i["分值"]) for i in inds if _num(i.get("分值")) is not None) or None
-        row = ("自评", (*head, w, None, None, None, None, total, None, None, 0))
+        row = ("自评", (*head, w, b, e, rate, bscore, total, grand, sc.grade(grand) if grand is not None else None, 0))
     else:
         lk = [i.get("完成可能性") for i in inds]
-        row = ("监控", (*head, None, None, None, *(sum(1 for x in lk if x == k) for k in S.data()["likelihood"]),
+        row = ("监控", (*head, b, e, rate, *(sum(1 for x in lk if x == k) for k in S.data()["likelihood"]),
                         sum(1 for x in lk if x is None), 0))
     return [row], problems, (0, len(problems))
 

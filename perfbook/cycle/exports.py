@@ -202,6 +202,7 @@ class ExportBook:
     kind: str | None              # selfeval | monitor | None (a target table, not for this reader)
     name: str | None
     tables: list[ExportTable]
+    funds: dict = field(default_factory=dict)    # 全年预算数 / 执行数 of the 年度资金总额 row, in 万元
 
     @property
     def indicators(self) -> list[dict]:
@@ -224,17 +225,58 @@ def _project_name(grid: Grid) -> str | None:
     return None
 
 
+BUDGET = r"^(全年预算数|调整后预算数|调整后)"
+SPENT = r"^(全年执行数|实际支出数|\d+-\d+月执行数|截至.*执行数|执行数)"
+TOTAL_ROW = r"(年度资金总额|资金总额|合计)"
+
+
+def _funds(grid: Grid) -> dict:
+    """全年预算数 and 执行数 of the total row, by the funds block's header labels; 元 forms in 万元."""
+    for r in range(1, min(grid.height, 40) + 1):
+        labels = {c: norm(grid.value(r, c)) for c in range(1, grid.width + 1)}
+        b = next((c for c, x in labels.items() if re.match(BUDGET, x)), None)
+        e = next((c for c, x in labels.items() if re.match(SPENT, x)), None)
+        if not (b and e):
+            continue
+        left = min(b, e)
+        unit = "元" if re.search(r"[（(]元[)）]", "".join(norm(grid.value(rr, c)) for rr in range(max(1, r - 3), r + 1)
+                                                       for c in range(1, grid.width + 1))) else "万元"
+        for rr in range(r + 1, min(grid.height, r + 4) + 1):
+            if any(re.search(TOTAL_ROW, norm(grid.value(rr, c))) for c in range(1, left)):
+                vals = [_money(grid.value(rr, c), unit) for c in (b, e)]
+                if None not in vals:
+                    return {"全年预算数": vals[0], "执行数": vals[1]}
+        return {}
+    return {}
+
+
+def _money(v, unit):
+    try:
+        x = float(str(v).replace(",", "").strip())
+    except (TypeError, ValueError):
+        return None
+    return round(x / 10000, 6) if unit == "元" else x
+
+
 def read_export(path) -> ExportBook:
     src = open_source(path)
-    tables, name = [], None
+    cells = {}
+    if src.format == "xml2003":
+        from .formulas import formulas
+        cells = formulas(path)
+    tables, name, funds = [], None, {}
     for g in src.grids:
         if not g.visible:
             continue
+        if cells.get(g.name):
+            from .formulas import evaluate
+            evaluate(g, cells[g.name])
         t = read_table(g, str(path))
         if t is not None and t.indicators:
             tables.append(t)
             name = name or _project_name(g)
+            funds = funds or _funds(g)
     cols = {k for t in tables for k in t.columns}
     kind = ("selfeval" if cols & {"实际完成值", "得分", "分值"} else
             "monitor" if cols & {"当前完成值", "完成可能性", "全年预计完成情况"} else None)
-    return ExportBook(str(path), kind, name, tables)
+    return ExportBook(str(path), kind, name, tables, funds)
