@@ -30,6 +30,11 @@ def check(source, *, frame=None, template=None, frames_dir=None, target=None) ->
         from .cycle.check import check_cycle, cycle_kind
         if cycle_kind(source):
             return check_cycle(source, target=target)
+        if Path(source).suffix.lower() in (".xls", ".xml"):   # the budget system's own self-eval / monitoring export
+            from .cycle.exports import as_cycle_book, read_export
+            exp = read_export(source)
+            if exp.kind:
+                return check_cycle(as_cycle_book(exp), target=target)
     book, projects, path = _load(source, template)
     chosen, how = choose_frame(book, projects, frame, frames_dir)
     tpl = _template_or_none(template)

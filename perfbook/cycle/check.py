@@ -84,6 +84,8 @@ def scored(sc: S.Scheme, ind):
 def _selfeval(book: CycleBook, p, sc: S.Scheme) -> list[Finding]:
     out = []
     col = {lab: _columns(book, lab) for lab in ("实际完成值", "分值", SCORE, "偏差原因分析及改进措施")}
+    if book.shown is not None and "分值" not in book.shown:   # a form with no 分值 column: nothing to score
+        return [f for f in _selfeval_values(book, p, col)]
     total_w = 0
     for ind in p.indicators:
         name = ind.get("三级指标") or "（未命名指标）"
@@ -134,6 +136,20 @@ def _selfeval(book: CycleBook, p, sc: S.Scheme) -> list[Finding]:
     return out
 
 
+def _selfeval_values(book: CycleBook, p, col) -> list[Finding]:
+    """Only what a form without 分值 can be asked: 实际完成值 numeric for 定量, 达成… for 定性."""
+    out = []
+    for ind in p.indicators:
+        name, x = ind.get("三级指标") or "（未命名指标）", ind.get("实际完成值")
+        at = ind.cell("实际完成值") or _addr(p, ind, col.get("实际完成值"))
+        if x is not None and quantitative(ind) and not is_number(x):
+            out.append(_f(book, p, "cycle-actual-numeric", ERROR, f"“{name}”是定量指标，实际完成值应填数字（现为“{x}”）", at))
+        elif x is not None and not quantitative(ind) and S.qualitative_key(x) is None:
+            out.append(_f(book, p, "cycle-qualitative-value", ERROR,
+                          f"“{name}”是定性指标，实际完成值应为 达成 / 部分达成 / 未达成（现为“{x}”）", at))
+    return out
+
+
 def _monitor(book: CycleBook, p, sc) -> list[Finding]:
     out = []
     col = {lab: _columns(book, lab) for lab in ("当前完成值", "完成可能性", "偏差原因说明")}
@@ -148,7 +164,7 @@ def _monitor(book: CycleBook, p, sc) -> list[Finding]:
             out.append(_f(book, p, "cycle-likelihood", ERROR, f"“{name}”未选择完成可能性", at("完成可能性")))
         elif lk not in allowed:
             out.append(_f(book, p, "cycle-likelihood", ERROR, f"“{name}”的完成可能性应为 {' / '.join(allowed)}（现为“{lk}”）", at("完成可能性")))
-        elif lk != ok and not ind.get("偏差原因说明"):
+        elif lk != ok and not ind.get("偏差原因说明") and (book.shown is None or "偏差原因分析及改进措施" in book.shown):
             out.append(_f(book, p, "cycle-reason-required", ERROR, f"“{name}”完成可能性为“{lk}”，须填写偏差原因说明", at("偏差原因说明")))
     return out
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .._sheetxml import col_letter
 from ..grid import Grid, open_source
 from ..values import split_value
 
@@ -111,7 +112,7 @@ def read_table(grid: Grid, path: str) -> ExportTable | None:
             break
         if re.match(r"^(三级指标|指标内容)", norm(name)):    # the header repeated for the next goal's group
             continue
-        d = {}
+        d = {"_row": r, "_cells": {f: f"{grid.name}!{col_letter(cs[0])}{r}" for f, cs in cols.items()}}
         for f, cs in cols.items():
             if len(cs) > 1 and any(c in subs for c in cs):
                 d.update(_checked(grid, r, f, cs, subs))
@@ -280,3 +281,35 @@ def read_export(path) -> ExportBook:
     kind = ("selfeval" if cols & {"实际完成值", "得分", "分值"} else
             "monitor" if cols & {"当前完成值", "完成可能性", "全年预计完成情况"} else None)
     return ExportBook(str(path), kind, name, tables, funds)
+
+
+# export field → the label perfbook's cycle tables use (so check_cycle and collect read both alike)
+AS_CYCLE = {"一级指标": "一级指标", "二级指标": "二级指标", "三级指标": "三级指标", "指标性质": "指标性质",
+            "年度指标值": "指标值", "度量单位": "度量单位", "实际完成值": "实际完成值", "分值": "分值", "得分": "公式.得分",
+            "偏差原因": "偏差原因分析及改进措施", "当前完成值": "当前完成值", "完成可能性": "完成可能性"}
+
+
+def as_cycle_book(book: ExportBook):
+    """The export as a CycleBook: every 得分 counts as typed (the system's form holds no live formula)."""
+    from ..model import Indicator, Project
+    from .read import CycleBook
+    inds = []
+    for d in book.indicators:
+        vals = {AS_CYCLE[k]: v for k, v in d.items() if k in AS_CYCLE}
+        if book.kind == "monitor" and (d.get("偏差原因") or d.get("偏差原因类别")):   # M3 forms name only a category
+            vals["偏差原因说明"] = d.get("偏差原因") or d.get("偏差原因类别")
+        for f in ("实际完成值", "分值", "公式.得分", "当前完成值"):   # numbers the form wrote as String cells
+            n = _money(vals.get(f), "万元") if vals.get(f) is not None else None
+            if n is not None:
+                vals[f] = int(n) if float(n).is_integer() else n
+        cells = [(AS_CYCLE[k], a) for k, a in d["_cells"].items() if k in AS_CYCLE]
+        inds.append(Indicator.from_dict(vals, cells=cells, row=d["_row"]))
+    head = {"项目名称": book.name, "全年预算数": book.funds.get("全年预算数"),
+            "全年执行数" if book.kind == "selfeval" else "当前执行数": book.funds.get("执行数")}
+    if book.kind == "selfeval":
+        head["预算执行分值"] = 10
+        head["偏差原因及改进措施"] = "（见导出表）"     # the forms keep it in a text block this reader does not map
+    sheets = tuple(dict.fromkeys(t.sheet for t in book.tables))
+    p = Project.from_dict({k: v for k, v in head.items() if v is not None}, source=book.path, sheets=sheets)
+    shown = {AS_CYCLE.get(k, k) for t in book.tables for k in t.columns}
+    return CycleBook(book.path, book.kind, [p.with_indicators(inds)], set(), tuple(book.notes), shown=shown)

@@ -30,6 +30,7 @@ class CycleBook:
     formulas: set[tuple[str, str]] = field(default_factory=set)    # (sheet, "I11") cells holding a formula
     notes: tuple = ()
     scheme: str | None = None
+    shown: set[str] | None = None     # the fields the form has a column for (None: perfbook's own, all of them)
 
     def typed(self, addr: str | None) -> bool:
         """A cell typed over (no formula left in it)."""
