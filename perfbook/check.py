@@ -32,8 +32,11 @@ def check(source, *, frame=None, template=None, frames_dir=None, target=None) ->
             return check_cycle(source, target=target)
         if Path(source).suffix.lower() in (".xls", ".xml"):   # the budget system's own self-eval / monitoring export
             from .cycle.exports import as_cycle_book, read_export
-            exp = read_export(source)
-            if exp.kind:
+            try:
+                exp = read_export(source)
+            except Exception:   # noqa: BLE001 - not readable as an export: the ordinary reader says why
+                exp = None
+            if exp is not None and exp.kind:
                 return check_cycle(as_cycle_book(exp), target=target)
     book, projects, path = _load(source, template)
     chosen, how = choose_frame(book, projects, frame, frames_dir)

@@ -19,6 +19,7 @@ REF = r"R(?:\[(-?\d+)\]|(\d+))?C(?:\[(-?\d+)\]|(\d+))?"
 RANGE = re.compile(r"SUM\(\s*" + REF + r"\s*:\s*" + REF + r"\s*\)")
 CELL = re.compile(REF)
 MAX_FORMULAS = 10_000
+MAX_RANGE = 100_000
 
 
 def formulas(path: Path) -> dict[str, dict[tuple[int, int], str]]:
@@ -35,19 +36,26 @@ def formulas(path: Path) -> dict[str, dict[tuple[int, int], str]]:
                 sheet = out.setdefault(el.get(SS + "Name") or f"Sheet{len(out) + 1}", {})
                 row = 0
             elif tag == SS + "Row":
-                row = int(el.get(SS + "Index") or row + 1)
+                row = _int(el.get(SS + "Index"), row + 1)
                 col = 0
             elif tag == SS + "Cell" and sheet is not None:
-                col = int(el.get(SS + "Index") or col + 1)
+                col = _int(el.get(SS + "Index"), col + 1)
                 f = el.get(SS + "Formula")
                 if f and n < MAX_FORMULAS:
                     sheet[(row, col)] = f
                     n += 1
-                col += int(el.get(SS + "MergeAcross") or 0)
+                col += max(_int(el.get(SS + "MergeAcross"), 0), 0)
             continue
         if tag in (SS + "Row", SS + "Worksheet"):
             el.clear()
     return out
+
+
+def _int(v, default: int) -> int:
+    try:
+        return int(v) if v is not None else default
+    except ValueError:
+        return default
 
 
 def _pos(r, c, dr, ar, dc, ac):
@@ -80,9 +88,14 @@ def evaluate(grid: Grid, cells: dict[tuple[int, int], str]) -> None:
 
         def rng(m):
             (r1, c1), (r2, c2) = _pos(r, c, *m.groups()[:4]), _pos(r, c, *m.groups()[4:])
+            if (abs(r2 - r1) + 1) * (abs(c2 - c1) + 1) > MAX_RANGE:    # a crafted range: not summed
+                raise ValueError("range too large")
             return repr(float(sum(value((i, j), depth + 1) for i in range(min(r1, r2), max(r1, r2) + 1)
                                   for j in range(min(c1, c2), max(c1, c2) + 1))))
-        text = RANGE.sub(rng, text)
+        try:
+            text = RANGE.sub(rng, text)
+        except ValueError:
+            return None
         text = CELL.sub(lambda m: repr(float(value(_pos(r, c, *m.groups()), depth + 1))), text)
         try:
             return E.evaluate(E.parse(text.replace("<>", "!=")), {})
