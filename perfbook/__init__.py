@@ -32,5 +32,7 @@ except ImportError:  # pragma: no cover - validation layer not present in this b
     def check(path, **kwargs):
         raise PerfbookError("校验模块不可用", "the validation module is not available")
 
-__all__ = ["fill", "new", "read", "check", "bulk", "collect", "read_frame", "read_frames", "Frames",
-           "Book", "Report", "Finding", "Project", "Indicator", "PerfbookError", "__version__"]
+from .cycle import monitor, selfeval  # noqa: E402
+
+__all__ = ["fill", "new", "read", "check", "bulk", "collect", "selfeval", "monitor", "read_frame", "read_frames",
+           "Frames", "Book", "Report", "Finding", "Project", "Indicator", "PerfbookError", "__version__"]

@@ -107,6 +107,7 @@ class Options:
     frame: str | None = None
     macros: bool = False
     blank_rows: int = 0
+    kind: str = "target"     # or selfeval / monitor: the year's other tables (perfbook/cycle)
 
 
 # --- names ------------------------------------------------------------------------------------
@@ -230,10 +231,15 @@ def write_one(job: Job, options: Options) -> Written | Failed:
     """Render one workbook and write it atomically (runs in a worker process)."""
     from .fill import compiled, meta_for
     try:
-        c = compiled(options.template, options.frame, options.macros)
-        meta = dict(meta_for(options.frame, options.template))
-        meta["perfbook.department"] = job.department
-        data = c.render(list(job.projects), blank_rows=options.blank_rows, meta=meta)
+        if options.kind != "target":
+            from .cycle.make import render as render_cycle
+            data = render_cycle(list(job.projects), options.kind, frame=options.frame, template=options.template,
+                                meta={"perfbook.department": job.department})
+        else:
+            c = compiled(options.template, options.frame, options.macros)
+            meta = dict(meta_for(options.frame, options.template))
+            meta["perfbook.department"] = job.department
+            data = c.render(list(job.projects), blank_rows=options.blank_rows, meta=meta)
         write_atomic(Path(options.outdir) / job.file, data)
     except PerfbookError as exc:
         return _failed(job, exc.zh)
@@ -270,7 +276,7 @@ def unplaced(projects: list[Project], template=None) -> list[str]:
 
 def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_project: bool = False,
          name: str | None = None, macros: bool = False, manifest: str | None = MANIFEST,
-         execution: parallel.Plan = parallel.Plan()) -> BulkResult:
+         execution: parallel.Plan = parallel.Plan(), kind: str = "target") -> BulkResult:
     """Write every department's workbook (or, per_project=True, every project's) for the projects in master.
 
     master: a master table path (.xlsx/.csv, one row per indicator, or one per project for blank forms),
@@ -278,17 +284,23 @@ def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_
     "{{主管部门}}/{{项目名称}}.xlsx" (made safe for Windows). A 清单.csv manifest with a sha256 per file is
     written beside them. Returns a BulkResult: ``written``, ``failed`` (a workbook that could not be
     written, with the reason; the others are still written), ``unplaced`` columns. execution: local
-    processes (default, all cores) or a dask cluster (parallel.Plan)."""
+    processes (default, all cores) or a dask cluster (parallel.Plan). kind: "target" (绩效目标表), or
+    "selfeval" / "monitor" for the year's 自评表 / 监控表 made from the same projects."""
     projects = list(master) if _is_projects(master) else load_master(master)
     if blank_rows < 0:
         raise DataError("空白行数不能为负数", "--blank-rows must not be negative")
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     options = Options(str(outdir.resolve()), str(Path(template).resolve()) if template else None,
-                      frame, macros, blank_rows)
+                      frame, macros, blank_rows, kind)
     # compile here first: a broken template is one clear error, not one per workbook
     from .fill import compiled
-    c = compiled(options.template, frame, macros)
+    if kind != "target":
+        from .cycle.make import compiled as compiled_cycle
+        from .cycle.scoring import scheme_for
+        c = compiled_cycle(kind, template, scheme_for(None, frame).id)
+    else:
+        c = compiled(options.template, frame, macros)
     ext = ".xlsm" if macros or _has_macros(c.template) else ".xlsx"
     jobs = plan(projects, per_project=per_project, name=name, ext=ext)
     written, failed = [], []
@@ -311,7 +323,8 @@ def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_
                     f"the manifest could not be written ({environment_error(exc).en}); "
                     f"{len(failed)} workbook(s) not written", path) from None
             raise environment_error(exc, path) from None
-    return BulkResult(outdir, path, tuple(written), tuple(failed), tuple(unplaced(projects, template)))
+    lost = tuple(unplaced(projects, template)) if kind == "target" else ()
+    return BulkResult(outdir, path, tuple(written), tuple(failed), lost)
 
 
 def _reserve_manifest(path: Path, jobs: list[Job]) -> Path:

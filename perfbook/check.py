@@ -25,13 +25,28 @@ SPLIT_FIELDS = ("指标性质", "度量单位")   # a combined 指标值 cell ("
 
 
 def check(source, *, frame: str | None = None, template: str | Path | None = None,
-          frames_dir: str | Path | None = None) -> Report:
+          frames_dir: str | Path | None = None, target=None) -> Report:
     """Check a workbook path, a data file (.yaml .json .csv), a Book, or Projects / project dicts
     against the rule set (rules.yaml — the same rules the workbook formulas and the VBA button use).
 
     Returns a Report: ``report.ok`` (no 错误), ``report.errors`` / ``report.warnings``, each Finding with
     rule id, severity, Chinese message, sheet, cell and suggested fix. frame: the indicator frame (default:
-    the one the workbook records, else PERFBOOK_FRAME, else the best match); frames_dir: extra frame files."""
+    the one the workbook records, else PERFBOOK_FRAME, else the best match); frames_dir: extra frame files.
+    A 绩效自评表 / 绩效监控表 (perfbook's or the budget system's export) gets its own checks (perfbook.cycle);
+    target: the approved target table to compare its 年度指标值 with."""
+
+    if isinstance(source, (str, Path)):   # a 绩效自评表 / 绩效监控表 made by perfbook: its own checks (perfbook/cycle)
+        from .cycle.check import check_cycle, cycle_kind
+        if cycle_kind(source):
+            return check_cycle(source, target=target)
+        if Path(source).suffix.lower() in (".xls", ".xml"):   # the budget system's own self-eval / monitoring export
+            from .cycle.exports import as_cycle_book, read_export
+            try:
+                exp = read_export(source)
+            except Exception:   # noqa: BLE001 - not readable as an export: the ordinary reader says why
+                exp = None
+            if exp is not None and exp.kind:
+                return check_cycle(as_cycle_book(exp), target=target)
     book, projects, path = _load(source, template)
     chosen, how = choose_frame(book, projects or [Project(indicators=d.indicators) for d in book.departments]
                                if book else projects, frame, frames_dir)

@@ -44,7 +44,7 @@ RULE_TITLE = "规则名称"          # the rule's Chinese title beside its id, f
 OWN_TITLES = {"unreadable": "无法读取", "internal-error": "内部错误", "check-failed": "无法校验",
               "read-unmapped": "未对应的单元格", "read-unknown-sheet": "未识别的工作表", "read-hidden-sheet": "隐藏的工作表",
               "read-macro": "含宏", "read-format": "文件格式", "read-source": "读取提示", "no-table": "未找到绩效指标表"}
-INTEGER_COLUMNS = {"项目序号", "行", "指标数", "错误数", "警告数", "提示数", "项目数"}
+INTEGER_COLUMNS = {"项目序号", "行", "指标数", "错误数", "警告数", "提示数", "项目数", "确定能", "有可能", "完全不可能", "未选"}
 
 
 # --- columns ----------------------------------------------------------------------------------
@@ -73,6 +73,7 @@ class Columns:
             "问题": ("文件", "工作表", "单元格", "项目名称", "级别", "规则", RULE_TITLE, "说明", "建议"),
             "文件": ("文件", "格式", "状态", "项目数", "指标数", "错误数", "警告数", "提示数", "说明"),
             DEPT_SHEET: ("文件", "工作表", "部门序号", *DEPT_FIELDS(), TASKS, OTHER, "指标数", "错误数", "警告数", "校验结果"),
+            **_cycle_sheets(),
         }
 
 
@@ -96,8 +97,10 @@ class FileResult:
     problems: tuple[tuple, ...] = ()
     summary: tuple = ()
     departments: tuple[tuple, ...] = ()
+    cycle: tuple[tuple[str, tuple], ...] = ()    # 自评 / 监控 rows (perfbook/cycle/collect.py)
 
     def rows(self) -> Iterator[tuple[str, tuple]]:
+        yield from self.cycle
         for r in self.projects:
             yield "项目", r
         for r in self.departments:
@@ -218,6 +221,11 @@ def collect_one(path, options: Options) -> FileResult:
     """Read and validate one file into summary rows. Never raises for a bad file."""
     path = Path(path)
     rel = _relative(path, options.root)
+    from .cycle.check import cycle_kind
+    if cycle_kind(path) or path.suffix.lower() in (".xls", ".xml"):
+        res = _collect_cycle(path, rel)
+        if res is not None:
+            return res
     try:
         from .reader import read
         book = read(path, template=options.template)
@@ -296,6 +304,32 @@ def _departments(book, rel: str, findings, verdict: str, cols: Columns, indicato
             indicator_rows.append((rel, sheet, ind.row, None, None, _plain(d.name),
                                    *(_plain(di.get(lab)) for lab in cols.indicator_fields), _other(di, iknown)))
     return out
+
+
+def _cycle_sheets() -> dict:
+    from .cycle.collect import SHEETS
+    return SHEETS
+
+
+def _collect_cycle(path: Path, rel: str) -> FileResult | None:
+    """A 绩效自评表 / 绩效监控表 made by perfbook: one row per project in 自评 / 监控, its findings in 问题."""
+    from .cycle.collect import export_rows, rows
+    try:
+        if path.suffix.lower() in (".xls", ".xml"):     # the budget system's own export, or not a cycle table
+            got = export_rows(path, rel)
+            if got is None:
+                return None
+            cycle, problems, (errs, warns) = got
+        else:
+            cycle, problems, (errs, warns) = rows(path, rel)
+    except (PerfbookError, Exception) as exc:   # noqa: BLE001 - any trouble: the ordinary reader reports it
+        if path.suffix.lower() in (".xls", ".xml"):
+            return None
+        if not isinstance(exc, PerfbookError):
+            return _failed(rel, INTERNAL, "internal-error", _internal(exc, "读取"), _kind(path))
+        return _failed(rel, UNREADABLE, "unreadable", exc.zh, _kind(path))
+    summary = (rel, "xlsx", READ, len(cycle), None, errs, warns, 0, "自评表" if cycle and cycle[0][0] == "自评" else "监控表")
+    return FileResult(rel, READ, problems=tuple(problems), summary=summary, cycle=tuple(cycle))
 
 
 def _kind(path: Path) -> str | None:

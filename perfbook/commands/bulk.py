@@ -20,6 +20,8 @@ def add_parser(sub):
     p.add_argument("--template", type=existing_file, help="模板文件（默认 templates/绩效目标表.xlsx）")
     p.add_argument("--frame", help="指标框架，如 yunnan-2022")
     p.add_argument("--macros", action="store_true", help="生成含“校验”宏的 .xlsm")
+    p.add_argument("--kind", choices=["target", "selfeval", "monitor"], default="target",
+                   help="生成哪种表：target 绩效目标表（默认）、selfeval 绩效自评表、monitor 绩效监控表")
     p.add_argument("--manifest", default="清单.csv", help="清单文件名（写在输出目录中；默认 清单.csv）")
     add_execution_args(p)
     p.set_defaults(run=run)
@@ -44,7 +46,7 @@ def run(args) -> int:
     from . import say, single
     res = bulk(single(args.master), args.output, template=args.template, frame=args.frame, blank_rows=args.blank_rows,
                per_project=args.per_project, name=args.name, macros=args.macros, manifest=args.manifest,
-               execution=execution(args))
+               execution=execution(args), kind=args.kind)
     if res.unplaced:
         print(f"注意：模板中没有位置的列未写入：{'、'.join(res.unplaced)}", file=sys.stderr)
     for f in res.failed:

@@ -19,6 +19,7 @@ def add_parser(sub):
     p.add_argument("--annotate", metavar="OUT.xlsx",
                    help="另存一份标出问题单元格并加批注的副本（多个工作簿时为目录）；原文件不改动")
     p.add_argument("--template", type=existing_file, help="填表所用的模板（默认 templates/绩效目标表.xlsx）")
+    p.add_argument("--target", help="绩效自评表/监控表：与批复的绩效目标表比对年度指标值（工作簿或数据文件）")
     p.set_defaults(run=run)
 
 
@@ -38,7 +39,7 @@ def run(args) -> int:
     reports, code = [], 0
     for book in args.books:
         try:
-            report = check(book, frame=args.frame, template=args.template, frames_dir=args.frames_dir)
+            report = check(book, frame=args.frame, template=args.template, frames_dir=args.frames_dir, target=args.target)
         except PerfbookError as exc:
             print(f"错误：{exc.zh}{exc.where()}\nError: {exc.en}", file=sys.stderr)
             code = 2

@@ -1,0 +1,228 @@
+"""Make the 绩效自评表 and 绩效监控表 from approved target tables, with the scoring as live formulas.
+
+The cycle templates are compiled by perfbook's own renderer (render.Compiled), so indicator rows repeat
+and 一级/二级 merge exactly as in the target table. Before compiling, every {{ 公式.名称 }} mark becomes a
+formula compiled from data/scoring.yaml for the chosen scheme, and the indicator row gets its red-row format.
+"""
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from .. import __version__
+from .._package import write_atomic
+from .._sheetxml import col_letter, insert_element
+from ..errors import TemplateError
+from ..model import Project
+from ..render import Compiled
+from ..template import Template
+from . import scoring as S
+from .weights import allocate
+
+KINDS = {"selfeval": "绩效自评表.xlsx", "monitor": "绩效监控表.xlsx"}
+FORMULA = "公式."
+RED_DXF = '<dxf><font><color rgb="FF9C0006"/></font><fill><patternFill><bgColor rgb="FFFFC7CE"/></patternFill></fill></dxf>'
+# target fields that come over to the cycle tables (the header and the indicator's identity and target)
+PROJECT_FIELDS = ("项目名称", "项目编码", "主管部门", "实施单位", "预算年度", "年度资金总额", "财政拨款", "其他资金", "年度目标")
+INDICATOR_FIELDS = ("一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位")
+
+
+def template_path(kind: str) -> Path:
+    here = Path(__file__).resolve().parent.parent.parent / "templates" / KINDS[kind]
+    if here.exists():
+        return here
+    return Path(str(resources.files("perfbook.templates").joinpath(KINDS[kind])))
+
+
+def compiled(kind: str, template=None, scheme: str = "default") -> Compiled:
+    path = Path(template) if template else template_path(kind)
+    return _compiled(str(path.resolve()), os.path.getmtime(path), kind, scheme)
+
+
+@lru_cache(maxsize=16)
+def _compiled(path: str, mtime: float, kind: str, scheme: str) -> Compiled:
+    return Compiled(prepare(Template.load(path), kind, S.scheme_for(scheme)))
+
+
+def prepare(t: Template, kind: str, sc: S.Scheme) -> Template:
+    """Write the scoring formulas where the template's 公式 marks are, and red rows for a missing 偏差原因."""
+    for ts in t.sheets:
+        if ts.loop_row is None:
+            continue
+        refs = _refs(ts)
+        formulas = _formulas(kind, sc, refs, ts.loop_row)
+        for row in ts.xml.rows:
+            for cell in row.cells:
+                m = re.fullmatch(r"\s*\{\{\s*(?:指标\.)?公式\.(\S+?)\s*\}\}\s*", cell.text or "")
+                if not m:
+                    continue
+                if m.group(1) not in formulas:
+                    raise TemplateError(f"模板中的公式标记“{m.group(1)}”未知（可用：{'、'.join(formulas)}）",
+                                        f"unknown formula mark {m.group(1)!r}", t.path, f"{ts.name}!{cell.ref}")
+                cell.attrs = re.sub(r'\s*\bt="[^"]*"', "", cell.attrs).strip()
+                cell.body, cell.text = f"<f>{escape(formulas[m.group(1)])}</f>", None
+        ts.slots = [s for s in ts.slots if not any(lab.startswith(FORMULA) for lab in s.labels)]
+        red = _add_dxf(t)
+        cond = _red_row(kind, refs, ts.loop_row)
+        if red is not None and cond:
+            first, last = min(c for c in _cols(ts)), max(c for c in _cols(ts))
+            sq = f"{col_letter(first)}{ts.loop_row}:{col_letter(last)}{ts.loop_row}"
+            ts.xml.tail = insert_element(ts.xml.tail, "conditionalFormatting",
+                                         f'<conditionalFormatting sqref="{sq}"><cfRule type="expression" dxfId="{red}" '
+                                         f'priority="1"><formula>{escape(cond)}</formula></cfRule></conditionalFormatting>')
+    _full_calc(t)
+    return t
+
+
+def _cols(ts):
+    return [s.col for s in ts.loop_slots()] + [c.col for r in ts.xml.rows if r.r == ts.loop_row for c in r.cells]
+
+
+def _refs(ts) -> dict[str, str]:
+    """Field label → its cell: $E$5 for a header field, $E11 (row-relative) for an indicator-row field."""
+    out = {}
+    for s in ts.slots:
+        if not s.single:
+            continue
+        lab = s.labels[0]
+        out[lab] = f"${col_letter(s.col)}{s.row}" if s.loop else f"${col_letter(s.col)}${s.row}"
+    return out
+
+
+def _need(refs: dict, *labels):
+    missing = [x for x in labels if x not in refs]
+    if missing:
+        raise TemplateError(f"模板缺少计算所需的字段：{'、'.join(missing)}", f"template lacks fields: {missing}")
+    return [refs[x] for x in labels]
+
+
+def _formulas(kind: str, sc: S.Scheme, refs: dict, T: int) -> dict[str, str]:
+    out = {}
+    for prefix in ("", "财政拨款", "其他资金"):
+        b, e = refs.get(f"{prefix}全年预算数"), refs.get(f"{prefix}{'全年执行数' if kind == 'selfeval' else '当前执行数'}")
+        if b and e:
+            out[f"{prefix}执行率"] = sc.budget_formula("rate", {"b": b, "e": e})
+            if not prefix and kind == "selfeval":
+                out["预算得分"] = sc.budget_formula("score", {"b": b, "e": e})
+    if kind != "selfeval":
+        return out
+    sign, t, x, w, s = _need(refs, "指标性质", "指标值", "实际完成值", "分值", "公式.得分")
+    out["得分"] = sc.indicator_formula({"sign": sign, "t": t, "x": x, "w": w})
+    col_w, col_s = w.lstrip("$").rstrip("0123456789"), s.lstrip("$").rstrip("0123456789")
+    bw = refs.get("预算执行分值", "0")
+    out["总分值"] = f"SUM(${col_w}${T}:${col_w}${T})+N({bw})"
+    out["总分"] = f"ROUND(SUM(${col_s}${T}:${col_s}${T})+N({_budget_score_ref(refs)}),2)"
+    if "公式.总分" in refs:
+        out["自评等级"] = sc.grade_formula(refs["公式.总分"])
+    return out
+
+
+def _budget_score_ref(refs) -> str:
+    return refs.get("公式.预算得分", "0")
+
+
+def _red_row(kind: str, refs: dict, T: int) -> str | None:
+    """A required 偏差原因 left empty (the achieved rule of scoring.yaml, compiled)."""
+    from . import expr as E
+    if kind == "selfeval":
+        s, w, why = refs.get("公式.得分"), refs.get("分值"), refs.get("偏差原因分析及改进措施")
+        if not (s and w and why):
+            return None
+        ok = E.excel(E.parse(S.data()["achieved"]), {"s": s, "w": w})
+        return f'AND({why}="",{s}<>"",NOT({ok}))'
+    lk, why = refs.get("完成可能性"), refs.get("偏差原因说明")
+    if not (lk and why):
+        return None
+    return f'AND({why}="",{lk}<>"",{lk}<>"{S.data()["likelihood_ok"]}")'
+
+
+def _add_dxf(t: Template) -> int | None:
+    """The red differential format, appended to styles.xml; its dxfId."""
+    part = next((p for p in t.parts if p.endswith("styles.xml")), None)
+    if part is None:
+        return None
+    xml = t.parts[part].decode("utf-8")
+    m = re.search(r"<dxfs\b[^>]*?(/>|>(.*?)</dxfs>)", xml, re.S)
+    if m:
+        n = len(re.findall(r"<dxf\b", m.group(2) or ""))
+        xml = xml[:m.start()] + f'<dxfs count="{n + 1}">{m.group(2) or ""}{RED_DXF}</dxfs>' + xml[m.end():]
+    else:
+        n = 0
+        after = re.search(r"<(tableStyles|colors|extLst)\b", xml)
+        pos = after.start() if after else xml.rfind("</styleSheet>")
+        xml = xml[:pos] + f'<dxfs count="1">{RED_DXF}</dxfs>' + xml[pos:]
+    t.parts[part] = xml.encode("utf-8")
+    return n
+
+
+def _full_calc(t: Template) -> None:
+    """Office computes every formula on open (perfbook writes formulas without cached values)."""
+    wb = t.parts[t.workbook_part].decode("utf-8")
+    if "fullCalcOnLoad" in wb:
+        return
+    m = re.search(r"<calcPr\b([^>]*?)/?>", wb)
+    el = f'<calcPr{m.group(1) if m else ""} fullCalcOnLoad="1"/>'
+    wb = wb[:m.start()] + el + wb[m.end():] if m else wb.replace("</workbook>", el + "</workbook>")
+    t.parts[t.workbook_part] = wb.encode("utf-8")
+
+
+# -- projects ----------------------------------------------------------------------------------
+
+def load_targets(source, template=None) -> list[Project]:
+    """Projects from any workbook perfbook reads or any data file fill accepts."""
+    from ..check import DATA_SUFFIXES
+    from ..inputs import load
+    if isinstance(source, (str, Path)) and Path(source).suffix.lower() not in DATA_SUFFIXES:
+        from ..reader import read
+        projects = list(read(source, template=template).projects)
+    else:
+        projects = load(source)
+    if not projects:
+        from ..errors import DataError
+        raise DataError("目标表中没有项目", "the target table holds no project", str(source))
+    return projects
+
+
+def cycle_project(p: Project, kind: str, sc: S.Scheme, frame: str | None = None) -> Project:
+    """The header and indicators of an approved target as a cycle table's data; 分值 pre-set (self-eval)."""
+    d = {k: p.get(k) for k in PROJECT_FIELDS if p.get(k) is not None}
+    inds = [{k: i.get(k) for k in INDICATOR_FIELDS if i.get(k) is not None} for i in p.indicators]
+    if kind == "selfeval":
+        d["预算执行分值"] = sc.budget_weight
+        for ind, w in zip(inds, allocate(inds, sc)):
+            ind["分值"] = w
+    d["指标"] = inds
+    return Project.from_dict(d)
+
+
+def render(projects, kind: str, *, scheme: str | None = None, frame: str | None = None, template=None,
+           meta: dict | None = None) -> bytes:
+    sc = S.scheme_for(scheme, frame)
+    c = compiled(kind, template, sc.id)
+    rows = [cycle_project(p, kind, sc, frame) if not _is_cycle(p) else p for p in projects]
+    meta = {"perfbook.version": __version__, "perfbook.kind": kind, "perfbook.scoring": sc.id, **(meta or {})}
+    if frame:
+        meta["perfbook.frame"] = frame
+    return c.render(rows, meta=meta)
+
+
+def _is_cycle(p: Project) -> bool:
+    return any(i.get("分值") is not None or i.get("实际完成值") is not None for i in p.indicators)
+
+
+def make(kind: str, target, out, *, scheme=None, frame=None, template=None, target_template=None) -> Path:
+    """Write the self-evaluation (kind 'selfeval') or monitoring table ('monitor') for a target table."""
+    projects = load_targets(target, target_template)
+    return write_atomic(Path(out), render(projects, kind, scheme=scheme, frame=frame, template=template))
+
+
+def selfeval(target, out, **kw) -> Path:
+    return make("selfeval", target, out, **kw)
+
+
+def monitor(target, out, **kw) -> Path:
+    return make("monitor", target, out, **kw)
