@@ -135,7 +135,8 @@ def test_collect_into_postgresql(folder, tmp_path, postgres):
 
 
 def test_a_failed_run_leaves_no_rows_behind(folder, tmp_path, postgres, monkeypatch):
-    import perfbook.collect as pc
+    import importlib
+    pc = importlib.import_module("perfbook.collect")     # perfbook.collect is also the function
     before = counts(postgres)
 
     class Boom(Exception):
