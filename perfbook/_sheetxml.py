@@ -63,9 +63,20 @@ def attrs(text: str) -> dict[str, str]:
     return dict(ATTR_RE.findall(text))
 
 
+_ENTITY = re.compile(r"&(lt|gt|quot|apos|amp|#[0-9]+|#x[0-9A-Fa-f]+);")
+_NAMED = {"lt": "<", "gt": ">", "quot": '"', "apos": "'", "amp": "&"}
+
+
+def _entity(m: re.Match) -> str:
+    e = m.group(1)
+    if e[0] != "#":
+        return _NAMED[e]
+    return chr(int(e[2:], 16) if e[1] in "xX" else int(e[1:]))
+
+
 def unescape(text: str) -> str:
-    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
-            .replace("&apos;", "'").replace("&amp;", "&"))
+    """XML text as written, character references (&#25351;, what openpyxl writes under lxml) included."""
+    return _ENTITY.sub(_entity, text) if "&" in text else text
 
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

@@ -171,3 +171,19 @@ def test_references_to_another_sheet_move_with_its_indicator_rows(tmp_path):
         target = next(t for t in titles if t.startswith(f"{k}.") and "概况" not in t)
         f = re.search(r'<c r="Z1"[^>]*><f>(.*?)</f>', xmls[summary]).group(1)
         assert f == f"'{target}'!C{below + n - 1}&amp;'{target}'!A1&amp;C{below}", f
+
+
+def test_a_template_written_with_character_references_is_read(tmp_path):
+    """openpyxl under lxml (and other tools) write every non-ASCII character as &#NNNN;: the placeholders
+    are the same text and must be found."""
+    parts = default_parts()
+    for name in ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"):
+        xml = parts[name].decode()
+        parts[name] = re.sub(r"(<t[^>]*>)([^<]*)(</t>)", lambda m: m.group(1) + "".join(
+            f"&#{ord(ch)};" if ord(ch) > 127 else ch for ch in m.group(2)) + m.group(3), xml).encode()
+    assert "&#25351;" in parts["xl/worksheets/sheet1.xml"].decode()        # 指
+    tpl = tmp_path / "charrefs.xlsx"
+    save_parts(parts, tpl)
+    out = perfbook.fill(ROOT / "examples" / "seed-001.yaml", tmp_path / "o.xlsx", template=tpl)
+    back = perfbook.read(out).projects
+    assert back[0].name == "区委网信办经费" and len(back[0].indicators) > 5
