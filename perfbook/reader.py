@@ -159,8 +159,9 @@ def read_source(src: Source, tpl: Template, strict: bool = False) -> Book:
             parts.append((None, values, inds, cells, grid))
     projects = _group(parts, src.path)
     shaped = any(role is not None for role, *_ in parts)
-    if not departments and not any(p.indicators for p in projects) and (not shaped or not any(p.name for p in projects)):
-        # nothing at all, or only a stray label guess on a foreign sheet, or a template left blank
+    if not departments and (not projects or (not shaped and not any(p.indicators for p in projects))):
+        # nothing at all, or only a stray label guess on a foreign sheet. A sheet in the template's own
+        # layout left blank is read (check then reports every missing field as 错误, as its 校验 formulas do)
         raise no_table(src, shaped=shaped)
     book = Book(src.path, src.format, tuple(projects), tuple(notes),
                 src.properties.get("perfbook.frame"), tuple(src.properties.items()), tuple(departments))

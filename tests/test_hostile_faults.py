@@ -137,7 +137,6 @@ def _no_table_files(tmp_path) -> dict[str, Path]:
     out["html-wrong-charset"] = tmp_path / "报表.xls"
     out["html-wrong-charset"].write_bytes(
         '<html><head><meta charset="gbk"></head><body><table><tr><td>单位</td><td>金额</td></tr></table></body></html>'.encode())
-    out["blank-template"] = perfbook.new(tmp_path / "blank.xlsx")
     return out
 
 
@@ -151,6 +150,11 @@ def test_a_workbook_with_no_table_is_an_error_in_read_check_and_collect(tmp_path
             proc = cli(cmd, f)
             assert proc.returncode == 2, (name, cmd, proc.stdout, proc.stderr)
             assert "未找到绩效指标表" in proc.stderr and "通过" not in proc.stdout and proc.stdout.strip() != "[]"
+    # the blank template is not a pass either: read gives its empty form, check reports what is missing (exit 1),
+    # exactly as the workbook's own 校验 formulas count it
+    blank = perfbook.new(tmp_path / "blank.xlsx")
+    proc = cli("check", blank)
+    assert proc.returncode == 1 and "通过（无错误）" not in proc.stdout and "未通过" in proc.stdout
     out = tmp_path / "s.xlsx"
     collect(tmp_path / "in", out, execution=Plan(jobs=1))
     problems = sheet_rows(out, "问题")
