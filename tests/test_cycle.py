@@ -183,3 +183,17 @@ def test_collect_puts_cycle_tables_in_their_own_sheets(tmp_path):
     con = sqlite3.connect(tmp_path / "h.db")
     assert con.execute('select count(*) from "汇总_自评"').fetchone()[0] == 1
     assert res.read == 2
+
+
+def test_dropdowns_and_red_rows_cover_every_indicator_row(tmp_path):
+    out = selfeval(EXAMPLES / "seed-001.yaml", tmp_path / "s.xlsx")      # 11 indicators: rows 11..21
+    ws = openpyxl.load_workbook(out).active
+    dv = [str(d.sqref) for d in ws.data_validations.dataValidation]
+    assert "G11:G21" in dv
+    cf = {str(rng.sqref): [r.formula for r in rules] for rng, rules in ws.conditional_formatting._cf_rules.items()}
+    assert cf == {"A11:J21": [['AND($J11="",$I11<>"",NOT($I11>=$H11))']]}
+    assert ws.print_title_rows == "$10:$10" and ws.page_setup.orientation == "landscape"
+    out = monitor(EXAMPLES / "seed-001.yaml", tmp_path / "m.xlsx")
+    ws = openpyxl.load_workbook(out).active
+    assert [str(d.sqref) for d in ws.data_validations.dataValidation] == ["I10:I20"]
+    assert ws.data_validations.dataValidation[0].formula1 == '"确定能,有可能,完全不可能"'
