@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 import warnings
@@ -48,6 +49,10 @@ def main(argv=None) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
+            if getattr(args, "rules_dir", None) is not None or os.environ.get("PERFBOOK_RULES"):
+                from . import rules as R
+                R.set_rules_dir(getattr(args, "rules_dir", None))
+                R.rules()                    # a broken bureau rule stops here, before any file is written
             code = args.run(args)
         except PerfbookError as exc:
             print(f"错误：{exc.zh}{exc.where()}\nError: {exc.en}", file=sys.stderr)

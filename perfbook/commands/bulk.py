@@ -20,6 +20,7 @@ def add_parser(sub):
     p.add_argument("--macros", action="store_true", help="生成含“校验”宏的 .xlsm")
     p.add_argument("--manifest", default="清单.csv", help="清单文件名（写在输出目录中；默认 清单.csv）")
     add_execution_args(p)
+    p.add_argument("--rules-dir", help="另外的规则目录（含 *.yaml，增加或覆盖规则；也可用环境变量 PERFBOOK_RULES）")
     p.set_defaults(run=run)
 
 

@@ -16,6 +16,7 @@ def add_parser(sub):
     p.add_argument("--annotate", metavar="OUT.xlsx",
                    help="另存一份标出问题单元格并加批注的副本（多个工作簿时为目录）；原文件不改动")
     p.add_argument("--template", help="填表所用的模板（默认 templates/绩效目标表.xlsx）")
+    p.add_argument("--rules-dir", help="另外的规则目录（含 *.yaml，增加或覆盖规则；也可用环境变量 PERFBOOK_RULES）")
     p.set_defaults(run=run)
 
 
