@@ -209,7 +209,15 @@ def rule_data(default_frame: str | None = None) -> dict:
         "ui": _data_yaml("vba/ui.yaml"),
         "layout": template_layout(),
         "layout_match": _match_threshold(),
+        **dict(zip(("rule_decls", "rules_code"), _rules_code())),
     }
+
+
+def _rules_code() -> tuple[str, str]:
+    """Each rule's condition, compiled from rules.yaml to VBA (perfbook.rule_vba)."""
+    from . import rules as R
+    from .rule_vba import rules_code
+    return rules_code(R._compiled_all(), vba_string, R.param_value)
 
 
 def _match_threshold() -> float:
@@ -427,6 +435,7 @@ def build_project(modules: list[Module]) -> bytes:
             root.add_directory(stream("PROJECTwm", ProjectWm(project).to_bytes()))
             root.add_directory(stream("PROJECT", Project(project).to_bytes()))
             ole = OleFile()
+            ole._fat_chain = _fat_filesystem(ole._fat_chain.get_sector_size())
             ole.root_directory = root
             out = os.path.join(tmp, "vbaProject.bin")
             ole.create_file(out)
@@ -437,6 +446,30 @@ def build_project(modules: list[Module]) -> bytes:
             os.chdir(cwd)
     _SPECS[hashlib.sha256(data).hexdigest()] = tuple(modules)
     return data
+
+
+def _fat_filesystem(size: int):
+    """ms-cfb's FAT, fixed for files over 64 KB: it reserves a FAT sector every 128 sectors but counts
+    them per 512 and writes only the first, so a larger vbaProject.bin names too few FAT sectors."""
+    from ms_cfb.Models.Filesystems.fat_filesystem import FatFilesystem
+
+    class _Fat(FatFilesystem):
+        def count_fat_chain_sectors(self) -> int:
+            return (self._next_free_sector - 1) // (self._sector_size // 4) + 1
+
+        def to_file(self, path: str) -> None:
+            self.write_streams(path)
+            self.write_chain("fat_chain.bin")
+            with open("fat_chain.bin", "rb") as c:
+                chain = c.read()
+            os.remove("fat_chain.bin")
+            chain += b"\xff" * (-len(chain) % self._sector_size)
+            per = self._sector_size // 4
+            with open(path, "r+b") as f:
+                for i in range(len(chain) // self._sector_size):
+                    f.seek(i * per * self._sector_size)
+                    f.write(chain[i * self._sector_size:(i + 1) * self._sector_size])
+    return _Fat(size)
 
 
 # a project perfbook built, by the hash of its bytes: render asks for the same project with more sheets
