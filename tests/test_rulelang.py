@@ -119,19 +119,31 @@ def test_the_cli_commands_take_a_rules_dir(bureau, tmp_path, capsys):
 
 
 @pytest.mark.libreoffice
-def test_a_bureau_rule_turns_the_row_red_and_counts_in_the_summary(bureau, tmp_path, soffice):
+def test_a_bureau_rule_reaches_the_red_rows_the_summary_and_the_vba(bureau, tmp_path, soffice):
+    """The bureau's rule, written once in its own folder: the recalculated workbook counts it on its row
+    and in "校验：N 处错误", and the 校验 button (VBA, run by LibreOffice) reports it like perfbook check."""
+    import openpyxl
     from perfbook.fill import compiled
     from perfbook.inject import injected_plan
+    from perfbook.xlwings_bridge import texts
+    from tests.test_rule_cases import result_rows
     data = yaml.safe_load((EXAMPLES / "seed-000.yaml").read_text("utf-8"))
     data["指标"][0][BASIS] = "根据工作计划"
     data["指标"][1][BASIS] = "依据《宝安区网络安全工作方案》"
-    path = perfbook.fill(data, tmp_path / "b.xlsx")
+    path = perfbook.fill(data, tmp_path / "b.xlsm", macros=True)
     pl = injected_plan(compiled().template)
     sheet = perfbook.read(path).projects[0].sheets[0]
-    import openpyxl
     col_a = [c.value for c in openpyxl.load_workbook(path)[sheet]["A"]]
     summary = next(i for i, v in enumerate(col_a, start=1) if isinstance(v, str) and v.startswith('="校验'))
     cells = [[sheet, f"A{summary}"], [sheet, f"{pl.error_column}10"], [sheet, f"{pl.error_column}11"]]
-    res = soffice.run_jobs([{"in": str(path), "cells": cells}])[0]
-    got = [c["value"] for c in res["cells"]]
-    assert got == ["校验：1 处错误", 1, 0]
+    results_sheet = texts()["results_sheet"]
+    calc, macro = soffice.run_jobs([
+        {"in": str(path), "cells": cells},
+        {"in": str(path), "recalc": False, "steps": [
+            {"activate": sheet, "macros": ["PerfbookCheck.ValidateSilent"], "read": [results_sheet]}]}])
+    assert [c["value"] for c in calc["cells"]] == ["校验：1 处错误", 1, 0]
+    vba_rows = result_rows(macro["steps"][0]["read"][results_sheet])
+    py = [(f.severity, f.rule, f.sheet, f.cell or "", f.message, f.fix or "") for f in perfbook.check(path).findings]
+    assert vba_rows == py
+    assert ("错误", "basis-cites-document", sheet, "J10", "设定依据“根据工作计划”没有引用文件（《…》）",
+            "写明所依据的文件，如《深圳市宝安区预算管理办法》") in vba_rows
