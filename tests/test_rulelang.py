@@ -147,3 +147,16 @@ def test_a_bureau_rule_reaches_the_red_rows_the_summary_and_the_vba(bureau, tmp_
     assert vba_rows == py
     assert ("错误", "basis-cites-document", sheet, "J10", "设定依据“根据工作计划”没有引用文件（《…》）",
             "写明所依据的文件，如《深圳市宝安区预算管理办法》") in vba_rows
+
+
+def test_the_readme_rule_table_is_generated_from_rules_yaml():
+    from pathlib import Path
+    import importlib.util
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("rules_table", root / "tools/rules_table.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    text = (root / "README.md").read_text("utf-8")
+    assert mod.render(text) == text, "run: python tools/rules_table.py"
+    for r in R.rules():
+        assert f"| `{r.id}` | {r.severity} |" in text
