@@ -718,30 +718,6 @@ Private Function IsBareNumber(ByVal v As String, ByVal isNum As Boolean) As Bool
     IsBareNumber = digitsBefore > 0 And (dots = 0 Or digitsAfter > 0)
 End Function
 
-Private Function NumberOf(ByVal i As Long) As Double
-    Dim s As String, k As Long, ch As String, c As Long
-    If RIsNum(i) Then
-        NumberOf = RNumV(i)
-        Exit Function
-    End If
-    s = ""
-    For k = 1 To Len(Val1(i, fValue))
-        ch = Mid(Val1(i, fValue), k, 1)
-        c = AscW(ch)
-        If c >= &HFF10& And c <= &HFF19& Then ch = ChrW(c - &HFEE0&)
-        s = s & ch
-    Next k
-    NumberOf = Val(s)
-End Function
-
-Private Function ShowValue(ByVal i As Long) As String
-    If RIsNum(i) Then
-        ShowValue = NumText(RNumV(i))
-    Else
-        ShowValue = Val1(i, fValue)
-    End If
-End Function
-
 Private Function ScoreOf(ByVal s0 As String, ByRef score As Double) As Boolean
     ' the leading score of the scoring-standard text ("12 fen, ..." -> 12; rules.yaml score_pattern)
     Dim i As Long, n As Long, num As String, ch As String, dot As Boolean
@@ -845,16 +821,6 @@ Private Sub BuildFacts()
 End Sub
 
 ' ==== findings =========================================================================================
-
-Private Function RuleIndex(ByVal id As String) As Long
-    Dim k As Long
-    For k = 1 To NRules
-        If RuleId(k) = id Then
-            RuleIndex = k
-            Exit Function
-        End If
-    Next k
-End Function
 
 Private Sub Hit(ByVal k As Long, ByVal f As Long, ByVal i As Long, ByVal msg As String, ByVal fx As String)
     ' a finding of rule k at field f (an indicator field; 0: none) of row i (0: the project)
