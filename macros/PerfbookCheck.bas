@@ -901,11 +901,9 @@ Public Function XFieldN(ByVal i As Long, ByVal name As String) As Variant
     ' row i's field by its fields.yaml name, as perfbook's model holds it (a number cell as a number,
     ' a comparator as its system glyph)
     Dim f As Long
-    For f = 1 To NFields
-        If FieldName(f) = name Then Exit For
-    Next f
+    f = FieldIndex(name)
     XFieldN = ""
-    If f > NFields Or i < 1 Then Exit Function
+    If f = 0 Or i < 1 Then Exit Function
     If f = fValue And RIsNum(i) Then
         XFieldN = RNumV(i)
     ElseIf f = fSign Then

@@ -51,6 +51,9 @@ def main(argv=None) -> int:
         try:
             if getattr(args, "rules_dir", None) is not None or os.environ.get("PERFBOOK_RULES"):
                 from . import rules as R
+                if getattr(args, "rules_dir", None):
+                    # worker processes (bulk, collect) read the same folder
+                    os.environ[R.ENV_RULES] = os.path.abspath(args.rules_dir)
                 R.set_rules_dir(getattr(args, "rules_dir", None))
                 R.rules()                    # a broken bureau rule stops here, before any file is written
             code = args.run(args)

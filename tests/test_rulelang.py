@@ -81,7 +81,8 @@ def test_a_malformed_rule_file_names_the_file_the_rule_and_the_part(tmp_path, bo
     assert "bad-rule" in e.zh and part in e.zh and e.path.endswith("bad.yaml"), e.zh
 
 
-def test_a_malformed_rule_file_stops_fill_before_a_workbook_is_written(tmp_path, capsys):
+def test_a_malformed_rule_file_stops_fill_before_a_workbook_is_written(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv(R.ENV_RULES, "")          # restored after the test (the CLI sets it for workers)
     d = tmp_path / "rules"
     d.mkdir()
     (d / "bad.yaml").write_text("rules:\n  - id: x\n    severity: 错误\n    scope: row\n    message: m\n    when: AND(\n", "utf-8")
@@ -110,7 +111,8 @@ def test_a_bureau_rule_fires_in_check_and_overrides_by_id(bureau, tmp_path):
     assert not [f for f in perfbook.check(EXAMPLES / "seed-001.yaml").findings if f.rule == "name-long"]
 
 
-def test_the_cli_commands_take_a_rules_dir(bureau, tmp_path, capsys):
+def test_the_cli_commands_take_a_rules_dir(bureau, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv(R.ENV_RULES, "")          # restored after the test (the CLI sets it for workers)
     R.set_rules_dir(None)
     out = tmp_path / "new.xlsx"
     assert main(["new", str(out), "--rules-dir", str(bureau)]) == 0
