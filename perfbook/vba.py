@@ -476,9 +476,15 @@ def _fat_filesystem(size: int):
 _SPECS: dict[str, tuple[Module, ...]] = {}
 
 
-@lru_cache(maxsize=32)
 def vba_project(sheet_codenames: tuple[str, ...], default_frame: str | None = None,
                 workbook_codename: str = WORKBOOK_CODENAME) -> bytes:
+    from .rules import rules_dir
+    return _vba_project(sheet_codenames, default_frame, workbook_codename, rules_dir())
+
+
+@lru_cache(maxsize=32)
+def _vba_project(sheet_codenames, default_frame, workbook_codename, _rules_dir) -> bytes:
+    """Cached per rule folder too: a bureau's rules change the generated PerfbookRules module."""
     return build_project(project_modules(sheet_codenames, default_frame, workbook_codename))
 
 
@@ -666,9 +672,14 @@ def extract_sources(data: bytes) -> dict[str, str]:
         parser.close()
 
 
-@cache
 def digest() -> str:
     """A short fingerprint of the VBA sources and the rule data (shown by the add-in's 关于 text)."""
+    from .rules import rules_dir
+    return _digest(rules_dir())
+
+
+@cache
+def _digest(_rules_dir) -> str:
     h = hashlib.sha256()
     for m in standard_modules():
         h.update(m.source.encode("ascii"))
