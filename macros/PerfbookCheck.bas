@@ -54,7 +54,6 @@ Private RNa() As Boolean, RPhv() As Boolean, RNum() As Boolean, RHasScore() As B
 ' the findings, in perfbook check's order (rows in order, rules in rules.yaml order; then project rules)
 Private NF As Long
 Private FRule() As String, FSev() As String, FMsg() As String, FFix() As String, FAddr() As String
-Private mFired As String
 Private mProjRow As Long
 
 ' ==== commands =========================================================================================
@@ -719,30 +718,6 @@ Private Function IsBareNumber(ByVal v As String, ByVal isNum As Boolean) As Bool
     IsBareNumber = digitsBefore > 0 And (dots = 0 Or digitsAfter > 0)
 End Function
 
-Private Function NumberOf(ByVal i As Long) As Double
-    Dim s As String, k As Long, ch As String, c As Long
-    If RIsNum(i) Then
-        NumberOf = RNumV(i)
-        Exit Function
-    End If
-    s = ""
-    For k = 1 To Len(Val1(i, fValue))
-        ch = Mid(Val1(i, fValue), k, 1)
-        c = AscW(ch)
-        If c >= &HFF10& And c <= &HFF19& Then ch = ChrW(c - &HFEE0&)
-        s = s & ch
-    Next k
-    NumberOf = Val(s)
-End Function
-
-Private Function ShowValue(ByVal i As Long) As String
-    If RIsNum(i) Then
-        ShowValue = NumText(RNumV(i))
-    Else
-        ShowValue = Val1(i, fValue)
-    End If
-End Function
-
 Private Function ScoreOf(ByVal s0 As String, ByRef score As Double) As Boolean
     ' the leading score of the scoring-standard text ("12 fen, ..." -> 12; rules.yaml score_pattern)
     Dim i As Long, n As Long, num As String, ch As String, dot As Boolean
@@ -847,16 +822,6 @@ End Sub
 
 ' ==== findings =========================================================================================
 
-Private Function RuleIndex(ByVal id As String) As Long
-    Dim k As Long
-    For k = 1 To NRules
-        If RuleId(k) = id Then
-            RuleIndex = k
-            Exit Function
-        End If
-    Next k
-End Function
-
 Private Sub Hit(ByVal k As Long, ByVal f As Long, ByVal i As Long, ByVal msg As String, ByVal fx As String)
     ' a finding of rule k at field f (an indicator field; 0: none) of row i (0: the project)
     Dim addr As String, c As Long
@@ -901,271 +866,24 @@ Private Sub AddFinding(ByVal k As Long, ByVal addr As String, ByVal i As Long, B
     FRule(NF) = RuleId(k): FSev(NF) = RuleSev(k): FMsg(NF) = msg: FFix(NF) = fx: FAddr(NF) = addr
 End Sub
 
-Private Function Fired(ByVal id As String, ByVal i As Long) As Boolean
-    Fired = InList(mFired, id & "@" & i)
-End Function
-
 Private Sub RunRules()
+    ' the rules' conditions are generated from rules.yaml into PerfbookRules (RunRowRule / RunProjectRule)
     Dim i As Long, k As Long
     NF = 0
-    mFired = SEP
     For i = 1 To NR
         For k = 1 To NRules
-            If RuleScope(k) = "row" Then RowRule k, i
+            If RuleScope(k) = "row" Then RunRowRule k, i
         Next k
     Next i
     For k = 1 To NRules
-        If RuleScope(k) = "project" Then ProjectRule k
+        If RuleScope(k) = "project" Then RunProjectRule k, 0
     Next k
 End Sub
-
-Private Function IsQuant(ByVal i As Long) As Boolean
-    ' a quantitative row that is not a not-applicable row
-    IsQuant = (Not RNa(i)) And RKind(i) = T("kind_quant")
-End Function
-
-Private Function QualText(ByVal i As Long) As String
-    If RNa(i) Or RKind(i) <> T("kind_qual") Or RPhv(i) Or Val1(i, fValue) = "" Then Exit Function
-    QualText = ShowValue(i)
-End Function
-
-Private Function Sat(ByVal i As Long) As Boolean
-    Sat = (Not RNa(i)) And RCat(i) = PSatCat
-End Function
 
 Private Function IsPercent(ByVal unit As String) As Boolean
     If unit = "" Then Exit Function
     IsPercent = InList(PercentList, TrimX(unit))
 End Function
-
-Private Function UnitPart(ByVal unit As String) As String
-    If unit <> "" Then UnitPart = Fmt(T("unit_part"), "unit", unit)
-End Function
-
-Private Function JoinNames(ByRef arr() As String, ByVal a As Long, ByVal b As Long) As String
-    Dim q As Long, s As String
-    For q = a To b
-        If s <> "" Then s = s & T("list_sep")
-        s = s & arr(q)
-    Next q
-    JoinNames = s
-End Function
-
-Private Sub RowRule(ByVal k As Long, ByVal i As Long)
-    Dim id As String, msg As String, fx As String, f As Long, lab As Variant, j As Long, tx As String
-    Dim sgn As String, num As String, unit As String, ch As String, n As Long, v As Double, below As String, fv As Variant
-    Dim shown As String, other As Long, q As Long, names As String, hint As String, target As String
-    id = RuleId(k)
-    msg = RuleMsg(k)
-    fx = RuleFix(k)
-    Select Case id
-    Case "required-field"
-        lab = Items(FrRequired(mFrame))
-        For j = 0 To UBound(lab)
-            If lab(j) <> "" Then
-                f = FieldOfLabel(lab(j))
-                If f = fL1 And f > 0 Then
-                    If RE1(i) = "" Then Hit k, f, i, Fmt(msg, "field", lab(j)), Fmt(fx, "field", lab(j))
-                ElseIf f = fL2 And f > 0 Then
-                    If RE2(i) = "" Then Hit k, f, i, Fmt(msg, "field", lab(j)), Fmt(fx, "field", lab(j))
-                ElseIf InList(PNaExempt, lab(j)) And RNa(i) Then
-                    ' a not-applicable row needs no sign and no value
-                ElseIf Val1(i, f) = "" Then
-                    Hit k, f, i, Fmt(msg, "field", lab(j)), Fmt(fx, "field", lab(j))
-                End If
-            End If
-        Next j
-    Case "frame-pair"
-        If RE1(i) = "" Then Exit Sub
-        If RL1(i) = 0 Then
-            names = JoinNames(L1Name, FrL1First(mFrame), FrL1Last(mFrame))
-            Hit k, fL1, i, Fmt(msg, "what", Fmt(T("frame_l1_what"), "e1", RE1(i)), "frame", FrTitle(mFrame)), _
-                Fmt(fx, "fix", Fmt(T("frame_l1_fix"), "names", names))
-        ElseIf RE2(i) <> "" And RL2(i) = 0 Then
-            names = JoinNames(L2Name, L1L2First(RL1(i)), L1L2Last(RL1(i)))
-            other = 0
-            For q = FrL1First(mFrame) To FrL1Last(mFrame)
-                If Find2(q, RE2(i)) > 0 Then
-                    other = q
-                    Exit For
-                End If
-            Next q
-            hint = ""
-            If other > 0 Then hint = Fmt(T("frame_l2_hint"), "e2", RE2(i), "other", L1Name(other))
-            Hit k, fL2, i, Fmt(msg, "what", Fmt(T("frame_l2_what"), "e2", RE2(i), "l1", L1Name(RL1(i)), "hint", hint), _
-                "frame", FrTitle(mFrame)), Fmt(fx, "fix", Fmt(T("frame_l2_fix"), "l1", L1Name(RL1(i)), "names", names))
-        End If
-    Case "sign-valid"
-        If Val1(i, fSign) <> "" And RSg(i) = "" Then Hit k, fSign, i, Fmt(msg, "sign", RSign(i)), fx
-    Case "value-embedded"
-        If IsQuant(i) And Val1(i, fValue) <> "" And Not RPhv(i) And Not RNum(i) And Not RIsNum(i) Then
-            If SplitExplicit(Val1(i, fValue), sgn, num, unit) Then
-                Ad mFired, "value-embedded@" & i
-                Hit k, fValue, i, Fmt(msg, "value", Val1(i, fValue)), _
-                    Fmt(fx, "sign", sgn, "number", num, "unit_part", UnitPart(unit))
-            End If
-        End If
-    Case "value-numeric"
-        If IsQuant(i) And Val1(i, fValue) <> "" And Not RPhv(i) And Not RNum(i) And Not Fired("value-embedded", i) Then
-            Hit k, fValue, i, Fmt(msg, "value", Val1(i, fValue)), fx
-        End If
-    Case "unit-required"
-        If IsQuant(i) And Val1(i, fUnit) = "" Then Hit k, fUnit, i, msg, fx
-    Case "qual-comparator"
-        tx = QualText(i)
-        If tx <> "" Then
-            ch = ContainsAny(PCompChars, tx)
-            If ch <> "" Then
-                Ad mFired, "qual-comparator@" & i
-                Hit k, fValue, i, Fmt(msg, "value", tx, "char", ch), fx
-            End If
-        End If
-    Case "qual-special"
-        tx = QualText(i)
-        If tx <> "" Then
-            If ContainsAny(PSpecial, tx) <> "" Or InListCI(PNull, TrimX(tx)) Then Hit k, fValue, i, Fmt(msg, "value", tx), fx
-        End If
-    Case "placeholder"
-        lab = Items(PPhFields)
-        For j = 0 To UBound(lab)
-            If lab(j) <> "" Then
-                f = FieldOfLabel(lab(j))
-                If IsPlaceholder(Val1(i, f), f = fValue And RIsNum(i)) Then
-                    Hit k, f, i, Fmt(msg, "field", lab(j), "text", Val1(i, f)), fx
-                End If
-            End If
-        Next j
-    Case "satisfaction-over-100"
-        If Sat(i) And RNum(i) And IsPercent(Val1(i, fUnit)) Then
-            If NumberOf(i) > PSatMax Then Hit k, fValue, i, Fmt(msg, "value", ShowValue(i)), fx
-        End If
-    Case "name-length"
-        n = Len(CleanText(Val1(i, fName), False))
-        If n > PNameMax Then Hit k, fName, i, Fmt(msg, "length", n, "limit", PNameMax), fx
-    Case "attr-valid"
-        If Val1(i, fAttr) <> "" And RAk(i) = "" Then Hit k, fAttr, i, Fmt(msg, "attr", Val1(i, fAttr)), fx
-    Case "attr-sign-mismatch"
-        If RAk(i) <> "" And RSk(i) <> "" And RAk(i) <> RSk(i) Then
-            If RAk(i) = T("kind_qual") Then
-                tx = T("attr_fix_qual")
-            Else
-                tx = T("attr_fix_quant")
-            End If
-            Hit k, fSign, i, Fmt(msg, "attr", Val1(i, fAttr), "sign", RSign(i), "kind", RAk(i)), Fmt(fx, "fix", tx)
-        End If
-    Case "unit-known"
-        If Val1(i, fUnit) <> "" Then
-            tx = TrimX(Val1(i, fUnit))
-            If Not (InList(UnitList, tx) Or InList(FrUnits(mFrame), tx) Or InList(UnitAliases, tx)) Then
-                Hit k, fUnit, i, Fmt(msg, "unit", Val1(i, fUnit)), fx
-            End If
-        End If
-    Case "satisfaction-shape"
-        If Sat(i) And Val1(i, fValue) <> "" And Not RPhv(i) Then
-            If Not (InList(PSatSigns, RSg(i)) And RNum(i) And IsPercent(Val1(i, fUnit))) Then
-                shown = ""
-                If RSign(i) <> T("glyph_equal") And RSign(i) <> T("glyph_qual") Then shown = RSign(i)
-                shown = shown & ShowValue(i) & Val1(i, fUnit)
-                Hit k, fValue, i, Fmt(msg, "min", PSatMin, "max", PSatMax, "shown", shown), fx
-            End If
-        End If
-    Case "satisfaction-low"
-        If Sat(i) And InList(PSatSigns, RSg(i)) And RNum(i) And IsPercent(Val1(i, fUnit)) Then
-            v = NumberOf(i)
-            If v < PSatWarn Then
-                below = ""
-                If v < PSatMin Then below = Fmt(T("below_min"), "min", PSatMin)
-                Hit k, fValue, i, Fmt(msg, "value", NumText(v), "warn", PSatWarn, "below_min", below), fx
-            End If
-        End If
-    Case "cost-sign"
-        If Not RNa(i) And RCat(i) = PCostCat And InList(PCostSigns, RSg(i)) Then
-            Hit k, fSign, i, Fmt(msg, "sign", RSg(i)), fx
-        End If
-    Case "name-long"
-        n = Len(CleanText(Val1(i, fName), False))
-        If n > PNameWarn And n <= PNameMax Then Hit k, fName, i, Fmt(msg, "length", n, "limit", PNameWarn), fx
-    Case "duplicate"
-        If RNa(i) Or Val1(i, fName) = "" Then Exit Sub
-        For j = 1 To i - 1
-            If Not RNa(j) And Val1(j, fName) <> "" Then
-                If LCase(RE2(j)) = LCase(RE2(i)) And LCase(Val1(j, fName)) = LCase(Val1(i, fName)) Then
-                    Hit k, fName, i, Fmt(msg, "first", Fmt(T("first_row"), "row", RRow(j)), "name", Val1(i, fName)), fx
-                    Exit For
-                End If
-            End If
-        Next j
-    Case "qual-disguised"
-        tx = QualText(i)
-        If tx <> "" And Not Fired("qual-comparator", i) Then
-            If SplitExplicit(tx, sgn, num, unit) Then
-                Hit k, fValue, i, Fmt(msg, "value", tx), Fmt(fx, "sign", sgn, "number", num, "unit_part", UnitPart(unit))
-            End If
-        End If
-    Case "qual-vague"
-        tx = QualText(i)
-        If tx <> "" Then
-            If InList(PVague, PyStrip(tx)) And Not InList(FrQual(mFrame), PyStrip(tx)) Then
-                lab = Items(FrQual(mFrame))
-                names = ""
-                For j = 0 To UBound(lab)
-                    If j < 6 And lab(j) <> "" Then
-                        If names <> "" Then names = names & T("list_sep")
-                        names = names & lab(j)
-                    End If
-                Next j
-                If names = "" Then names = T("wordings_default")
-                Hit k, fValue, i, Fmt(msg, "value", tx), Fmt(fx, "wordings", names)
-            End If
-        End If
-    Case "qual-unit"
-        If Not RNa(i) And RKind(i) = T("kind_qual") And Val1(i, fUnit) <> "" Then
-            Hit k, fUnit, i, Fmt(msg, "unit", Val1(i, fUnit)), fx
-        End If
-    Case "timeliness-vague"
-        tx = Val1(i, fValue)
-        If Not RNa(i) And RCat(i) = PTimeCat And tx <> "" And Not RIsNum(i) Then
-            If Not HasDigit(tx) And ContainsAny(PTimeVague, tx) <> "" Then Hit k, fValue, i, Fmt(msg, "value", tx), fx
-        End If
-    Case "misfiled"
-        tx = Val1(i, fName)
-        If RNa(i) Or tx = "" Then Exit Sub
-        If ContainsAny(PSatWords, tx) <> "" And RCat(i) <> PSatCat And RL1(i) > 0 Then
-            target = T("misfiled_sat_default")
-            For q = FrL1First(mFrame) To FrL1Last(mFrame)
-                If L1Cat(q) = PSatCat Then
-                    target = L1Name(q)
-                    Exit For
-                End If
-            Next q
-            If RE2(i) <> "" Then
-                shown = RE2(i)
-            Else
-                shown = RE1(i)
-            End If
-            Hit k, fName, i, Fmt(msg, "what", Fmt(T("misfiled_sat_what"), "name", tx, "group", shown)), _
-                Fmt(fx, "fix", Fmt(T("misfiled_sat_fix"), "target", target))
-        ElseIf InList(FrameNames(mFrame), NormName(tx)) Then
-            Hit k, fName, i, Fmt(msg, "what", Fmt(T("misfiled_name_what"), "name", tx)), Fmt(fx, "fix", T("misfiled_name_fix"))
-        End If
-    Case "stray-space"
-        ' the text as typed: a foreign table's cells are read cleaned, the typed text is kept aside
-        For Each fv In Array(fL1, fL2, fName, fValue, fUnit, fAttr)
-            f = CLng(fv)
-            If mTemplate Then
-                tx = Val1(i, f)
-                If f = fValue And RIsNum(i) Then tx = ""
-            Else
-                tx = RRaw(i, f)
-            End If
-            If tx <> "" Then
-                If PyStrip(tx) <> tx Or InStr(tx, vbTab) > 0 Or InStr(tx, vbLf) > 0 Then
-                    Hit k, f, i, Fmt(msg, "field", FieldLabel(f)), Fmt(fx, "field", FieldLabel(f))
-                End If
-            End If
-        Next fv
-    End Select
-End Sub
 
 Private Function FieldOfLabel(ByVal label As String) As Long
     Dim f As Long
@@ -1177,100 +895,225 @@ Private Function FieldOfLabel(ByVal label As String) As Long
     Next f
 End Function
 
-' ==== project rules ====================================================================================
+' ==== what the generated rules read (perfbook/rule_vba.py): the row, the header, the frame ==========
 
-Private Sub ProjectRule(ByVal k As Long)
-    Dim id As String, msg As String, fx As String, lab As Variant, j As Long, addr As String, txt As String
-    Dim total As Double, fiscal As Double, other As Double, hasT As Boolean, hasF As Boolean, hasO As Boolean
-    Dim s As Double, q As Long, l2 As Long, n As Long, i As Long, near As Long, group As String, seen As String
-    id = RuleId(k)
-    msg = RuleMsg(k)
-    fx = RuleFix(k)
-    Select Case id
-    Case "required-project"
-        lab = Items(PProjRequired)
-        For j = 0 To UBound(lab)
-            If lab(j) <> "" Then
-                addr = HeaderCell(lab(j), txt)
-                If txt = "" Then AddFinding k, addr, 0, Fmt(msg, "field", lab(j)), Fmt(fx, "field", lab(j))
-            End If
-        Next j
-    Case "funds-sum"
-        addr = HeaderCell(ProjLabel(ProjIndex("funds_total")), txt)
-        hasT = HeaderNumber(addr, total)
-        hasF = HeaderNumber(HeaderCell(ProjLabel(ProjIndex("funds_fiscal")), txt), fiscal)
-        hasO = HeaderNumber(HeaderCell(ProjLabel(ProjIndex("funds_other")), txt), other)
-        If Not hasT Or (Not hasF And Not hasO) Then Exit Sub
-        s = fiscal + other
-        If Abs(total - s) > PFundsTol + 0.000000001 Then
-            AddFinding k, addr, 0, Fmt(msg, "total", NumText(total), "fiscal", NumText(fiscal), "other", NumText(other), _
-                "diff", NumText(Round(total - s, 4))), Fmt(fx, "sum", NumText(Round(s, 4)))
-        End If
-    Case "required-group"
-        For q = FrL1First(mFrame) To FrL1Last(mFrame)
-            If L1Min(q) > 0 Then
-                n = GroupCount(q, 0)
-                If n < L1Min(q) Then GroupHit k, q, L1Name(q), msg, fx, True
-            End If
-            For l2 = L1L2First(q) To L1L2Last(q)
-                If L2Req(l2) Then
-                    If GroupCount(q, l2) < 1 Then GroupHit k, q, Fmt(T("group_label"), "l1", L1Name(q), "l2", L2Name(l2)), msg, fx, True
-                End If
-            Next l2
-        Next q
-    Case "score-total"
-        If Not FrScored(mFrame) Then Exit Sub
-        s = 0: n = 0: near = 0
-        For i = 1 To NR
-            If RHasScore(i) Then
-                s = s + RScore(i)
-                n = n + 1
-                If near = 0 Then near = i
-            End If
-        Next i
-        If n > 0 And Abs(s - PScoreTotal) > 0.000000001 Then
-            Hit k, fEval, near, Fmt(msg, "total", NumText(Round(s, 4)), "expected", PScoreTotal), Fmt(fx, "expected", PScoreTotal)
-        End If
-    Case "na-row-missing"
-        If Not FrNaRows(mFrame) Then Exit Sub
-        seen = SEP
-        For i = 1 To NR
-            If RL1(i) > 0 And RL2(i) > 0 Then Ad seen, CStr(RL2(i))
-        Next i
-        For q = FrL1First(mFrame) To FrL1Last(mFrame)
-            For l2 = L1L2First(q) To L1L2Last(q)
-                If Not InList(seen, CStr(l2)) Then
-                    group = Fmt(T("group_label"), "l1", L1Name(q), "l2", L2Name(l2))
-                    GroupHit k, q, group, msg, fx, False
-                End If
-            Next l2
-        Next q
-    End Select
-End Sub
-
-Private Function GroupCount(ByVal l1 As Long, ByVal l2 As Long) As Long
-    Dim i As Long
-    For i = 1 To NR
-        If RL1(i) = l1 And (l2 = 0 Or RL2(i) = l2) And Not RNa(i) And Val1(i, fName) <> "" Then GroupCount = GroupCount + 1
-    Next i
+Public Function XFieldN(ByVal i As Long, ByVal name As String) As Variant
+    ' row i's field by its fields.yaml name, as perfbook's model holds it (a number cell as a number,
+    ' a comparator as its system glyph)
+    Dim f As Long
+    f = FieldIndex(name)
+    XFieldN = ""
+    If f = 0 Or i < 1 Then Exit Function
+    If f = fValue And RIsNum(i) Then
+        XFieldN = RNumV(i)
+    ElseIf f = fSign Then
+        XFieldN = RSign(i)
+    Else
+        XFieldN = Val1(i, f)
+    End If
 End Function
 
-Private Sub GroupHit(ByVal k As Long, ByVal l1 As Long, ByVal group As String, ByVal msg As String, ByVal fx As String, ByVal withFrame As Boolean)
-    Dim i As Long, near As Long
-    For i = 1 To NR
-        If RL1(i) = l1 Then
-            near = i
-            Exit For
-        End If
-    Next i
-    msg = Fmt(msg, "group", group, "frame", FrTitle(mFrame))
-    fx = Fmt(fx, "group", group)
-    If near > 0 Then
-        Hit k, fL2, near, msg, fx
+Public Function XFieldL(ByVal i As Long, ByVal label As String) As Variant
+    Dim f As Long
+    If i = 0 Then
+        XFieldL = XProjL(label)
+        Exit Function
+    End If
+    f = FieldOfLabel(label)
+    XFieldL = ""
+    If f > 0 Then XFieldL = XFieldN(i, FieldName(f))
+End Function
+
+Public Function XTyped(ByVal i As Long, ByVal label As Variant) As Variant
+    ' the cell's text as typed (stray-space): a foreign table's cells are read cleaned, the typed text kept
+    Dim f As Long
+    f = FieldOfLabel(XShow(label))
+    XTyped = ""
+    If f = 0 Then Exit Function
+    If mTemplate Then
+        If Not (f = fValue And RIsNum(i)) Then XTyped = Val1(i, f)
     Else
-        AddFinding k, "", 0, msg, fx
+        XTyped = RRaw(i, f)
+    End If
+End Function
+
+Public Function XProj(ByVal name As String) As Variant
+    XProj = XProjL(ProjLabel(ProjIndex(name)))
+End Function
+
+Private Function XProjL(ByVal label As String) As Variant
+    Dim addr As String, txt As String, v As Double
+    addr = HeaderCell(label, txt)
+    If HeaderNumber(addr, v) Then
+        XProjL = v
+    Else
+        XProjL = txt
+    End If
+End Function
+
+Public Function XFact(ByVal i As Long, ByVal key As String) As Variant
+    ' the helper facts (perfbook.rules.RowFacts; the workbook's hidden helper columns)
+    XFact = ""
+    If i < 1 Then Exit Function
+    Select Case key
+        Case "e1"
+            XFact = RE1(i)
+        Case "e2"
+            XFact = RE2(i)
+        Case "k1"
+            If RL1(i) > 0 Then XFact = L1Name(RL1(i))
+        Case "k2"
+            If RL2(i) > 0 Then XFact = L2Name(RL2(i))
+        Case "cat"
+            XFact = RCat(i)
+        Case "sg"
+            XFact = RSg(i)
+        Case "ak"
+            XFact = RAk(i)
+        Case "sk"
+            XFact = RSk(i)
+        Case "kind"
+            XFact = RKind(i)
+        Case "na"
+            XFact = RNa(i)
+        Case "phv"
+            XFact = RPhv(i)
+        Case "num"
+            XFact = RNum(i)
+        Case "score"
+            If RHasScore(i) Then XFact = RScore(i)
+    End Select
+End Function
+
+Public Function XRows() As Long
+    XRows = NR
+End Function
+
+Public Function XRowLabel(ByVal j As Long) As String
+    XRowLabel = Fmt(T("first_row"), "row", RRow(j))
+End Function
+
+Private Function Pair(ByVal l1 As String, ByVal l2 As String, ByVal minimum As Long, ByVal label As String) As String
+    Pair = "level1=" & l1 & ChrW(30) & "level2=" & l2 & ChrW(30) & "minimum=" & minimum & ChrW(30) & "label=" & label
+End Function
+
+Public Function XFrame(ByVal attr As String) As Variant
+    Dim q As Long, l2 As Long, s As String
+    Select Case attr
+        Case "id"
+            XFrame = FrId(mFrame)
+        Case "title"
+            XFrame = FrTitle(mFrame)
+        Case "scored"
+            XFrame = FrScored(mFrame)
+        Case "not_applicable_rows"
+            XFrame = FrNaRows(mFrame)
+        Case "required_fields"
+            XFrame = FrRequired(mFrame)
+        Case "qualitative"
+            XFrame = FrQual(mFrame)
+        Case "units"
+            XFrame = FrUnits(mFrame)
+        Case "requirements", "groups"
+            s = SEP
+            For q = FrL1First(mFrame) To FrL1Last(mFrame)
+                If attr = "requirements" And L1Min(q) > 0 Then s = s & Pair(L1Name(q), "", L1Min(q), L1Name(q)) & SEP
+                For l2 = L1L2First(q) To L1L2Last(q)
+                    If L2Req(l2) Or attr = "groups" Then
+                        s = s & Pair(L1Name(q), L2Name(l2), 1, Fmt(T("group_label"), "l1", L1Name(q), "l2", L2Name(l2))) & SEP
+                    End If
+                Next l2
+            Next q
+            XFrame = s
+    End Select
+End Function
+
+Public Sub XHit(ByVal k As Long, ByVal lab As String, ByVal at As Long, ByVal msg As String, ByVal fx As String, ByVal isProject As Boolean)
+    ' a finding of rule k at field lab of row at; a project finding without a row sits at its header cell
+    Dim txt As String, addr As String
+    If isProject And at = 0 Then
+        If lab <> "" Then addr = HeaderCell(lab, txt)
+        AddFinding k, addr, 0, msg, fx
+    Else
+        Hit k, FieldOfLabel(lab), at, msg, fx
     End If
 End Sub
+
+Public Function XIsPlaceholder(ByVal v As Variant) As Boolean
+    XIsPlaceholder = IsPlaceholder(XShow(v), XIsNumber(v))
+End Function
+
+Public Function XIsPercent(ByVal v As Variant) As Boolean
+    XIsPercent = IsPercent(XShow(v))
+End Function
+
+Public Function XIsUnit(ByVal v As Variant) As Boolean
+    Dim tx As String
+    tx = TrimX(XShow(v))
+    XIsUnit = InList(UnitList, tx) Or InList(FrUnits(mFrame), tx) Or InList(UnitAliases, tx)
+End Function
+
+Public Function XSplit(ByVal v As Variant, ByVal part As Long) As Variant
+    ' perfbook.rules._split: 0 whether typed text splits, 1 its sign, 2 its number, 3 its unit
+    Dim sgn As String, num As String, unit As String, ok As Boolean
+    If VarType(v) = vbString Then
+        If v <> "" Then ok = SplitExplicit(CStr(v), sgn, num, unit)
+    End If
+    Select Case part
+        Case 0
+            XSplit = ok
+        Case 1
+            XSplit = IIf(ok, sgn, "")
+        Case 2
+            XSplit = IIf(ok, num, "")
+        Case 3
+            XSplit = IIf(ok, unit, "")
+    End Select
+End Function
+
+Public Function XIsFrameName(ByVal v As Variant) As Boolean
+    XIsFrameName = InList(FrameNames(mFrame), NormName(XShow(v)))
+End Function
+
+Public Function XLevel1Names() As String
+    Dim q As Long, s As String
+    s = SEP
+    For q = FrL1First(mFrame) To FrL1Last(mFrame)
+        s = s & L1Name(q) & SEP
+    Next q
+    XLevel1Names = s
+End Function
+
+Public Function XLevel2Names(ByVal i As Long) As String
+    Dim q As Long, s As String
+    s = SEP
+    If RL1(i) > 0 Then
+        For q = L1L2First(RL1(i)) To L1L2Last(RL1(i))
+            s = s & L2Name(q) & SEP
+        Next q
+    End If
+    XLevel2Names = s
+End Function
+
+Public Function XLevel1Of(ByVal v As Variant) As String
+    Dim q As Long
+    For q = FrL1First(mFrame) To FrL1Last(mFrame)
+        If Find2(q, XShow(v)) > 0 Then
+            XLevel1Of = L1Name(q)
+            Exit Function
+        End If
+    Next q
+End Function
+
+Public Function XLevel1With(ByVal cat As Variant) As String
+    Dim q As Long
+    For q = FrL1First(mFrame) To FrL1Last(mFrame)
+        If L1Cat(q) = XShow(cat) Then
+            XLevel1With = L1Name(q)
+            Exit Function
+        End If
+    Next q
+End Function
 
 Private Function ProjIndex(ByVal name As String) As Long
     Dim j As Long

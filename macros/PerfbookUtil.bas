@@ -342,3 +342,233 @@ Public Function NormName(ByVal s As String) As String
     If Right(s, 2) = ChrW(&H6307&) & ChrW(&H6807&) Then s = Left(s, Len(s) - 2)
     NormName = s
 End Function
+
+' --- the rule language's values (perfbook/rule_python.py): the generated rule Subs in PerfbookRules ------
+' A value is a Variant: "" (blank), text, a Double or a Boolean. A failed sum is FAIL_MARK, which every
+' comparison reads as FALSE (Python: a comparison over a failed operand is False).
+
+Public Function FailMark() As String
+    FailMark = ChrW(0) & "#VALUE!"
+End Function
+
+Public Function XIsNumber(ByVal v As Variant) As Boolean
+    Select Case VarType(v)
+        Case vbInteger, vbLong, vbSingle, vbDouble, vbCurrency, vbDecimal
+            XIsNumber = True
+    End Select
+End Function
+
+Public Function XIsText(ByVal v As Variant) As Boolean
+    If VarType(v) = vbString Then XIsText = (v <> "" And v <> FailMark())
+End Function
+
+Public Function XShow(ByVal v As Variant) As String
+    If XIsNumber(v) Then
+        XShow = NumText(CDbl(v))
+    ElseIf VarType(v) = vbBoolean Then
+        If v Then
+            XShow = "TRUE"
+        Else
+            XShow = "FALSE"
+        End If
+    ElseIf IsEmpty(v) Or IsNull(v) Then
+        XShow = ""
+    Else
+        XShow = CStr(v)
+    End If
+End Function
+
+Public Function XT(ByVal v As Variant) As Boolean
+    ' truth as Python's rule_python.truth: text is TRUE only when it says TRUE
+    If VarType(v) = vbBoolean Then
+        XT = v
+    ElseIf XIsNumber(v) Then
+        XT = (CDbl(v) <> 0)
+    ElseIf VarType(v) = vbString Then
+        XT = (UCase(v) = "TRUE")
+    End If
+End Function
+
+Public Function XIf(ByVal c As Boolean, ByVal a As Variant, ByVal b As Variant) As Variant
+    If c Then
+        XIf = a
+    Else
+        XIf = b
+    End If
+End Function
+
+Public Function XIsBlank(ByVal v As Variant) As Boolean
+    ' perfbook.rules.filled, negated: empty, or only spaces
+    XIsBlank = (Trim(Replace(XShow(v), " ", "")) = "")
+    If XIsNumber(v) Then XIsBlank = False
+End Function
+
+Public Function XEq(ByVal a As Variant, ByVal b As Variant) As Boolean
+    ' Excel's "=": numbers by value, text ignoring case, a number never equals text
+    If IsEmpty(a) Then a = ""
+    If IsEmpty(b) Then b = ""
+    If XIsNumber(a) And XIsNumber(b) Then
+        XEq = (CDbl(a) = CDbl(b))
+    ElseIf VarType(a) = vbBoolean Or VarType(b) = vbBoolean Then
+        If VarType(a) = vbBoolean And VarType(b) = vbBoolean Then XEq = (a = b)
+    ElseIf XIsNumber(a) Or XIsNumber(b) Then
+        XEq = False
+    Else
+        XEq = (LCase(CStr(a)) = LCase(CStr(b)))
+    End If
+End Function
+
+Public Function XCmp(ByVal a As Variant, ByVal op As String, ByVal b As Variant) As Boolean
+    Dim x As Double, y As Double
+    If VarType(a) = vbString Then
+        If a = FailMark() Then Exit Function
+    End If
+    If VarType(b) = vbString Then
+        If b = FailMark() Then Exit Function
+    End If
+    If op = "=" Then
+        XCmp = XEq(a, b)
+        Exit Function
+    ElseIf op = "<>" Then
+        XCmp = Not XEq(a, b)
+        Exit Function
+    End If
+    If Not XIsNumber(b) Then Exit Function
+    If XIsNumber(a) Then
+        x = CDbl(a)
+    ElseIf XShow(a) = "" And VarType(a) <> vbBoolean Then
+        x = 0
+    Else
+        Exit Function
+    End If
+    y = CDbl(b)
+    Select Case op
+        Case "<"
+            XCmp = x < y
+        Case ">"
+            XCmp = x > y
+        Case "<="
+            XCmp = x <= y
+        Case ">="
+            XCmp = x >= y
+    End Select
+End Function
+
+Private Function XNumOk(ByVal v As Variant, ByRef x As Double) As Boolean
+    ' rule_python._num: a number, a Boolean as 0/1, blank as 0; text fails
+    If XIsNumber(v) Then
+        x = CDbl(v)
+        XNumOk = True
+    ElseIf VarType(v) = vbBoolean Then
+        x = IIf(v, 1, 0)
+        XNumOk = True
+    ElseIf IsEmpty(v) Then
+        x = 0
+        XNumOk = True
+    End If
+End Function
+
+Public Function XArith(ByVal a As Variant, ByVal op As String, ByVal b As Variant) As Variant
+    Dim x As Double, y As Double
+    If Not XNumOk(a, x) Or Not XNumOk(b, y) Then
+        XArith = FailMark()
+        Exit Function
+    End If
+    Select Case op
+        Case "+"
+            XArith = x + y
+        Case "-"
+            XArith = x - y
+        Case "*"
+            XArith = x * y
+        Case "/"
+            If y = 0 Then
+                XArith = FailMark()
+            Else
+                XArith = x / y
+            End If
+    End Select
+End Function
+
+Public Function XN(ByVal v As Variant) As Variant
+    If XIsNumber(v) Then
+        XN = CDbl(v)
+    Else
+        XN = CDbl(0)
+    End If
+End Function
+
+Public Function XAbs(ByVal v As Variant) As Variant
+    Dim x As Double
+    If XNumOk(v, x) Then
+        XAbs = Abs(x)
+    Else
+        XAbs = FailMark()
+    End If
+End Function
+
+Public Function XRound(ByVal v As Variant, ByVal n As Variant) As Variant
+    Dim x As Double
+    If XNumOk(v, x) Then
+        XRound = Round(x, CLng(n))
+    Else
+        XRound = FailMark()
+    End If
+End Function
+
+Public Function XNumber(ByVal v As Variant) As Variant
+    ' perfbook.rules.number: a number, or text of digits (full-width digits too)
+    Dim s As String, i As Long, c As Long, ch As String, t As String
+    If XIsNumber(v) Then
+        XNumber = CDbl(v)
+        Exit Function
+    End If
+    s = XShow(v)
+    For i = 1 To Len(s)
+        ch = Mid(s, i, 1)
+        c = AscW(ch)
+        If c >= &HFF10& And c <= &HFF19& Then ch = ChrW(c - &HFEE0&)
+        t = t & ch
+    Next i
+    If IsNumeric(t) And t <> "" Then
+        XNumber = Val(t)
+    Else
+        XNumber = FailMark()
+    End If
+End Function
+
+Public Function XL(ByVal v As Variant) As String
+    ' one value as a list
+    XL = SEP & XShow(v) & SEP
+End Function
+
+Public Function XJoin(ByVal lst As String, ByVal sep2 As String, ByVal n As Variant) As String
+    Dim it As Variant, i As Long, s As String, m As Long
+    it = Items(lst)
+    m = UBound(it)
+    If CDbl(n) >= 0 Then
+        If CDbl(n) - 1 < m Then m = CLng(n) - 1
+    End If
+    For i = 0 To m
+        If i > 0 Then s = s & sep2
+        s = s & it(i)
+    Next i
+    XJoin = s
+End Function
+
+Public Function XAttr(ByVal item As Variant, ByVal attr As String) As Variant
+    ' an item of frame.requirements / frame.groups: "name=value" pairs joined by ChrW(30)
+    Dim parts As Variant, i As Long, p As Long
+    parts = Split(CStr(item), ChrW(30))
+    For i = 0 To UBound(parts)
+        p = InStr(parts(i), "=")
+        If p > 0 Then
+            If Left(parts(i), p - 1) = attr Then
+                XAttr = Mid(parts(i), p + 1)
+                If attr = "minimum" Then XAttr = Val(XAttr)
+                Exit Function
+            End If
+        End If
+    Next i
+    XAttr = ""
+End Function

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 import warnings
@@ -134,9 +135,23 @@ def main(argv=None) -> int:
     return code
 
 
+def _bureau_rules(args) -> None:
+    """--rules-dir / PERFBOOK_RULES: load the bureau's rules before any file is written (a broken rule
+    file stops here), and hand the folder to worker processes (bulk, collect) through the environment."""
+    rules_dir = getattr(args, "rules_dir", None)
+    if rules_dir is None and not os.environ.get("PERFBOOK_RULES"):
+        return
+    from . import rules as R
+    if rules_dir:
+        os.environ[R.ENV_RULES] = os.path.abspath(rules_dir)
+    R.set_rules_dir(rules_dir)
+    R.rules()
+
+
 def _guarded(args) -> int:
     """Run a command; every failure becomes one message and its exit code (README 退出码), never a traceback."""
     try:
+        _bureau_rules(args)
         return args.run(args)
     except KeyboardInterrupt:
         print("已中断 / interrupted", file=sys.stderr)

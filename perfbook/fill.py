@@ -19,7 +19,7 @@ class PerfbookWarning(UserWarning):
 
 
 @lru_cache(maxsize=16)
-def _compiled(path: str, mtime: float, frame: str | None, macros: bool) -> Compiled:
+def _compiled(path: str, mtime: float, frame: str | None, macros: bool, rules_dir: str | None) -> Compiled:
     template = Template.load(path)
     template = prepare(template, frame, macros)
     return Compiled(template)
@@ -48,7 +48,8 @@ def prepare(template: Template, frame: str | None, macros: bool) -> Template:
 def compiled(template: str | Path | None = None, frame: str | None = None, macros: bool = False) -> Compiled:
     """The compiled template, cached per (file, modification time, frame, macros)."""
     path = str(Path(template).resolve()) if template else str(default_template_path())
-    return _compiled(path, os.path.getmtime(path), frame, macros)
+    from .rules import rules_dir
+    return _compiled(path, os.path.getmtime(path), frame, macros, rules_dir())
 
 
 def meta_for(frame: str | None, template: str | Path | None) -> dict:

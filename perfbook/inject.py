@@ -27,6 +27,7 @@ from . import frames as FR
 from . import rules as R
 from ._sheetxml import Cell, Row, col_index, col_letter, insert_element, parse_sheet, split_ref, xml_attr
 from .errors import TemplateError
+from .rule_formula import Ctx
 from .template import Template, TemplateSheet, _sheet, rels_path
 
 from .template import LISTS_SHEET  # noqa: E402  (the reader skips this sheet by name)
@@ -163,7 +164,7 @@ def plan(ts: TemplateSheet) -> Plan:
             header.setdefault(s.labels[0], f"${col_letter(s.col)}${s.row}")
     # the project rules' cells sit on the summary row, in columns of their own (the summary may be
     # moved to the row above the table, where the row helpers look for "the row above")
-    project_rules = [r.id for r in R.rules() if r.scope == "project" and r.formula]
+    project_rules = [r.id for r in R.rules() if r.scope == "project" and r.severity == "错误" and r.formula]
     after = start + len(helpers)
     project_cells = {rid: col_letter(after + i) for i, rid in enumerate(project_rules)}
     return Plan(ts.name, T, fields, helpers, summary, project_cells, header)
@@ -420,6 +421,17 @@ def formula_context(pl: Plan, fr: FR.Frame, names: dict[str, str] | None = None)
     return ctx
 
 
+def rule_ctx(pl: Plan, fr: FR.Frame, names: dict[str, str] | None, scope: str) -> Ctx:
+    """The references a compiled rule condition may use on this sheet (rule_formula.Ctx)."""
+    x = formula_context(pl, fr, names)
+    return Ctx(scope, x["c"], x["h"], x["up"], x["upc"], x["rg"], x["rgc"], dict(pl.header), x["n"], MACROS, None)
+
+
+def rule_formula(rule: R.Rule, pl: Plan, fr: FR.Frame, names: dict[str, str] | None) -> str:
+    """One rule's condition as this sheet's formula (compiled from its `when:`)."""
+    return R.rule_formula(rule, rule_ctx(pl, fr, names, rule.scope), fr)
+
+
 def helper_formulas(pl: Plan, fr: FR.Frame, names: dict[str, str]) -> dict[str, str]:
     """Each helper column's formula on row T (err / warn sum the row rules of their severity)."""
     ctx = formula_context(pl, fr, names)
@@ -432,14 +444,14 @@ def helper_formulas(pl: Plan, fr: FR.Frame, names: dict[str, str]) -> dict[str, 
             return f'INDIRECT("R[-1]C{f"[{off}]" if off else ""}",FALSE)'
         out[k] = render(src, {**ctx, "prev": prev})
     for key, sev in (("err", "错误"), ("warn", "警告")):
-        terms = [f"--({render(r.formula, ctx)})" for r in R.rules() if r.scope == "row" and r.severity == sev and r.formula]
+        terms = [f"--({rule_formula(r, pl, fr, names)})" for r in R.rules()
+                 if r.scope == "row" and r.severity == sev and r.formula]
         out[key] = f'IF({ctx["h"]["act"]}=1,{"+".join(terms) or "0"},0)'
     return out
 
 
 def project_formulas(pl: Plan, fr: FR.Frame, names: dict[str, str]) -> dict[str, str]:
-    ctx = formula_context(pl, fr, names)
-    return {r.id: f"0+({render(r.formula, ctx)})" for r in R.rules() if r.scope == "project" and r.formula}
+    return {rid: f"0+({rule_formula(R.rule(rid), pl, fr, names)})" for rid in pl.project_cells}
 
 
 def _inject_sheet(t: Template, ts: TemplateSheet, fr: FR.Frame, names: _Names, dxfs: tuple[int, int] | None) -> Plan:
@@ -607,7 +619,7 @@ def _add_formats(tail: str, pl: Plan, fr: FR.Frame, n: dict[str, str], red: int,
     funds = R.rule("funds-sum")
     total = pl.header.get("年度资金总额")
     if total and funds.formula:
-        blocks.append((total.replace("$", ""), [(render(funds.formula, ctx), red, False)]))
+        blocks.append((total.replace("$", ""), [(rule_formula(funds, pl, fr, n), red, False)]))
     out = []
     for ref, rules_ in blocks:
         items = []

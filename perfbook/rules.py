@@ -1,28 +1,35 @@
 """The checker: rules from data/rules.yaml applied to projects, one Finding per problem.
 
-The rule metadata (id, severity, Chinese message and fix, thresholds, word lists, the formula a
-workbook uses for the same rule) is data; this module holds one small function per rule id that
-says when the rule fires. Each function reads the same params as the workbook formula (inject.py),
-and the per-row facts it builds (RowFacts) are the Python twins of the workbook's hidden helper
-columns, so perfbook check and the workbook count the same 错误.
+Every rule is data: its texts, parameters and its condition (`when:`, in the rule language of
+rulelang.py). This module loads and validates the rules (the shipped ones plus a bureau's
+`--rules-dir` / PERFBOOK_RULES), builds the per-row facts the conditions read (RowFacts: the Python
+twins of the workbook's hidden helper columns) and runs the compiled conditions (rule_python.py).
+The same conditions become the workbook's formulas (rule_formula.py) and the VBA (rule_vba.py).
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Callable, Iterable
+from pathlib import Path
+from typing import Any, Callable, Iterable
 
 import yaml
 
+from . import rule_python as P
 from .comparators import GLYPHS, _spelling_map
+from .errors import DataError
 from .findings import Finding
 from .frames import Frame, Level1, Level2, norm_name
 from .model import Indicator, Project
+from .rulelang import Node, RuleSyntaxError, parse
 
 QUANT, QUAL = "定量", "定性"
 _NOSPACE = re.compile("[ \u3000\n\r\t]")
+ENV_RULES = "PERFBOOK_RULES"
+SEVERITIES = ("错误", "警告", "提示")
 
 
 # --- data ---------------------------------------------------------------------------------------
@@ -35,27 +42,121 @@ class Rule:
     title: str
     message: str
     fix: str | None = None
-    formula: str | None = None
-    counted_by: str | None = None   # a Python-only 错误 counted in the workbook by this formula rule
+    when: str = "FALSE"
+    each: str | None = None    # "名 IN 列表"
+    field: str | None = None   # a label, or "=expression"
+    row: str | None = None     # project rules: the row a finding points at
+    args: tuple = ()           # ((name, expression), ...)
+    let: tuple = ()
+    unless: str | None = None
+    counted_by: str | None = None   # a check-only 错误 counted in the workbook by this formula rule
+    source: str = ""           # the file the rule comes from
+    doc: str = ""              # what the rule checks, for the README table
+    cases: tuple = ()          # ((fires|passes, row dict or project dict), ...)
+
+    @property
+    def formula(self) -> bool:
+        """The workbook can say this rule (its condition uses only primitives with a formula form)."""
+        return compiled(self.id).formula_ok
+
+    @property
+    def check_only(self) -> bool:
+        return not self.formula
 
 
 def _yaml(name: str) -> dict:
     return yaml.safe_load(resources.files("perfbook").joinpath(f"data/{name}").read_text("utf-8"))
 
 
+_rules_dir: list[str | None] = [None]
+
+
+def set_rules_dir(path: str | os.PathLike | None) -> None:
+    """A bureau's rule folder (every *.yaml in it adds or overrides rules); None: PERFBOOK_RULES only."""
+    _rules_dir[0] = str(path) if path else None
+    for f in (data, rules, rule, _compiled_all):
+        f.cache_clear()
+
+
+def rules_dir() -> str | None:
+    return _rules_dir[0] or os.environ.get(ENV_RULES) or None
+
+
 @cache
 def data() -> dict:
-    return _yaml("rules.yaml")
+    """The shipped rules.yaml with a bureau's files laid over it: `params` merged key by key, a rule
+    with a known id replaces that rule, a new id is added (after the shipped row or project rules)."""
+    d = _yaml("rules.yaml")
+    src = str(resources.files("perfbook").joinpath("data/rules.yaml"))
+    for r in d["rules"]:
+        r["_source"] = src
+    extra = rules_dir()
+    if extra:
+        folder = Path(extra)
+        if not folder.is_dir():
+            raise DataError(f"规则目录不存在：{folder}", f"rules folder not found: {folder}", folder)
+        for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
+            _overlay(d, path)
+    return d
+
+
+def _overlay(d: dict, path: Path) -> None:
+    try:
+        add = yaml.safe_load(path.read_text("utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise DataError(f"规则文件不是有效的 YAML：{exc}", f"the rule file is not valid YAML: {exc}", path) from exc
+    if not isinstance(add, dict) or not isinstance(add.get("rules", []), list):
+        raise DataError("规则文件应含 rules: 列表（可选 params:、let:）", "a rule file holds a rules: list", path)
+    for k, v in (add.get("params") or {}).items():
+        d["params"][k] = v
+    for k, v in (add.get("let") or {}).items():
+        d["let"][k] = v
+    ids = [r["id"] for r in d["rules"]]
+    for r in add.get("rules") or []:
+        if not isinstance(r, dict) or not r.get("id"):
+            raise DataError("规则缺少 id", "a rule has no id", path)
+        r = {**r, "_source": str(path)}
+        if r["id"] in ids:
+            i = ids.index(r["id"])
+            d["rules"][i] = {**d["rules"][i], **r}
+        else:
+            d["rules"].append(r)
+            ids.append(r["id"])
 
 
 def params() -> dict:
     return data()["params"]
 
 
+def _rule(d: dict) -> Rule:
+    src = d.get("_source", "rules.yaml")
+    rid = str(d.get("id"))
+    for key in ("severity", "scope", "message", "when"):
+        if key not in d:
+            raise DataError(f"规则“{rid}”缺少 {key}", f"rule {rid} has no {key}", src)
+    if d["severity"] not in SEVERITIES:
+        raise DataError(f"规则“{rid}”的 severity 应为 错误/警告/提示，却是“{d['severity']}”",
+                        f"rule {rid}: severity must be 错误, 警告 or 提示", src)
+    if d["scope"] not in ("row", "project"):
+        raise DataError(f"规则“{rid}”的 scope 应为 row 或 project", f"rule {rid}: scope must be row or project", src)
+    args = d.get("args") or {}
+    lets = d.get("let") or {}
+    if not isinstance(args, dict) or not isinstance(lets, dict):
+        raise DataError(f"规则“{rid}”的 args / let 应为“名称: 表达式”的列表", f"rule {rid}: args and let are mappings", src)
+    return Rule(rid, d["severity"], d["scope"], str(d.get("title", rid)), str(d["message"]),
+                None if d.get("fix") is None else str(d["fix"]), d["when"], d.get("each"),
+                None if d.get("field") is None else str(d["field"]), d.get("row"),
+                tuple((str(k), v) for k, v in args.items()), tuple((str(k), v) for k, v in lets.items()),
+                d.get("unless"), d.get("counted_by"), src, str(d.get("doc") or d.get("title", rid)),
+                tuple((kind, c) for c in (d.get("cases") or {}).get("fires", []) or [] for kind in ["fires"])
+                + tuple((kind, c) for c in (d.get("cases") or {}).get("passes", []) or [] for kind in ["passes"]))
+
+
 @cache
 def rules() -> tuple[Rule, ...]:
-    return tuple(Rule(d["id"], d["severity"], d["scope"], d.get("title", d["id"]), d["message"], d.get("fix"),
-                      d.get("formula"), d.get("counted_by")) for d in data()["rules"])
+    """Row rules, then project rules, each in file order; every condition is parsed and checked here,
+    so a broken rule stops perfbook before any workbook is written."""
+    return tuple(c.rule for c in _compiled_all().values())
 
 
 @cache
@@ -217,7 +318,7 @@ def row_facts(frame: Frame, indicators: Iterable[Indicator]) -> list[RowFacts]:
     return out
 
 
-# --- hits and the rule functions --------------------------------------------------------------------
+# --- hits -------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Hit:
@@ -233,30 +334,6 @@ class Context:
     frame: Frame
     project: Project
     rows: list[RowFacts]
-    fired: dict = field(default_factory=dict)     # (rule id, row index) → True, for rules that step aside
-
-    def did(self, rule_id: str, row: RowFacts) -> bool:
-        return (rule_id, row.index) in self.fired
-
-
-RowCheck = Callable[[Context, RowFacts], Iterable[Hit]]
-ProjectCheck = Callable[[Context], Iterable[Hit]]
-ROW_CHECKS: dict[str, RowCheck] = {}
-PROJECT_CHECKS: dict[str, ProjectCheck] = {}
-
-
-def row_rule(rule_id: str):
-    def deco(fn):
-        ROW_CHECKS[rule_id] = fn
-        return fn
-    return deco
-
-
-def project_rule(rule_id: str):
-    def deco(fn):
-        PROJECT_CHECKS[rule_id] = fn
-        return fn
-    return deco
 
 
 def _split(value):
@@ -271,114 +348,6 @@ def _split(value):
     return (sp.sign, sp.value, sp.unit) if explicit else None
 
 
-def _unit_part(unit) -> str:
-    return f"，度量单位“{unit}”" if unit else ""
-
-
-@row_rule("required-field")
-def _required_field(ctx: Context, r: RowFacts):
-    na_exempt = params()["na_exempt"]
-    for f in ctx.frame.required_fields:
-        if f == "一级指标":
-            missing = not r.e1
-        elif f == "二级指标":
-            missing = not r.e2
-        elif f in na_exempt and r.na:
-            continue
-        else:
-            missing = not filled(r.ind.get(f))
-        if missing:
-            yield Hit(f, {"field": f})
-
-
-@row_rule("frame-pair")
-def _frame_pair(ctx: Context, r: RowFacts):
-    f = ctx.frame
-    if not r.e1:
-        return
-    if r.l1 is None:
-        names = "、".join(l1.name for l1 in f.level1)
-        yield Hit("一级指标", {"what": f"一级指标“{r.e1}”不在本框架中", "frame": f.title,
-                             "fix": f"一级指标从下拉列表选择：{names}"})
-    elif r.e2 and r.l2 is None:
-        names = "、".join(l2.name for l2 in r.l1.level2)
-        other = next((l1.name for l1 in f.level1 if l1.find(r.e2)), None)
-        hint = f"；“{r.e2}”属于“{other}”" if other else ""
-        yield Hit("二级指标", {"what": f"二级指标“{r.e2}”不属于一级指标“{r.l1.name}”{hint}", "frame": f.title,
-                             "fix": f"“{r.l1.name}”下可选：{names}"})
-
-
-@row_rule("sign-valid")
-def _sign_valid(ctx: Context, r: RowFacts):
-    if filled(r.ind.sign) and r.sg is None:
-        yield Hit("指标性质", {"sign": r.ind.sign})
-
-
-@row_rule("value-embedded")
-def _value_embedded(ctx: Context, r: RowFacts):
-    if not r.na and r.kind == QUANT and filled(r.ind.value) and not r.phv and not r.num:
-        parts = _split(r.ind.value)
-        if parts:
-            ctx.fired[("value-embedded", r.index)] = True
-            sign, num, unit = parts
-            yield Hit("指标值", {"value": r.ind.value, "sign": sign, "number": show(num), "unit_part": _unit_part(unit)})
-
-
-@row_rule("value-numeric")
-def _value_numeric(ctx: Context, r: RowFacts):
-    if (not r.na and r.kind == QUANT and filled(r.ind.value) and not r.phv and not r.num
-            and not ctx.did("value-embedded", r)):
-        yield Hit("指标值", {"value": r.ind.value})
-
-
-@row_rule("unit-required")
-def _unit_required(ctx: Context, r: RowFacts):
-    if not r.na and r.kind == QUANT and not filled(r.ind.unit):
-        yield Hit("度量单位", {})
-
-
-def _qual_text(r: RowFacts) -> str | None:
-    if r.na or r.kind != QUAL or r.phv or not filled(r.ind.value):
-        return None
-    return show(r.ind.value) if not isinstance(r.ind.value, str) else r.ind.value
-
-
-@row_rule("qual-comparator")
-def _qual_comparator(ctx: Context, r: RowFacts):
-    t = _qual_text(r)
-    hit = next((ch for ch in params()["comparator_chars"] if t and ch in t), None)
-    if hit:
-        ctx.fired[("qual-comparator", r.index)] = True
-        yield Hit("指标值", {"value": t, "char": hit})
-
-
-@row_rule("qual-special")
-def _qual_special(ctx: Context, r: RowFacts):
-    t = _qual_text(r)
-    p = params()
-    if t and (any(ch in t for ch in p["special_chars"]) or equals_any(trim(t), p["null_words"])):
-        yield Hit("指标值", {"value": t})
-
-
-@row_rule("placeholder")
-def _placeholder(ctx: Context, r: RowFacts):
-    for f in params()["placeholder_fields"]:
-        v = r.ind.get(f)
-        if is_placeholder(v):
-            yield Hit(f, {"field": f, "text": v})
-
-
-def _satisfaction(r: RowFacts) -> bool:
-    return not r.na and r.cat == params()["satisfaction"]["category"]
-
-
-@row_rule("satisfaction-over-100")
-def _sat_over(ctx: Context, r: RowFacts):
-    s = params()["satisfaction"]
-    if _satisfaction(r) and r.num and is_percent(r.ind.unit) and number(r.ind.value) > s["max"]:
-        yield Hit("指标值", {"value": show(r.ind.value)})
-
-
 def name_length(name) -> int:
     """The length of a 三级指标 name as the budget system stores it: stray spaces and line breaks
     removed (values.clean_text), so a trailing newline typed by accident does not count."""
@@ -386,193 +355,263 @@ def name_length(name) -> int:
     return len(clean_text(str(name)) or "") if name is not None else 0
 
 
-@row_rule("name-length")
-def _name_length(ctx: Context, r: RowFacts):
-    n = name_length(r.ind.name)
-    if n > params()["name_max"]:
-        yield Hit("三级指标", {"length": n, "limit": params()["name_max"]})
+# --- compiling the conditions ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Group:
+    """One 二级 of the frame (frame.groups): what na-row-missing looks for."""
+    level1: str
+    level2: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.level1}—{self.level2}"
 
 
-@row_rule("attr-valid")
-def _attr_valid(ctx: Context, r: RowFacts):
-    if filled(r.ind.attr) and r.ak is None:
-        yield Hit("指标属性", {"attr": r.ind.attr})
+FRAME_ATTRS = ("id", "title", "scored", "not_applicable_rows", "required_fields", "qualitative", "units",
+               "requirements", "groups")
+CONTROL = {"AND", "OR", "NOT", "IF", "THIS"}
 
 
-@row_rule("attr-sign-mismatch")
-def _attr_sign(ctx: Context, r: RowFacts):
-    if r.ak and r.sk and r.ak != r.sk:
-        fix = "定性指标的指标性质选“定性”" if r.ak == QUAL else "定量指标的指标性质选 ≥ ＞ ＝ ＜ ≤ 之一"
-        yield Hit("指标性质", {"attr": r.ind.attr, "sign": r.ind.sign, "kind": r.ak, "fix": fix})
+def frame_value(frame: Frame, attr: str):
+    if attr == "requirements":
+        return frame.requirements()
+    if attr == "groups":
+        return tuple(Group(l1.name, l2.name) for l1 in frame.level1 for l2 in l1.level2)
+    return getattr(frame, attr)
 
 
-@row_rule("unit-known")
-def _unit_known(ctx: Context, r: RowFacts):
-    if filled(r.ind.unit) and trim(r.ind.unit) not in units_all(ctx.frame):
-        yield Hit("度量单位", {"unit": r.ind.unit})
+def _attr(item, attr: str):
+    v = getattr(item, attr, None) if not isinstance(item, dict) else item.get(attr)
+    return "" if v is None else v
 
 
-@row_rule("satisfaction-shape")
-def _sat_shape(ctx: Context, r: RowFacts):
-    s = params()["satisfaction"]
-    if _satisfaction(r) and filled(r.ind.value) and not r.phv and not (
-            r.sg in s["signs"] and r.num and is_percent(r.ind.unit)):
-        sign = r.ind.sign if r.ind.sign not in ("＝", "定性") else ""    # "基本满意", not "定性基本满意"
-        shown = "".join(show(x) for x in (sign, r.ind.value, r.ind.unit) if x)
-        yield Hit("指标值", {"min": s["min"], "max": s["max"], "shown": shown})
+def param_value(path: str):
+    v: Any = params()
+    for part in path.split("."):
+        if not isinstance(v, dict) or part not in v:
+            raise KeyError(path)
+        v = v[part]
+    return tuple(v) if isinstance(v, list) else v
 
 
-@row_rule("satisfaction-low")
-def _sat_low(ctx: Context, r: RowFacts):
-    s = params()["satisfaction"]
-    if _satisfaction(r) and r.sg in s["signs"] and r.num and is_percent(r.ind.unit):
-        v = number(r.ind.value)
-        if v < s["warn_below"]:
-            below = f"（低于 {s['min']}% 不合常规）" if v < s["min"] else ""
-            yield Hit("指标值", {"value": show(v), "warn": s["warn_below"], "below_min": below})
+@cache
+def _labels() -> tuple[frozenset, frozenset]:
+    from . import fields as F
+    return frozenset(s.label for s in F.indicator_fields()), frozenset(s.label for s in F.project_fields())
 
 
-@row_rule("cost-sign")
-def _cost_sign(ctx: Context, r: RowFacts):
-    c = params()["cost"]
-    if not r.na and r.cat == c["category"] and r.sg in c["signs"]:
-        yield Hit("指标性质", {"sign": r.sg})
+@dataclass
+class Compiled:
+    """One rule, parsed once: its trees (for the formula and VBA compilers) and its Python closures."""
+    rule: Rule
+    lets: dict                     # name → tree (shared lets, then the rule's own)
+    when: Node
+    each_var: str | None
+    each_list: Node | None
+    field: Node | None             # None: the literal rule.field
+    row: Node | None
+    args: tuple                    # ((name, tree), ...)
+    py_when: Callable = None
+    py_each: Callable | None = None
+    py_field: Callable | None = None
+    py_row: Callable | None = None
+    py_args: tuple = ()
+    py_unless: Callable | None = None
+    formula_ok: bool = False
+
+    def hits(self, ctx: "Context", row: "RowFacts | None"):
+        base = P.Env(ctx, row)
+        items = self.py_each(base) if self.py_each else (None,)
+        for item in items:
+            env = P.Env(ctx, row, {self.each_var: item} if self.each_var else {})
+            if not P.truth(self.py_when(env)):
+                continue
+            if self.py_unless is not None and P.truth(self.py_unless(env)):
+                continue
+            at = self.py_row(env) if self.py_row else row
+            fld = self.py_field(env) if self.py_field else self.rule.field
+            if self.py_row and at is None:
+                fld = None
+            yield Hit(None if fld in (None, "") else str(fld), {k: P.show(f(env)) for k, f in self.py_args},
+                      at if self.rule.scope == "project" else None)
 
 
-@row_rule("name-long")
-def _name_long(ctx: Context, r: RowFacts):
-    n = name_length(r.ind.name)
-    p = params()
-    if p["name_warn"] < n <= p["name_max"]:
-        yield Hit("三级指标", {"length": n, "limit": p["name_warn"]})
+def _fail(r: Rule, part: str, expr, detail: str, detail_en: str):
+    raise DataError(f"规则“{r.id}”的 {part}（{expr}）有误：{detail}",
+                    f"rule {r.id}: {part} ({expr}): {detail_en}", r.source)
 
 
-@row_rule("duplicate")
-def _duplicate(ctx: Context, r: RowFacts):
-    if r.na or not filled(r.ind.name):
-        return
-    key = (r.e2.lower(), str(r.ind.name).lower())
-    first = next((o for o in ctx.rows[:r.index] if not o.na and filled(o.ind.name)
-                  and (o.e2.lower(), str(o.ind.name).lower()) == key), None)
-    if first is not None:
-        first_at = f"第 {first.ind.row} 行" if first.ind.row else f"第 {first.index + 1} 条"
-        yield Hit("三级指标", {"first": first_at, "name": r.ind.name})
+def _parse(r: Rule, part: str, expr) -> Node:
+    try:
+        return parse(expr)
+    except RuleSyntaxError as exc:
+        _fail(r, part, expr, exc.zh, exc.en)
 
 
-@row_rule("qual-disguised")
-def _qual_disguised(ctx: Context, r: RowFacts):
-    t = _qual_text(r)
-    if t and not ctx.did("qual-comparator", r):
-        parts = _split(t)
-        if parts:
-            sign, num, unit = parts
-            yield Hit("指标值", {"value": t, "sign": sign, "number": show(num), "unit_part": _unit_part(unit)})
+def _known_calls() -> set:
+    return set(P.PRIMITIVES) | set(P.ENV_PRIMITIVES) | set(P.AGGREGATES) | CONTROL
 
 
-@row_rule("qual-vague")
-def _qual_vague(ctx: Context, r: RowFacts):
-    t = _qual_text(r)
-    if t and t.strip() in params()["vague_words"] and t.strip() not in ctx.frame.qualitative:
-        wordings = "、".join(ctx.frame.qualitative[:6]) or "好、较好、一般、较差、差"
-        yield Hit("指标值", {"value": t, "wordings": wordings})
+def _resolver(r: Rule, lets: dict, var: str | None, part: str, expr):
+    inds, projs = _labels()
+
+    def resolve(name: str):
+        if name in lets:
+            return P.compile_expr(lets[name], resolve)
+        if var and (name == var or name.startswith(var + ".")):
+            attr = name[len(var) + 1:]
+            return (lambda env: env.vars[var]) if name == var else (lambda env: _attr(env.vars[var], attr))
+        if name in P.ROW_FACTS:
+            f = P.ROW_FACTS[name]
+            return lambda env: f(env.row)
+        if name in inds or name in projs:
+            return lambda env: P._field(env, name)
+        if name.startswith("frame."):
+            attr = name[6:]
+            if attr not in FRAME_ATTRS:
+                _fail(r, part, expr, f"框架没有属性“{attr}”（可用：{'、'.join(FRAME_ATTRS)}）", f"frame has no {attr}")
+            return lambda env: frame_value(env.ctx.frame, attr)
+        try:
+            v = param_value(name)
+        except KeyError:
+            _fail(r, part, expr, f"未知的名称“{name}”（不是字段、事实、参数或 let 定义）", f"unknown name {name}")
+        return lambda env: v
+    return resolve
 
 
-@row_rule("qual-unit")
-def _qual_unit(ctx: Context, r: RowFacts):
-    if not r.na and r.kind == QUAL and filled(r.ind.unit):
-        yield Hit("度量单位", {"unit": r.ind.unit})
+def _check_calls(r: Rule, part: str, expr, node: Node, lets: dict) -> None:
+    known = _known_calls()
+    for kind, name in node.names():
+        if kind == "call" and name not in known:
+            _fail(r, part, expr, f"未知的函数“{name}”", f"unknown function {name}")
 
 
-@row_rule("timeliness-vague")
-def _timeliness(ctx: Context, r: RowFacts):
-    t = params()["timeliness"]
-    v = r.ind.value
-    if (not r.na and r.cat == t["category"] and isinstance(v, str) and not re.search(r"\d", v)
-            and any(w in v for w in t["vague"])):
-        yield Hit("指标值", {"value": v})
+def _compile(r: Rule, shared_lets: dict) -> Compiled:
+    lets = dict(shared_lets)
+    for k, v in r.let:
+        lets[k] = _parse(r, f"let {k}", v)
+    var = each_list = None
+    if r.each:
+        m = re.fullmatch(r"\s*(\S+)\s+IN\s+(.+)", str(r.each))
+        if not m:
+            _fail(r, "each", r.each, "应写成“名称 IN 列表”", "write each as NAME IN LIST")
+        var, each_list = m.group(1), _parse(r, "each", m.group(2))
+    field_node = _parse(r, "field", r.field) if r.field and r.field.startswith("=") else None
+    row_node = _parse(r, "row", r.row) if r.row else None
+    c = Compiled(r, lets, _parse(r, "when", r.when), var, each_list, field_node, row_node,
+                 tuple((k, _parse(r, f"args {k}", v)) for k, v in r.args))
+    parts = [("when", r.when, c.when), ("each", r.each, each_list), ("field", r.field, field_node),
+             ("row", r.row, row_node)] + [(f"args {k}", dict(r.args)[k], n) for k, n in c.args] \
+        + [(f"let {k}", dict(r.let).get(k, shared_lets and "…"), n) for k, n in lets.items()]
+    for part, expr, node in parts:
+        if node is not None:
+            _check_calls(r, part, expr, node, lets)
+
+    def py(part, expr, node):
+        return P.compile_expr(node, _resolver(r, lets, var, part, expr)) if node is not None else None
+    c.py_when = py("when", r.when, c.when)
+    c.py_each = py("each", r.each, each_list)
+    c.py_field = py("field", r.field, field_node)
+    c.py_row = py("row", r.row, row_node)
+    c.py_args = tuple((k, py(f"args {k}", dict(r.args)[k], n)) for k, n in c.args)
+    for k in re.findall(r"{(\w+)}", r.message + (r.fix or "")):
+        if k not in dict(r.args):
+            _fail(r, "message/fix", "{" + k + "}", f"消息中的 {{{k}}} 在 args 中没有定义", f"{{{k}}} is not in args")
+    return c
 
 
-@row_rule("misfiled")
-def _misfiled(ctx: Context, r: RowFacts):
-    name = r.ind.name
-    if r.na or not filled(name):
-        return
-    name = str(name)
-    sat = params()["satisfaction"]["category"]
-    if any(w in name for w in params()["satisfaction_words"]) and r.cat != sat and r.l1 is not None:
-        target = next((l1.name for l1 in ctx.frame.level1 if l1.category == sat), "满意度指标")
-        yield Hit("三级指标", {"what": f"三级指标“{name}”是满意度指标，却填在“{r.e2 or r.e1}”下",
-                             "fix": f"移到“{target}”下"})
-    elif norm_name(name) in ctx.frame.names():
-        yield Hit("三级指标", {"what": f"三级指标名称“{name}”是一级/二级指标的名称，不是具体的考核内容",
-                             "fix": "填写具体的三级指标（考核对象），如“培训人数”“验收合格率”"})
+@cache
+def _compiled_all() -> dict[str, Compiled]:
+    d = data()
+    shared = {}
+    for k, v in (d.get("let") or {}).items():
+        shared[k] = _parse(Rule("let", "错误", "row", k, "", source="rules.yaml"), f"let {k}", v)
+    rs = [_rule(x) for x in d["rules"]]
+    rs = [x for x in rs if x.scope == "row"] + [x for x in rs if x.scope == "project"]
+    out: dict[str, Compiled] = {}
+    for r in rs:
+        if r.id in out:
+            raise DataError(f"规则 id “{r.id}”重复", f"duplicate rule id {r.id}", r.source)
+        out[r.id] = _compile(r, shared)
+    for c in out.values():
+        r = c.rule
+        for ref, part in ((r.unless, "unless"), (r.counted_by, "counted_by")):
+            if ref and ref not in out:
+                _fail(r, part, ref, f"没有 id 为“{ref}”的规则", f"no rule {ref}")
+        if r.unless:
+            c.py_unless = out[r.unless].py_when
+        c.formula_ok = _formula_ok(c)
+    for c in out.values():
+        r = c.rule
+        if r.severity == "错误" and not c.formula_ok and not (r.counted_by and out[r.counted_by].formula_ok):
+            _fail(r, "when", r.when, "错误级规则必须能写成公式（或用 counted_by 指明由哪条公式规则计数），"
+                  "否则工作簿的“校验：N 处错误”会与 perfbook check 不一致",
+                  "an 错误 rule must compile to a formula or name its counted_by")
+    return out
 
 
-@row_rule("stray-space")
-def _stray_space(ctx: Context, r: RowFacts):
-    """The cell's text as typed: a reader that cleans texts (foreign layouts) keeps the original."""
-    for f in ("一级指标", "二级指标", "三级指标", "指标值", "度量单位", "指标属性"):
-        v = r.ind.typed(f)
-        if isinstance(v, str) and (v != v.strip() or "\t" in v or "\n" in v):
-            yield Hit(f, {"field": f})
+def compiled(rule_id: str) -> Compiled:
+    return _compiled_all()[rule_id]
 
 
-# --- project rules ---------------------------------------------------------------------------------
-
-@project_rule("required-project")
-def _required_project(ctx: Context):
-    for f in params()["project_required"]:
-        if not filled(ctx.project.get(f)):
-            yield Hit(f, {"field": f})
-
-
-@project_rule("funds-sum")
-def _funds(ctx: Context):
-    p = ctx.project
-
-    def num(v):
-        return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
-    total, fiscal, other = num(p.funds_total), num(p.funds_fiscal), num(p.funds_other)
-    if total is None or (fiscal is None and other is None):
-        return
-    s = (fiscal or 0) + (other or 0)
-    if abs(total - s) > params()["funds_tolerance"] + 1e-9:
-        yield Hit("年度资金总额", {"total": show(total), "fiscal": show(fiscal if fiscal is not None else 0),
-                               "other": show(other if other is not None else 0),
-                               "diff": show(round(total - s, 4)), "sum": show(round(s, 4))})
+def _formula_ok(c: Compiled) -> bool:
+    """Can the workbook say this rule? Compiled once against the default frame with stand-in cells."""
+    from . import frames as FR
+    from .rule_formula import NoFormula
+    try:
+        rule_formula(c.rule, _stand_in_ctx(c.rule.scope), FR.default(), c)
+        return True
+    except NoFormula:
+        return False
 
 
-@project_rule("required-group")
-def _required_group(ctx: Context):
-    for req in ctx.frame.requirements():
-        n = sum(1 for r in ctx.rows if r.l1 is not None and r.l1.name == req.level1
-                and (req.level2 is None or (r.l2 is not None and r.l2.name == req.level2))
-                and not r.na and filled(r.ind.name))
-        if n < req.minimum:
-            near = next((r for r in ctx.rows if r.l1 is not None and r.l1.name == req.level1), None)
-            yield Hit("二级指标" if near else None, {"group": req.label, "frame": ctx.frame.title}, near)
+def _stand_in_ctx(scope: str):
+    from . import inject
+    from .rule_formula import HELPER_OF, Ctx
+    inds, projs = _labels()
+    h = {k: f"$H{i}1" for i, k in enumerate(list(data()["helpers"]) + ["err", "warn"])}
+    cells = {lab: f"$C{i}1" for i, lab in enumerate(sorted(inds))}
+    return Ctx(scope, cells, h, h, cells, h, cells, {lab: f"$P${i}" for i, lab in enumerate(sorted(projs))},
+               {"units_all": "U"}, inject.MACROS, None)
 
 
-@project_rule("score-total")
-def _score_total(ctx: Context):
-    if not ctx.frame.scored:
-        return
-    scored = [r for r in ctx.rows if r.score is not None]
-    total = sum(r.score for r in scored)
-    if scored and abs(total - params()["score_total"]) > 1e-9:
-        yield Hit("评（扣）分标准", {"total": show(round(total, 4)), "expected": params()["score_total"]}, scored[0])
+def rule_formula(r: Rule, ctx, frame: Frame, c: Compiled | None = None) -> str:
+    """The workbook formula of one rule on one sheet: TRUE (or a count, for `each`) when it fires.
+    Raises rule_formula.NoFormula for a check-only rule."""
+    from dataclasses import replace
+    from .rule_formula import Unavailable, compile_formula, lit
+    c = c or compiled(r.id)
 
-
-@project_rule("na-row-missing")
-def _na_rows(ctx: Context):
-    if not ctx.frame.not_applicable_rows or not ctx.rows:
-        return                       # a table with no indicator at all is reported by required-group
-    seen = {(r.l1.name, r.l2.name) for r in ctx.rows if r.l1 is not None and r.l2 is not None}
-    for l1 in ctx.frame.level1:
-        for l2 in l1.level2:
-            if (l1.name, l2.name) not in seen:
-                near = next((r for r in ctx.rows if r.l1 is not None and r.l1.name == l1.name), None)
-                yield Hit("二级指标" if near else None, {"group": f"{l1.name}—{l2.name}"}, near)
+    def const_for(item):
+        def const(name):
+            if c.each_var and name == c.each_var:
+                return item
+            if c.each_var and name.startswith(c.each_var + "."):
+                return _attr(item, name[len(c.each_var) + 1:])
+            if name.startswith("frame."):
+                return frame_value(frame, name[6:])
+            return param_value(name)
+        return const
+    if c.each_var:
+        items = compile_formula(c.each_list, replace(ctx, const=const_for(None)), "cell", c.lets)
+        items = items.const if items.is_const else ()
+    else:
+        items = (None,)
+    terms = []
+    for item in items:
+        try:
+            x = compile_formula(c.when, replace(ctx, const=const_for(item)), "cell", c.lets)
+        except Unavailable:
+            continue
+        if x.is_const:
+            if P.truth(x.const):
+                terms.append("1" if c.each_var else "TRUE")
+            continue
+        terms.append(f"--({x.text})" if c.each_var else x.text)
+    if c.each_var:
+        return "+".join(terms) or "0"
+    return terms[0] if terms else "FALSE"
 
 
 # --- the engine ----------------------------------------------------------------------------------
@@ -594,14 +633,15 @@ def check_project(project: Project, frame: Frame, *, file: str | None = None,
     ctx = Context(frame, project, row_facts(frame, inds))
     locate = locate or _no_place
     out: list[Finding] = []
-    row_rules = [r for r in rules() if r.scope == "row"]
+    every = _compiled_all().values()
+    row_rules = [c for c in every if c.rule.scope == "row"]
     for rf in ctx.rows:
-        for rl in row_rules:
-            for hit in ROW_CHECKS[rl.id](ctx, rf):
-                out.append(_finding(rl, hit, project, rf, file, locate))
-    for rl in (r for r in rules() if r.scope == "project"):
-        for hit in PROJECT_CHECKS[rl.id](ctx):
-            out.append(_finding(rl, hit, project, hit.row, file, locate))
+        for c in row_rules:
+            for hit in c.hits(ctx, rf):
+                out.append(_finding(c.rule, hit, project, rf, file, locate))
+    for c in (c for c in every if c.rule.scope == "project"):
+        for hit in c.hits(ctx, None):
+            out.append(_finding(c.rule, hit, project, hit.row, file, locate))
     return out
 
 
@@ -619,10 +659,19 @@ def _no_place(project, row, label):
     return None, None
 
 
-def check_rules_complete() -> None:
-    """Every rule in rules.yaml has a function and every 错误 is countable by a formula (a test calls this)."""
+TABLE_BEGIN, TABLE_END = "<!-- rules-table: generated by tools/rules_table.py from rules.yaml -->", "<!-- /rules-table -->"
+
+
+def markdown_table() -> str:
+    """The README's rule table, from the rules themselves (tools/rules_table.py writes it in)."""
+    lines = ["| 规则 | 级别 | 检查什么 | 工作簿 |", "|---|---|---|---|"]
     for r in rules():
-        table = ROW_CHECKS if r.scope == "row" else PROJECT_CHECKS
-        assert r.id in table, f"rule {r.id} has no check function"
-        if r.severity == "错误":
-            assert r.formula or (r.counted_by and rule(r.counted_by).formula), f"错误 rule {r.id} has no formula"
+        where = ("不标出（提示）" if r.severity == "提示" else "公式" if r.formula
+                 else f"仅 check（由 `{r.counted_by}` 的公式计数）" if r.counted_by else "仅 check")
+        lines.append(f"| `{r.id}` | {r.severity} | {r.doc} | {where} |")
+    return "\n".join(lines)
+
+
+def check_rules_complete() -> None:
+    """Every rule compiles and every 错误 is countable by a formula (loading the rules checks both)."""
+    assert rules()

@@ -226,7 +226,15 @@ def rule_data(default_frame: str | None = None) -> dict:
         "ui": _data_yaml("vba/ui.yaml"),
         "layout": template_layout(),
         "layout_match": _match_threshold(),
+        **dict(zip(("rule_decls", "rules_code"), _rules_code())),
     }
+
+
+def _rules_code() -> tuple[str, str]:
+    """Each rule's condition, compiled from rules.yaml to VBA (perfbook.rule_vba)."""
+    from . import rules as R
+    from .rule_vba import rules_code
+    return rules_code(R._compiled_all(), vba_string, R.param_value)
 
 
 def _match_threshold() -> float:
@@ -415,9 +423,15 @@ def _dir_module_names(d: bytes) -> list[str]:
 _SPECS: dict[str, tuple[Module, ...]] = {}
 
 
-@lru_cache(maxsize=32)
 def vba_project(sheet_codenames: tuple[str, ...], default_frame: str | None = None,
                 workbook_codename: str = WORKBOOK_CODENAME) -> bytes:
+    from .rules import rules_dir
+    return _vba_project(sheet_codenames, default_frame, workbook_codename, rules_dir())
+
+
+@lru_cache(maxsize=32)
+def _vba_project(sheet_codenames, default_frame, workbook_codename, _rules_dir) -> bytes:
+    """Cached per rule folder too: a bureau's rules change the generated PerfbookRules module."""
     return build_project(project_modules(sheet_codenames, default_frame, workbook_codename))
 
 
@@ -605,9 +619,14 @@ def extract_sources(data: bytes) -> dict[str, str]:
         parser.close()
 
 
-@cache
 def digest() -> str:
     """A short fingerprint of the VBA sources and the rule data (shown by the add-in's 关于 text)."""
+    from .rules import rules_dir
+    return _digest(rules_dir())
+
+
+@cache
+def _digest(_rules_dir) -> str:
     h = hashlib.sha256()
     for m in standard_modules():
         h.update(m.source.encode("ascii"))

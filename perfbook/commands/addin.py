@@ -10,10 +10,12 @@ def add_parser(sub):
     b = asub.add_parser("build", help="生成 perfbook.xlam")
     b.add_argument("-o", "--output", default="perfbook.xlam", help="输出文件（默认 perfbook.xlam）")
     b.add_argument("--frame", help="工作簿未记录框架时使用的指标框架，如 yunnan-2022（默认按指标名称识别）")
+    b.add_argument("--rules-dir", help="另外的规则目录（含 *.yaml，增加或覆盖规则；也可用环境变量 PERFBOOK_RULES）")
     b.add_argument("--verify", action="store_true", help="生成后用 olevba 读回宏源码并核对")
     e = asub.add_parser("export", help="导出 VBA 源文件（.bas）与功能区 XML，供在 VBA 编辑器中手工导入")
     e.add_argument("folder", help="输出文件夹")
     e.add_argument("--frame", help="默认指标框架")
+    e.add_argument("--rules-dir", help="另外的规则目录（含 *.yaml，增加或覆盖规则；也可用环境变量 PERFBOOK_RULES）")
     p.set_defaults(run=run, _parser=p)
 
 

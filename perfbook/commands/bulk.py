@@ -24,6 +24,7 @@ def add_parser(sub):
                    help="生成哪种表：target 绩效目标表（默认）、selfeval 绩效自评表、monitor 绩效监控表")
     p.add_argument("--manifest", default="清单.csv", help="清单文件名（写在输出目录中；默认 清单.csv）")
     add_execution_args(p)
+    p.add_argument("--rules-dir", help="另外的规则目录（含 *.yaml，增加或覆盖规则；也可用环境变量 PERFBOOK_RULES）")
     p.set_defaults(run=run)
 
 

@@ -20,6 +20,7 @@ def add_parser(sub):
                    help="另存一份标出问题单元格并加批注的副本（多个工作簿时为目录）；原文件不改动")
     p.add_argument("--template", type=existing_file, help="填表所用的模板（默认 templates/绩效目标表.xlsx）")
     p.add_argument("--target", help="绩效自评表/监控表：与批复的绩效目标表比对年度指标值（工作簿或数据文件）")
+    p.add_argument("--rules-dir", help="另外的规则目录（含 *.yaml，增加或覆盖规则；也可用环境变量 PERFBOOK_RULES）")
     p.set_defaults(run=run)
 
 

@@ -13,6 +13,7 @@ def add_parser(sub):
     p.add_argument("--frame", help="指标框架，如 yunnan-2022")
     p.add_argument("--blank-rows", type=int, default=0, help="在指标后追加的空白行数")
     p.add_argument("--macros", action="store_true", help="写出含“校验”宏的 .xlsm")
+    p.add_argument("--rules-dir", help="另外的规则目录（含 *.yaml，增加或覆盖规则；也可用环境变量 PERFBOOK_RULES）")
     p.set_defaults(run=run)
 
 

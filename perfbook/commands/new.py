@@ -11,6 +11,7 @@ def add_parser(sub):
     p.add_argument("--frame", help="指标框架，如 yunnan-2022（见 perfbook check --list-frames）")
     p.add_argument("--blank-rows", type=int, default=10, help="空白指标行数（默认 10）")
     p.add_argument("--macros", action="store_true", help="生成含“校验”宏的 .xlsm")
+    p.add_argument("--rules-dir", help="另外的规则目录（含 *.yaml，增加或覆盖规则；也可用环境变量 PERFBOOK_RULES）")
     p.set_defaults(run=run)
 
 

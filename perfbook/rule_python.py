@@ -1,0 +1,265 @@
+"""The rule language compiled to Python: each `when:` (and each message argument) becomes a closure
+that perfbook check calls per row or per project.
+
+Values follow Excel: a blank cell is None (""), "=" on text ignores case, "&" joins the shown texts
+(95.0 shows as 95), arithmetic on text fails — and a comparison over a failed operand is FALSE, as the
+workbook's IFERROR(…,FALSE) makes it. The primitives here are the Python half of each primitive; the
+formula half is in rule_formula.py, the VBA half in rule_vba.py and macros/PerfbookUtil.bas.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .rulelang import Node
+
+
+class Fail(Exception):
+    """Arithmetic on something that is not a number (Excel's #VALUE!)."""
+
+
+@dataclass
+class Env:
+    ctx: Any                      # rules.Context: frame, project, rows
+    row: Any = None               # the RowFacts a name reads (inside COUNTUP: the row counted)
+    vars: dict = field(default_factory=dict)
+    this: Any = None              # inside COUNTUP/COUNTALL/FIRST…: the row the rule is checking
+
+
+def show(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def is_num(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def truth(v) -> bool:
+    if isinstance(v, str):
+        return v.upper() == "TRUE"
+    return bool(v)
+
+
+def _num(v):
+    if is_num(v):
+        return v
+    if isinstance(v, bool):
+        return int(v)
+    if v is None:
+        return 0
+    raise Fail
+
+
+def equal(a, b) -> bool:
+    if a is None:
+        a = ""
+    if b is None:
+        b = ""
+    if is_num(a) and is_num(b):
+        return a == b
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b or (isinstance(a, bool) and isinstance(b, bool) and a == b)
+    if is_num(a) or is_num(b):
+        return False
+    return str(a).lower() == str(b).lower()
+
+
+def _cmp(op, a, b) -> bool:
+    if op == "=":
+        return equal(a, b)
+    if op == "<>":
+        return not equal(a, b)
+    if not (is_num(a) and is_num(b)):
+        if a in (None, "") and is_num(b):
+            a = 0
+        else:
+            return False
+    return {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op]
+
+
+def trim(v) -> str:
+    """Excel's TRIM: spaces at the ends removed, runs of spaces inside made one."""
+    return re.sub(" +", " ", show(v)).strip(" ")
+
+
+def items_of(v) -> tuple:
+    return tuple(v) if isinstance(v, (list, tuple)) else (v,)
+
+
+# --- the names: row facts (the Python twins of the workbook's helper columns) ------------------------
+
+def _fact(attr, none=""):
+    return lambda r: none if getattr(r, attr) is None else getattr(r, attr)
+
+
+ROW_FACTS: dict[str, Callable] = {
+    "一级": lambda r: r.e1,
+    "二级": lambda r: r.e2,
+    "框架一级": lambda r: r.l1.name if r.l1 is not None else "",
+    "框架二级": lambda r: r.l2.name if r.l2 is not None else "",
+    "类别": _fact("cat"),
+    "符号": _fact("sg"),
+    "属性类型": _fact("ak"),
+    "性质类型": _fact("sk"),
+    "类型": lambda r: r.kind or "",
+    "不适用": lambda r: r.na,
+    "占位值": lambda r: r.phv,
+    "纯数字": lambda r: r.num,
+    "分值": lambda r: r.score,
+}
+
+
+def _field(env: Env, label: str):
+    if env.row is None:
+        return env.ctx.project.get(label)
+    return env.row.ind.get(label)
+
+
+# --- primitives: name → (python function over evaluated arguments, needs the Env) --------------------
+
+def _r():
+    from . import rules as R
+    return R
+
+
+def _split(v):
+    return _r()._split(v) if isinstance(v, str) else None
+
+
+def _first_row(env: Env, pred, rows) -> Any:
+    for o in rows:
+        if truth(pred(Env(env.ctx, o, env.vars, env.row))):
+            return o
+    return None
+
+
+def _row_label(o) -> str:
+    if o is None:
+        return ""
+    return f"第 {o.ind.row} 行" if o.ind.row else f"第 {o.index + 1} 条"
+
+
+PRIMITIVES: dict[str, Callable] = {
+    "ISBLANK": lambda x: not _r().filled(x),
+    "ISNUMBER": is_num,
+    "ISTEXT": lambda x: isinstance(x, str),
+    "TRIM": trim,
+    "STRIP": lambda x: show(x).strip(),
+    "LEN": lambda x: len(show(x)),
+    "NAMELEN": lambda x: _r().name_length(x),
+    "N": lambda x: x if is_num(x) else 0,
+    "ABS": lambda x: abs(_num(x)),
+    "ROUND": lambda x, n: round(_num(x), int(_num(n))),
+    "NUMBER": lambda x: _r().number(x) if is_num(x) or isinstance(x, str) else _num(x),
+    "CHAR": lambda x: chr(int(_num(x))),
+    "IN": lambda x, lst: any(equal(show(x), show(i)) for i in items_of(lst)),
+    "CONTAINS": lambda x, lst: any(show(i) in show(x) for i in items_of(lst)),
+    "FIRSTIN": lambda x, lst: next((show(i) for i in items_of(lst) if show(i) in show(x)), ""),
+    "HASDIGIT": lambda x: re.search(r"\d", show(x)) is not None,
+    "ISPLACEHOLDER": lambda x: _r().is_placeholder(x),
+    "ISPERCENT": lambda x: _r().is_percent(x),
+    "CANSPLIT": lambda x: _split(x) is not None,
+    "SPLITSIGN": lambda x: (_split(x) or ("", "", ""))[0],
+    "SPLITNUMBER": lambda x: show((_split(x) or ("", "", ""))[1]),
+    "SPLITUNIT": lambda x: (_split(x) or ("", "", ""))[2] or "",
+    "JOIN": lambda lst, sep, n=None: sep.join(show(i) for i in items_of(lst)[: None if n is None else int(n)]),
+}
+
+# primitives that read the frame or the rows (they get the Env first)
+ENV_PRIMITIVES: dict[str, Callable] = {
+    "ISUNIT": lambda env, x: _r().trim(x) in _r().units_all(env.ctx.frame),
+    "ISFRAMENAME": lambda env, x: _r().norm_name(show(x)) in env.ctx.frame.names(),
+    "LEVEL1NAMES": lambda env: tuple(l1.name for l1 in env.ctx.frame.level1),
+    "LEVEL2NAMES": lambda env: tuple(l2.name for l2 in env.row.l1.level2) if env.row.l1 is not None else (),
+    "LEVEL1OF": lambda env, x: next((l1.name for l1 in env.ctx.frame.level1 if l1.find(x)), ""),
+    "LEVEL1WITH": lambda env, cat: next((l1.name for l1 in env.ctx.frame.level1 if l1.category == cat), ""),
+    "FIELD": lambda env, label: _field(env, str(label)),
+    "TYPED": lambda env, label: env.row.ind.typed(str(label)),
+    "ROWS": lambda env: len(env.ctx.rows),
+}
+
+# aggregates over rows: the argument is evaluated once per row (a closure, not a value)
+AGGREGATES = ("COUNTUP", "COUNTALL", "SUM", "COUNT", "FIRSTUP", "FIRSTALL")
+
+
+def _aggregate(name, env: Env, fn):
+    rows = env.ctx.rows
+    if name in ("COUNTUP", "FIRSTUP"):
+        rows = rows[:env.row.index + 1] if name == "COUNTUP" else rows[:env.row.index]
+    if name in ("FIRSTUP", "FIRSTALL"):
+        o = _first_row(env, fn, rows)
+        return _row_label(o) if name == "FIRSTUP" else o
+    vals = [fn(Env(env.ctx, o, env.vars, env.row)) for o in rows]
+    if name in ("COUNTUP", "COUNTALL"):
+        return sum(1 for v in vals if truth(v))
+    nums = [v for v in vals if is_num(v)]
+    return sum(nums) if name == "SUM" else len(nums)
+
+
+# --- the compiler ----------------------------------------------------------------------------------
+
+def compile_expr(node: Node, resolve: Callable[[str], Callable[[Env], Any]]) -> Callable[[Env], Any]:
+    """A closure env → value. `resolve` turns a name into a reader (rules.py knows params, frame, loop
+    variables); an unknown name or function is refused by the caller before this runs."""
+    k = node.kind
+    if k in ("num", "str", "bool"):
+        v = node.value
+        return lambda env: v
+    if k == "list":
+        parts = [compile_expr(a, resolve) for a in node.args]
+        return lambda env: tuple(p(env) for p in parts)
+    if k == "name":
+        return resolve(node.value)
+    if k == "neg":
+        a = compile_expr(node.args[0], resolve)
+        return lambda env: -_num(a(env))
+    if k == "op":
+        a, b = (compile_expr(x, resolve) for x in node.args)
+        op = node.value
+        if op == "&":
+            return lambda env: show(a(env)) + show(b(env))
+        if op in "+-*/":
+            f = {"+": lambda x, y: x + y, "-": lambda x, y: x - y, "*": lambda x, y: x * y,
+                 "/": lambda x, y: x / y if y else _raise()}[op]
+            return lambda env: f(_num(a(env)), _num(b(env)))
+
+        def cmp(env):
+            try:
+                return _cmp(op, a(env), b(env))
+            except Fail:
+                return False
+        return cmp
+    # calls
+    name, args = node.value, [compile_expr(x, resolve) for x in node.args]
+    if name == "AND":
+        return lambda env: all(truth(a(env)) for a in args)
+    if name == "OR":
+        return lambda env: any(truth(a(env)) for a in args)
+    if name == "NOT":
+        return lambda env: not truth(args[0](env))
+    if name == "IF":
+        c, t = args[0], args[1]
+        e = args[2] if len(args) > 2 else (lambda env: False)
+        return lambda env: t(env) if truth(c(env)) else e(env)
+    if name == "THIS":
+        a = args[0]
+        return lambda env: a(Env(env.ctx, env.this, env.vars, None))
+    if name in AGGREGATES:
+        a = args[0]
+        return lambda env: _aggregate(name, env, a)
+    if name in ENV_PRIMITIVES:
+        f = ENV_PRIMITIVES[name]
+        return lambda env: f(env, *(a(env) for a in args))
+    f = PRIMITIVES[name]
+    return lambda env: f(*(a(env) for a in args))
+
+
+def _raise():
+    raise Fail
