@@ -14,7 +14,8 @@ trap 'rm -rf "$work"' EXIT
 whl=$(ls "$work"/dist/perfbook-*.whl)
 sdist=$(ls "$work"/dist/perfbook-*.tar.gz)
 # every source and data file the checkout has is in both
-wl=$(unzip -l "$whl"); sl=$(tar -tzf "$sdist")
+wl=$(.venv/bin/python -c "import sys, zipfile; print(*zipfile.ZipFile(sys.argv[1]).namelist(), sep='\n')" "$whl")
+sl=$(tar -tzf "$sdist")
 for f in macros/*.bas macros/*.xml perfbook/data/vba/* perfbook/data/*.yaml perfbook/data/frames/*.yaml templates/*.xlsx; do
   case $f in macros/*) inwhl=perfbook/macros/${f#macros/};; templates/*) inwhl=perfbook/templates/${f#templates/};; *) inwhl=$f;; esac
   grep -qF "$inwhl" <<<"$wl" || { echo "wheel lacks $inwhl"; exit 1; }
