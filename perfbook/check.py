@@ -36,10 +36,10 @@ def check(source, *, frame: str | None = None, template: str | Path | None = Non
     target: the approved target table to compare its 年度指标值 with."""
 
     if isinstance(source, (str, Path)):   # a 绩效自评表 / 绩效监控表 made by perfbook: its own checks (perfbook/cycle)
-        from .cycle.check import check_cycle, cycle_kind
+        from .cycle.check import check_cycle, cycle_kind, export_candidate
         if cycle_kind(source):
             return check_cycle(source, target=target)
-        if Path(source).suffix.lower() in (".xls", ".xml"):   # the budget system's own self-eval / monitoring export
+        if export_candidate(source):   # the budget system's own self-eval / monitoring export
             from .cycle.exports import as_cycle_book, read_export
             try:
                 exp = read_export(source)

@@ -221,8 +221,8 @@ def collect_one(path, options: Options) -> FileResult:
     """Read and validate one file into summary rows. Never raises for a bad file."""
     path = Path(path)
     rel = _relative(path, options.root)
-    from .cycle.check import cycle_kind
-    if cycle_kind(path) or path.suffix.lower() in (".xls", ".xml"):
+    from .cycle.check import cycle_kind, export_candidate
+    if cycle_kind(path) or export_candidate(path):
         res = _collect_cycle(path, rel)
         if res is not None:
             return res
@@ -313,9 +313,10 @@ def _cycle_sheets() -> dict:
 
 def _collect_cycle(path: Path, rel: str) -> FileResult | None:
     """A 绩效自评表 / 绩效监控表 made by perfbook: one row per project in 自评 / 监控, its findings in 问题."""
+    from .cycle.check import export_candidate
     from .cycle.collect import export_rows, rows
     try:
-        if path.suffix.lower() in (".xls", ".xml"):     # the budget system's own export, or not a cycle table
+        if export_candidate(path):     # the budget system's own export, or not a cycle table
             got = export_rows(path, rel)
             if got is None:
                 return None

@@ -211,7 +211,7 @@ def custom_properties(xml: bytes) -> dict[str, str]:
     """docProps/custom.xml of an xlsx, as the package check read it (perfbook records its frame there)."""
     import re
     text = xml.decode("utf-8", "replace")
-    return {m.group(1): m.group(2) for m in re.finditer(r'<property\b[^>]*\bname="([^"]*)"[^>]*>\s*<vt:\w+>(.*?)</vt:\w+>', text, re.S)}
+    return {m.group(1): m.group(2) for m in re.finditer(r'<property\b[^>]*\bname="([^"]*)"[^>]*>\s*<vt:\w+[^>]*>(.*?)</vt:\w+>', text, re.S)}
 
 
 # format -> callable(path) -> list[Grid]; perfbook.formats registers SpreadsheetML 2003 and HTML here

@@ -83,7 +83,7 @@ def test_a_reference_beyond_excel_is_refused_before_the_reader(name, tmp_path):
         assert "超出 Excel 范围" in proc.stderr and str(f) in proc.stderr
         assert time.perf_counter() - t < 15
     proc = cli("collect", tmp_path, "-o", tmp_path / "out" / "s.xlsx")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 2, proc.stderr          # summary written; exit 2: a file could not be read
     files = sheet_rows(tmp_path / "out" / "s.xlsx", "文件")
     assert [(r["文件"], r["状态"]) for r in files] == [(f.name, "无法读取")]
 
@@ -189,7 +189,7 @@ def test_collect_survives_any_number_of_files_over_budget_in_any_order(runaway, 
         names.append((name, k))
     out = tmp_path / "s.xlsx"
     proc = cli("collect", folder, "-o", out, "--jobs", jobs, env={"PERFBOOK_FILE_SECONDS": "1"}, timeout=300)
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 2, proc.stderr          # summary written; exit 2: files could not be read
     status = {r["文件"]: r for r in sheet_rows(out, "文件")}
     assert len(status) == len(pattern) + 1
     for name, k in names:
@@ -266,7 +266,7 @@ def test_a_fifo_named_xlsx_is_listed_not_opened(tmp_path):
     filled(folder)
     os.mkfifo(folder / "管道.xlsx")
     proc = cli("collect", folder, "-o", tmp_path / "s.xlsx", "--jobs", "1", timeout=60)
-    assert proc.returncode == 0
+    assert proc.returncode == 2                       # summary written; the FIFO is listed as 无法读取
     status = {r["文件"]: r for r in sheet_rows(tmp_path / "s.xlsx", "文件")}
     assert status["管道.xlsx"]["状态"] == "无法读取" and "不是普通文件" in status["管道.xlsx"]["说明"]
     assert status["好.xlsx"]["状态"] == "已读取"
@@ -279,14 +279,14 @@ def test_summary_and_database_are_all_or_nothing_and_replace_replaces(tmp_path):
     folder.mkdir()
     filled(folder, n=2)
     db = tmp_path / "汇总.db"
-    blocked = tmp_path / "blocked.xlsx"
-    blocked.mkdir()
-    (blocked / "x").write_text("a folder where the summary should go")
+    (tmp_path / "not-a-folder").write_text("a file where the summary's folder should be")
+    blocked = tmp_path / "not-a-folder" / "s.xlsx"        # the summary cannot be written
     proc = cli("collect", folder, "-o", blocked, "--db", db, "--jobs", "1")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     con = sqlite3.connect(db)
-    assert con.execute('SELECT count(*) FROM "汇总_批次"').fetchone()[0] == 0
-    assert con.execute('SELECT count(*) FROM "汇总_项目"').fetchone()[0] == 0
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    for t in ("汇总_批次", "汇总_项目"):       # no batch left behind (or no table made at all)
+        assert t not in tables or con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] == 0
     con.close()
     for _ in range(2):
         assert cli("collect", folder, "-o", tmp_path / "s.xlsx", "--db", db, "--jobs", "1", "--replace").returncode == 0
@@ -466,5 +466,5 @@ def test_a_panic_in_the_native_reader_is_a_clear_error(tmp_path):
         proc = cli(*cmd)
         assert proc.returncode == 2 and "损坏" in proc.stderr and str(f) in proc.stderr, proc.stderr
     proc = cli("collect", tmp_path, "-o", tmp_path / "s.xlsx", "--jobs", "1")
-    assert proc.returncode == 0
+    assert proc.returncode == 2
     assert [r["状态"] for r in sheet_rows(tmp_path / "s.xlsx", "文件")] == ["无法读取"]

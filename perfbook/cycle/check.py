@@ -4,6 +4,7 @@ Rule ids (cycle-…) are stable: they name the finding in reports, collect's 问
 """
 from __future__ import annotations
 
+import os
 import re
 import zipfile
 
@@ -16,9 +17,29 @@ from .read import SCORE, CycleBook, read_cycle
 TOL = 0.005
 
 
+def export_candidate(path) -> bool:
+    """A regular file whose bytes are SpreadsheetML 2003: the only form the budget system's
+    self-evaluation and monitoring exports take. Anything else goes straight to the ordinary reader
+    (never open a FIFO, never hand a BIFF file to calamine twice)."""
+    import stat
+    from pathlib import Path as _Path
+
+    from ..sniff import sniff
+    p = _Path(path)
+    try:
+        if not stat.S_ISREG(p.stat().st_mode) or p.suffix.lower() not in (".xls", ".xml"):
+            return False
+        return sniff(p) == "xml2003"
+    except OSError:
+        return False
+
+
 def cycle_kind(path) -> str | None:
     """selfeval / monitor when an xlsx records it (perfbook.kind, written by perfbook selfeval/monitor)."""
+    import stat
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
         with zipfile.ZipFile(path) as z:
             info = z.getinfo("docProps/custom.xml")
             if info.file_size > 1_000_000:
@@ -26,7 +47,7 @@ def cycle_kind(path) -> str | None:
             xml = z.read(info).decode("utf-8", "replace")
     except (OSError, KeyError, zipfile.BadZipFile, ValueError):
         return None
-    m = re.search(r'name="perfbook\.kind"[^>]*>\s*<vt:\w+>(\w+)<', xml)
+    m = re.search(r'name="perfbook\.kind"[^>]*>\s*<vt:\w+[^>]*>(\w+)<', xml)
     return m.group(1) if m else None
 
 
