@@ -267,7 +267,7 @@ class _Package:
             self._relate(part, COMMENTS_TYPE, comments)
         if vml is None:
             vml = self._new_part("xl/drawings/vmlDrawing{}.vml", None)
-            self.parts[vml] = VML_HEAD.encode()
+            self.parts[vml] = VML_HEAD.format(idmap=self._free_idmap()).encode()
             rid = self._relate(part, VML_TYPE, vml)
             xml = self.sheet_xml(sheet)
             if f'xmlns:r="{R_NS}"' not in _WS_OPEN.search(xml).group():
@@ -324,6 +324,12 @@ class _Package:
                                     anchor=f"{c}, 15, {max(r - 2, 0)}, 10, {c + 4}, 15, {r + 4}, 4"))
             nxt += 1
         self.parts[part] = vml[:end] + "".join(out).encode("ascii") + vml[end:]
+
+    def _free_idmap(self) -> int:
+        """A shape-id block (1024 ids) no other VML drawing uses: a header picture's VML has its own."""
+        used = {int(n) for name, data in self.parts.items() if name.lower().endswith(".vml")
+                for m in re.findall(rb'<o:idmap\b[^>]*\bdata="([\d,\s]+)"', data) for n in re.findall(rb"\d+", m)}
+        return max(used | {0}) + 1
 
     # --- package plumbing -----------------------------------------------------------------------
 
@@ -437,7 +443,7 @@ class _Styles:
 
 VML_HEAD = ('<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
             'xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit">'
-            '<o:idmap v:ext="edit" data="1"/></o:shapelayout></xml>')
+            '<o:idmap v:ext="edit" data="{idmap}"/></o:shapelayout></xml>')
 SHAPETYPE = ('<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
              '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>')
 SHAPE = ('<v:shape id="_x0000_s{id}" type="#_x0000_t202" style="position:absolute;margin-left:80pt;margin-top:2pt;'
