@@ -141,3 +141,23 @@ def test_libreoffice_opens_the_annotated_copy(annotated, tmp_path):
     _src, out = annotated
     pdf = soffice.convert(out, tmp_path)
     assert pdf.exists() and pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 5000
+
+
+def test_every_excel_made_sample_annotates_cleanly(tmp_path):
+    """Excel's own comments (authors, rich runs, its VML) take the new notes: a note on a cell that has a
+    comment is appended to it, new ones get a comment and a shape; every copy passes the structural check."""
+    from perfbook.annotate import annotate
+    from perfbook.findings import Finding, Report
+    from tests.conftest import SHARED, need_shared
+    files = sorted((need_shared(SHARED) / "samples" / "excel-made").glob("*.xls[xm]"))
+    assert len(files) > 20
+    for f in files:
+        ws = openpyxl.load_workbook(f).worksheets[0]
+        refs = [c.coordinate for row in ws.iter_rows(max_row=5, max_col=3) for c in row if c.comment][:1] + ["B3", "C40"]
+        old = {r: ws[r].comment.text for r in refs if ws[r].comment}
+        report = Report(str(f), tuple(Finding("x", "错误", f"问题{r}", sheet=ws.title, cell=r) for r in refs))
+        out = annotate(f, tmp_path / f.name, report)
+        assert structural(out) == [], f.name
+        back = openpyxl.load_workbook(out).worksheets[0]
+        for r in refs:
+            assert f"问题{r}" in back[r].comment.text and old.get(r, "") in back[r].comment.text, (f.name, r)
