@@ -205,7 +205,7 @@ def inject(template: Template, frame: str | FR.Frame | None = None) -> Template:
     t = copy.deepcopy(template)
     names = _Names(_existing_names(wb_xml))
     lists = _lists_sheet(t, fr, names)
-    dxfs = _add_dxfs(t)
+    dxfs = add_dxfs(t, RED, ORANGE)
     t.plans = {}
     for ts in t.sheets:
         if ts is not lists and ts.loop_row is not None:
@@ -372,9 +372,10 @@ def _full_calc(t: Template) -> None:
     t.parts[t.workbook_part] = wb.encode("utf-8")
 
 
-def _add_dxfs(t: Template) -> tuple[int, int] | None:
-    """The red and orange differential formats for the conditional formats; their dxfIds (None: no styles part,
-    so no colours — the helper cells and the summary still work)."""
+def add_dxfs(t: Template, *dxfs: str) -> list[int] | None:
+    """Append differential formats (``<dxf>`` elements, for conditional formats) to the template's
+    styles.xml; their dxfIds in order. None: no styles part, so no colours — the helper cells and the
+    summary still work."""
     part = next((p for p in t.parts if p.endswith("styles.xml")), None)
     if part is None:
         return None
@@ -382,15 +383,15 @@ def _add_dxfs(t: Template) -> tuple[int, int] | None:
     m = re.search(r"<dxfs\b[^>]*?(/>|>(.*?)</dxfs>)", xml, re.S)
     if m:
         n = len(re.findall(r"<dxf\b", m.group(2) or ""))
-        block = f'<dxfs count="{n + 2}">{m.group(2) or ""}{RED}{ORANGE}</dxfs>'
+        block = f'<dxfs count="{n + len(dxfs)}">{m.group(2) or ""}{"".join(dxfs)}</dxfs>'
         xml = xml[:m.start()] + block + xml[m.end():]
     else:
         n = 0
         after = re.search(r"<(tableStyles|colors|extLst)\b", xml)
         pos = after.start() if after else xml.rfind("</styleSheet>")
-        xml = xml[:pos] + f'<dxfs count="2">{RED}{ORANGE}</dxfs>' + xml[pos:]
+        xml = xml[:pos] + f'<dxfs count="{len(dxfs)}">{"".join(dxfs)}</dxfs>' + xml[pos:]
     t.parts[part] = xml.encode("utf-8")
-    return n, n + 1
+    return list(range(n, n + len(dxfs)))
 
 
 # --- one indicator sheet -----------------------------------------------------------------------------
@@ -454,7 +455,7 @@ def project_formulas(pl: Plan, fr: FR.Frame, names: dict[str, str]) -> dict[str,
     return {rid: f"0+({rule_formula(R.rule(rid), pl, fr, names)})" for rid in pl.project_cells}
 
 
-def _inject_sheet(t: Template, ts: TemplateSheet, fr: FR.Frame, names: _Names, dxfs: tuple[int, int] | None) -> Plan:
+def _inject_sheet(t: Template, ts: TemplateSheet, fr: FR.Frame, names: _Names, dxfs: list[int] | None) -> Plan:
     pl = plan(ts)
     T = pl.T
     n = dict(names.items)

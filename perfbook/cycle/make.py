@@ -17,6 +17,7 @@ from .. import __version__
 from .._package import write_atomic
 from .._sheetxml import col_letter, insert_element
 from ..errors import TemplateError
+from ..inject import add_dxfs
 from ..model import Project
 from ..render import Compiled
 from ..template import Template
@@ -66,7 +67,7 @@ def prepare(t: Template, kind: str, sc: S.Scheme) -> Template:
                 cell.attrs = re.sub(r'\s*\bt="[^"]*"', "", cell.attrs).strip()
                 cell.body, cell.text = f"<f>{escape(formulas[m.group(1)])}</f>", None
         ts.slots = [s for s in ts.slots if not any(lab.startswith(FORMULA) for lab in s.labels)]
-        red = _add_dxf(t)
+        red = (add_dxfs(t, RED_DXF) or [None])[0]
         cond = _red_row(kind, refs, ts.loop_row)
         if red is not None and cond:
             first, last = min(c for c in _cols(ts)), max(c for c in _cols(ts))
@@ -138,25 +139,6 @@ def _red_row(kind: str, refs: dict, T: int) -> str | None:
     if not (lk and why):
         return None
     return f'AND({why}="",{lk}<>"",{lk}<>"{S.data()["likelihood_ok"]}")'
-
-
-def _add_dxf(t: Template) -> int | None:
-    """The red differential format, appended to styles.xml; its dxfId."""
-    part = next((p for p in t.parts if p.endswith("styles.xml")), None)
-    if part is None:
-        return None
-    xml = t.parts[part].decode("utf-8")
-    m = re.search(r"<dxfs\b[^>]*?(/>|>(.*?)</dxfs>)", xml, re.S)
-    if m:
-        n = len(re.findall(r"<dxf\b", m.group(2) or ""))
-        xml = xml[:m.start()] + f'<dxfs count="{n + 1}">{m.group(2) or ""}{RED_DXF}</dxfs>' + xml[m.end():]
-    else:
-        n = 0
-        after = re.search(r"<(tableStyles|colors|extLst)\b", xml)
-        pos = after.start() if after else xml.rfind("</styleSheet>")
-        xml = xml[:pos] + f'<dxfs count="1">{RED_DXF}</dxfs>' + xml[pos:]
-    t.parts[part] = xml.encode("utf-8")
-    return n
 
 
 def _full_calc(t: Template) -> None:
