@@ -6,8 +6,13 @@ field goes; perfbook's fill and read follow them, not cell addresses.
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+
+# openpyxl writing through lxml declares xmlns:r on every <sheet> of workbook.xml, which openpyxl's
+# own reader (the reference fill of tests/test_equivalence.py) then fails to load
+os.environ["OPENPYXL_LXML"] = "False"
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
