@@ -120,3 +120,23 @@ def test_every_page_has_a_whole_footer(pdfs):
             inked = [y for y in range(hh) if any(b < 160 for b in px[y * w:(y + 1) * w])]
             height = (max(inked) - min(inked) + 1) / k if inked else 0
             assert height > 0.5 * (y1 - y0), f"{name} page {page}: footer glyphs {height} pt tall of {y1 - y0:.1f}"
+
+
+def test_no_header_only_page_whatever_the_number_of_indicators(soffice, tmp_path):
+    """Seed 000 cut to 12..15 indicators, its 年度目标 0..5 lines longer (the table grows in steps of
+    one line, so the page break falls everywhere near the end of the table): every page of the
+    table holds indicator rows (the template's print area ends at the indicator rows)."""
+    book = yaml.safe_load((EXAMPLES / "seed-000.yaml").read_text(encoding="utf-8"))
+    books = []
+    for k in range(12, len(book["指标"]) + 1):
+        for extra in range(6):
+            src = tmp_path / f"k{k:02d}-{extra}.yaml"
+            goal = book["年度目标"] + "\n（续）" * extra
+            src.write_text(yaml.safe_dump({**book, "年度目标": goal, "指标": book["指标"][:k]}, allow_unicode=True),
+                           encoding="utf-8")
+            books.append(perfbook.fill(src, tmp_path / f"k{k:02d}-{extra}.xlsx"))
+    for src, pdf in soffice.convert_all(books, tmp_path / "pdf", fmt="pdf").items():
+        names = [i["三级指标"][:6] for i in book["指标"]]
+        for page in range(1, page_count(pdf) + 1):
+            text = page_text(pdf, page)
+            assert "项目概况" in text or any(k in text for k in names), f"{src.name} page {page}: {text}"

@@ -116,6 +116,10 @@ def main_sheet(ws):
     ws.row_dimensions[12].height = 20
 
     ws.print_title_rows = "8:9"
+    # the printed table ends at the indicator rows (perfbook stretches the area with them): the
+    # note and the 校验 line are for the screen, and a page holding them would repeat the header
+    # above nothing else
+    ws.print_area = "A1:J10"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
