@@ -146,8 +146,11 @@ def test_print_area_covers_the_official_table_only(tmp_path):
         # hidden helper columns lie outside; every cell with text lies inside
         hidden = {openpyxl.utils.column_index_from_string(k) for k, d in ws.column_dimensions.items() if d.hidden}
         assert col < min(hidden, default=10**6)
+        # ... except the 填报说明 note below the table: the template's own print area ends at the
+        # indicator rows (README 模板), so no page holds only the repeated header
         filled = [(c.row, c.column) for r in ws.iter_rows() for c in r
-                  if c.value not in (None, "") and c.column not in hidden and not str(c.value).startswith("=")]
+                  if c.value not in (None, "") and c.column not in hidden and not str(c.value).startswith("=")
+                  and not str(c.value).startswith("填报说明")]
         assert max(r for r, _c in filled) <= row and max(c for _r, c in filled) <= col
         if "概况" not in ws.title:
             assert m.group(1) == "J"          # 一级指标 … 评（扣）分标准 / 备注: ten official columns

@@ -6,8 +6,13 @@ field goes; perfbook's fill and read follow them, not cell addresses.
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+
+# openpyxl writing through lxml declares xmlns:r on every <sheet> of workbook.xml, which openpyxl's
+# own reader (the reference fill of tests/test_equivalence.py) then fails to load
+os.environ["OPENPYXL_LXML"] = "False"
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -35,6 +40,16 @@ def box(ws, ref, value=None, *, bold=False, head=False, align=CENTER, size=10):
             c.alignment = align
             if head:
                 c.fill = HEAD_FILL
+
+
+def page_footer(ws):
+    """Page numbers in the footer, with room for them: the footer margin must leave a line of
+    text above the bottom margin (footer 0.5 in under a 0.6 in margin printed it cut in half)."""
+    ws.page_margins.top = ws.page_margins.bottom = 0.75
+    ws.page_margins.header = ws.page_margins.footer = 0.3
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.oddFooter.center.font = FONT
+    ws.oddFooter.center.size = 9
 
 
 def main_sheet(ws):
@@ -101,6 +116,10 @@ def main_sheet(ws):
     ws.row_dimensions[12].height = 20
 
     ws.print_title_rows = "8:9"
+    # the printed table ends at the indicator rows (perfbook stretches the area with them): the
+    # note and the 校验 line are for the screen, and a page holding them would repeat the header
+    # above nothing else
+    ws.print_area = "A1:J10"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
@@ -108,8 +127,7 @@ def main_sheet(ws):
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    page_footer(ws)
     ws.freeze_panes = "A10"
 
 
@@ -137,6 +155,7 @@ def overview_sheet(ws):
         box(ws, f"A{r}", label, head=True)
         box(ws, f"B{r}:D{r}", "{{ %s }}" % label, align=LEFT)
         ws.row_dimensions[r].height = 90
+    page_footer(ws)
     ws.page_setup.orientation = "portrait"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
