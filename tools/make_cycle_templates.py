@@ -16,7 +16,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
 
 sys.path.insert(0, str(Path(__file__).parent))
-from make_template import CENTER, FONT, LEFT, box  # noqa: E402
+from make_template import CENTER, FONT, LEFT, box, head, page_footer  # noqa: E402
 
 COLS = "ABCDEFGHIJ"
 
@@ -30,27 +30,8 @@ def page(ws, title_rows: str, freeze: str) -> None:
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    page_footer(ws)                  # the target template's margins and footer: page numbers printed whole
     ws.freeze_panes = freeze
-
-
-def head(ws, title: str, widths: dict) -> None:
-    for col, w in widths.items():
-        ws.column_dimensions[col].width = w
-    ws.merge_cells("A1:J1")
-    ws["A1"] = title
-    ws["A1"].font = Font(name="黑体", size=16, bold=True)
-    ws["A1"].alignment = CENTER
-    ws.row_dimensions[1].height = 36
-    box(ws, "A2", "项目名称", head=True)
-    box(ws, "B2:E2", "{{ 项目名称 }}", align=LEFT)
-    box(ws, "F2:G2", "项目编码", head=True)
-    box(ws, "H2:J2", "{{ 项目编码 }}", align=LEFT)
-    box(ws, "A3", "主管部门", head=True)
-    box(ws, "B3:E3", "{{ 主管部门 }}", align=LEFT)
-    box(ws, "F3:G3", "实施单位", head=True)
-    box(ws, "H3:J3", "{{ 实施单位 }}", align=LEFT)
 
 
 def indicator_rows(ws, header_row: int, labels: list[str], fields: list[str]) -> None:

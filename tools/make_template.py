@@ -52,17 +52,16 @@ def page_footer(ws):
     ws.oddFooter.center.size = 9
 
 
-def main_sheet(ws):
-    ws.title = "绩效目标表"
-    widths = dict(A=16, B=13, C=24, D=8, E=10, F=8, G=10, H=22, I=24, J=30)
+def head(ws, title: str, widths: dict) -> None:
+    """Column widths, the title row and the project's name/code/department/implementer block: the
+    same on the target table and on the year's monitoring and self-evaluation tables."""
     for col, w in widths.items():
         ws.column_dimensions[col].width = w
     ws.merge_cells("A1:J1")
-    ws["A1"] = "{{ 预算年度 }}年{{ 项目名称 }}项目绩效目标表"
+    ws["A1"] = title
     ws["A1"].font = Font(name="黑体", size=16, bold=True)
     ws["A1"].alignment = CENTER
     ws.row_dimensions[1].height = 36
-
     box(ws, "A2", "项目名称", head=True)
     box(ws, "B2:E2", "{{ 项目名称 }}", align=LEFT)
     box(ws, "F2:G2", "项目编码", head=True)
@@ -71,6 +70,12 @@ def main_sheet(ws):
     box(ws, "B3:E3", "{{ 主管部门 }}", align=LEFT)
     box(ws, "F3:G3", "实施单位", head=True)
     box(ws, "H3:J3", "{{ 实施单位 }}", align=LEFT)
+
+
+def main_sheet(ws):
+    ws.title = "绩效目标表"
+    widths = dict(A=16, B=13, C=24, D=8, E=10, F=8, G=10, H=22, I=24, J=30)
+    head(ws, "{{ 预算年度 }}年{{ 项目名称 }}项目绩效目标表", widths)
     box(ws, "A4:A5", "项目资金（万元）", head=True)
     box(ws, "B4:D4", "年度资金总额", head=True)
     box(ws, "E4:G4", "其中：财政拨款", head=True)
