@@ -7,9 +7,12 @@ Added to the template before it is compiled (fill.prepare), at the XML level:
   in force, their frame names, its 定量/定性 kind, ..., and its counts of 错误 and 警告 — the workbook
   twins of rules.RowFacts, rendered from data/rules.yaml;
 - data validations on the indicator row (drop-downs, number-only 指标值, name length);
-- conditional formats: a row with an 错误 turns red, one with a 警告 orange; empty required header fields
-  and unbalanced funds turn red;
-- the summary cell ("校验：3 处错误") where the template says {{ 校验 }} (or under the table);
+- conditional formats: a row with an 错误 turns red; so does the cell every project 错误 points at (an
+  empty required header field, unbalanced funds, the first row of a group that lacks indicators), so
+  each error counted in the summary colours its cell. Warnings colour nothing that prints: they are
+  shown in the 校验提示 column right of the table, outside the print area;
+- the summary cell ("校验：3 处错误"; "校验：尚未填写指标" until an indicator row is typed, so a blank
+  form shows no errors) where the template says {{ 校验 }} (or under the table);
 - the defined name 校验框架 recording the frame, and fullCalcOnLoad so it all computes on open.
 Validations and formats sit on the template's indicator row only: the renderer stretches them over
 every indicator row, as it does the helper formulas.
@@ -137,6 +140,8 @@ class Plan:
     summary: tuple[int, int]                    # (row, col) of the summary cell in the template
     project_cells: dict[str, str] = field(default_factory=dict)   # project rule id → column on the summary row
     header: dict[str, str] = field(default_factory=dict)          # header field → absolute ref ($B$5)
+    note: str | None = None                     # the 校验提示 column right of the table (not printed)
+    print_area: str | None = None               # the sheet's print area when the template sets none
 
     @property
     def error_column(self) -> str:
@@ -167,7 +172,7 @@ def plan(ts: TemplateSheet) -> Plan:
     project_rules = [r.id for r in R.rules() if r.scope == "project" and r.severity == "错误" and r.formula]
     after = start + len(helpers)
     project_cells = {rid: col_letter(after + i) for i, rid in enumerate(project_rules)}
-    return Plan(ts.name, T, fields, helpers, summary, project_cells, header)
+    return Plan(ts.name, T, fields, helpers, summary, project_cells, header, col_letter(start - HELPER_GAP))
 
 
 def _first_free_column(ts: TemplateSheet) -> int:
@@ -345,6 +350,11 @@ def _write_names(t: Template, names: _Names, fr: FR.Frame) -> None:
         wb = wb.replace("<workbook ", '<workbook xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" ', 1)
     items = "".join(f'<definedName name="{xml_attr(n)}">{escape(ref)}</definedName>' for n, ref in names.refs.items())
     items += f'<definedName name="{FRAME_NAME}">{escape(q(fr.id))}</definedName>'
+    for ts in t.sheets:
+        pl = getattr(t, "plans", {}).get(ts.name)
+        if pl is not None and pl.print_area:
+            ref = "'" + ts.name.replace("'", "''") + "'!" + pl.print_area
+            items += f'<definedName name="_xlnm.Print_Area" localSheetId="{ts.index}">{escape(ref)}</definedName>'
     if re.search(r"<definedNames\s*/>", wb):
         wb = re.sub(r"<definedNames\s*/>", f"<definedNames>{items}</definedNames>", wb, count=1)
     elif "</definedNames>" in wb:
@@ -479,19 +489,28 @@ def _inject_sheet(t: Template, ts: TemplateSheet, fr: FR.Frame, names: _Names, d
     for rid, col in pl.project_cells.items():
         row_S.cells.append(_formula_cell(f"{col}{sr}", proj[rid]))
     proj_refs = [f"${col}${sr}" for col in pl.project_cells.values()]
-    count = f'(SUM({formula_context(pl, fr, n)["rg"]["err"]})' + "".join(f"+{r}" for r in proj_refs) + ")"
-    summary = render(R.data()["summary"]["text"], {"count": count}).lstrip("=")
+    ctx = formula_context(pl, fr, n)
+    count = f'(SUM({ctx["rg"]["err"]})' + "".join(f"+{r}" for r in proj_refs) + ")"
+    started = f'SUM({ctx["rg"]["act"]})>0'
+    summary = render(R.data()["summary"]["text"], {"count": count, "started": started}).lstrip("=")
     _set_summary(ts, row_S, sr, sc, summary)
+    marks, extra = _project_marks(pl, fr, n, row_T, row_S, started)
     row_S.cells.sort(key=lambda c: c.col)
+    row_T.cells.sort(key=lambda c: c.col)
+    # the print area, where the template sets none, taken before the 校验提示 column is added
+    if not _has_print_area(t, ts):
+        from .render import _print_area
+        pl.print_area = _print_area(ts)
+    _add_note(ts, pl, row_T)
     # helper columns hidden
-    first = min(_col_num(c) for c in [*pl.helpers.values(), *pl.project_cells.values()])
-    last = max(_col_num(c) for c in [*pl.helpers.values(), *pl.project_cells.values()])
+    cols = [*pl.helpers.values(), *pl.project_cells.values(), *extra]
+    first, last = min(_col_num(c) for c in cols), max(_col_num(c) for c in cols)
     ts.xml.head = _hide_columns(ts.xml.head, first, last)
     # validations and formats on the indicator row
     tail = ts.xml.tail
     tail = _add_validations(tail, pl, fr, n, names)
     if dxfs is not None:
-        tail = _add_formats(tail, pl, fr, n, *dxfs)
+        tail = _add_formats(tail, pl, marks, *dxfs)
     ts.xml.tail = tail
     ts.slots = [s for s in ts.slots if not (s.row == sr and s.col == sc)]
     return pl
@@ -607,20 +626,86 @@ def _add_validations(tail: str, pl: Plan, fr: FR.Frame, n: dict[str, str], names
     return insert_element(tail, "dataValidations", f'<dataValidations count="{len(els)}">{"".join(els)}</dataValidations>')
 
 
-def _add_formats(tail: str, pl: Plan, fr: FR.Frame, n: dict[str, str], red: int, orange: int) -> str:
+def _project_marks(pl: Plan, fr: FR.Frame, n: dict[str, str], row_T: Row, row_S: Row,
+                   started: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """The cell each project 错误 points at, as (cell, formula) conditional-format pairs, compiled from
+    the rule's own `when`, `field` and `row` (rules.rule_items / rule_place), so every error the
+    summary counts colours a cell. A finding on a header field colours that cell; one on an indicator
+    row (FIRSTALL(...)) gets a cell of its own on the summary row (the item's condition) and a helper
+    column marking the row it names. The summary cell turns red when it counts any error, which also
+    covers findings with no cell (a group whose 一级 is absent altogether). Returns the pairs and the
+    columns added."""
+    T, sr = pl.T, pl.summary[0]
+    pctx, rctx = rule_ctx(pl, fr, n, "project"), rule_ctx(pl, fr, n, "row")
+    marks, at_terms = [], {}
+    nxt = max(_col_num(c) for c in [*pl.helpers.values(), *pl.project_cells.values()]) + 1
+    extra = []
+    for rid in pl.project_cells:
+        r = R.rule(rid)
+        for item, f in R.rule_items(r, pctx, fr):
+            fld, where = R.rule_place(r, item, rctx, fr)
+            if where is None:
+                if fld in pl.header:
+                    marks.append((pl.header[fld].replace("$", ""), f"AND({started},{f})"))
+                continue
+            if fld not in pl.fields:
+                continue
+            col = col_letter(nxt)
+            nxt += 1
+            extra.append(col)
+            row_S.cells.append(_formula_cell(f"{col}{sr}", f"0+({f})"))
+            at_terms.setdefault(fld, []).append(f"(${col}${sr}>0)*({where})")
+    for fld, terms in at_terms.items():
+        col = col_letter(nxt)
+        nxt += 1
+        extra.append(col)
+        row_T.cells.append(_formula_cell(f"{col}{T}", f'IF(${pl.helpers["act"]}{T}=1,{"+".join(terms)},0)'))
+        marks.append((f"{pl.fields[fld]}{T}", f"${col}{T}>0"))
+    sc = col_letter(pl.summary[1])
+    summary_count = [c for c in row_S.cells if c.col == pl.summary[1]]
+    if summary_count:
+        count = f'(SUM({formula_context(pl, fr, n)["rg"]["err"]})' + "".join(
+            f"+${c}${sr}" for c in pl.project_cells.values()) + ")"
+        marks.append((f"{sc}{sr}", f"AND({started},{count}>0)"))
+    return marks, extra
+
+
+def _has_print_area(t: Template, ts: TemplateSheet) -> bool:
+    wb = t.parts[t.workbook_part].decode("utf-8")
+    return bool(re.search(rf'<definedName\b[^>]*name="_xlnm\.Print_Area"[^>]*localSheetId="{ts.index}"', wb)
+                or re.search(rf'<definedName\b[^>]*localSheetId="{ts.index}"[^>]*name="_xlnm\.Print_Area"', wb))
+
+
+def _add_note(ts: TemplateSheet, pl: Plan, row_T: Row) -> None:
+    """The 校验提示 column: on screen beside each indicator row, what its checks found (errors and
+    warnings, by count); outside the print area, so warnings colour nothing on paper."""
+    col, T = pl.note, pl.T
+    if col is None or any(c.col == _col_num(col) for c in row_T.cells):
+        return
+    err, warn, act = (f"${pl.helpers[k]}{T}" for k in ("err", "warn", "act"))
+    formula = (f'IF({act}=1,IF({err}>0,"错误 "&{err}&" 处","")&IF(AND({err}>0,{warn}>0),"，","")'
+               f'&IF({warn}>0,"警告 "&{warn}&" 处",""),"")')
+    row_T.cells.append(_formula_cell(f"{col}{T}", formula))
+    row_T.cells.sort(key=lambda c: c.col)
+    head = next((r for r in ts.xml.rows if r.r == T - 1), None)
+    if head is not None and not any(c.col == _col_num(col) for c in head.cells):
+        head.cells.append(Cell(f"{col}{T - 1}", T - 1, _col_num(col), 't="inlineStr"',
+                               f"<is><t>{escape(R.data()['summary']['note_header'])}</t></is>", None))
+        head.cells.sort(key=lambda c: c.col)
+
+
+def _add_formats(tail: str, pl: Plan, marks: list[tuple[str, str]], red: int, orange: int) -> str:
+    """Red for errors only: the rows with an 错误 and the cells project errors point at; the 校验提示
+    column (not printed) is orange where a row has warnings."""
     prio = max([int(x) for x in re.findall(r'\bpriority="(\d+)"', tail)] or [0])
     T = pl.T
     cols = sorted(_col_num(c) for c in pl.fields.values())
     sqref = f"{col_letter(cols[0])}{T}:{col_letter(cols[-1])}{T}"
     err, warn = f"${pl.helpers['err']}{T}", f"${pl.helpers['warn']}{T}"
-    blocks = [(sqref, [(f"{err}>0", red, True), (f"{warn}>0", orange, False)])]
-    ctx = formula_context(pl, fr, n)
-    for f, ref in ctx["pc_required"]:
-        blocks.append((ref.replace("$", ""), [(blank(ref), red, False)]))
-    funds = R.rule("funds-sum")
-    total = pl.header.get("年度资金总额")
-    if total and funds.formula:
-        blocks.append((total.replace("$", ""), [(rule_formula(funds, pl, fr, n), red, False)]))
+    blocks = [(sqref, [(f"{err}>0", red, True)])]
+    if pl.note:
+        blocks.append((f"{pl.note}{T}", [(f"{err}>0", red, True), (f"{warn}>0", orange, False)]))
+    blocks += [(ref, [(formula, red, False)]) for ref, formula in marks]
     out = []
     for ref, rules_ in blocks:
         items = []

@@ -576,42 +576,85 @@ def _stand_in_ctx(scope: str):
                {"units_all": "U"}, inject.MACROS, None)
 
 
-def rule_formula(r: Rule, ctx, frame: Frame, c: Compiled | None = None) -> str:
-    """The workbook formula of one rule on one sheet: TRUE (or a count, for `each`) when it fires.
-    Raises rule_formula.NoFormula for a check-only rule."""
-    from dataclasses import replace
-    from .rule_formula import Unavailable, compile_formula, lit
-    c = c or compiled(r.id)
+def _const_for(c: Compiled, frame: Frame, item):
+    def const(name):
+        if c.each_var and name == c.each_var:
+            return item
+        if c.each_var and name.startswith(c.each_var + "."):
+            return _attr(item, name[len(c.each_var) + 1:])
+        if name.startswith("frame."):
+            return frame_value(frame, name[6:])
+        return param_value(name)
+    return const
 
-    def const_for(item):
-        def const(name):
-            if c.each_var and name == c.each_var:
-                return item
-            if c.each_var and name.startswith(c.each_var + "."):
-                return _attr(item, name[len(c.each_var) + 1:])
-            if name.startswith("frame."):
-                return frame_value(frame, name[6:])
-            return param_value(name)
-        return const
+
+def rule_items(r: Rule, ctx, frame: Frame, c: Compiled | None = None) -> list[tuple[Any, str]]:
+    """(item, formula) for every `each` item this sheet can check (item None for a rule without
+    `each`): the formula is TRUE when the rule fires for that item. Items that cannot fire here, or
+    whose terms the sheet has no cell for, are left out. Raises rule_formula.NoFormula for a
+    check-only rule."""
+    from dataclasses import replace
+    from .rule_formula import Unavailable, compile_formula
+    c = c or compiled(r.id)
     if c.each_var:
-        items = compile_formula(c.each_list, replace(ctx, const=const_for(None)), "cell", c.lets)
+        items = compile_formula(c.each_list, replace(ctx, const=_const_for(c, frame, None)), "cell", c.lets)
         items = items.const if items.is_const else ()
     else:
         items = (None,)
-    terms = []
+    out = []
     for item in items:
         try:
-            x = compile_formula(c.when, replace(ctx, const=const_for(item)), "cell", c.lets)
+            x = compile_formula(c.when, replace(ctx, const=_const_for(c, frame, item)), "cell", c.lets)
         except Unavailable:
             continue
         if x.is_const:
             if P.truth(x.const):
-                terms.append("1" if c.each_var else "TRUE")
+                out.append((item, "TRUE"))
             continue
-        terms.append(f"--({x.text})" if c.each_var else x.text)
+        out.append((item, x.text))
+    return out
+
+
+def rule_formula(r: Rule, ctx, frame: Frame, c: Compiled | None = None) -> str:
+    """The workbook formula of one rule on one sheet: TRUE (or a count, for `each`) when it fires.
+    Raises rule_formula.NoFormula for a check-only rule."""
+    c = c or compiled(r.id)
+    items = rule_items(r, ctx, frame, c)
     if c.each_var:
-        return "+".join(terms) or "0"
-    return terms[0] if terms else "FALSE"
+        return "+".join("1" if t == "TRUE" else f"--({t})" for _i, t in items) or "0"
+    return items[0][1] if items else "FALSE"
+
+
+def rule_place(r: Rule, item, row_ctx, frame: Frame) -> tuple[str | None, str | None]:
+    """Where a project rule's finding for one item points, as the workbook can say it: (field label,
+    row formula). The row formula (on the row context) is TRUE on the one indicator row `row:` names
+    (FIRSTALL(cond): cond holds here and on no row above); None when the rule names no row. The field
+    is None when it is not a constant for this item."""
+    from dataclasses import replace
+    from .rule_formula import NoFormula, Unavailable, compile_formula
+    from .rulelang import Node
+    c = compiled(r.id)
+    ctx = replace(row_ctx, const=_const_for(c, frame, item))
+    fld = r.field
+    if c.field is not None:
+        try:
+            x = compile_formula(c.field, ctx, "cell", c.lets)
+        except (NoFormula, Unavailable):
+            return None, None
+        fld = str(x.const) if x.is_const and x.const not in (None, "") else None
+    if c.row is None:
+        return fld, None
+    if c.row.kind != "call" or c.row.value != "FIRSTALL" or not c.row.args:
+        return fld, None
+    cond = c.row.args[0]
+    try:
+        here = compile_formula(cond, ctx, "cell", c.lets)
+        above = compile_formula(Node("call", "COUNTUP", (cond,)), ctx, "cell", c.lets)
+    except (NoFormula, Unavailable):
+        return fld, None
+    if here.is_const:
+        return fld, None
+    return fld, f"AND({here.text},{above.text}=1)"
 
 
 # --- the engine ----------------------------------------------------------------------------------
