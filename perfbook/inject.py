@@ -689,9 +689,11 @@ def _add_note(ts: TemplateSheet, pl: Plan, row_T: Row) -> None:
     row_T.cells.sort(key=lambda c: c.col)
     head = next((r for r in ts.xml.rows if r.r == T - 1), None)
     if head is not None and not any(c.col == _col_num(col) for c in head.cells):
+        text = R.data()["summary"]["note_header"]
         head.cells.append(Cell(f"{col}{T - 1}", T - 1, _col_num(col), 't="inlineStr"',
-                               f"<is><t>{escape(R.data()['summary']['note_header'])}</t></is>", None))
+                               f"<is><t>{escape(text)}</t></is>", None))
         head.cells.sort(key=lambda c: c.col)
+        ts.literals[(T - 1, _col_num(col))] = text        # the reader knows it is the template's, not data
 
 
 def _add_formats(tail: str, pl: Plan, marks: list[tuple[str, str]], red: int, orange: int) -> str:

@@ -58,13 +58,16 @@ def test_red_rows_helpers_and_summary_follow_the_indicator_block(seed1):
     n = 11
     last = 10 + n - 1
     cf = {str(c.sqref): [r.formula[0] for r in c.rules] for c in ws.conditional_formatting}
-    assert cf[f"A10:J{last}"] == [f"${pl.error_column}10>0", f"${pl.warning_column}10>0"]
+    # red for errors only; warnings colour the 校验提示 column beside the table, which does not print
+    assert cf[f"A10:J{last}"] == [f"${pl.error_column}10>0"]
+    assert cf[f"{pl.note}10:{pl.note}{last}"] == [f"${pl.error_column}10>0", f"${pl.warning_column}10>0"]
     for r in (10, 15, last):
         assert ws[f"{pl.helpers['e1']}{r}"].value.startswith("=IF(LEN(TRIM($A" + str(r))
         assert f"$C$10:$C{r}=" in ws[f"{pl.warning_column}{r}"].value      # duplicates: the rows down to this one
         assert f"$C{r}&" in ws[f"{pl.error_column}{r}"].value
     summary = ws.cell(pl.summary[0] + n - 1, pl.summary[1]).value
-    assert summary.startswith('="校验："&(SUM($' + pl.error_column + f"$10:${pl.error_column}${last})")
+    assert summary.startswith(f'=IF(SUM(${pl.helpers["act"]}$10:${pl.helpers["act"]}${last})>0,"校验："&(SUM($'
+                              + pl.error_column + f"$10:${pl.error_column}${last})")
     assert ws[f"A{pl.summary[0] + n - 2}"].value.startswith("填报说明")
     for col in pl.helpers.values():
         assert ws.column_dimensions[col].hidden or any(
@@ -132,7 +135,7 @@ def test_a_template_without_the_summary_mark_gets_one_under_the_table(tmp_path):
     assert pl.summary[0] > 11 and pl.summary[1] == 1         # below the printed note, which ends the table
     out = perfbook.fill(EXAMPLES / "seed-001.yaml", tmp_path / "o.xlsx", template=tmp_path / "t.xlsx")
     ws = openpyxl.load_workbook(out)[S]
-    assert ws.cell(pl.summary[0] + 10, 1).value.startswith('="校验：')
+    assert '"校验：' in ws.cell(pl.summary[0] + 10, 1).value
     assert not perfbook.read(out, template=tmp_path / "t.xlsx").notes
 
 
@@ -147,7 +150,7 @@ def test_the_mark_is_a_placeholder_the_bureau_can_move(tmp_path):
     ws["H1"] = "{{ 校验 }}"
     wb.save(tmp_path / "t.xlsx")
     out = perfbook.fill(EXAMPLES / "seed-001.yaml", tmp_path / "o.xlsx", template=tmp_path / "t.xlsx")
-    assert openpyxl.load_workbook(out)[S]["H1"].value.startswith('="校验：')
+    assert openpyxl.load_workbook(out)[S]["H1"].value.startswith('=IF(')  # "校验：N 处错误" once a row is typed
 
 
 def test_inject_is_idempotent_and_leaves_its_input_alone():
