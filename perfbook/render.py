@@ -292,8 +292,10 @@ class CompiledSheet:
             texts = [(vals.get(label), width) for label, width in text_cols]
             h = _layout.height_for(texts, self.loop_min_height) or (
                 self.loop_min_height if self.loop_min_height != 15.0 else None)
-            # a blank row keeps the height but not customHeight, so Excel grows it as text is typed
-            ht = (f' ht="{h}" customHeight="1"' if i < len(inds) else f' ht="{h}"') if h else ""
+            # the height that fits the row's text, without customHeight: Excel (and LibreOffice) keep it
+            # on opening and grow the row again as text is typed or edited (its cells are not merged
+            # across columns, so Excel's autofit sees them)
+            ht = f' ht="{h}"' if h else ""
             out.append(f'<row r="{r}"{self.loop_row_attrs}{ht}>{"".join(cells)}</row>')
         return "".join(out)
 

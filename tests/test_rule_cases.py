@@ -63,7 +63,7 @@ def sheet_layout(path):
     for p in perfbook.read(path).projects:
         sheet = p.sheets[0]
         col_a = [c.value for c in ws[sheet]["A"]]
-        row = next(i for i, v in enumerate(col_a, start=1) if isinstance(v, str) and v.startswith('="校验'))
+        row = next(i for i, v in enumerate(col_a, start=1) if isinstance(v, str) and '"校验：' in v)
         out.append((sheet, f"A{row}"))
     return out
 

@@ -136,7 +136,7 @@ def test_a_bureau_rule_reaches_the_red_rows_the_summary_and_the_vba(bureau, tmp_
     pl = injected_plan(compiled().template)
     sheet = perfbook.read(path).projects[0].sheets[0]
     col_a = [c.value for c in openpyxl.load_workbook(path)[sheet]["A"]]
-    summary = next(i for i, v in enumerate(col_a, start=1) if isinstance(v, str) and v.startswith('="校验'))
+    summary = next(i for i, v in enumerate(col_a, start=1) if isinstance(v, str) and '"校验：' in v)
     cells = [[sheet, f"A{summary}"], [sheet, f"{pl.error_column}10"], [sheet, f"{pl.error_column}11"]]
     results_sheet = texts()["results_sheet"]
     calc, macro = soffice.run_jobs([
