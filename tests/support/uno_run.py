@@ -4,8 +4,10 @@ Runs under the system python3 (the one with the `uno` module), never under the p
     /usr/bin/python3 tests/support/uno_run.py JOB.json RESULT.json
 JOB is {"jobs": [{"in": path, "out": path|null, "filter": "Calc MS Excel 2007 XML",
                   "recalc": true, "activate": "Sheet", "macros": ["Module.Sub", ["Module.Fn", [args]], ...], "cells": [["Sheet", "A1"], ...],
+                  "type": [["Sheet", "A1", "text"], ...], "heights": [["Sheet", row], ...],
                   "steps": [{"activate": "Sheet", "macros": [...], "read": ["Sheet", ...]}, ...]}]}.
-"steps" run after "macros" on the same open workbook (one load for many sheets): each activates a sheet,
+"type" enters text into cells as an official would (before and after it, "heights" reports those rows'
+heights in points, as "heights_before" / "heights"). "steps" run after "macros" on the same open workbook (one load for many sheets): each activates a sheet,
 runs its macros and reads whole sheets back as text (one call per sheet, nothing stored).
 It starts its own soffice (own profile, own port) and always stops it.
 """
@@ -138,6 +140,14 @@ def run_job(desktop, job):
         return {"error": "load failed"}
     out = {"sheets": list(doc.Sheets.ElementNames)}
     try:
+        def heights():
+            return [round(doc.Sheets.getByName(s).Rows.getByIndex(r - 1).Height / 35.2778, 1) for s, r in job["heights"]]
+        if job.get("heights"):
+            out["heights_before"] = heights()
+        for s, ref, text in job.get("type", []):
+            doc.Sheets.getByName(s).getCellRangeByName(ref).setString(text)
+        if job.get("heights"):
+            out["heights"] = heights()
         if job.get("recalc", True):
             doc.calculateAll()
         if job.get("activate"):
