@@ -4,6 +4,7 @@ touches no other file."""
 from __future__ import annotations
 
 import argparse
+import re
 import importlib
 import os
 import pkgutil
@@ -42,7 +43,6 @@ _HEADINGS = {"usage: ": "用法 / usage: ", "positional arguments:": "参数 / p
 
 
 def _zh(message: str) -> str:
-    import re
     for pattern, zh in _MESSAGES:
         m = re.fullmatch(pattern, message, re.S)
         if m:
@@ -50,11 +50,10 @@ def _zh(message: str) -> str:
             text = zh.format(*groups)
             choice = re.fullmatch(r"argument (.*?): invalid choice: '(.*?)' \(choose from (.*)\)", message)
             if choice:
-                import difflib
-                options = re.findall(r"'([^']*)'", choice.group(3))
-                close = difflib.get_close_matches(choice.group(2), options, n=1)
+                from .suggest import closest
+                close = closest(choice.group(2), re.findall(r"'([^']*)'", choice.group(3)))
                 if close:
-                    text += f"；是否为“{close[0]}”？ / did you mean '{close[0]}'?"
+                    text += f"；是否为“{close}”？ / did you mean '{close}'?"
             return text
     return message
 
@@ -64,7 +63,16 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str):
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}：错误：{_zh(message)}\nerror: {message}\n")
+        zh, en = _zh(message), message
+        unknown = re.fullmatch(r"unrecognized arguments: (.*)", message, re.S)
+        if unknown:             # a mistyped option: the closest one any command takes
+            from .suggest import hint
+            options = {o for p in _all_parsers(self) for a in p._actions for o in a.option_strings}
+            for word in unknown.group(1).split():
+                if word.startswith("-"):
+                    z, e = hint(word.split("=")[0], sorted(options))
+                    zh, en = zh + z, en + e
+        self.exit(2, f"{self.prog}：错误：{zh}\nerror: {en}\n")
 
     def format_usage(self) -> str:
         return self._headings(super().format_usage())

@@ -78,9 +78,14 @@ def fill(data, path: str | Path, *, template: str | Path | None = None, frame: s
     macros: embed the 校验 macro and ribbon (the file becomes .xlsm).
     Raises DataError for unusable data (naming the file, row or field), TemplateError for a broken
     template. A field the template has no place for is written nowhere and warned about (PerfbookWarning).
+    path: a workbook name (.xlsx .xlsm .xltx .xltm; PerfbookError otherwise, as on the command line), or
+    a folder (an existing one, or a name ending in /): the workbook goes inside it, named after the data
+    file (or 绩效目标表). With macros the file is written as .xlsm.
     """
+    from .outputs import WORKBOOK_EXTENSIONS, output_path
+    stem = Path(data).stem if isinstance(data, (str, os.PathLike)) else "绩效目标表"
+    path = output_path(path, stem + (".xlsm" if macros else ".xlsx"), WORKBOOK_EXTENSIONS, "输出工作簿")
     projects = load(data)
-    path = Path(path)
     if macros and path.suffix.lower() != ".xlsm":
         path = path.with_suffix(".xlsm")
     return write_atomic(path, render(projects, template=template, frame=frame, blank_rows=blank_rows, macros=macros))
@@ -104,7 +109,9 @@ def _warn_unplaced(projects: list[Project], template: Template) -> None:
         lost = [k for k in d if k not in places]
         lost_ind = sorted({k for i in inds for k in i if k not in ind_places})
         if lost or lost_ind:
+            from .inputs import _suggestions
             what = "、".join(lost + lost_ind)
+            zh, en = _suggestions(lost + lost_ind)     # a misspelled label: the one it was meant to be
             warnings.warn(PerfbookWarning(
-                f"模板中没有位置的字段未写入（项目“{p.name or ''}”）：{what}\n"
-                f"fields with no place in the template were not written: {what}"), stacklevel=3)
+                f"模板中没有位置的字段未写入（项目“{p.name or ''}”）：{what}{zh}\n"
+                f"fields with no place in the template were not written: {what}{en}"), stacklevel=3)

@@ -173,8 +173,11 @@ def frames(frames_dir=None) -> dict[str, Frame]:
 def get(frame_id: str, frames_dir=None) -> Frame:
     known = frames(frames_dir)
     if frame_id not in known:
-        raise PerfbookError(f"未知的指标框架“{frame_id}”；可用：{'、'.join(known)}（或用 --frames-dir 指定框架目录）",
-                            f"unknown frame {frame_id!r}; known: {', '.join(known)}")
+        from .suggest import closest
+        c = closest(str(frame_id), known)
+        zh, en = (f"（是否为“{c}”？）", f" (did you mean '{c}'?)") if c else ("", "")
+        raise PerfbookError(f"未知的指标框架“{frame_id}”{zh}；可用：{'、'.join(known)}（或用 --frames-dir 指定框架目录）",
+                            f"unknown frame {frame_id!r}{en}; known: {', '.join(known)}")
     return known[frame_id]
 
 

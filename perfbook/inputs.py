@@ -246,13 +246,12 @@ def known_labels() -> list[str]:
 
 def _suggestions(unknown: list[str]) -> tuple[str, str]:
     """"Did you mean" for column headers that name no field: the closest official labels (difflib)."""
-    import difflib
+    from .suggest import closest
     pairs = []
     labels = known_labels()
     for col in unknown:
-        close = difflib.get_close_matches(F.label_key(col), [F.label_key(x) for x in labels], n=1, cutoff=0.6)
-        if close:
-            target = next(x for x in labels if F.label_key(x) == close[0])
+        target = closest(col, labels, key=F.label_key)
+        if target:
             spec = F.project_field(target) or F.indicator_field(target)
             pairs.append((col, spec.label if spec else target))
     if not pairs:

@@ -280,3 +280,32 @@ def test_no_empty_brackets_when_the_period_is_absent(soffice, tmp_path):
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "总体目标（2024年-2026年）" in text.replace(" ", "")
     assert perfbook.read(tmp_path / "p.xlsx").data == seed("seed-000")
+
+
+def test_the_api_checks_the_output_extension_like_the_command_line(tmp_path):
+    with pytest.raises(PerfbookError, match="扩展名"):
+        perfbook.fill(EXAMPLES / "seed-000.yaml", tmp_path / "a.csv")
+    assert not (tmp_path / "a.csv").exists()
+    assert perfbook.fill(EXAMPLES / "seed-000.yaml", str(tmp_path / "out") + "/") == tmp_path / "out" / "seed-000.xlsx"
+    assert perfbook.new(tmp_path / "out") == tmp_path / "out" / "绩效目标表.xlsx"
+
+
+def test_did_you_mean_for_options_frames_and_field_names(tmp_path):
+    p = run_cli("fill", "examples/seed-000.yaml", "-o", str(tmp_path / "a.xlsx"), "--blnak-rows", "3")
+    assert p.returncode == 2 and "是否为“--blank-rows”" in p.stderr and "did you mean '--blank-rows'" in p.stderr
+    p = run_cli("fill", "examples/seed-000.yaml", "-o", str(tmp_path / "a.xlsx"), "--frame", "yunan-2022")
+    assert p.returncode == 2 and "是否为“yunnan-2022”" in p.stderr
+    data = {"项目名称": "甲", "主管部们": "乙",
+            "指标": [{"一级指标": "产出指标", "二级指标": "数量指标", "三级指标": "培训", "指标值": 3, "度量单元": "次"}]}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        perfbook.fill(data, tmp_path / "b.xlsx")
+    text = "\n".join(str(w.message) for w in caught)
+    assert "“度量单元”是否应为“度量单位”" in text and "“主管部们”是否应为“主管部门”" in text
+
+
+def test_the_funds_advice_names_the_total():
+    d = seed("seed-000")
+    d.update({"年度资金总额": 80, "财政拨款": 70, "其他资金": 6})
+    f, = [f for f in perfbook.check(d).findings if f.rule == "funds-sum"]
+    assert f.fix == "核对资金：财政拨款与其他资金之和应为年度资金总额 80（现为 76）"
