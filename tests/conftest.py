@@ -24,13 +24,14 @@ def in_ci() -> bool:
 
 def need_shared(path: Path = SHARED) -> Path:
     """A file or folder of ../shared (the real samples and seeds, not shipped in this repository).
-    Absent: the test is skipped with the reason — except under CI=true, where CI has it and must run it."""
+    Absent: the test (or, called at import, the module) is skipped with the reason — except under
+    CI=true, where CI has it and must run it. Every test that uses ../shared goes through here."""
     if not Path(path).exists():
         msg = (f"needs {path}: the shared samples are not in this repository; put shared/ beside the "
                "checkout or set PERFBOOK_SHARED")
         if in_ci():
-            pytest.fail(msg + " (CI=true: missing samples are an error, not a skip)")
-        pytest.skip(msg)
+            pytest.fail(msg + " (CI=true: missing samples are an error, not a skip)", pytrace=False)
+        pytest.skip(msg, allow_module_level=True)
     return Path(path)
 
 

@@ -8,19 +8,15 @@ file with any wrong value must carry a note saying what the reader did not under
 from __future__ import annotations
 
 import json
-import os
 import re
 
 import pytest
 
 import perfbook
-from tests.conftest import SHARED
+from tests.conftest import SHARED, need_shared
 
-BUDGET = SHARED / "samples" / "budget-system"
-FILES = sorted(p.name for p in BUDGET.glob("*.xls")) if BUDGET.exists() else []
-
-pytestmark = pytest.mark.skipif(not FILES and not os.environ.get("CI"),
-                                reason="../shared/samples/budget-system is absent")
+BUDGET = need_shared(SHARED / "samples" / "budget-system")
+FILES = sorted(p.name for p in BUDGET.glob("*.xls"))
 
 SIX = ("一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位")
 # the truth's names for the department fields -> the department model's labels

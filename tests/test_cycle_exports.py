@@ -2,19 +2,16 @@
 from __future__ import annotations
 
 import json
-import os
 from decimal import Decimal, InvalidOperation
 
 import pytest
 
 from perfbook.cycle.exports import norm, read_exports
 
-from .conftest import SHARED
+from .conftest import SHARED, need_shared
 
-CYCLE = SHARED / "samples" / "budget-system-cycle"
-TRUTHS = sorted(CYCLE.glob("*.truth.json")) if CYCLE.exists() else []
-if not TRUTHS and not os.environ.get("CI"):
-    pytest.skip("shared/samples/budget-system-cycle is absent", allow_module_level=True)
+CYCLE = need_shared(SHARED / "samples" / "budget-system-cycle")
+TRUTHS = sorted(CYCLE.glob("*.truth.json"))
 
 SIGN = {"=": "＝", ">": "＞", "<": "＜"}     # README: ＝ equals =, ＞ equals >
 COMMON = [("一级指标", "一级指标"), ("二级指标", "二级指标"), ("指标性质", "指标性质"), ("年度指标值", "年度指标值"),

@@ -309,3 +309,15 @@ def test_the_funds_advice_names_the_total():
     d.update({"年度资金总额": 80, "财政拨款": 70, "其他资金": 6})
     f, = [f for f in perfbook.check(d).findings if f.rule == "funds-sum"]
     assert f.fix == "核对资金：财政拨款与其他资金之和应为年度资金总额 80（现为 76）"
+
+
+def test_tests_using_shared_skip_without_it_but_fail_under_ci(tmp_path):
+    """../shared absent: a clear skip; absent under CI=true: an error (CI has it and must run them)."""
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env["PERFBOOK_SHARED"] = str(tmp_path / "no-shared")
+    args = [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
+            "tests/test_budget_system.py", "tests/test_samples.py"]
+    p = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=env)
+    assert p.returncode == 0 and "skipped" in p.stdout and "needs " in p.stdout, p.stdout
+    p = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env={**env, "CI": "true"})
+    assert p.returncode != 0 and "CI=true: missing samples are an error" in p.stdout, p.stdout

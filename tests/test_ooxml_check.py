@@ -13,7 +13,7 @@ import pytest
 
 import perfbook
 from perfbook.cli import main
-from tests.conftest import EXAMPLES, SHARED
+from tests.conftest import EXAMPLES, SHARED, need_shared as _need
 from tests.support.ooxml_check import problems
 from tests.test_inject_lo import random_project
 
@@ -21,11 +21,7 @@ EXCEL_MADE = SHARED / "samples" / "excel-made"
 
 
 def need_shared():
-    if not (SHARED / "schemas").exists():
-        import os
-        if os.environ.get("CI"):
-            pytest.fail("../shared/schemas missing")
-        pytest.skip("../shared absent")
+    _need(SHARED / "schemas")
 
 
 @pytest.fixture(scope="module")

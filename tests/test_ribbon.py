@@ -12,13 +12,14 @@ from __future__ import annotations
 import os
 import re
 import zipfile
+from pathlib import Path
 
 import pytest
 from lxml import etree
 
 from perfbook import vba
 from perfbook.cli import main
-from tests.conftest import EXAMPLES, SHARED
+from tests.conftest import EXAMPLES, SHARED, need_shared
 
 SCHEMAS = str(SHARED / "schemas" / "customui")
 EXCEL_ICONS = {"DataValidation", "ClearFormats", "SheetRowsInsert", "FileDocumentInspect"}
@@ -28,10 +29,7 @@ NS12 = "http://schemas.microsoft.com/office/2006/01/customui"
 
 def schema(version: int):
     path = os.path.join(SCHEMAS, "customUI14.xsd" if version == 14 else "customUI.xsd")
-    if not os.path.exists(path):
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} missing")
-        pytest.skip("../shared/schemas absent")
+    need_shared(Path(path))
     import xmlschema                      # libxml2 (lxml) rejects both Microsoft schemas
     return xmlschema.XMLSchema(path).validate
 
