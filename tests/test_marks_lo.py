@@ -145,3 +145,23 @@ def test_warnings_colour_nothing_on_paper(soffice, mistakes, tmp_path):
     page, w = next((p, w) for p in range(1, page_count(pdf) + 1) for w in words(pdf, p) if w[4].startswith(warned[:6]))
     assert in_box(pdf, page, w[0] - 1, w[1] - 1, w[2] + 1, w[3] + 1, YELLOW) == 0
     assert in_box(pdf, page, w[0] - 1, w[1] - 1, w[2] + 1, w[3] + 1, RED) == 0
+
+
+def test_the_annotated_copys_marks_stand_out_on_paper(soffice, mistakes, tmp_path):
+    """check --annotate: an error on a red row still stands out (a thick dark-red frame), and a warning
+    cell is yellow with an orange frame, on a row the workbook itself leaves white."""
+    path, _d = mistakes
+    out = tmp_path / "批注.xlsx"
+    assert main(["check", str(path), "--annotate", str(out), "-q"]) == 1
+    pdf = soffice.convert(out, tmp_path)
+
+    def frame_left_of(text, colour):
+        page, w = next((p, w) for p in range(1, page_count(pdf) + 1) for w in words(pdf, p) if w[4].startswith(text))
+        mid = (w[1] + w[3]) / 2
+        strip = rgb(pdf, page, ((w[0] - 30) * K, mid * K, 30 * K, 1))
+        return page, w, any(near(px, colour, tol=40) for px in strip)
+
+    _p, _w, framed = frame_left_of("约两千篇", (0xC0, 0x00, 0x00))
+    assert framed, "the error cell has no dark-red frame"
+    page, w, framed = frame_left_of("微博、今日头条", (0xED, 0x7D, 0x31))
+    assert framed and in_box(pdf, page, w[0] - 1, w[1] - 1, w[2] + 1, w[3] + 1, YELLOW) > 0.3
