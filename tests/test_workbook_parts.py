@@ -147,10 +147,13 @@ def test_print_area_covers_the_official_table_only(tmp_path):
         hidden = {openpyxl.utils.column_index_from_string(k) for k, d in ws.column_dimensions.items() if d.hidden}
         assert col < min(hidden, default=10**6)
         # ... except the 填报说明 note below the table: the template's own print area ends at the
-        # indicator rows (README 模板), so no page holds only the repeated header
+        # indicator rows (README 模板), so no page holds only the repeated header; and the 校验提示
+        # column beside the table, which is for the screen (warnings colour nothing on paper)
+        notes = [c.column for r in ws.iter_rows() for c in r if str(c.value).startswith("校验提示")]
+        assert all(c > col for c in notes)
         filled = [(c.row, c.column) for r in ws.iter_rows() for c in r
                   if c.value not in (None, "") and c.column not in hidden and not str(c.value).startswith("=")
-                  and not str(c.value).startswith("填报说明")]
+                  and not str(c.value).startswith(("填报说明", "校验提示"))]
         assert max(r for r, _c in filled) <= row and max(c for _r, c in filled) <= col
         if "概况" not in ws.title:
             assert m.group(1) == "J"          # 一级指标 … 评（扣）分标准 / 备注: ten official columns
