@@ -469,6 +469,11 @@ def _inject_sheet(t: Template, ts: TemplateSheet, fr: FR.Frame, names: _Names, d
     pl = plan(ts)
     T = pl.T
     n = dict(names.items)
+    # the print area, where the template sets none, taken before inject adds any cell (the helpers
+    # are hidden, but the 校验提示 column is not, and is not for paper)
+    if not _has_print_area(t, ts):
+        from .render import _print_area
+        pl.print_area = _print_area(ts)
     formulas = helper_formulas(pl, fr, n)
     # the helper formulas on the indicator row (the renderer writes them on every indicator row)
     row_T = next((r for r in ts.xml.rows if r.r == T), None)
@@ -497,10 +502,6 @@ def _inject_sheet(t: Template, ts: TemplateSheet, fr: FR.Frame, names: _Names, d
     marks, extra = _project_marks(pl, fr, n, row_T, row_S, started)
     row_S.cells.sort(key=lambda c: c.col)
     row_T.cells.sort(key=lambda c: c.col)
-    # the print area, where the template sets none, taken before the 校验提示 column is added
-    if not _has_print_area(t, ts):
-        from .render import _print_area
-        pl.print_area = _print_area(ts)
     _add_note(ts, pl, row_T)
     # helper columns hidden
     cols = [*pl.helpers.values(), *pl.project_cells.values(), *extra]

@@ -191,3 +191,21 @@ def test_helper_formulas_fit_excel_limits():
     pl = injected_plan(t)
     for k, f in helper_formulas(pl, R_frame(), _names(t)).items():
         assert len(f) < 8192 and f.count("(") == f.count(")"), k
+
+
+def test_a_template_without_a_print_area_prints_the_table_not_the_note_column(tmp_path):
+    """The 校验提示 column is for the screen: where the bureau's template sets no print area, inject
+    sets one over the official table (taken before the column is added)."""
+    with zipfile.ZipFile(default_template_path()) as src, zipfile.ZipFile(tmp_path / "t.xlsx", "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/workbook.xml":
+                data = re.sub(rb'<definedName name="_xlnm\.Print_Area"[^>]*>[^<]*</definedName>', b"", data)
+            dst.writestr(item, data)
+    with zipfile.ZipFile(tmp_path / "t.xlsx") as z:
+        assert "Print_Area" not in z.read("xl/workbook.xml").decode()
+    out = perfbook.fill(EXAMPLES / "seed-000.yaml", tmp_path / "o.xlsx", template=tmp_path / "t.xlsx")
+    ws = openpyxl.load_workbook(out)[S]
+    # 15 indicators from row 10, then the 填报说明 and 校验 rows: columns A to J only
+    assert ws.print_area == f"'{S}'!$A$1:$J$26", ws.print_area
+    assert ws["K9"].value.startswith("校验提示")
