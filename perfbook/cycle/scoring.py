@@ -6,7 +6,6 @@ constants: scored here with expr.evaluate, written into the sheet with expr.exce
 """
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -62,38 +61,38 @@ class Scheme:
     def budget_weight(self) -> float:
         return self.weights.get("预算执行率", 0)
 
-    def _names(self) -> dict[str, ast.AST]:
-        names = {k: ast.Constant(v) for k, v in self.params.items()}
+    def _names(self) -> dict[str, E.Node]:
+        names = {k: E.const(v) for k, v in self.params.items()}
         for k, v in data().get("let", {}).items():
             names[k] = E.substitute(E.parse(v), names)
         return names
 
     @cache
-    def rule_expr(self, rule: str) -> ast.AST:
+    def rule_expr(self, rule: str) -> E.Node:
         names = self._names()
         for r in data()["rules"]:
             if r != rule:
-                names[r] = self.rule_expr(r) if _uses(data()["rules"][rule]["score"], r) else ast.Constant(0)
+                names[r] = self.rule_expr(r) if E.uses(E.parse(data()["rules"][rule]["score"]), r) else E.const(0)
         return E.substitute(E.parse(data()["rules"][rule]["score"]), names)
 
     @cache
-    def indicator_expr(self) -> ast.AST:
+    def indicator_expr(self) -> E.Node:
         """得分 of an indicator row from sign, t, x, w: blank while 实际完成值 or the 指标性质 is missing;
         a target that is not a number (＝ 合格) is scored as 定性."""
-        out: ast.AST = ast.Constant("")
+        out: E.Node = E.const("")
         for rule, spec in reversed(list(data()["rules"].items())):
-            test = E.parse("OR(" + ",".join(f"sign == {s!r}" for s in spec["signs"]) + ")")
-            out = ast.Call(ast.Name("IF"), [test, self.rule_expr(rule), out], [])
-        out = ast.Call(ast.Name("IF"), [E.parse("ISNUMBER(t)"), out, self.rule_expr("qualitative")], [])
-        return ast.Call(ast.Name("IF"), [E.parse('x == ""'), ast.Constant(""), out], [])
+            test = E.parse("OR(" + ",".join(f'sign = "{s}"' for s in spec["signs"]) + ")")
+            out = E.call("IF", test, self.rule_expr(rule), out)
+        out = E.call("IF", E.parse("ISNUMBER(t)"), out, self.rule_expr("qualitative"))
+        return E.call("IF", E.parse('x = ""'), E.const(""), out)
 
-    def budget_expr(self, what: str) -> ast.AST:
-        return E.substitute(E.parse(data()["budget"][what]), {"bw": ast.Constant(self.budget_weight)})
+    def budget_expr(self, what: str) -> E.Node:
+        return E.substitute(E.parse(data()["budget"][what]), {"bw": E.const(self.budget_weight)})
 
-    def grade_expr(self) -> ast.AST:
-        out: ast.AST = ast.Constant(self.grades[-1][1])
+    def grade_expr(self) -> E.Node:
+        out: E.Node = E.const(self.grades[-1][1])
         for low, g in reversed(self.grades[:-1]):
-            out = ast.Call(ast.Name("IF"), [E.parse(f"total >= {low!r}"), ast.Constant(g), out], [])
+            out = E.call("IF", E.parse(f"total >= {low!r}"), E.const(g), out)
         return out
 
     # -- Python ----------------------------------------------------------------------------------
@@ -133,10 +132,6 @@ class Scheme:
 
     def grade_formula(self, total_ref: str) -> str:
         return E.excel(self.grade_expr(), {"total": total_ref})
-
-
-def _uses(text: str, name: str) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(E.parse(text)))
 
 
 def qualitative_key(text) -> str | None:
