@@ -1,11 +1,13 @@
-"""The scoring of a 绩效自评表, from data/scoring.yaml: Python scores and Excel formulas of one definition.
+"""The scoring and checks of the cycle tables, from data/scoring.yaml: Python, formulas and VBA of one definition.
 
 A scheme (default, a province's, a frame's) gives the parameters, the 分值 weights and the grade scale;
-the rules' expressions are shared. Scheme.indicator_expr() etc. are ASTs with the parameters put in as
-constants: scored here with expr.evaluate, written into the sheet with expr.excel.
+the rules' expressions are shared. Scheme.indicator_expr(), checks() etc. are rule-language trees with
+the parameters put in as constants: scored here with expr.evaluate, written into the sheet with
+expr.excel; symbolic() keeps the parameters as names for the VBA (cycle/vba.py).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -14,6 +16,8 @@ import yaml
 
 from ..errors import PerfbookError
 from . import expr as E
+
+TOL = 0.005     # score comparisons: the system rounds to 2 decimals
 
 
 @cache
@@ -62,7 +66,7 @@ class Scheme:
         return self.weights.get("预算执行率", 0)
 
     def _names(self) -> dict[str, E.Node]:
-        names = {k: E.const(v) for k, v in self.params.items()}
+        names = {k: _lit(v) for k, v in self.params.items()}
         for k, v in data().get("let", {}).items():
             names[k] = E.substitute(E.parse(v), names)
         return names
@@ -87,7 +91,7 @@ class Scheme:
         return E.call("IF", E.parse('x = ""'), E.const(""), out)
 
     def budget_expr(self, what: str) -> E.Node:
-        return E.substitute(E.parse(data()["budget"][what]), {"bw": E.const(self.budget_weight)})
+        return E.substitute(E.parse(data()["budget"][what]), {"bw": _lit(self.budget_weight)})
 
     def grade_expr(self) -> E.Node:
         out: E.Node = E.const(self.grades[-1][1])
@@ -118,10 +122,36 @@ class Scheme:
         key = qualitative_key(completion)
         if key is None:
             return None
-        lo, hi = data()["qualitative_bands"][key]
-        p = self.params
-        return (E.excel_round((p.get(lo, lo) if isinstance(lo, str) else lo) * weight, 2),
-                E.excel_round((p.get(hi, hi) if isinstance(hi, str) else hi) * weight, 2))
+        names = self.check_names()
+        env = {"x": key, "w": weight}
+        return E.evaluate(names["band_lo"], env), E.evaluate(names["band_hi"], env)
+
+    @cache
+    def check_names(self) -> dict[str, E.Node]:
+        """The derived facts of scoring.yaml's checks (its `let`, the budget rate, the 定性 band, achieved,
+        likely) and the constants they use, as expressions over the row's and project's facts."""
+        names = self._names()
+        names.update(tol=E.const(TOL), likelihood_ok=E.const(data()["likelihood_ok"]),
+                     allowed=E.const(" / ".join(data()["likelihood"])), budget_rate=self.budget_expr("rate"))
+        for k, v in data()["checks"]["let"].items():
+            names[k] = E.substitute(E.parse(v), names)
+        names["likely"] = E.parse("OR(" + ",".join(f'lk = "{v}"' for v in data()["likelihood"]) + ")")
+        for k in ("lo", "hi"):
+            names[f"band_{k}"] = E.substitute(E.parse(data()["qualitative_band"][k]), names)
+        names["achieved"] = E.substitute(E.parse(data()["achieved"]), names)
+        return names
+
+    @cache
+    def checks(self, kind: str) -> tuple[tuple[dict, E.Node, dict[str, E.Node]], ...]:
+        """(spec, condition, message fields) of each check of one list (selfeval, selfeval_project,
+        monitor), every derived fact put in: what Python evaluates and the VBA is compiled from."""
+        names = self.check_names()
+        out = []
+        for spec in data()["checks"][kind]:
+            fields = dict.fromkeys(re.findall(r"\{(\w+)\}", spec["message"] + spec.get("fix", "")))
+            out.append((spec, E.substitute(E.parse(spec["when"]), names),
+                        {f: E.substitute(E.Node("name", f), names) for f in fields}))
+        return tuple(out)
 
     # -- Excel -----------------------------------------------------------------------------------
     def indicator_formula(self, refs: dict[str, str]) -> str:
@@ -132,6 +162,33 @@ class Scheme:
 
     def grade_formula(self, total_ref: str) -> str:
         return E.excel(self.grade_expr(), {"total": total_ref})
+
+
+def _lit(v) -> E.Node:
+    return v if isinstance(v, E.Node) else E.const(v)
+
+
+def symbolic() -> Scheme:
+    """The scheme with every parameter (and the 预算执行 分值) as a name p_<param>: the expressions the
+    VBA is compiled from once, the scheme's values chosen at run time (the workbook's perfbook.scoring)."""
+    keys = dict.fromkeys(k for s in data()["schemes"] for k in scheme_for(s).params)
+    return _symbolic(tuple(keys))
+
+
+@cache
+def _symbolic(keys) -> Scheme:
+    d = _scheme("default")
+    return Scheme("symbolic", d.title, {k: E.Node("name", f"p_{k}") for k in keys},
+                  {"预算执行率": E.Node("name", "p_bw")}, d.fallback, d.grades)
+
+
+def show(v) -> str:
+    """A value in a message as the sheet shows it: 7 not 7.0, '' for nothing (the VBA's CyShow)."""
+    if v is None or isinstance(v, bool):
+        return "" if v is None else str(v)
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else format(v, ".15g")
+    return str(v)
 
 
 def qualitative_key(text) -> str | None:
