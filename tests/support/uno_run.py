@@ -138,6 +138,14 @@ def run_job(desktop, job):
         return {"error": "load failed"}
     out = {"sheets": list(doc.Sheets.ElementNames)}
     try:
+        for sheet, ref, v in job.get("set", []):     # typed by hand: a number, a text, or None to clear
+            c = doc.Sheets.getByName(sheet).getCellRangeByName(ref)
+            if v is None:
+                c.setFormula("")
+            elif isinstance(v, (int, float)):
+                c.setValue(v)
+            else:
+                c.setString(v)
         if job.get("recalc", True):
             doc.calculateAll()
         if job.get("activate"):
