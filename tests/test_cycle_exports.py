@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from decimal import Decimal, InvalidOperation
 
 import pytest
@@ -122,3 +123,94 @@ def test_perfbook_check_scores_the_exports_like_the_system():
                             "cycle-actual-numeric", "cycle-qualitative-value", "cycle-likelihood"}, (t.name, rep.findings)
         for f in rep.findings:
             assert f.cell and f.sheet
+
+
+# -- the header, text blocks and funds, field by field ------------------------------------------------
+# README "Errata (form ≠ truth; skip these cells)": what the form shows there is not the truth's value
+ERRATA = {
+    "ahxmjxjkbg": {"funds.*.年中调整数", "funds.*.预计全年执行数"},
+    "hfxmzczdjkmb": {"funds.*.年中调整数", "funds.*.全年预算数", "funds.*.1-7月执行率", "funds.*.预计全年执行数",
+                     "funds.*.执行率"},
+    "sxmonitorxls": {"funds.carry.*", "funds.fiscal.*", "funds.bj.*"},
+    "gxxmzcjkdc": {"texts.联系电话", "texts.填报人"},
+    "gxxmzcjkdc23": {"texts.联系电话", "texts.填报人"},
+    "jxprotracexls": {"texts.监控月份"},
+}
+
+
+def _skipped(stem: str, key: str) -> bool:
+    sec, *rest = key.split(".")
+    pats = ERRATA.get(stem, ())
+    return key in pats or (sec == "funds" and (f"funds.*.{rest[1]}" in pats or f"funds.{rest[0]}.*" in pats))
+
+
+def _form_cells(path) -> list:
+    """Every non-empty cell of the form as it shows (formulas evaluated): the oracle's material."""
+    from perfbook.cycle.formulas import evaluate, formulas
+    from perfbook.grid import open_source
+    src, fs, out = open_source(path), formulas(path), []
+    for g in src.grids:
+        if g.visible:
+            if fs.get(g.name):
+                evaluate(g, fs[g.name])
+            out += [g.value(r, c) for r in range(1, g.height + 1) for c in range(1, g.width + 1)
+                    if g.value(r, c) not in (None, "")]
+    return out
+
+
+def shown(truth: dict, cells: list) -> set[str]:
+    """The fields the form shows, told from the form's cells and the truth alone (not from the reader):
+    a text is shown when a cell holds exactly it (or `code-`/`[code]` + it, or `标签：` + it); a code
+    when a cell starts with it as such a prefix; an amount (not 0) when a cell holds that number (×10 000
+    on a 元 form; a 执行率 also as a fraction)."""
+    texts = {norm(c) for c in cells}
+    out = set()
+    for sec in ("project", "texts"):
+        for k, v in truth[sec].items():
+            v = norm(v)
+            if len(v) < 2 or v.isdigit():
+                if v.isdigit() and any(re.fullmatch(rf"(\[{v}\]|{v}-)\D.*", t) for t in texts):
+                    out.add(f"{sec}.{k}")
+                continue
+            if any(t == v or re.fullmatch(rf"(\[\d+\]|\d+-)?{re.escape(v)}", t) or re.search(rf"[：:]{re.escape(v)}$", t)
+                   for t in texts):
+                out.add(f"{sec}.{k}")
+    nums = set()
+    for c in cells:
+        n = _num(c)
+        if n is not None:
+            nums.add(round(n, 2))
+    # an amount is only evidence when no other number of the truth could be what the cell shows
+    scale = 10000 if truth["money_unit_on_form"] == "元" else 1
+    funds = [(rk, ck, _num(v)) for rk, row in truth["funds"].items() for ck, v in row.items() if ck != "label"]
+    forms = {(rk, ck): ({round(n, 2), round(n / 100, 2)} if "执行率" in ck else {round(n * scale, 2)})
+             for rk, ck, n in funds if n}
+    others = [_num(v) for i in truth["indicators"] for v in i.values() if isinstance(v, (str, int, float))]
+    others += [_num(v) for v in truth["totals"].values()] if isinstance(truth.get("totals"), dict) else []
+    taken = {round(n, 2) for n in others if n is not None}
+    for key, f in forms.items():
+        clash = taken | {x for k2, f2 in forms.items() if k2 != key for x in f2}
+        if f & nums and not f & clash:
+            out.add(f"funds.{key[0]}.{key[1]}")
+    return out
+
+
+def _read_fields(book) -> dict[str, object]:
+    got = {f"project.{k}": v for k, v in book.project.items()}
+    got.update({f"texts.{k}": v for k, v in book.texts.items()})
+    got.update({f"funds.{rk}.{ck}": v for rk, row in book.fund_rows.items() for ck, v in row.items()})
+    return got
+
+
+@pytest.mark.parametrize("truth", TRUTHS, ids=lambda p: p.name.split(".")[0])
+def test_export_header_texts_and_funds_read_exactly(truth):
+    from perfbook.cycle.exports import read_export
+    t = json.loads(truth.read_text(encoding="utf-8"))
+    stem = t["file"].split(".")[0]
+    got = _read_fields(read_export(CYCLE / t["file"]))
+    want = {f"{sec}.{k}": v for sec in ("project", "texts") for k, v in t[sec].items()}
+    want.update({f"funds.{rk}.{ck}": v for rk, row in t["funds"].items() for ck, v in row.items() if ck != "label"})
+    wrong = [f"{k}: {got[k]!r} != {want.get(k)!r}" for k in got
+             if not _skipped(stem, k) and not (k in want and same(got[k], want[k]))]
+    missing = sorted(k for k in shown(t, _form_cells(CYCLE / t["file"])) if k not in got and not _skipped(stem, k))
+    assert not wrong and not missing, (wrong, missing)

@@ -55,6 +55,7 @@ class ExportTable:
     indicators: list[dict] = field(default_factory=list)
     sub_labels: dict[int, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)    # what was inferred rather than read, said aloud
+    header_row: int = 0                               # the row of the table's column labels
 
 
 def _label(grid: Grid, covered, r: int, c: int) -> str:
@@ -99,7 +100,7 @@ def read_table(grid: Grid, path: str) -> ExportTable | None:
                 break
     if "三级指标" not in cols:
         return None
-    table = ExportTable(path, grid.name, cols, sub_labels=subs)
+    table = ExportTable(path, grid.name, cols, sub_labels=subs, header_row=r0)
     first = (second or r0) + 1
     c3 = cols["三级指标"][0]
     for r in range(first, grid.height + 1):
@@ -204,6 +205,9 @@ class ExportBook:
     name: str | None
     tables: list[ExportTable]
     funds: dict = field(default_factory=dict)    # 全年预算数 / 执行数 of the 年度资金总额 row, in 万元
+    project: dict = field(default_factory=dict)  # the header: 项目名称, 项目编码, 主管部门(编码), 实施单位(编码), …
+    texts: dict = field(default_factory=dict)    # the text blocks, by the truth files' names (export_fields.TEXTS)
+    fund_rows: dict = field(default_factory=dict)   # total / fiscal / sj / bj / … → column → 万元 or %
 
     @property
     def indicators(self) -> list[dict]:
@@ -265,7 +269,7 @@ def read_export(path) -> ExportBook:
     if src.format == "xml2003":
         from .formulas import formulas
         cells = formulas(path)
-    tables, name, funds = [], None, {}
+    tables, name, funds, grids = [], None, {}, []
     for g in src.grids:
         if not g.visible:
             continue
@@ -275,12 +279,21 @@ def read_export(path) -> ExportBook:
         t = read_table(g, str(path))
         if t is not None and t.indicators:
             tables.append(t)
+            grids.append((g, t))
             name = name or _project_name(g)
             funds = funds or _funds(g)
     cols = {k for t in tables for k in t.columns}
     kind = ("selfeval" if cols & {"实际完成值", "得分", "分值"} else
             "monitor" if cols & {"当前完成值", "完成可能性", "全年预计完成情况"} else None)
-    return ExportBook(str(path), kind, name, tables, funds)
+    book = ExportBook(str(path), kind, name, tables, funds)
+    if kind:
+        from .export_fields import read_fields, read_funds
+        for g, t in grids:
+            project, texts = read_fields(g, kind, range(t.header_row, max(d["_row"] for d in t.indicators) + 1))
+            book.project = {**project, **book.project}
+            book.texts = {**texts, **book.texts}
+            book.fund_rows = book.fund_rows or read_funds(g, kind)
+    return book
 
 
 # export field → the label perfbook's cycle tables use (so check_cycle and collect read both alike)
