@@ -103,10 +103,12 @@ def test_collect_takes_the_exports_into_their_sheets(tmp_path):
         if sheet == "自评" and row["总分"] is not None:          # the form's own formulas cache 0 here
             assert same(row["总分"], truth["totals"]["总得分"]) and row["自评等级"] == truth["totals"]["自评等级"]
             assert same(row["预算执行率"], truth["totals"]["预算执行率"])
-        if sheet == "监控" and row["执行率"] is not None:
+        stem = truth["file"].split(".")[0]
+        if sheet == "监控" and row["执行率"] is not None and not any(
+                _skipped(stem, f"funds.total.{c}") for c in ("全年预算数", "1-7月执行数")):
             assert same(row["执行率"], truth["funds"]["total"]["1-7月执行率"])
     funds_read = sum(1 for _s, r in rows.values() if r.get("全年预算数") is not None)
-    assert funds_read >= 14          # measured: 14 of 21 (every self-eval with a funds block; 2 monitorings)
+    assert funds_read >= 19          # measured: 19 of 21 (hbpromonitorxls, jxprotracexls show no 全年预算数)
     assert sum(1 for s, r in rows.values() if s == "自评" and r["总分"] is not None) == 11
 
 
@@ -129,12 +131,19 @@ def test_perfbook_check_scores_the_exports_like_the_system():
 # README "Errata (form ≠ truth; skip these cells)": what the form shows there is not the truth's value
 ERRATA = {
     "ahxmjxjkbg": {"funds.*.年中调整数", "funds.*.预计全年执行数"},
-    "hfxmzczdjkmb": {"funds.*.年中调整数", "funds.*.全年预算数", "funds.*.1-7月执行率", "funds.*.预计全年执行数",
+    "hfxmzczdjkmb": {"texts.纠偏措施", "funds.*.年中调整数", "funds.*.全年预算数", "funds.*.1-7月执行率", "funds.*.预计全年执行数",
                      "funds.*.执行率"},
     "sxmonitorxls": {"funds.carry.*", "funds.fiscal.*", "funds.bj.*"},
     "gxxmzcjkdc": {"texts.联系电话", "texts.填报人"},
-    "gxxmzcjkdc23": {"texts.联系电话", "texts.填报人"},
+    "gxxmzcjkdc23": {"texts.联系电话", "texts.填报人", "texts.总体进度"},
     "jxprotracexls": {"texts.监控月份"},
+    # found reading the forms (the same kind of slip; hfxmzczdjkmb, gxxmzcjkdc23 above): the 主管部门及代码 cell shows the 实施单位
+    # (126001-省公路事业发展中心); the 纠偏措施 text stands under 截止7月底具体完成情况; the 进度 text under
+    # 资金管理规范性; the funds block's 偏差原因分析及改进措施 cell holds the 改进措施 (tjhf) or the 偏差原因
+    # (tjpro) text, and nothing says which
+    "hbpmkpigoaltrace": {"project.主管部门", "project.主管部门编码", "project.实施单位", "project.实施单位编码"},
+    "tjhfxmjxmbsbb": {"texts.改进措施/整改措施"},
+    "tjproselfevalxls": {"texts.偏差原因/目标偏离原因分析"},
 }
 
 

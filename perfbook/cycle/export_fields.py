@@ -30,29 +30,30 @@ TEXTS = {
     "selfeval": [
         ("年度总体目标（预期目标）", r"^(预期目标|年初预期目标|年度目标|年度绩效目标|年度总体目标)$"),
         ("实际完成情况", r"^(实际完成情况|年度实际完成情况|全年目标完成情况)$"),
-        ("偏差原因/目标偏离原因分析", r"^(偏差原因|目标偏离原因分析|绩效目标偏离原因分析|偏差大或目标未完成原因分析)$"),
-        ("改进措施/整改措施", r"^(改进措施|整改措施|整改措施及建议|改进措施及结果应用方案)$"),
+        ("偏差原因/目标偏离原因分析", r"(^(偏差原因|目标偏离原因分析|绩效目标偏离原因分析|偏差大或目标未完成原因分析)$"
+                                      r"|主要问题及原因分析$)"),
+        ("改进措施/整改措施", r"^(改进措施|整改措施|整改措施及建议|改进措施及结果应用方案|下一步改进措施.*)$"),
         ("主要经验做法/其他需说明的问题", r"^(主要经验做法|其他需说明的问题|其他需说明问题)$"),
         ("填报日期", r"^填报日期$"),
         ("联系人", r"^联系人$"),
     ],
     "monitor": [
-        ("年度总体目标", r"^(年度总体目标|年度绩效目标|年度绩效绩效目标|年度目标)$"),
+        ("年度总体目标", r"^(年度总体目标|(项目)?年度绩效目标|年度绩效绩效目标|年度目标)$"),
         ("监控月份", r"^监控月份$"),
         ("总体进度", r"^(总体进度|项目实施进度)$"),
         ("纠偏措施", r"(^纠偏措施$|^相关建议或举措$|采取的措施$)"),
         ("偏差原因（汇总）", r"^(偏差或不能完成目标原因分析|偏差原因汇总)$"),
-        ("填报人", r"^填报人$"),
+        ("填报人", r"^(填报人|姓名)$"),
         ("联系电话", r"^联系电话$"),
     ],
 }
 # funds: column label → canonical column (the first match wins; monitoring forms' 执行数 is to date)
 FUND_COLUMNS = [
-    ("年初预算数", r"^年初预算数"),
+    ("年初预算数", r"^(年初预算数|预算数$)"),
     ("年中调整数", r"^(年中预算调整数|年中调整数|调整数$)"),
-    ("全年预算数", r"^(全年预算数|调整后预算数|调整后$|调整预算数)"),
-    ("1-7月执行数", r"^(\d+(-\d+月)?执行数|跟踪期执行数|截至.*执行数)"),   # “7执行数” (${taskstage}执行数)
-    ("1-7月执行率", r"^(\d+(-\d+月)?执行率|跟踪期执行率)"),
+    ("全年预算数", r"^(全年预算数|调整后预算数|调整后$|调整预算数|小计$)"),
+    ("1-7月执行数", r"^(\d+(-\d+月)?(执行|支出)数|跟踪期执行数|截至.*执行数)"),   # “7执行数” (${taskstage}执行数)
+    ("1-7月执行率", r"^(\d+(-\d+月)?(执行率|支出进度)|跟踪期执行率)"),
     ("预计全年执行数", r"^(全年预计执行数|预计全年执行数)"),
     ("全年执行数", r"^(全年执行数|实际支出数|执行数)(（B）|\(B\)|B)?$"),
     ("执行率", r"^(预算)?执行率"),
@@ -61,8 +62,8 @@ FUND_COLUMNS = [
 TO_DATE = {"全年执行数": "1-7月执行数", "执行率": "1-7月执行率"}      # a monitoring form's spending so far
 # funds rows: the label (all label cells left of the values, joined) → key; the first match wins
 FUND_ROWS = [
-    ("sj", r"(上级|转移支付)"),
-    ("bj", r"(本级|区级)"),
+    ("sj", r"(上级|转移支付|中央及省级)"),
+    ("bj", r"(本级|区级|市县财政)"),
     ("carry", r"上年结转"),
     ("zfxjj", r"政府性基金"),
     ("gyzb", r"国有资本"),
@@ -78,14 +79,18 @@ def label(v) -> str:
     return _NUMBERING.sub("", _SP.sub("", str(v or "")).rstrip("：:"))
 
 
+# labels that head a column of values but name no field the truth has (a form's own wording)
+OTHER_LABELS = [r"^截[止至].*完成情况$", r"^职务$", r"^工作单位及部门$"]
+
+
 def _is_label(text: str, kind: str) -> bool:
-    pats = [p for _f, p in HEADER] + [p for _f, p in TEXTS[kind]]
+    pats = [p for _f, p in HEADER] + [p for _f, p in TEXTS[kind]] + OTHER_LABELS
     return any(re.search(p, label(text)) for p in pats)
 
 
 def _value_of(grid: Grid, covered, r: int, c: int, kind: str, table):
     """The value a label at (r, c) names: right in its row, else below it."""
-    start = covered.get((r, c), (r, c))
+    start = (r, c)                                 # a cell with its own value starts its merge
     right = c + 1
     while (r, right) in covered and covered[(r, right)] == start:
         right += 1                                 # past the label's own merged cells
@@ -99,7 +104,7 @@ def _value_of(grid: Grid, covered, r: int, c: int, kind: str, table):
     bottom = r
     while (bottom + 1, c) in covered and covered[(bottom + 1, c)] == start:
         bottom += 1                                # below the label's own merged rows
-    if bottom + 1 in table:
+    if bottom + 1 in table or c == 1:             # column A labels head rows (年度总体目标 | 预期目标 …)
         return None
     below = grid.value(bottom + 1, c)
     if below is not None and _SP.sub("", str(below)) and not _is_label(below, kind):
@@ -116,7 +121,7 @@ def read_fields(grid: Grid, kind: str, table: range) -> tuple[dict, dict]:
     for r in range(1, grid.height + 1):
         for c in range(1, grid.width + 1):
             v = grid.value(r, c)
-            if r in table or v is None or (r, c) in covered and covered[(r, c)] != (r, c):
+            if r in table or v is None:
                 continue
             raw = str(v)
             inline = re.match(r"^\s*([^：:]{2,12})[：:]\s*(\S.*)$", raw, re.S)   # 填报人：王建国
@@ -125,8 +130,10 @@ def read_fields(grid: Grid, kind: str, table: range) -> tuple[dict, dict]:
                 out = project if where == "project" else texts
                 if f in out or not re.search(pat, lab):
                     continue
-                val = inline.group(2).strip() if inline else _value_of(grid, covered, r, c, kind, table)
-                if val is not None:
+                val = inline.group(2) if inline else _value_of(grid, covered, r, c, kind, table)
+                if isinstance(val, str):
+                    val = val.strip()
+                if val not in (None, ""):
                     out[f] = val
                 break
     _split_codes(project)
@@ -157,6 +164,8 @@ def read_funds(grid: Grid, kind: str) -> dict[str, dict[str, float]]:
         cols = _fund_columns(grid, covered, r, kind)
         if len(cols) < 2:
             continue
+        for name, c in _fund_columns(grid, covered, r + 1, kind).items():   # a second label row (小计)
+            cols.setdefault(name, c)
         first = min(cols.values())
         unit = "元" if re.search(r"[（(]元[)）]", "".join(_SP.sub("", str(grid.value(rr, c) or ""))
                                                           for rr in range(max(1, r - 3), r + 1)
@@ -165,6 +174,9 @@ def read_funds(grid: Grid, kind: str) -> dict[str, dict[str, float]]:
         for rr in range(r + 1, min(grid.height, r + 14) + 1):
             labels = "".join(label(grid.value(rr, c)) for c in range(1, first))
             key = next((k for k, p in FUND_ROWS if re.search(p, labels)), None)
+            if key is None and not labels and not out and any(_number(grid.value(rr, c)) is not None
+                                                              for c in cols.values()):
+                key = "total"                      # the one unnamed row under the header: the whole project
             if key is None:                        # 专项债券 and the like: a row no key names
                 if out and all(_number(grid.value(rr, c)) is None for c in cols.values()):
                     break
