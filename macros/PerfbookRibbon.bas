@@ -10,7 +10,7 @@ Public Sub OnValidate(control As Object)
     ' a self-evaluation or monitoring table perfbook made is scored and checked by PerfbookCycle
     PerfbookCheck.Silent = False
     If PerfbookCycle.IsCycleSheet(ActiveSheet) Then
-        PerfbookCycle.Validate
+        PerfbookCycle.CycleValidate
     Else
         PerfbookCheck.Validate
     End If

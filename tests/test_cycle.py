@@ -197,3 +197,24 @@ def test_dropdowns_and_red_rows_cover_every_indicator_row(tmp_path):
     ws = openpyxl.load_workbook(out).active
     assert [str(d.sqref) for d in ws.data_validations.dataValidation] == ["I10:I20"]
     assert ws.data_validations.dataValidation[0].formula1 == '"确定能,有可能,完全不可能"'
+
+
+def test_cycle_vba_module_shares_no_name_with_the_other_modules():
+    """LibreOffice Basic resolves even Private names across modules: PerfbookCycle's procedures and
+    module variables must not shadow PerfbookCheck's (a shared Hit or NF broke the target table's 校验)."""
+    import re
+
+    from perfbook import vba
+
+    def names(src):
+        out = set(re.findall(r"^(?:Public |Private )?(?:Sub|Function) (\w+)", src, re.M))
+        for line in re.findall(r"^(?:Public|Private|Dim) (?!Sub|Function|Const)(.+)$", src, re.M):
+            out |= set(re.findall(r"(\w+)(?:\(\))? As", line))
+        return out | set(re.findall(r"^(?:Public|Private) Const (\w+)", src, re.M))
+    mods = {m.name: m.source for m in vba.standard_modules()}
+    own = [n.lower() for n in names(mods[vba.CYCLE_MODULE])]
+    mine = set(own)
+    assert len(own) == len(mine)          # VBA names are case-blind: cyGrade the variable is CyGrade the function
+    for name, src in mods.items():
+        if name != vba.CYCLE_MODULE:
+            assert not mine & {n.lower() for n in names(src)}, name

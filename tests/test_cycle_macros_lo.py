@@ -72,7 +72,7 @@ def lo(tmp_path_factory, soffice):
         typed_jobs.append({"in": str(src), "set": [list(t) for t in typed], "out": str(d / f"{name}-typed.xlsm"),
                            "filter": "Calc MS Excel 2007 VBA XML"})
         run_jobs.append({"in": str(d / f"{name}-typed.xlsm"), "activate": sheet,
-                         "macros": ["PerfbookCycle.ValidateSilent", "PerfbookCycle.ScoreSilent"],
+                         "macros": ["PerfbookCycle.CycleValidateSilent", "PerfbookCycle.CycleScoreSilent"],
                          "out": str(d / f"{name}-checked.xlsm"), "filter": "Calc MS Excel 2007 VBA XML"})
     for res in soffice.run_jobs(typed_jobs):
         assert "error" not in res, res

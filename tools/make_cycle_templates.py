@@ -21,6 +21,28 @@ from make_template import CENTER, FONT, LEFT, box, head, page_footer  # noqa: E4
 COLS = "ABCDEFGHIJ"
 
 
+def fit(ws, *rows: int) -> None:
+    """Each row tall enough for its longest label in its (merged) width, at LibreOffice's CJK line
+    pitch (perfbook._layout): a header such as 执行率（%） in an 8-wide column takes two lines."""
+    from openpyxl.utils import get_column_letter
+
+    from perfbook import _layout
+    spans = {(m.min_row, m.min_col): m for m in ws.merged_cells.ranges}
+    for r in rows:
+        cells = []
+        for c in ws[r]:
+            if c.value is None or "{{" in str(c.value):
+                continue
+            m = spans.get((r, c.column))
+            cols = range(m.min_col, m.max_col + 1) if m else [c.column]
+            rows_spanned = (m.max_row - m.min_row + 1) if m else 1
+            w = sum(ws.column_dimensions[get_column_letter(k)].width or _layout.DEFAULT_WIDTH for k in cols)
+            cells.append((c.value, w * rows_spanned))      # a label over n rows has n lines' room
+        h = _layout.height_for(cells, ws.row_dimensions[r].height or 15)
+        if h:
+            ws.row_dimensions[r].height = h
+
+
 def page(ws, title_rows: str, freeze: str) -> None:
     ws.print_title_rows = title_rows
     ws.page_setup.orientation = "landscape"
@@ -53,7 +75,7 @@ def note(ws, row: int, text: str) -> None:
 def selfeval_sheet(ws) -> None:
     ws.title = "绩效自评表"
     head(ws, "{{ 预算年度 }}年度项目支出绩效自评表",
-         dict(A=14, B=13, C=24, D=9, E=11, F=9, G=12, H=8, I=9, J=34))
+         dict(A=14, B=20, C=24, D=9, E=11, F=9, G=12, H=8, I=9, J=27))   # B: 服务对象满意度指标 on one line
     box(ws, "A4:A7", "项目资金（万元）", head=True)
     box(ws, "B4:C4", "", head=True)
     for col, label in zip("DEFGH", ["年初预算数", "全年预算数", "全年执行数", "分值", "执行率（%）"]):
@@ -93,13 +115,14 @@ def selfeval_sheet(ws) -> None:
     dv = DataValidation(type="list", formula1='"达成,部分达成,未达成"', allow_blank=True, showErrorMessage=False)
     dv.add("G11")
     ws.add_data_validation(dv)
+    fit(ws, 2, 3, 4, 5, 6, 7, 8, 10, 12, 13)
     page(ws, "10:10", "A11")
 
 
 def monitor_sheet(ws) -> None:
     ws.title = "绩效监控表"
     head(ws, "{{ 预算年度 }}年度项目绩效运行监控表",
-         dict(A=14, B=13, C=24, D=9, E=11, F=9, G=12, H=14, I=12, J=34))
+         dict(A=14, B=20, C=24, D=9, E=11, F=9, G=12, H=14, I=12, J=27))
     box(ws, "A4:A6", "项目资金（万元）", head=True)
     box(ws, "B4:C4", "", head=True)
     for col, label in zip("DEFG", ["年初预算数", "全年预算数", "截至监控时点执行数", "执行率（%）"]):
@@ -134,6 +157,7 @@ def monitor_sheet(ws) -> None:
                         error="请从下拉列表选择：确定能 / 有可能 / 完全不可能", errorTitle="完成可能性")
     dv.add("I10")
     ws.add_data_validation(dv)
+    fit(ws, 2, 3, 4, 5, 6, 7, 9, 11)
     page(ws, "9:9", "A10")
 
 
