@@ -44,6 +44,14 @@ def test_python_scores_match_the_hand_values(sign, t, a, w, expected):
     assert scheme_for().score(sign, t, a, w) == pytest.approx(expected, abs=1e-9)
 
 
+@pytest.mark.parametrize("sign,t,a,w,d,expected", [
+    ("≥", 100, 50, 10, 1.5, 3.5), ("≥", 100, 50, 10, 7, 0), ("≥", 100, 100, 10, 0.1, 9.9),
+    ("定性", "明显改善", "达成", 5, 1, 4), ("≤", 15, 16.5, 5, None, 4.5)])
+def test_deduction_comes_off_the_rule_score(sign, t, a, w, d, expected):
+    """扣减分数: 得分 = max(0, 得分 − 扣减) (SelfIndexBO l.1704–1706), worked out by hand."""
+    assert scheme_for().score(sign, t, a, w, d) == pytest.approx(expected, abs=1e-9)
+
+
 @pytest.mark.parametrize("sign,t,a,w,expected", ENUM_EDGES)
 def test_enum_text_scheme_deducts_above_130(sign, t, a, w, expected):
     assert scheme_for("enum-text").score(sign, t, a, w) == pytest.approx(expected, abs=1e-9)
@@ -143,7 +151,7 @@ def test_formulas_are_the_compiled_rules(tmp_path):
     ws = openpyxl.load_workbook(out).active
     sc = scheme_for()
     for r in (11, 12):
-        assert ws[f"I{r}"].value == "=" + sc.indicator_formula({"sign": f"$D{r}", "t": f"$E{r}", "x": f"$G{r}", "w": f"$H{r}"})
+        assert ws[f"I{r}"].value == "=" + sc.indicator_formula({"sign": f"$D{r}", "t": f"$E{r}", "x": f"$G{r}", "w": f"$H{r}", "d": f"$J{r}"})
     assert ws["I13"].value == "=ROUND(SUM($I$11:$I$12)+N($I$5),2)"
     assert read_cycle(out).projects[0].indicators[1].get("实际完成值") == 1
     assert SCORE not in read_cycle(out).projects[0].indicators[0].to_dict()   # no cached value: nothing read
@@ -191,7 +199,7 @@ def test_dropdowns_and_red_rows_cover_every_indicator_row(tmp_path):
     dv = [str(d.sqref) for d in ws.data_validations.dataValidation]
     assert "G11:G21" in dv
     cf = {str(rng.sqref): [r.formula for r in rules] for rng, rules in ws.conditional_formatting._cf_rules.items()}
-    assert cf == {"A11:J21": [['AND($J11="",$I11<>"",NOT($I11>=$H11))']]}
+    assert cf == {"A11:K21": [['AND($K11="",$I11<>"",NOT($I11>=$H11))']]}
     assert ws.print_title_rows == "$10:$10" and ws.page_setup.orientation == "landscape"
     out = monitor(EXAMPLES / "seed-001.yaml", tmp_path / "m.xlsx")
     ws = openpyxl.load_workbook(out).active

@@ -45,8 +45,9 @@ def _monitor() -> Project:
 # LibreOffice types these before the file is stored (sheet, cell, value): rows start at 11 (自评) / 10 (监控)
 TYPED = {
     "default": [(SE, "I14", 6), (SE, "I27", 3), (SE, "G12", "约130"), (SE, "G13", None), (SE, "I11", 12),
-                (SE, "G29", "完成"), (SE, "J15", "受汛期影响"), (SE, "G5", 15), (SE, "I28", 4)],
-    "clean": [(SE, f"J{11 + i}", "已说明") for i in range(len(EDGES))] + [(SE, "B32", "年底结转")],
+                (SE, "G29", "完成"), (SE, "K15", "受汛期影响"), (SE, "G5", 15), (SE, "I28", 4),
+                (SE, "J16", 1.5), (SE, "J18", 10)],             # 扣减分数: 9.95 − 1.5 = 8.45; 6.3 − 10 → 0
+    "clean": [(SE, f"K{11 + i}", "已说明") for i in range(len(EDGES))] + [(SE, "B32", "年底结转")],
 }
 
 
@@ -97,6 +98,10 @@ def test_vba_findings_and_score_equal_perfbook_check(name, lo):
         want = project_score(sc, book.projects[0])
         total, grade = macros[1]["result"].split("|")
         assert float(total) == pytest.approx(want["总分"], abs=1e-9) and grade == want["自评等级"]
+    if name == "default":           # LibreOffice's own formula results with the 扣减分数, worked out by hand
+        from perfbook.cycle.read import SCORE
+        got = {i.row: i.get(SCORE) for i in read_cycle(path).projects[0].indicators}
+        assert got[16] == pytest.approx(8.45) and got[18] == 0 and got[15] == pytest.approx(4.74)
 
 
 def test_the_cases_reach_every_check(lo):

@@ -99,7 +99,7 @@ def _columns(book, label) -> str | None:
 
 def scored(sc: S.Scheme, ind):
     return sc.score(ind.get("指标性质") if quantitative(ind) or ind.get("指标性质") else None,
-                    ind.get("指标值"), ind.get("实际完成值"), ind.get("分值") or 0)
+                    ind.get("指标值"), ind.get("实际完成值"), ind.get("分值") or 0, ind.get("扣减分数"))
 
 
 def _selfeval(book: CycleBook, p, sc: S.Scheme) -> list[Finding]:

@@ -29,7 +29,7 @@ FORMULA = "公式."
 RED_DXF = '<dxf><font><color rgb="FF9C0006"/></font><fill><patternFill><bgColor rgb="FFFFC7CE"/></patternFill></fill></dxf>'
 # target fields that come over to the cycle tables (the header and the indicator's identity and target)
 PROJECT_FIELDS = ("项目名称", "项目编码", "主管部门", "实施单位", "预算年度", "年度资金总额", "财政拨款", "其他资金", "年度目标")
-INDICATOR_FIELDS = ("一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位")
+INDICATOR_FIELDS = ("一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位")   # 扣减分数 starts empty
 
 
 def template_path(kind: str) -> Path:
@@ -134,7 +134,7 @@ def _formulas(kind: str, sc: S.Scheme, refs: dict, T: int) -> dict[str, str]:
     if kind != "selfeval":
         return out
     sign, t, x, w, s = _need(refs, "指标性质", "指标值", "实际完成值", "分值", "公式.得分")
-    out["得分"] = sc.indicator_formula({"sign": sign, "t": t, "x": x, "w": w})
+    out["得分"] = sc.indicator_formula({"sign": sign, "t": t, "x": x, "w": w, "d": refs.get("扣减分数", "0")})
     col_w, col_s = w.lstrip("$").rstrip("0123456789"), s.lstrip("$").rstrip("0123456789")
     bw = refs.get("预算执行分值", "0")
     out["总分值"] = f"SUM(${col_w}${T}:${col_w}${T})+N({bw})"

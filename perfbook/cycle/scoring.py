@@ -83,11 +83,13 @@ class Scheme:
     def indicator_expr(self) -> E.Node:
         """得分 of an indicator row from sign, t, x, w: blank while 实际完成值 or the 指标性质 is missing;
         a target that is not a number (＝ 合格) is scored as 定性."""
+        less = E.parse(data()["deduction"])
+        rule = lambda r: E.substitute(less, {"s": self.rule_expr(r)})   # noqa: E731 - 扣减分数 taken off
         out: E.Node = E.const("")
-        for rule, spec in reversed(list(data()["rules"].items())):
+        for name, spec in reversed(list(data()["rules"].items())):
             test = E.parse("OR(" + ",".join(f'sign = "{s}"' for s in spec["signs"]) + ")")
-            out = E.call("IF", test, self.rule_expr(rule), out)
-        out = E.call("IF", E.parse("ISNUMBER(t)"), out, self.rule_expr("qualitative"))
+            out = E.call("IF", test, rule(name), out)
+        out = E.call("IF", E.parse("ISNUMBER(t)"), out, rule("qualitative"))
         return E.call("IF", E.parse('x = ""'), E.const(""), out)
 
     def budget_expr(self, what: str) -> E.Node:
@@ -100,10 +102,11 @@ class Scheme:
         return out
 
     # -- Python ----------------------------------------------------------------------------------
-    def score(self, sign, target, actual, weight):
+    def score(self, sign, target, actual, weight, deduction=None):
         """The computed 得分 of one indicator ('' while unscorable: no 实际完成值 or no 指标性质)."""
         try:
-            return E.evaluate(self.indicator_expr(), {"sign": sign, "t": target, "x": actual, "w": weight})
+            return E.evaluate(self.indicator_expr(), {"sign": sign, "t": target, "x": actual, "w": weight,
+                                                     "d": deduction})
         except (ValueError, ZeroDivisionError, TypeError):
             return None
 

@@ -20,11 +20,11 @@ from .make import KINDS, template_path
 from .read import SCORE
 
 MODULE = "PerfbookCycle"
-ROW_FACTS = ("name", "sign", "t", "w", "x", "ts", "typed", "computed", "lk", "reason")
+ROW_FACTS = ("name", "sign", "t", "w", "x", "d", "ts", "typed", "computed", "lk", "reason")
 PROJECT_FACTS = ("wsum", "bw", "b", "e", "reason")
 # fact → the field it is read from, per kind (row facts: indicator-row columns; project facts: header cells)
 ROW_FIELDS = {
-    "selfeval": {"name": "三级指标", "sign": "指标性质", "t": "指标值", "w": "分值", "x": "实际完成值", "ts": SCORE,
+    "selfeval": {"name": "三级指标", "sign": "指标性质", "t": "指标值", "w": "分值", "x": "实际完成值", "d": "扣减分数", "ts": SCORE,
                  "reason": "偏差原因分析及改进措施"},
     "monitor": {"name": "三级指标", "sign": "指标性质", "t": "指标值", "x": "当前完成值", "lk": "完成可能性",
                 "reason": "偏差原因说明"},
@@ -75,7 +75,7 @@ def module_source() -> str:
     from ..vba import _crlf, _env, _template_source, check_ascii, vba_string
     sym = S.symbolic()
     fn = E.VbaFunctions(vba_string, "CyF")
-    fn.function("CyScore", sym.indicator_expr(), ("sign", "t", "x", "w"), _names(("sign", "t", "x", "w")))
+    fn.function("CyScore", sym.indicator_expr(), ("sign", "t", "x", "w", "d"), _names(("sign", "t", "x", "w", "d")))
     for what in ("rate", "score"):
         fn.function(f"CyBudget{what.title()}", sym.budget_expr(what), ("b", "e"), _names(("b", "e")))
     kinds = []
