@@ -226,3 +226,31 @@ def test_cycle_vba_module_shares_no_name_with_the_other_modules():
     for name, src in mods.items():
         if name != vba.CYCLE_MODULE:
             assert not mine & {n.lower() for n in names(src)}, name
+
+
+def test_collect_puts_cycle_tables_in_their_sheets_and_tables(tmp_path):
+    """自评 / 监控 rows, in the summary workbook and the database, with 总分 and 自评等级 per project
+    (a self-evaluation filled from the hand-worked edges: Σ得分 + 预算执行得分 9.5, graded by hand)."""
+    import sqlite3
+
+    from perfbook.collect import collect
+    folder = tmp_path / "交回"
+    folder.mkdir()
+    edges = EDGES[:4]                                       # 得分 10 + 10 + 10 + 5 = 35
+    inds = [{"一级指标": "产出指标", "二级指标": "数量指标", "三级指标": f"指标{i}", "指标性质": s, "指标值": t,
+             "度量单位": "个", "实际完成值": a, "分值": w} for i, (s, t, a, w, _x) in enumerate(edges)]
+    p = Project.from_dict({"项目名称": "汇总自评", "项目编码": "0012", "预算年度": 2025, "全年预算数": 1300,
+                           "全年执行数": 1235, "预算执行分值": 10, "指标": inds})
+    (folder / "自评.xlsx").write_bytes(render([p], "selfeval"))
+    monitor(EXAMPLES / "seed-001.yaml", folder / "监控.xlsx")
+    db = tmp_path / "汇总.db"
+    collect(folder, tmp_path / "汇总.xlsx", db=str(db))
+    wb = openpyxl.load_workbook(tmp_path / "汇总.xlsx")
+    head, row = list(wb["自评"].iter_rows(values_only=True))[:2]
+    got = dict(zip(head, row))
+    assert got["总分"] == pytest.approx(44.5) and got["自评等级"] == "差" and got["项目编码"] == "0012"
+    assert wb["监控"].max_row == 2
+    con = sqlite3.connect(db)
+    total, grade, code = con.execute('SELECT "总分", "自评等级", "项目编码" FROM "汇总_自评"').fetchone()
+    assert float(total) == pytest.approx(44.5) and grade == "差" and code == "0012"
+    assert con.execute('SELECT COUNT(*) FROM "汇总_监控"').fetchone()[0] == 1
