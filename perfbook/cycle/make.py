@@ -80,18 +80,15 @@ def prepare(t: Template, kind: str, sc: S.Scheme) -> Template:
                                          f'<conditionalFormatting sqref="{sq}"><cfRule type="expression" dxfId="{red}" '
                                          f'priority="1"><formula>{escape(cond)}</formula></cfRule></conditionalFormatting>')
     _full_calc(t)
-    _scheme_name(t, sc.id)
+    _defined_names(t, {"perfbook_kind": kind, "perfbook_scoring": sc.id})
     return t
 
 
-SCHEME_NAME = "perfbook_scoring"     # defined name = "scheme id": the scheme the formulas were made for
-
-
-def _scheme_name(t: Template, scheme: str) -> None:
-    """The scheme as a defined name too: the VBA reads it where document properties are out of reach
-    (LibreOffice's VBA mode has no CustomDocumentProperties)."""
+def _defined_names(t: Template, names: dict[str, str]) -> None:
+    """The kind and the scheme as defined names too (= "selfeval", = "default"): the VBA reads them where
+    document properties are out of reach (LibreOffice's VBA mode has no CustomDocumentProperties)."""
     wb = t.parts[t.workbook_part].decode("utf-8")
-    item = f'<definedName name="{SCHEME_NAME}">{escape(chr(34) + scheme + chr(34))}</definedName>'
+    item = "".join(f'<definedName name="{k}">{escape(chr(34) + v + chr(34))}</definedName>' for k, v in names.items())
     if re.search(r"<definedNames\s*/>", wb):
         wb = re.sub(r"<definedNames\s*/>", f"<definedNames>{item}</definedNames>", wb, count=1)
     elif "</definedNames>" in wb:

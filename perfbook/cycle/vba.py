@@ -102,7 +102,7 @@ def module_source() -> str:
         kinds.append({"id": kind, "lay": lay, "lists": lists,
                       "row_cols": {f: lay["cols"].get(lab, 0) for f, lab in ROW_FIELDS[kind].items()},
                       "proj_cells": {f: lay["cells"].get(lab) for f, lab in PROJECT_FIELDS.items()},
-                      "title_word": "自评" if kind == "selfeval" else "监控"})
+                      "title_word": "自评表" if kind == "selfeval" else "监控表"})
     text = _env.from_string(_template_source(f"{MODULE}.bas.j2")).render(
         kinds=kinds, functions="\r\n".join(fn.functions), params=_params(), row_facts=ROW_FACTS,
         project_facts=PROJECT_FACTS, grades={sid: S.scheme_for(sid).grades for sid in S.data()["schemes"]},
