@@ -7,8 +7,13 @@ Option Explicit
 Private Const BRIDGE As String = "import perfbook.xlwings_bridge as b; b.validate_active_sheet()"
 
 Public Sub OnValidate(control As Object)
+    ' a self-evaluation or monitoring table perfbook made is scored and checked by PerfbookCycle
     PerfbookCheck.Silent = False
-    PerfbookCheck.Validate
+    If PerfbookCycle.IsCycleSheet(ActiveSheet) Then
+        PerfbookCycle.CycleValidate
+    Else
+        PerfbookCheck.Validate
+    End If
 End Sub
 
 Public Sub OnClearMarks(control As Object)

@@ -41,6 +41,7 @@ WORKBOOK_CODENAME = "ThisWorkbook"
 # hand-written modules, in project order; the generated rules module sits between util and check
 HAND_MODULES = ("PerfbookUtil", "PerfbookCheck", "PerfbookRibbon")
 RULES_MODULE = "PerfbookRules"
+CYCLE_MODULE = "PerfbookCycle"     # generated from scoring.yaml: the 校验 of 自评表 / 监控表 (perfbook/cycle/vba.py)
 # document modules: the class ids of Excel's Workbook and Worksheet objects ([MS-OVBA] VB_Base)
 WORKBOOK_BASE = "00020819-0000-0000-C000-000000000046"
 SHEET_BASE = "00020820-0000-0000-C000-000000000046"
@@ -279,8 +280,9 @@ def document_module(name: str, base: str = SHEET_BASE) -> Module:
 def standard_modules(default_frame: str | None = None) -> list[Module]:
     """The standard modules every perfbook VBA project carries, in project order."""
     hand = hand_sources()
-    order = [HAND_MODULES[0], RULES_MODULE, *HAND_MODULES[1:]]
-    src = {**hand, RULES_MODULE: rules_source(default_frame)}
+    from .cycle.vba import module_source
+    order = [HAND_MODULES[0], RULES_MODULE, *HAND_MODULES[1:], CYCLE_MODULE]
+    src = {**hand, RULES_MODULE: rules_source(default_frame), CYCLE_MODULE: module_source()}
     out = []
     for name in order:
         text = src[name]

@@ -44,6 +44,14 @@ def test_python_scores_match_the_hand_values(sign, t, a, w, expected):
     assert scheme_for().score(sign, t, a, w) == pytest.approx(expected, abs=1e-9)
 
 
+@pytest.mark.parametrize("sign,t,a,w,d,expected", [
+    ("≥", 100, 50, 10, 1.5, 3.5), ("≥", 100, 50, 10, 7, 0), ("≥", 100, 100, 10, 0.1, 9.9),
+    ("定性", "明显改善", "达成", 5, 1, 4), ("≤", 15, 16.5, 5, None, 4.5)])
+def test_deduction_comes_off_the_rule_score(sign, t, a, w, d, expected):
+    """扣减分数: 得分 = max(0, 得分 − 扣减) (SelfIndexBO l.1704–1706), worked out by hand."""
+    assert scheme_for().score(sign, t, a, w, d) == pytest.approx(expected, abs=1e-9)
+
+
 @pytest.mark.parametrize("sign,t,a,w,expected", ENUM_EDGES)
 def test_enum_text_scheme_deducts_above_130(sign, t, a, w, expected):
     assert scheme_for("enum-text").score(sign, t, a, w) == pytest.approx(expected, abs=1e-9)
@@ -143,7 +151,7 @@ def test_formulas_are_the_compiled_rules(tmp_path):
     ws = openpyxl.load_workbook(out).active
     sc = scheme_for()
     for r in (11, 12):
-        assert ws[f"I{r}"].value == "=" + sc.indicator_formula({"sign": f"$D{r}", "t": f"$E{r}", "x": f"$G{r}", "w": f"$H{r}"})
+        assert ws[f"I{r}"].value == "=" + sc.indicator_formula({"sign": f"$D{r}", "t": f"$E{r}", "x": f"$G{r}", "w": f"$H{r}", "d": f"$J{r}"})
     assert ws["I13"].value == "=ROUND(SUM($I$11:$I$12)+N($I$5),2)"
     assert read_cycle(out).projects[0].indicators[1].get("实际完成值") == 1
     assert SCORE not in read_cycle(out).projects[0].indicators[0].to_dict()   # no cached value: nothing read
@@ -191,9 +199,58 @@ def test_dropdowns_and_red_rows_cover_every_indicator_row(tmp_path):
     dv = [str(d.sqref) for d in ws.data_validations.dataValidation]
     assert "G11:G21" in dv
     cf = {str(rng.sqref): [r.formula for r in rules] for rng, rules in ws.conditional_formatting._cf_rules.items()}
-    assert cf == {"A11:J21": [['AND($J11="",$I11<>"",NOT($I11>=$H11))']]}
+    assert cf == {"A11:K21": [['AND($K11="",$I11<>"",NOT($I11>=$H11))']]}
     assert ws.print_title_rows == "$10:$10" and ws.page_setup.orientation == "landscape"
     out = monitor(EXAMPLES / "seed-001.yaml", tmp_path / "m.xlsx")
     ws = openpyxl.load_workbook(out).active
     assert [str(d.sqref) for d in ws.data_validations.dataValidation] == ["I10:I20"]
     assert ws.data_validations.dataValidation[0].formula1 == '"确定能,有可能,完全不可能"'
+
+
+def test_cycle_vba_module_shares_no_name_with_the_other_modules():
+    """LibreOffice Basic resolves even Private names across modules: PerfbookCycle's procedures and
+    module variables must not shadow PerfbookCheck's (a shared Hit or NF broke the target table's 校验)."""
+    import re
+
+    from perfbook import vba
+
+    def names(src):
+        out = set(re.findall(r"^(?:Public |Private )?(?:Sub|Function) (\w+)", src, re.M))
+        for line in re.findall(r"^(?:Public|Private|Dim) (?!Sub|Function|Const)(.+)$", src, re.M):
+            out |= set(re.findall(r"(\w+)(?:\(\))? As", line))
+        return out | set(re.findall(r"^(?:Public|Private) Const (\w+)", src, re.M))
+    mods = {m.name: m.source for m in vba.standard_modules()}
+    own = [n.lower() for n in names(mods[vba.CYCLE_MODULE])]
+    mine = set(own)
+    assert len(own) == len(mine)          # VBA names are case-blind: cyGrade the variable is CyGrade the function
+    for name, src in mods.items():
+        if name != vba.CYCLE_MODULE:
+            assert not mine & {n.lower() for n in names(src)}, name
+
+
+def test_collect_puts_cycle_tables_in_their_sheets_and_tables(tmp_path):
+    """自评 / 监控 rows, in the summary workbook and the database, with 总分 and 自评等级 per project
+    (a self-evaluation filled from the hand-worked edges: Σ得分 + 预算执行得分 9.5, graded by hand)."""
+    import sqlite3
+
+    from perfbook.collect import collect
+    folder = tmp_path / "交回"
+    folder.mkdir()
+    edges = EDGES[:4]                                       # 得分 10 + 10 + 10 + 5 = 35
+    inds = [{"一级指标": "产出指标", "二级指标": "数量指标", "三级指标": f"指标{i}", "指标性质": s, "指标值": t,
+             "度量单位": "个", "实际完成值": a, "分值": w} for i, (s, t, a, w, _x) in enumerate(edges)]
+    p = Project.from_dict({"项目名称": "汇总自评", "项目编码": "0012", "预算年度": 2025, "全年预算数": 1300,
+                           "全年执行数": 1235, "预算执行分值": 10, "指标": inds})
+    (folder / "自评.xlsx").write_bytes(render([p], "selfeval"))
+    monitor(EXAMPLES / "seed-001.yaml", folder / "监控.xlsx")
+    db = tmp_path / "汇总.db"
+    collect(folder, tmp_path / "汇总.xlsx", db=str(db))
+    wb = openpyxl.load_workbook(tmp_path / "汇总.xlsx")
+    head, row = list(wb["自评"].iter_rows(values_only=True))[:2]
+    got = dict(zip(head, row))
+    assert got["总分"] == pytest.approx(44.5) and got["自评等级"] == "差" and got["项目编码"] == "0012"
+    assert wb["监控"].max_row == 2
+    con = sqlite3.connect(db)
+    total, grade, code = con.execute('SELECT "总分", "自评等级", "项目编码" FROM "汇总_自评"').fetchone()
+    assert float(total) == pytest.approx(44.5) and grade == "差" and code == "0012"
+    assert con.execute('SELECT COUNT(*) FROM "汇总_监控"').fetchone()[0] == 1

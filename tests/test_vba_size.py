@@ -55,6 +55,7 @@ def expected(path: Path) -> dict[str, str]:
     out = {name: (ROOT / "macros" / f"{name}.bas").read_bytes().decode("ascii").replace("\r\n", "\n").replace(
         "\n", "\r\n") for name in vba.HAND_MODULES}
     out[vba.RULES_MODULE] = vba.rules_source()
+    out[vba.CYCLE_MODULE] = __import__("perfbook.cycle.vba", fromlist=["x"]).module_source()
     for name, base in [(wb, vba.WORKBOOK_BASE)] + [(n, vba.SHEET_BASE) for n in names]:
         out[name] = (f'Attribute VB_Name = "{name}"\r\nAttribute VB_Base = "0{{{base}}}"\r\n'
                      "Attribute VB_GlobalNameSpace = False\r\nAttribute VB_Creatable = False\r\n"

@@ -9,12 +9,12 @@ import re
 import zipfile
 
 from .._sheetxml import col_letter
-from ..findings import ERROR, WARNING, Finding, Report
+from ..findings import ERROR, Finding, Report
 from ..frames import norm_name
+from . import expr as E
 from . import scoring as S
 from .read import SCORE, CycleBook, read_cycle
 
-TOL = 0.005
 
 
 def export_candidate(path) -> bool:
@@ -99,94 +99,66 @@ def _columns(book, label) -> str | None:
 
 def scored(sc: S.Scheme, ind):
     return sc.score(ind.get("指标性质") if quantitative(ind) or ind.get("指标性质") else None,
-                    ind.get("指标值"), ind.get("实际完成值"), ind.get("分值") or 0)
+                    ind.get("指标值"), ind.get("实际完成值"), ind.get("分值") or 0, ind.get("扣减分数"))
 
 
 def _selfeval(book: CycleBook, p, sc: S.Scheme) -> list[Finding]:
-    out = []
     col = {lab: _columns(book, lab) for lab in ("实际完成值", "分值", SCORE, "偏差原因分析及改进措施")}
-    if book.shown is not None and "分值" not in book.shown:   # a form with no 分值 column: nothing to score
-        return [f for f in _selfeval_values(book, p, col)]
-    total_w = 0
-    for ind in p.indicators:
-        name = ind.get("三级指标") or "（未命名指标）"
-        x, w = ind.get("实际完成值"), ind.get("分值")
-        total_w += w if is_number(w) else 0
-        at = lambda lab: ind.cell(lab) or _addr(p, ind, col.get(lab))   # noqa: E731
-        if x is None:
-            out.append(_f(book, p, "cycle-actual-missing", ERROR, f"“{name}”未填写实际完成值", at("实际完成值")))
-            continue
-        if quantitative(ind) and not is_number(x):
-            out.append(_f(book, p, "cycle-actual-numeric", ERROR, f"“{name}”是定量指标，实际完成值应填数字（现为“{x}”）",
-                          at("实际完成值"), "只填数字，单位在度量单位列"))
-            continue
-        if not quantitative(ind) and S.qualitative_key(x) is None:
-            out.append(_f(book, p, "cycle-qualitative-value", ERROR,
-                          f"“{name}”是定性指标，实际完成值应为 达成 / 部分达成 / 未达成（现为“{x}”）", at("实际完成值")))
-            continue
-        computed = scored(sc, ind)
-        s = ind.get(SCORE)
-        addr = at(SCORE)
-        if is_number(s) and book.typed(addr):
-            if quantitative(ind) and is_number(computed) and abs(s - computed) > TOL:
-                out.append(_f(book, p, "cycle-score-typed", ERROR,
-                              f"“{name}”的得分 {s} 是手工填写的，与按评分规则计算的 {computed} 不符", addr, f"改为 {computed} 或恢复公式"))
-            elif not quantitative(ind):
-                band = sc.band(x, w or 0)
-                if band and not (band[0] - TOL <= s <= band[1] + TOL):
-                    out.append(_f(book, p, "cycle-score-band", ERROR,
-                                  f"“{name}”定性“{S.qualitative_key(x)}”的得分应在 {band[0]}–{band[1]} 之间（现为 {s}）", addr))
-        else:
-            s = computed
-        if is_number(s) and is_number(w) and s > w + TOL:
-            out.append(_f(book, p, "cycle-score-max", ERROR, f"“{name}”的得分 {s} 超过分值 {w}", addr))
-        if is_number(s) and is_number(w) and not S.achieved(s, w) and not ind.get("偏差原因分析及改进措施"):
-            out.append(_f(book, p, "cycle-reason-required", ERROR, f"“{name}”未满分（{s}/{w}），须填写偏差原因分析及改进措施",
-                          at("偏差原因分析及改进措施")))
-    bw = p.get("预算执行分值") or 0
-    if abs(total_w + (bw if is_number(bw) else 0) - 100) > TOL:
-        out.append(_f(book, p, "cycle-weights-sum", ERROR, f"分值合计应为 100（指标 {total_w:g} + 预算执行 {bw}）",
-                      p.cell("预算执行分值")))
-    rate, _score = sc.budget(p.get("全年预算数"), p.get("全年执行数"))
-    if p.get("全年预算数") is None or p.get("全年执行数") is None:
-        out.append(_f(book, p, "cycle-funds-missing", WARNING, "未填写全年预算数或全年执行数，预算执行率无法计算",
-                      p.cell("年度资金总额")))
-    elif is_number(rate) and rate < 100 and not p.get("偏差原因及改进措施"):
-        out.append(_f(book, p, "cycle-reason-required", ERROR, f"预算执行率 {rate}% 未达 100%，须填写偏差原因及改进措施",
-                      p.cell("全年执行数")))
-    return out
-
-
-def _selfeval_values(book: CycleBook, p, col) -> list[Finding]:
-    """Only what a form without 分值 can be asked: 实际完成值 numeric for 定量, 达成… for 定性."""
     out = []
     for ind in p.indicators:
-        name, x = ind.get("三级指标") or "（未命名指标）", ind.get("实际完成值")
-        at = ind.cell("实际完成值") or _addr(p, ind, col.get("实际完成值"))
-        if x is not None and quantitative(ind) and not is_number(x):
-            out.append(_f(book, p, "cycle-actual-numeric", ERROR, f"“{name}”是定量指标，实际完成值应填数字（现为“{x}”）", at))
-        elif x is not None and not quantitative(ind) and S.qualitative_key(x) is None:
-            out.append(_f(book, p, "cycle-qualitative-value", ERROR,
-                          f"“{name}”是定性指标，实际完成值应为 达成 / 部分达成 / 未达成（现为“{x}”）", at))
-    return out
+        at = lambda lab: ind.cell(lab) or _addr(p, ind, col.get(lab))   # noqa: E731
+        env = row_facts(ind, "selfeval", sc, book.typed(at(SCORE)))
+        out += run_checks(book, p, sc, "selfeval", env, lambda f: at(SCORE if f == "得分" else f))
+    return out + run_checks(book, p, sc, "selfeval_project", project_facts(p), p.cell)
 
 
 def _monitor(book: CycleBook, p, sc) -> list[Finding]:
-    out = []
     col = {lab: _columns(book, lab) for lab in ("当前完成值", "完成可能性", "偏差原因说明")}
-    ok, allowed = S.data()["likelihood_ok"], S.data()["likelihood"]
+    out = []
     for ind in p.indicators:
-        name = ind.get("三级指标") or "（未命名指标）"
         at = lambda lab: ind.cell(lab) or _addr(p, ind, col.get(lab))   # noqa: E731
-        cur, lk = ind.get("当前完成值"), ind.get("完成可能性")
-        if cur is not None and quantitative(ind) and not is_number(cur):
-            out.append(_f(book, p, "cycle-actual-numeric", ERROR, f"“{name}”是定量指标，当前完成值应填数字（现为“{cur}”）", at("当前完成值")))
-        if lk is None:
-            out.append(_f(book, p, "cycle-likelihood", ERROR, f"“{name}”未选择完成可能性", at("完成可能性")))
-        elif lk not in allowed:
-            out.append(_f(book, p, "cycle-likelihood", ERROR, f"“{name}”的完成可能性应为 {' / '.join(allowed)}（现为“{lk}”）", at("完成可能性")))
-        elif lk != ok and not ind.get("偏差原因说明") and (book.shown is None or "偏差原因分析及改进措施" in book.shown):
-            out.append(_f(book, p, "cycle-reason-required", ERROR, f"“{name}”完成可能性为“{lk}”，须填写偏差原因说明", at("偏差原因说明")))
+        out += run_checks(book, p, sc, "monitor", row_facts(ind, "monitor", sc, False), at)
+    return out
+
+
+def row_facts(ind, kind: str, sc: S.Scheme, typed: bool) -> dict:
+    """The names scoring.yaml's row checks use, read off one indicator."""
+    selfeval = kind == "selfeval"
+    return {"name": ind.get("三级指标") or "（未命名指标）", "sign": ind.get("指标性质"), "t": ind.get("指标值"),
+            "w": ind.get("分值"), "x": ind.get("实际完成值" if selfeval else "当前完成值"), "ts": ind.get(SCORE),
+            "typed": typed, "computed": scored(sc, ind) if selfeval else None, "lk": ind.get("完成可能性"),
+            "reason": ind.get("偏差原因分析及改进措施" if selfeval else "偏差原因说明")}
+
+
+def project_facts(p) -> dict:
+    bw = p.get("预算执行分值")
+    return {"wsum": sum(w for w in (i.get("分值") for i in p.indicators) if is_number(w)),
+            "bw": bw if is_number(bw) else 0, "b": p.get("全年预算数"), "e": p.get("全年执行数"),
+            "reason": p.get("偏差原因及改进措施")}
+
+
+def run_checks(book, p, sc: S.Scheme, kind: str, env: dict, at) -> list[Finding]:
+    """scoring.yaml's checks of one list on one row (or project), in order, up to the first `stop` broken."""
+    out = []
+    for spec, when, fields in sc.checks(kind):
+        if book.shown is not None and any(n not in book.shown for n in spec.get("needs", ())):
+            continue                               # a form without that column: the check does not apply
+        try:
+            hit = E.evaluate(when, env)
+        except (ValueError, ZeroDivisionError, TypeError):
+            hit = False                            # as the VBA: a failed step breaks no check
+        if not hit:
+            continue
+        vals = {}
+        for k, tree in fields.items():
+            try:
+                vals[k] = S.show(E.evaluate(tree, env))
+            except (ValueError, ZeroDivisionError, TypeError):
+                vals[k] = ""
+        out.append(_f(book, p, spec["id"], spec.get("severity", ERROR), spec["message"].format(**vals),
+                      at(spec["at"]), spec["fix"].format(**vals) if spec.get("fix") else None))
+        if spec.get("stop"):
+            break
     return out
 
 

@@ -55,6 +55,7 @@ class ExportTable:
     indicators: list[dict] = field(default_factory=list)
     sub_labels: dict[int, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)    # what was inferred rather than read, said aloud
+    header_row: int = 0                               # the row of the table's column labels
 
 
 def _label(grid: Grid, covered, r: int, c: int) -> str:
@@ -99,7 +100,7 @@ def read_table(grid: Grid, path: str) -> ExportTable | None:
                 break
     if "三级指标" not in cols:
         return None
-    table = ExportTable(path, grid.name, cols, sub_labels=subs)
+    table = ExportTable(path, grid.name, cols, sub_labels=subs, header_row=r0)
     first = (second or r0) + 1
     c3 = cols["三级指标"][0]
     for r in range(first, grid.height + 1):
@@ -204,6 +205,9 @@ class ExportBook:
     name: str | None
     tables: list[ExportTable]
     funds: dict = field(default_factory=dict)    # 全年预算数 / 执行数 of the 年度资金总额 row, in 万元
+    project: dict = field(default_factory=dict)  # the header: 项目名称, 项目编码, 主管部门(编码), 实施单位(编码), …
+    texts: dict = field(default_factory=dict)    # the text blocks, by the truth files' names (export_fields.TEXTS)
+    fund_rows: dict = field(default_factory=dict)   # total / fiscal / sj / bj / … → column → 万元 or %
 
     @property
     def indicators(self) -> list[dict]:
@@ -226,31 +230,6 @@ def _project_name(grid: Grid) -> str | None:
     return None
 
 
-BUDGET = r"^(全年预算数|调整后预算数|调整后)"
-SPENT = r"^(全年执行数|实际支出数|\d+-\d+月执行数|截至.*执行数|执行数)"
-TOTAL_ROW = r"(年度资金总额|资金总额|合计)"
-
-
-def _funds(grid: Grid) -> dict:
-    """全年预算数 and 执行数 of the total row, by the funds block's header labels; 元 forms in 万元."""
-    for r in range(1, min(grid.height, 40) + 1):
-        labels = {c: norm(grid.value(r, c)) for c in range(1, grid.width + 1)}
-        b = next((c for c, x in labels.items() if re.match(BUDGET, x)), None)
-        e = next((c for c, x in labels.items() if re.match(SPENT, x)), None)
-        if not (b and e):
-            continue
-        left = min(b, e)
-        unit = "元" if re.search(r"[（(]元[)）]", "".join(norm(grid.value(rr, c)) for rr in range(max(1, r - 3), r + 1)
-                                                       for c in range(1, grid.width + 1))) else "万元"
-        for rr in range(r + 1, min(grid.height, r + 4) + 1):
-            if any(re.search(TOTAL_ROW, norm(grid.value(rr, c))) for c in range(1, left)):
-                vals = [_money(grid.value(rr, c), unit) for c in (b, e)]
-                if None not in vals:
-                    return {"全年预算数": vals[0], "执行数": vals[1]}
-        return {}
-    return {}
-
-
 def _money(v, unit):
     try:
         x = float(str(v).replace(",", "").strip())
@@ -265,7 +244,7 @@ def read_export(path) -> ExportBook:
     if src.format == "xml2003":
         from .formulas import formulas
         cells = formulas(path)
-    tables, name, funds = [], None, {}
+    tables, name, grids = [], None, []
     for g in src.grids:
         if not g.visible:
             continue
@@ -275,12 +254,24 @@ def read_export(path) -> ExportBook:
         t = read_table(g, str(path))
         if t is not None and t.indicators:
             tables.append(t)
+            grids.append((g, t))
             name = name or _project_name(g)
-            funds = funds or _funds(g)
     cols = {k for t in tables for k in t.columns}
     kind = ("selfeval" if cols & {"实际完成值", "得分", "分值"} else
             "monitor" if cols & {"当前完成值", "完成可能性", "全年预计完成情况"} else None)
-    return ExportBook(str(path), kind, name, tables, funds)
+    book = ExportBook(str(path), kind, name, tables)
+    if kind:
+        from .export_fields import read_fields, read_funds
+        for g, t in grids:
+            project, texts = read_fields(g, kind, range(t.header_row, max(d["_row"] for d in t.indicators) + 1))
+            book.project = {**project, **book.project}
+            book.texts = {**texts, **book.texts}
+            book.fund_rows = book.fund_rows or read_funds(g, kind)
+        total = book.fund_rows.get("total", {})
+        spent = total.get("全年执行数" if kind == "selfeval" else "1-7月执行数")
+        if total.get("全年预算数") is not None and spent is not None:
+            book.funds = {"全年预算数": total["全年预算数"], "执行数": spent}
+    return book
 
 
 # export field → the label perfbook's cycle tables use (so check_cycle and collect read both alike)
@@ -304,11 +295,14 @@ def as_cycle_book(book: ExportBook):
                 vals[f] = int(n) if float(n).is_integer() else n
         cells = [(AS_CYCLE[k], a) for k, a in d["_cells"].items() if k in AS_CYCLE]
         inds.append(Indicator.from_dict(vals, cells=cells, row=d["_row"]))
-    head = {"项目名称": book.name, "全年预算数": book.funds.get("全年预算数"),
+    head = {"项目名称": book.name, **{k: book.project.get(k) for k in ("项目编码", "主管部门", "实施单位", "预算年度")},
+            "全年预算数": book.funds.get("全年预算数"),
             "全年执行数" if book.kind == "selfeval" else "当前执行数": book.funds.get("执行数")}
     if book.kind == "selfeval":
         head["预算执行分值"] = 10
-        head["偏差原因及改进措施"] = "（见导出表）"     # the forms keep it in a text block this reader does not map
+        why = [book.texts.get(k) for k in ("偏差原因/目标偏离原因分析", "改进措施/整改措施") if book.texts.get(k)]
+        # a form with no such block: not asked (its funds block may carry the reason in a column)
+        head["偏差原因及改进措施"] = "\n".join(map(str, why)) or "（见导出表）"
     sheets = tuple(dict.fromkeys(t.sheet for t in book.tables))
     p = Project.from_dict({k: v for k, v in head.items() if v is not None}, source=book.path, sheets=sheets)
     shown = {AS_CYCLE.get(k, k) for t in book.tables for k in t.columns}

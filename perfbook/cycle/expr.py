@@ -1,62 +1,75 @@
-"""A small expression language for scoring rules, compiled to Python values and to Excel formulas.
+"""The scoring rules' expressions: the rule language's grammar (perfbook/rulelang.py), three back ends.
 
-The rules in data/scoring.yaml are written once in this language; evaluate() is what perfbook's
-check computes and excel() is the formula written into the workbook, so the two cannot drift apart.
-Syntax is Python's expression grammar restricted to: numbers, strings, names, + - * /, comparisons,
-unary minus and the calls IF MIN MAX OR ROUND LEFT ISNUMBER. Issue 12's rule language may replace it.
+scoring.yaml's rules and checks are written once, in the same Excel-like syntax as rules.yaml's `when:`
+(`IF(a >= t, w, ROUND(a / t * w, 2))`, `=`/`<>` comparisons, "text"), parsed by rulelang.parse. Here
+they are evaluated in Python (perfbook check), written as workbook formulas (perfbook selfeval) and
+compiled to VBA (the 校验 button): one tree, three targets, so the three cannot drift apart.
+The back ends are this module's and not rule_python/rule_formula/rule_vba's because scoring is
+arithmetic over one row's cells (lazy IF, ROUND, MIN over numbers), while those compile findings over
+the target table's row facts and frame; the grammar, and so what an official reads and writes, is one.
+Functions: IF MIN MAX OR AND NOT ROUND LEFT ISNUMBER ABS.
 """
 from __future__ import annotations
 
-import ast
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from ..errors import PerfbookError
+from ..rulelang import Node, RuleSyntaxError
+from ..rulelang import parse as _parse
 
-FUNCS = {"IF": 3, "MIN": None, "MAX": None, "OR": None, "ROUND": 2, "LEFT": 2, "ISNUMBER": 1}
-_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
-_CMP = {ast.Eq: "=", ast.NotEq: "<>", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+FUNCS = {"IF": 3, "MIN": None, "MAX": None, "OR": None, "AND": None, "NOT": 1, "ROUND": 2, "LEFT": 2,
+         "ISNUMBER": 1, "ABS": 1}
+ARITH = ("+", "-", "*", "/")
+CMP = ("=", "<>", "<", "<=", ">", ">=")
 
 
 class ExprError(PerfbookError):
     pass
 
 
-@lru_cache(maxsize=256)
-def parse(text: str) -> ast.AST:
+@lru_cache(maxsize=512)
+def parse(text: str) -> Node:
     try:
-        tree = ast.parse(text.strip(), mode="eval").body
-    except SyntaxError as exc:
-        raise ExprError(f"评分规则表达式有误：{text}（{exc.msg}）", f"bad scoring expression {text!r}: {exc.msg}") from None
+        tree = _parse(text.strip())
+    except RuleSyntaxError as exc:
+        raise ExprError(f"评分规则表达式有误：{text}（{exc.zh}）", f"bad scoring expression {text!r}: {exc.en}") from None
     _check(tree, text)
     return tree
 
 
-def _check(node, text):
-    ok = (ast.Constant, ast.Name, ast.BinOp, ast.UnaryOp, ast.Compare, ast.Call, ast.Load, ast.USub,
-          *_OPS, *_CMP)
-    for n in ast.walk(node):
-        if not isinstance(n, ok):
-            raise ExprError(f"评分规则中不允许的写法：{type(n).__name__}（{text}）",
-                            f"construct not allowed in a scoring rule: {type(n).__name__} in {text!r}")
-        if isinstance(n, ast.Call):
-            name = getattr(n.func, "id", None)
-            if name not in FUNCS or n.keywords or (FUNCS[name] and len(n.args) != FUNCS[name]):
-                raise ExprError(f"评分规则中未知的函数或参数个数不对：{name}（{text}）",
-                                f"unknown function or wrong argument count: {name} in {text!r}")
-        if isinstance(n, ast.Compare) and len(n.ops) != 1:
-            raise ExprError(f"比较只能有一个运算符：{text}", f"chained comparison in {text!r}")
-        if isinstance(n, ast.Constant) and not isinstance(n.value, (int, float, str)):
-            raise ExprError(f"评分规则中的常量只能是数字或文字：{text}", f"constant must be a number or text in {text!r}")
+def _check(node: Node, text: str) -> None:
+    if node.kind in ("list",) or (node.kind == "op" and node.value not in ARITH + CMP):
+        raise ExprError(f"评分规则中不允许的写法：{node.value or node.kind}（{text}）",
+                        f"construct not allowed in a scoring rule: {node.value or node.kind} in {text!r}")
+    if node.kind == "call":
+        n = FUNCS.get(node.value, -1)
+        if n == -1 or (n is not None and len(node.args) != n):
+            raise ExprError(f"评分规则中未知的函数或参数个数不对：{node.value}（{text}）",
+                            f"unknown function or wrong argument count: {node.value} in {text!r}")
+    for a in node.args:
+        _check(a, text)
 
 
-def substitute(tree: ast.AST, names: dict[str, ast.AST]) -> ast.AST:
+def const(v) -> Node:
+    return Node("bool", v) if isinstance(v, bool) else Node("num" if isinstance(v, (int, float)) else "str", v)
+
+
+def call(name: str, *args: Node) -> Node:
+    return Node("call", name, tuple(args))
+
+
+def substitute(tree: Node, names: dict[str, Node]) -> Node:
     """Names replaced by other expressions (let shorthands, other rules, parameters as constants)."""
-    class Sub(ast.NodeTransformer):
-        def visit_Name(self, node):
-            return names[node.id] if node.id in names else node
-    import copy
-    return Sub().visit(copy.deepcopy(tree))
+    if tree.kind == "name":
+        return names.get(tree.value, tree)
+    if not tree.args:
+        return tree
+    return Node(tree.kind, tree.value, tuple(substitute(a, names) for a in tree.args))
+
+
+def uses(tree: Node, name: str) -> bool:
+    return ("name", name) in set(tree.names())
 
 
 def excel_round(v: float, n: int) -> float:
@@ -65,39 +78,34 @@ def excel_round(v: float, n: int) -> float:
     return float(d)
 
 
-def evaluate(tree: ast.AST, env: dict):
+# -- Python ------------------------------------------------------------------------------------------
+
+def evaluate(tree: Node, env: dict):
     """The value of an expression; an unknown name raises, IF is lazy as in Excel."""
-    if isinstance(tree, ast.Constant):
+    k = tree.kind
+    if k in ("num", "str", "bool"):
         return tree.value
-    if isinstance(tree, ast.Name):
-        if tree.id not in env:
-            raise ExprError(f"评分规则用到未定义的名称：{tree.id}", f"undefined name in a scoring rule: {tree.id}")
-        return env[tree.id]
-    if isinstance(tree, ast.UnaryOp):
-        return -_num(evaluate(tree.operand, env))
-    if isinstance(tree, ast.BinOp):
-        a, b = _num(evaluate(tree.left, env)), _num(evaluate(tree.right, env))
-        op = type(tree.op)
-        if op is ast.Add:
+    if k == "name":
+        if tree.value not in env:
+            raise ExprError(f"评分规则用到未定义的名称：{tree.value}", f"undefined name in a scoring rule: {tree.value}")
+        return env[tree.value]
+    if k == "neg":
+        return -_num(evaluate(tree.args[0], env))
+    if k == "op":
+        a, b = evaluate(tree.args[0], env), evaluate(tree.args[1], env)
+        if tree.value in CMP:
+            return compare(tree.value, a, b)
+        a, b = _num(a), _num(b)
+        if tree.value == "+":
             return a + b
-        if op is ast.Sub:
+        if tree.value == "-":
             return a - b
-        if op is ast.Mult:
+        if tree.value == "*":
             return a * b
         if b == 0:
             raise ZeroDivisionError("#DIV/0!")
         return a / b
-    if isinstance(tree, ast.Compare):
-        a, b = evaluate(tree.left, env), evaluate(tree.comparators[0], env)
-        # an empty cell is "" beside text and 0 beside a number, as in Excel
-        a = ("" if isinstance(b, str) else 0) if a is None else a
-        b = ("" if isinstance(a, str) else 0) if b is None else b
-        if isinstance(a, str) != isinstance(b, str):   # Excel: text vs number compare unequal
-            return isinstance(tree.ops[0], ast.NotEq)
-        op = type(tree.ops[0])
-        return {ast.Eq: a == b, ast.NotEq: a != b, ast.Lt: a < b, ast.LtE: a <= b, ast.Gt: a > b, ast.GtE: a >= b}[op]
-    name = tree.func.id
-    args = tree.args
+    name, args = tree.value, tree.args
     if name == "IF":
         return evaluate(args[1] if evaluate(args[0], env) else args[2], env)
     vals = [evaluate(x, env) for x in args]
@@ -106,13 +114,28 @@ def evaluate(tree: ast.AST, env: dict):
         return min(nums) if name == "MIN" else max(nums)
     if name == "OR":
         return any(bool(v) for v in vals)
+    if name == "AND":
+        return all(bool(v) for v in vals)
+    if name == "NOT":
+        return not vals[0]
     if name == "ROUND":
         return excel_round(_num(vals[0]), int(_num(vals[1])))
+    if name == "ABS":
+        return abs(_num(vals[0]))
     if name == "LEFT":
         return ("" if vals[0] is None else str(vals[0]))[: int(_num(vals[1]))]
     if name == "ISNUMBER":
         return isinstance(vals[0], (int, float)) and not isinstance(vals[0], bool)
     raise ExprError(f"未知函数 {name}", f"unknown function {name}")   # pragma: no cover - _check refuses it
+
+
+def compare(op: str, a, b) -> bool:
+    # an empty cell is "" beside text and 0 beside a number, as in Excel
+    a = ("" if isinstance(b, str) else 0) if a is None else a
+    b = ("" if isinstance(a, str) else 0) if b is None else b
+    if isinstance(a, str) != isinstance(b, str):   # text vs number: only <> holds
+        return op == "<>"
+    return {"=": a == b, "<>": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
 
 
 def _num(v):
@@ -125,20 +148,86 @@ def _num(v):
     raise ValueError("#VALUE!")
 
 
-def excel(tree: ast.AST, refs: dict[str, str]) -> str:
+# -- Excel -------------------------------------------------------------------------------------------
+
+def excel(tree: Node, refs: dict[str, str]) -> str:
     """The expression as an Excel formula body (no leading =); names become the cell references given."""
-    if isinstance(tree, ast.Constant):
-        if isinstance(tree.value, str):
-            return '"' + tree.value.replace('"', '""') + '"'
+    k = tree.kind
+    if k == "str":
+        return '"' + tree.value.replace('"', '""') + '"'
+    if k == "num":
         return repr(tree.value) if isinstance(tree.value, float) else str(tree.value)
-    if isinstance(tree, ast.Name):
-        if tree.id not in refs:
-            raise ExprError(f"评分规则用到未定义的名称：{tree.id}", f"undefined name in a scoring rule: {tree.id}")
-        return refs[tree.id]
-    if isinstance(tree, ast.UnaryOp):
-        return f"-({excel(tree.operand, refs)})"
-    if isinstance(tree, ast.BinOp):
-        return f"({excel(tree.left, refs)}{_OPS[type(tree.op)]}{excel(tree.right, refs)})"
-    if isinstance(tree, ast.Compare):
-        return f"{excel(tree.left, refs)}{_CMP[type(tree.ops[0])]}{excel(tree.comparators[0], refs)}"
-    return f"{tree.func.id}({','.join(excel(a, refs) for a in tree.args)})"
+    if k == "bool":
+        return "TRUE" if tree.value else "FALSE"
+    if k == "name":
+        if tree.value not in refs:
+            raise ExprError(f"评分规则用到未定义的名称：{tree.value}", f"undefined name in a scoring rule: {tree.value}")
+        return refs[tree.value]
+    if k == "neg":
+        return f"-({excel(tree.args[0], refs)})"
+    if k == "op":
+        a, b = (excel(x, refs) for x in tree.args)
+        return f"({a}{tree.value}{b})" if tree.value in ARITH else f"{a}{tree.value}{b}"
+    return f"{tree.value}({','.join(excel(a, refs) for a in tree.args)})"
+
+
+# -- VBA ---------------------------------------------------------------------------------------------
+
+VBA_CALLS = {"MIN": "CyMin", "MAX": "CyMax", "OR": "CyOr", "AND": "CyAnd", "ROUND": "CyRound", "LEFT": "CyLeft",
+             "ISNUMBER": "CyIsNum", "ABS": "CyAbs", "NOT": "CyNot"}
+_VBA_ARITH = {"+": "CyAdd", "-": "CySub", "*": "CyMul", "/": "CyDiv"}
+
+
+class VbaFunctions:
+    """Compiles expressions to VBA functions of the given parameters (Variants, the Python values'
+    meaning kept by the Cy* primitives of macros/PerfbookCycle.bas). Each IF becomes its own function
+    with an If statement, so only the branch taken is evaluated (VBA's IIf evaluates both)."""
+
+    def __init__(self, text, prefix: str):
+        self.text = text            # text literal → VBA expression (vba.vba_string)
+        self.prefix = prefix
+        self.functions: list[str] = []
+        self._seen: dict[tuple, str] = {}
+
+    def function(self, name: str, tree: Node, params: tuple[str, ...], names: dict[str, str]) -> str:
+        """A Public Function `name`(params) returning the expression; a failed step returns Null."""
+        body = self._expr(tree, params, names)
+        sig = ", ".join(f"ByVal {p} As Variant" for p in params)
+        self.functions.append(f"Public Function {name}({sig}) As Variant\r\n    On Error GoTo Failed\r\n"
+                              f"    {name} = {body}\r\n    Exit Function\r\nFailed:\r\n    {name} = Null\r\n"
+                              f"End Function\r\n")
+        return name
+
+    def _expr(self, tree: Node, params, names) -> str:
+        k = tree.kind
+        if k == "str":
+            return self.text(tree.value)
+        if k == "num":
+            return f"CDbl({tree.value!r})" if isinstance(tree.value, float) else f"CDbl({tree.value})"
+        if k == "bool":
+            return "True" if tree.value else "False"
+        if k == "name":
+            if tree.value not in names:
+                raise ExprError(f"评分规则用到未定义的名称：{tree.value}", f"undefined name in a scoring rule: {tree.value}")
+            return names[tree.value]
+        if k == "neg":
+            return f"CySub(0, {self._expr(tree.args[0], params, names)})"
+        a = [self._expr(x, params, names) for x in tree.args]
+        if k == "op":
+            if tree.value in CMP:
+                return f'CyCmp("{tree.value}", {a[0]}, {a[1]})'
+            return f"{_VBA_ARITH[tree.value]}({a[0]}, {a[1]})"
+        if tree.value == "IF":
+            key = (tree, params, tuple(sorted(names.items())))
+            if key not in self._seen:
+                fn = f"{self.prefix}{len(self._seen) + 1}"
+                self._seen[key] = fn
+                args = ", ".join(f"ByVal {p} As Variant" for p in params)
+                self.functions.append(
+                    f"Private Function {fn}({args}) As Variant\r\n    If CyTrue({a[0]}) Then\r\n        {fn} = {a[1]}\r\n"
+                    f"    Else\r\n        {fn} = {a[2]}\r\n    End If\r\nEnd Function\r\n")
+            return f"{self._seen[key]}({', '.join(params)})"
+        fn = VBA_CALLS[tree.value]
+        if tree.value in ("MIN", "MAX", "OR", "AND"):
+            return f"{fn}(Array({', '.join(a)}))"
+        return f"{fn}({', '.join(a)})"

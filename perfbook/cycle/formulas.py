@@ -98,7 +98,7 @@ def evaluate(grid: Grid, cells: dict[tuple[int, int], str]) -> None:
             return None
         text = CELL.sub(lambda m: repr(float(value(_pos(r, c, *m.groups()), depth + 1))), text)
         try:
-            return E.evaluate(E.parse(text.replace("<>", "!=")), {})
+            return E.evaluate(E.parse(text), {})
         except (E.ExprError, ZeroDivisionError, ValueError, TypeError):
             return None
 

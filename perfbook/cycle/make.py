@@ -29,7 +29,7 @@ FORMULA = "公式."
 RED_DXF = '<dxf><font><color rgb="FF9C0006"/></font><fill><patternFill><bgColor rgb="FFFFC7CE"/></patternFill></fill></dxf>'
 # target fields that come over to the cycle tables (the header and the indicator's identity and target)
 PROJECT_FIELDS = ("项目名称", "项目编码", "主管部门", "实施单位", "预算年度", "年度资金总额", "财政拨款", "其他资金", "年度目标")
-INDICATOR_FIELDS = ("一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位")
+INDICATOR_FIELDS = ("一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位")   # 扣减分数 starts empty
 
 
 def template_path(kind: str) -> Path:
@@ -39,14 +39,18 @@ def template_path(kind: str) -> Path:
     return Path(str(resources.files("perfbook.templates").joinpath(KINDS[kind])))
 
 
-def compiled(kind: str, template=None, scheme: str = "default") -> Compiled:
+def compiled(kind: str, template=None, scheme: str = "default", macros: bool = False) -> Compiled:
     path = Path(template) if template else template_path(kind)
-    return _compiled(str(path.resolve()), os.path.getmtime(path), kind, scheme)
+    return _compiled(str(path.resolve()), os.path.getmtime(path), kind, scheme, macros)
 
 
 @lru_cache(maxsize=16)
-def _compiled(path: str, mtime: float, kind: str, scheme: str) -> Compiled:
-    return Compiled(prepare(Template.load(path), kind, S.scheme_for(scheme)))
+def _compiled(path: str, mtime: float, kind: str, scheme: str, macros: bool) -> Compiled:
+    t = prepare(Template.load(path), kind, S.scheme_for(scheme))
+    if macros:       # the 校验 button: PerfbookCycle scores and checks the table (perfbook/cycle/vba.py)
+        from ..vba import embed_macros
+        t = embed_macros(t)
+    return Compiled(t)
 
 
 def prepare(t: Template, kind: str, sc: S.Scheme) -> Template:
@@ -76,7 +80,22 @@ def prepare(t: Template, kind: str, sc: S.Scheme) -> Template:
                                          f'<conditionalFormatting sqref="{sq}"><cfRule type="expression" dxfId="{red}" '
                                          f'priority="1"><formula>{escape(cond)}</formula></cfRule></conditionalFormatting>')
     _full_calc(t)
+    _defined_names(t, {"perfbook_kind": kind, "perfbook_scoring": sc.id})
     return t
+
+
+def _defined_names(t: Template, names: dict[str, str]) -> None:
+    """The kind and the scheme as defined names too (= "selfeval", = "default"): the VBA reads them where
+    document properties are out of reach (LibreOffice's VBA mode has no CustomDocumentProperties)."""
+    wb = t.parts[t.workbook_part].decode("utf-8")
+    item = "".join(f'<definedName name="{k}">{escape(chr(34) + v + chr(34))}</definedName>' for k, v in names.items())
+    if re.search(r"<definedNames\s*/>", wb):
+        wb = re.sub(r"<definedNames\s*/>", f"<definedNames>{item}</definedNames>", wb, count=1)
+    elif "</definedNames>" in wb:
+        wb = wb.replace("</definedNames>", item + "</definedNames>", 1)
+    else:
+        wb = wb.replace("</sheets>", f"</sheets><definedNames>{item}</definedNames>", 1)
+    t.parts[t.workbook_part] = wb.encode("utf-8")
 
 
 def _cols(ts):
@@ -112,7 +131,7 @@ def _formulas(kind: str, sc: S.Scheme, refs: dict, T: int) -> dict[str, str]:
     if kind != "selfeval":
         return out
     sign, t, x, w, s = _need(refs, "指标性质", "指标值", "实际完成值", "分值", "公式.得分")
-    out["得分"] = sc.indicator_formula({"sign": sign, "t": t, "x": x, "w": w})
+    out["得分"] = sc.indicator_formula({"sign": sign, "t": t, "x": x, "w": w, "d": refs.get("扣减分数", "0")})
     col_w, col_s = w.lstrip("$").rstrip("0123456789"), s.lstrip("$").rstrip("0123456789")
     bw = refs.get("预算执行分值", "0")
     out["总分值"] = f"SUM(${col_w}${T}:${col_w}${T})+N({bw})"
@@ -182,9 +201,9 @@ def cycle_project(p: Project, kind: str, sc: S.Scheme, frame: str | None = None)
 
 
 def render(projects, kind: str, *, scheme: str | None = None, frame: str | None = None, template=None,
-           meta: dict | None = None) -> bytes:
+           meta: dict | None = None, macros: bool = False) -> bytes:
     sc = S.scheme_for(scheme, frame)
-    c = compiled(kind, template, sc.id)
+    c = compiled(kind, template, sc.id, macros)
     rows = [cycle_project(p, kind, sc, frame) if not _is_cycle(p) else p for p in projects]
     meta = {"perfbook.version": __version__, "perfbook.kind": kind, "perfbook.scoring": sc.id, **(meta or {})}
     if frame:
@@ -196,10 +215,13 @@ def _is_cycle(p: Project) -> bool:
     return any(i.get("分值") is not None or i.get("实际完成值") is not None for i in p.indicators)
 
 
-def make(kind: str, target, out, *, scheme=None, frame=None, template=None, target_template=None) -> Path:
-    """Write the self-evaluation (kind 'selfeval') or monitoring table ('monitor') for a target table."""
+def make(kind: str, target, out, *, scheme=None, frame=None, template=None, target_template=None,
+         macros: bool = False) -> Path:
+    """Write the self-evaluation (kind 'selfeval') or monitoring table ('monitor') for a target table;
+    with macros, an .xlsm whose 校验 button scores and checks it in VBA."""
     projects = load_targets(target, target_template)
-    return write_atomic(Path(out), render(projects, kind, scheme=scheme, frame=frame, template=template))
+    out = Path(out).with_suffix(".xlsm") if macros else Path(out)
+    return write_atomic(out, render(projects, kind, scheme=scheme, frame=frame, template=template, macros=macros))
 
 
 def selfeval(target, out, **kw) -> Path:

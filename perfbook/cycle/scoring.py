@@ -1,12 +1,13 @@
-"""The scoring of a 绩效自评表, from data/scoring.yaml: Python scores and Excel formulas of one definition.
+"""The scoring and checks of the cycle tables, from data/scoring.yaml: Python, formulas and VBA of one definition.
 
 A scheme (default, a province's, a frame's) gives the parameters, the 分值 weights and the grade scale;
-the rules' expressions are shared. Scheme.indicator_expr() etc. are ASTs with the parameters put in as
-constants: scored here with expr.evaluate, written into the sheet with expr.excel.
+the rules' expressions are shared. Scheme.indicator_expr(), checks() etc. are rule-language trees with
+the parameters put in as constants: scored here with expr.evaluate, written into the sheet with
+expr.excel; symbolic() keeps the parameters as names for the VBA (cycle/vba.py).
 """
 from __future__ import annotations
 
-import ast
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -15,6 +16,8 @@ import yaml
 
 from ..errors import PerfbookError
 from . import expr as E
+
+TOL = 0.005     # score comparisons: the system rounds to 2 decimals
 
 
 @cache
@@ -62,45 +65,48 @@ class Scheme:
     def budget_weight(self) -> float:
         return self.weights.get("预算执行率", 0)
 
-    def _names(self) -> dict[str, ast.AST]:
-        names = {k: ast.Constant(v) for k, v in self.params.items()}
+    def _names(self) -> dict[str, E.Node]:
+        names = {k: _lit(v) for k, v in self.params.items()}
         for k, v in data().get("let", {}).items():
             names[k] = E.substitute(E.parse(v), names)
         return names
 
     @cache
-    def rule_expr(self, rule: str) -> ast.AST:
+    def rule_expr(self, rule: str) -> E.Node:
         names = self._names()
         for r in data()["rules"]:
             if r != rule:
-                names[r] = self.rule_expr(r) if _uses(data()["rules"][rule]["score"], r) else ast.Constant(0)
+                names[r] = self.rule_expr(r) if E.uses(E.parse(data()["rules"][rule]["score"]), r) else E.const(0)
         return E.substitute(E.parse(data()["rules"][rule]["score"]), names)
 
     @cache
-    def indicator_expr(self) -> ast.AST:
+    def indicator_expr(self) -> E.Node:
         """得分 of an indicator row from sign, t, x, w: blank while 实际完成值 or the 指标性质 is missing;
         a target that is not a number (＝ 合格) is scored as 定性."""
-        out: ast.AST = ast.Constant("")
-        for rule, spec in reversed(list(data()["rules"].items())):
-            test = E.parse("OR(" + ",".join(f"sign == {s!r}" for s in spec["signs"]) + ")")
-            out = ast.Call(ast.Name("IF"), [test, self.rule_expr(rule), out], [])
-        out = ast.Call(ast.Name("IF"), [E.parse("ISNUMBER(t)"), out, self.rule_expr("qualitative")], [])
-        return ast.Call(ast.Name("IF"), [E.parse('x == ""'), ast.Constant(""), out], [])
+        less = E.parse(data()["deduction"])
+        rule = lambda r: E.substitute(less, {"s": self.rule_expr(r)})   # noqa: E731 - 扣减分数 taken off
+        out: E.Node = E.const("")
+        for name, spec in reversed(list(data()["rules"].items())):
+            test = E.parse("OR(" + ",".join(f'sign = "{s}"' for s in spec["signs"]) + ")")
+            out = E.call("IF", test, rule(name), out)
+        out = E.call("IF", E.parse("ISNUMBER(t)"), out, rule("qualitative"))
+        return E.call("IF", E.parse('x = ""'), E.const(""), out)
 
-    def budget_expr(self, what: str) -> ast.AST:
-        return E.substitute(E.parse(data()["budget"][what]), {"bw": ast.Constant(self.budget_weight)})
+    def budget_expr(self, what: str) -> E.Node:
+        return E.substitute(E.parse(data()["budget"][what]), {"bw": _lit(self.budget_weight)})
 
-    def grade_expr(self) -> ast.AST:
-        out: ast.AST = ast.Constant(self.grades[-1][1])
+    def grade_expr(self) -> E.Node:
+        out: E.Node = E.const(self.grades[-1][1])
         for low, g in reversed(self.grades[:-1]):
-            out = ast.Call(ast.Name("IF"), [E.parse(f"total >= {low!r}"), ast.Constant(g), out], [])
+            out = E.call("IF", E.parse(f"total >= {low!r}"), E.const(g), out)
         return out
 
     # -- Python ----------------------------------------------------------------------------------
-    def score(self, sign, target, actual, weight):
+    def score(self, sign, target, actual, weight, deduction=None):
         """The computed 得分 of one indicator ('' while unscorable: no 实际完成值 or no 指标性质)."""
         try:
-            return E.evaluate(self.indicator_expr(), {"sign": sign, "t": target, "x": actual, "w": weight})
+            return E.evaluate(self.indicator_expr(), {"sign": sign, "t": target, "x": actual, "w": weight,
+                                                     "d": deduction})
         except (ValueError, ZeroDivisionError, TypeError):
             return None
 
@@ -119,10 +125,36 @@ class Scheme:
         key = qualitative_key(completion)
         if key is None:
             return None
-        lo, hi = data()["qualitative_bands"][key]
-        p = self.params
-        return (E.excel_round((p.get(lo, lo) if isinstance(lo, str) else lo) * weight, 2),
-                E.excel_round((p.get(hi, hi) if isinstance(hi, str) else hi) * weight, 2))
+        names = self.check_names()
+        env = {"x": key, "w": weight}
+        return E.evaluate(names["band_lo"], env), E.evaluate(names["band_hi"], env)
+
+    @cache
+    def check_names(self) -> dict[str, E.Node]:
+        """The derived facts of scoring.yaml's checks (its `let`, the budget rate, the 定性 band, achieved,
+        likely) and the constants they use, as expressions over the row's and project's facts."""
+        names = self._names()
+        names.update(tol=E.const(TOL), likelihood_ok=E.const(data()["likelihood_ok"]),
+                     allowed=E.const(" / ".join(data()["likelihood"])), budget_rate=self.budget_expr("rate"))
+        for k, v in data()["checks"]["let"].items():
+            names[k] = E.substitute(E.parse(v), names)
+        names["likely"] = E.parse("OR(" + ",".join(f'lk = "{v}"' for v in data()["likelihood"]) + ")")
+        for k in ("lo", "hi"):
+            names[f"band_{k}"] = E.substitute(E.parse(data()["qualitative_band"][k]), names)
+        names["achieved"] = E.substitute(E.parse(data()["achieved"]), names)
+        return names
+
+    @cache
+    def checks(self, kind: str) -> tuple[tuple[dict, E.Node, dict[str, E.Node]], ...]:
+        """(spec, condition, message fields) of each check of one list (selfeval, selfeval_project,
+        monitor), every derived fact put in: what Python evaluates and the VBA is compiled from."""
+        names = self.check_names()
+        out = []
+        for spec in data()["checks"][kind]:
+            fields = dict.fromkeys(re.findall(r"\{(\w+)\}", spec["message"] + spec.get("fix", "")))
+            out.append((spec, E.substitute(E.parse(spec["when"]), names),
+                        {f: E.substitute(E.Node("name", f), names) for f in fields}))
+        return tuple(out)
 
     # -- Excel -----------------------------------------------------------------------------------
     def indicator_formula(self, refs: dict[str, str]) -> str:
@@ -135,8 +167,31 @@ class Scheme:
         return E.excel(self.grade_expr(), {"total": total_ref})
 
 
-def _uses(text: str, name: str) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(E.parse(text)))
+def _lit(v) -> E.Node:
+    return v if isinstance(v, E.Node) else E.const(v)
+
+
+def symbolic() -> Scheme:
+    """The scheme with every parameter (and the 预算执行 分值) as a name p_<param>: the expressions the
+    VBA is compiled from once, the scheme's values chosen at run time (the workbook's perfbook.scoring)."""
+    keys = dict.fromkeys(k for s in data()["schemes"] for k in scheme_for(s).params)
+    return _symbolic(tuple(keys))
+
+
+@cache
+def _symbolic(keys) -> Scheme:
+    d = _scheme("default")
+    return Scheme("symbolic", d.title, {k: E.Node("name", f"p_{k}") for k in keys},
+                  {"预算执行率": E.Node("name", "p_bw")}, d.fallback, d.grades)
+
+
+def show(v) -> str:
+    """A value in a message as the sheet shows it: 7 not 7.0, '' for nothing (the VBA's CyShow)."""
+    if v is None or isinstance(v, bool):
+        return "" if v is None else str(v)
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else format(v, ".15g")
+    return str(v)
 
 
 def qualitative_key(text) -> str | None:

@@ -144,6 +144,14 @@ def run_job(desktop, job):
             return [round(doc.Sheets.getByName(s).Rows.getByIndex(r - 1).Height / 35.2778, 1) for s, r in job["heights"]]
         if job.get("heights"):
             out["heights_before"] = heights()
+        for sheet, ref, v in job.get("set", []):     # typed by hand: a number, a text, or None to clear
+            c = doc.Sheets.getByName(sheet).getCellRangeByName(ref)
+            if v is None:
+                c.setFormula("")
+            elif isinstance(v, (int, float)):
+                c.setValue(v)
+            else:
+                c.setString(v)
         for s, ref, text in job.get("type", []):
             doc.Sheets.getByName(s).getCellRangeByName(ref).setString(text)
         if job.get("heights"):
