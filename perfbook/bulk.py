@@ -9,6 +9,7 @@ so the bureau can show which file went where.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import os
@@ -45,6 +46,9 @@ UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
 MAX_SEGMENT = 80          # characters per folder/file name: leaves room under Windows' 260-char MAX_PATH
 WORKBOOK_EXTS = (".xlsx", ".xlsm")
+# Below this many workbooks one process is faster than starting workers (bench/run.py measures the
+# break-even: fixed cost of a warm pool over the per-workbook saving of a second core).
+SMALL_RUN = 150
 
 
 @dataclass(frozen=True)
@@ -286,6 +290,10 @@ def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_
     written, with the reason; the others are still written), ``unplaced`` columns. execution: local
     processes (default, all cores) or a dask cluster (parallel.Plan). kind: "target" (绩效目标表), or
     "selfeval" / "monitor" for the year's 自评表 / 监控表 made from the same projects."""
+    local = execution.executor == "local" and execution.workers > 1
+    if local and _likely_large(master):   # the forkserver compiles the template while the master loads
+        parallel.start_early({"template": str(Path(template).resolve()) if template else None, "frame": frame,
+                              "macros": macros, "kind": kind})
     projects = list(master) if _is_projects(master) else load_master(master)
     if blank_rows < 0:
         raise DataError("空白行数不能为负数", "--blank-rows must not be negative")
@@ -303,6 +311,8 @@ def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_
         c = compiled(options.template, frame, macros)
     ext = ".xlsm" if macros or _has_macros(c.template) else ".xlsx"
     jobs = plan(projects, per_project=per_project, name=name, ext=ext)
+    if local and len(jobs) < SMALL_RUN and not execution.isolate:
+        execution = dataclasses.replace(execution, jobs=1)     # starting workers would cost more than they save
     written, failed = [], []
     path = outdir / manifest if manifest else None
     reserved = _reserve_manifest(path, jobs) if path is not None else None
@@ -325,6 +335,17 @@ def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_
             raise environment_error(exc, path) from None
     lost = tuple(unplaced(projects, template)) if kind == "target" else ()
     return BulkResult(outdir, path, tuple(written), tuple(failed), lost)
+
+
+def _likely_large(master) -> bool:
+    """Enough projects that worker processes pay (SMALL_RUN), judged before the master is read: by
+    count, or by file size at a lower bound of bytes per project (a blank-form master's one short row)."""
+    if isinstance(master, (list, tuple)):
+        return len(master) >= SMALL_RUN
+    try:
+        return Path(master).stat().st_size >= SMALL_RUN * 300
+    except (TypeError, OSError):
+        return False
 
 
 def _reserve_manifest(path: Path, jobs: list[Job]) -> Path:
@@ -388,26 +409,32 @@ def load_master(source) -> list[Project]:
 
 def _frame(path: Path, nrows=None):
     import pandas as pd
-    if path.suffix.lower() in (".csv", ".txt"):
-        for enc in ("utf-8-sig", "gb18030"):
-            try:
-                return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=enc, nrows=nrows)
-            except UnicodeDecodeError:
-                continue
-        raise DataError("无法识别文件编码（请另存为 UTF-8 或 GBK 编码的 CSV）", "cannot decode the CSV (use UTF-8 or GBK)", path)
     from .sniff import ensure_safe
     ensure_safe(path)
     return pd.read_excel(path, sheet_name=0, dtype=object, engine="calamine", nrows=nrows)
 
 
+def _csv(path: Path) -> bool:
+    return path.suffix.lower() in (".csv", ".txt")
+
+
 def _header(path: Path) -> list:
     if not path.exists():
         raise DataError("找不到主表文件", "master table not found", path)
+    if _csv(path):                      # the csv module, not pandas: a CSV master is read as it streams
+        from .inputs import csv_table
+        cols, rows = csv_table(path)
+        rows.close()
+        return cols
     return list(_frame(path, nrows=0).columns)
 
 
 def _rows(path: Path):
     import math
+    if _csv(path):
+        from .inputs import csv_table
+        yield from csv_table(path)[1]
+        return
     for rec in _frame(path).to_dict("records"):
         yield {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in rec.items()}
 
