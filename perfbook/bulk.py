@@ -263,19 +263,29 @@ def _crashed(job: Job, exc: BaseException) -> Failed:
 
 def unplaced(projects: list[Project], template=None) -> list[str]:
     """Master columns the template has no cell for: said once for the whole run, not per project."""
-    from .reader import load_template
-    tpl = load_template(template)
-    places, ind_places = set(tpl.field_labels()), set(tpl.indicator_labels())
-    lost: dict[str, None] = {}
+    lost = _Unplaced(template)
     for p in projects:
+        lost.add(p)
+    return list(lost.lost)
+
+
+class _Unplaced:
+    """unplaced() a project at a time: bulk feeds it while the workers render (no serial pass at the end)."""
+
+    def __init__(self, template=None):
+        from .reader import load_template
+        tpl = load_template(template)
+        self.places, self.ind_places = set(tpl.field_labels()), set(tpl.indicator_labels())
+        self.lost: dict[str, None] = {}
+
+    def add(self, p: Project) -> None:
         for k in p.to_dict():
-            if k != "指标" and k not in places:
-                lost.setdefault(k)
+            if k != "指标" and k not in self.places:
+                self.lost.setdefault(k)
         for ind in p.indicators:
             for k in ind.to_dict():
-                if k not in ind_places:
-                    lost.setdefault(k)
-    return list(lost)
+                if k not in self.ind_places:
+                    self.lost.setdefault(k)
 
 
 def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_project: bool = False,
@@ -316,9 +326,13 @@ def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_
     written, failed = [], []
     path = outdir / manifest if manifest else None
     reserved = _reserve_manifest(path, jobs) if path is not None else None
-    for res in parallel.run(partial(write_one, options=options), jobs, execution, total=len(jobs),
-                            desc="生成", on_crash=_crashed):
+    lost = _Unplaced(template) if kind == "target" else None
+    for job, res in zip(jobs, parallel.run(partial(write_one, options=options), jobs, execution, total=len(jobs),
+                                           desc="生成", on_crash=_crashed)):
         (written if isinstance(res, Written) else failed).append(res)
+        if lost is not None:                 # done while the workers render the next chunks
+            for p in job.projects:
+                lost.add(p)
     order = {j.file: j.index for j in jobs}
     written.sort(key=lambda w: order[w.file])
     failed.sort(key=lambda f: order[f.file])
@@ -333,8 +347,7 @@ def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_
                     f"the manifest could not be written ({environment_error(exc).en}); "
                     f"{len(failed)} workbook(s) not written", path) from None
             raise environment_error(exc, path) from None
-    lost = tuple(unplaced(projects, template)) if kind == "target" else ()
-    return BulkResult(outdir, path, tuple(written), tuple(failed), lost)
+    return BulkResult(outdir, path, tuple(written), tuple(failed), tuple(lost.lost) if lost is not None else ())
 
 
 def _likely_large(master) -> bool:
