@@ -351,12 +351,20 @@ def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_
 
 
 def _likely_large(master) -> bool:
-    """Enough projects that worker processes pay (SMALL_RUN), judged before the master is read: by
-    count, or by file size at a lower bound of bytes per project (a blank-form master's one short row)."""
+    """Enough projects that worker processes pay (SMALL_RUN), judged before the master is read: by count,
+    by a CSV's lines (at ~12 indicator rows per project; a blank-form master below that is simply not
+    warmed early, its workers compile for themselves), or by an xlsx's size."""
     if isinstance(master, (list, tuple)):
         return len(master) >= SMALL_RUN
     try:
-        return Path(master).stat().st_size >= SMALL_RUN * 300
+        p = Path(master)
+        if not _csv(p):
+            return p.stat().st_size >= SMALL_RUN * 3000
+        lines = 0
+        with open(p, "rb") as fh:
+            while (chunk := fh.read(1 << 20)) and lines < SMALL_RUN * 12:
+                lines += chunk.count(b"\n")
+        return lines >= SMALL_RUN * 12
     except (TypeError, OSError):
         return False
 
