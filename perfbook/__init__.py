@@ -47,8 +47,9 @@ def _public(name: str) -> property:
             cache[name] = _load(name)
         return cache[name]
 
-    def put(_self, _value):            # the import system binding the submodule: the function stays
-        pass
+    def put(_self, value):
+        if not isinstance(value, _types.ModuleType):   # the import system binding the submodule: ignored
+            cache[name] = value                        # anything else (a test's stand-in) is taken
     return property(get, put)
 
 
