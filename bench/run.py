@@ -1,27 +1,30 @@
-"""Measure bulk generation and collection against plain openpyxl, in one process, on the same data.
+"""Measure perfbook against fair yardsticks, in one run, on the same data.
 
-    python bench/run.py            # full: ratios on larger sets + 10,000 workbooks generated and collected
-    python bench/run.py --quick    # a minute or two: smaller sets, 1,000 workbooks
-    python bench/run.py --write-docs   # also put the results into README.md
+    python -m bench.run                # full: N = 50, 300, 3,000 fitted; memory at 10,000 and 50,000
+    python -m bench.run --quick        # a few minutes: N = 50, 300, 1,000; memory at 1,000 and 5,000
+    python -m bench.run --write-docs   # also put the results into README.md (between bench:start/end)
 
-1. Generation, per workbook: the compiled template (render.Compiled, what `perfbook bulk` runs) vs
-   perfbook.reference.fill (openpyxl: load the template, insert rows, copy styles, merge, save). Both
-   write the file to disk. Target: at least 30x.
-2. Collection, per file: perfbook.read (python-calamine + the template's marks) vs openpyxl
-   load_workbook (normal mode) reading every value and the merged ranges. Target: at least 20x.
-   The whole per-file collect step (read + check + summary rows) is shown too.
-3. Scale: `perfbook bulk --per-project` and `perfbook collect` on N workbooks (10,000; 1,000 with
-   --quick) as child processes, sampling the resident memory of the whole process tree (main process,
-   fork server, workers) every 0.1 s. Target: peak under 500 MB.
+Every time is CPU time (time.process_time in this process; user + system of every process of a child's
+tree, sampled with psutil), because the machine may be shared: wall time is shown beside it only for
+the whole commands, and the 2-core figure is given both ways. Both sides of every ratio get the same
+number of rounds (the median is reported). The yardsticks (bench/plain.py):
+1. start-up: `perfbook --help`, `read` and `check` of one workbook beside `python -c "import openpyxl"`;
+2. generation per workbook: perfbook's compiled render + atomic write, a plain openpyxl script writing the
+   same cells and merges (no styles, validations or names, so it does less than perfbook), and the floor
+   (deflate the parts that change + zip + write);
+3. reading per workbook: perfbook.read (safety scan included) beside calamine alone, pandas with the
+   calamine and openpyxl engines, openpyxl read_only and normal mode;
+4. `perfbook bulk --per-project` as a whole command at N = 50, 300, 3,000: total = a + b·N fitted for
+   --jobs 1 and --jobs 2, the break-even, and the 2-core speed-up; at N = 300 the plain openpyxl loop
+   (bench/plain.py main) as a whole command beside it;
+5. peak resident memory of the whole process tree of bulk and collect at 10,000 and 50,000 projects.
 No numbers are asserted anywhere; the tests check behaviour, this file measures.
 """
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import platform
-import re
 import shutil
 import statistics
 import subprocess
@@ -35,150 +38,43 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import plain  # noqa: E402
 from bench.synth import projects as synth_projects, write_master  # noqa: E402
 
-TARGET_GEN, TARGET_READ, TARGET_MB = 30, 20, 500
+TARGET_FLOOR, TARGET_SCALE, TARGET_MB = 1.5, 1.8, 500
 
-
-# --- machine ----------------------------------------------------------------------------------
 
 def machine() -> dict:
     cpu = "unknown"
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        cpu = platform.processor() or "unknown"
-    import openpyxl
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
     from importlib.metadata import version
-    versions = {"openpyxl": openpyxl.__version__, "python-calamine": version("python-calamine")}
-    try:
-        import xlsxwriter
-        versions["XlsxWriter"] = xlsxwriter.__version__
-    except ImportError:
-        pass
-    mem = "?"
-    try:
-        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
-        mem = f"{kb / 1024 / 1024:.0f} GB"
-    except (OSError, AttributeError):
-        pass
-    return {"nproc": os.cpu_count(), "cpu": cpu, "memory": mem, "python": platform.python_version(),
-            "os": f"{platform.system()} {platform.release()}", **versions}
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(), "load": load,
+            **{k: version(k) for k in ("openpyxl", "python-calamine", "pandas")}}
 
 
-# --- timing -----------------------------------------------------------------------------------
+# --- timing -------------------------------------------------------------------------------------
 
-def best_of(fn, rounds: int) -> float:
-    """Fastest of `rounds` runs of fn(), in seconds (the least disturbed by the rest of the machine)."""
-    out = []
+def cpu_each(fns: dict, rounds: int, per: int = 1) -> dict:
+    """Median CPU seconds per call of each fn, the rounds interleaved (every side sees the same load)."""
+    out = {k: [] for k in fns}
     for _ in range(rounds):
-        gc.collect()
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return min(out)
+        for k, fn in fns.items():
+            t = time.process_time()
+            fn()
+            out[k].append((time.process_time() - t) / per)
+    return {k: statistics.median(v) for k, v in out.items()}
 
 
-def generation(quick: bool, tmp: Path) -> list[dict]:
-    from perfbook import reference
-    from perfbook._package import write_atomic
-    from perfbook.fill import compiled, meta_for
-    from perfbook.inputs import load
-    from perfbook.model import Project
+class Tree:
+    """Peak summed RSS and CPU (user + system, last sample per process) of a process and its descendants."""
 
-    c = compiled()
-    tpl_bytes = reference.template_bytes(c.template)      # the prepared template, as a file would hold it
-    meta = meta_for(None, None)
-    filled = load(synth_projects(60, departments=12, seed=1))
-    blank = [Project.from_dict({k: v for k, v in p.to_dict().items() if k != "指标"}) for p in filled]
-    n = 4 if quick else 10
-    sets = {
-        "部门工作簿：5 个已填项目（平均 11.5 个指标）": ([filled[i * 5:(i + 1) * 5] for i in range(n)], 0),
-        "部门空白工作簿：5 个项目，各 10 行空白指标": ([blank[i * 5:(i + 1) * 5] for i in range(n)], 10),
-        "单项目已填工作簿": ([[p] for p in filled[:n * 2]], 0),
-    }
-    rounds = 2 if quick else 3
-    out = []
-    for label, (books, blank_rows) in sets.items():
-        def fast():
-            for i, ps in enumerate(books):
-                write_atomic(tmp / f"fast{i}.xlsx", c.render(ps, blank_rows=blank_rows, meta=meta))
-
-        def slow():
-            for i, ps in enumerate(books):
-                write_atomic(tmp / f"slow{i}.xlsx", reference.fill(ps, tpl_bytes, blank_rows=blank_rows, meta=meta))
-        fast()
-        slow()                                              # warm both (imports, caches)
-        a = best_of(fast, rounds * 3) / len(books)
-        b = best_of(slow, rounds) / len(books)
-        out.append({"set": label, "workbooks": len(books), "perfbook_ms": a * 1000, "openpyxl_ms": b * 1000,
-                    "ratio": b / a})
-        print(f"  {label}: perfbook {a * 1000:.2f} ms, openpyxl {b * 1000:.1f} ms per workbook → {b / a:.1f}x",
-              flush=True)
-    return out
-
-
-def openpyxl_read(path) -> int:
-    """The plain way to read a returned workbook: every value and every merged range."""
-    import openpyxl
-    wb = openpyxl.load_workbook(path)
-    n = 0
-    for ws in wb.worksheets:
-        for row in ws.iter_rows(values_only=True):
-            n += sum(1 for v in row if v is not None)
-        n += len([r.bounds for r in ws.merged_cells.ranges])
-    return n
-
-
-def collection(quick: bool, tmp: Path) -> list[dict]:
-    import perfbook
-    from perfbook.collect import Columns, Options, collect_one
-    from perfbook.fill import compiled, meta_for
-    from perfbook.inputs import load
-
-    c = compiled()
-    meta = meta_for(None, None)
-    projects = load(synth_projects(40, departments=8, seed=2))
-    n = 10 if quick else 30
-    sets = {
-        "单项目工作簿（已填）": [[p] for p in projects[:n]],
-        "部门工作簿（5 个项目）": [projects[i * 5:(i + 1) * 5] for i in range(min(n // 3, 8))],
-    }
-    opts = Options(str(tmp), Columns.for_template())
-    rounds = 2 if quick else 3
-    out = []
-    for label, books in sets.items():
-        paths = []
-        for i, ps in enumerate(books):
-            p = tmp / f"read{len(out)}-{i}.xlsx"
-            p.write_bytes(c.render(ps, meta=meta))
-            paths.append(p)
-        read = lambda: [perfbook.read(p) for p in paths]            # noqa: E731
-        step = lambda: [collect_one(p, opts) for p in paths]        # noqa: E731
-        plain = lambda: [openpyxl_read(p) for p in paths]           # noqa: E731
-        read(), step(), plain()
-        a = best_of(read, rounds * 3) / len(paths)
-        s = best_of(step, rounds * 3) / len(paths)
-        b = best_of(plain, rounds) / len(paths)
-        out.append({"set": label, "files": len(paths), "perfbook_read_ms": a * 1000, "collect_step_ms": s * 1000,
-                    "openpyxl_ms": b * 1000, "ratio": b / a, "ratio_step": b / s})
-        print(f"  {label}: perfbook.read {a * 1000:.2f} ms (collect step incl. check {s * 1000:.2f} ms), "
-              f"openpyxl {b * 1000:.1f} ms per file → {b / a:.1f}x ({b / s:.1f}x)", flush=True)
-    return out
-
-
-# --- scale ------------------------------------------------------------------------------------
-
-class TreeMemory:
-    """Peak of the summed resident memory of a process and all its descendants, sampled."""
-
-    def __init__(self, pid: int, every: float = 0.1):
-        self.pid, self.every = pid, every
-        self.peak = 0
-        self.peak_procs = 0
+    def __init__(self, pid: int, every: float = 0.05):
+        self.pid, self.every, self.peak, self.procs, self.cpu = pid, every, 0, 0, {}
         self._stop = threading.Event()
         self._t = threading.Thread(target=self._run, daemon=True)
         self._t.start()
@@ -197,90 +93,223 @@ class TreeMemory:
             total = 0
             for p in procs:
                 try:
-                    total += p.memory_info().rss
+                    with p.oneshot():
+                        total += p.memory_info().rss
+                        c = p.cpu_times()
+                        self.cpu[p.pid] = (p.pid == self.pid, c.user + c.system)
                 except psutil.NoSuchProcess:
                     pass
             if total > self.peak:
-                self.peak, self.peak_procs = total, len(procs)
+                self.peak, self.procs = total, len(procs)
             self._stop.wait(self.every)
 
-    def stop(self) -> int:
+    def stop(self) -> dict:
         self._stop.set()
         self._t.join()
-        return self.peak
+        main = sum(c for m, c in self.cpu.values() if m)
+        return {"peak_mb": self.peak / 2 ** 20, "processes": self.procs, "cpu_main": main,
+                "cpu": main + sum(c for m, c in self.cpu.values() if not m)}
 
 
-def run_measured(cmd: list[str]) -> dict:
+def run_tree(cmd: list[str]) -> dict:
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    mem = TreeMemory(proc.pid)
-    out, err = proc.communicate()
-    peak = mem.stop()
-    dt = time.perf_counter() - t
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{out}\n{err}")
-    return {"seconds": dt, "peak_mb": peak / 1024 / 1024, "processes": mem.peak_procs, "stdout": out.strip()}
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    tree = Tree(proc.pid)
+    err = proc.communicate()[1]
+    res = tree.stop()
+    res["wall"] = time.perf_counter() - t
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.decode()[-2000:]}")
+    return res
 
 
-def scale(n: int, tmp: Path, jobs: int | None) -> dict:
-    master = tmp / "主表.csv"
-    t = time.perf_counter()
-    write_master(master, synth_projects(n, departments=max(20, n // 50), seed=5), compact=True)
-    print(f"  master of {n:,} projects written ({master.stat().st_size / 1e6:.0f} MB, "
-          f"{time.perf_counter() - t:.0f} s)", flush=True)
-    out = tmp / "发出"
-    j = ["--jobs", str(jobs)] if jobs else []
-    gen = run_measured([sys.executable, "-m", "perfbook", "bulk", str(master), "-o", str(out), "--per-project", *j])
-    files = sum(1 for p in out.rglob("*.xlsx"))
-    print(f"  bulk: {files:,} workbooks in {gen['seconds']:.0f} s, peak {gen['peak_mb']:.0f} MB "
-          f"({gen['processes']} processes)", flush=True)
-    col = run_measured([sys.executable, "-m", "perfbook", "collect", str(out), "-o", str(tmp / "汇总.xlsx"), *j])
-    print(f"  collect: {col['seconds']:.0f} s, peak {col['peak_mb']:.0f} MB ({col['processes']} processes)\n"
-          f"  {col['stdout'].splitlines()[0]}", flush=True)
-    return {"workbooks": files, "bulk": gen, "collect": col, "summary_mb": (tmp / "汇总.xlsx").stat().st_size / 1e6}
+def child_cpu(cmd: list[str]) -> float:
+    import resource
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime
 
 
-# --- report -----------------------------------------------------------------------------------
+PB = [sys.executable, "-m", "perfbook"]
 
-def markdown(m: dict, gen: list, col: list, sc: dict | None, quick: bool) -> str:
-    from perfbook.collect import _checker
-    step = "read + check + rows" if _checker() else "read + rows; perfbook.check not yet in this build"
-    lines = [
-        f"Measured {time.strftime('%Y-%m-%d')} with `python bench/run.py{' --quick' if quick else ''}` on: "
-        f"{m['nproc']} cores ({m['cpu']}), {m['memory']} RAM, Python {m['python']}, {m['os']}; "
-        f"openpyxl {m['openpyxl']}, python-calamine {m['python-calamine']}"
-        + (f", XlsxWriter {m['XlsxWriter']}" if "XlsxWriter" in m else "") + ".",
-        "",
-        f"Generation, one process, per workbook (target ≥ {TARGET_GEN}×):",
-        "",
-        "| workbook | perfbook (compiled template) | openpyxl load → fill → save | ratio |",
-        "|---|---:|---:|---:|",
-    ]
-    lines += [f"| {g['set']} | {g['perfbook_ms']:.2f} ms | {g['openpyxl_ms']:.0f} ms | **{g['ratio']:.0f}×** |" for g in gen]
-    lines += [
-        "",
-        f"Collection, one process, per file (target ≥ {TARGET_READ}×):",
-        "",
-        f"| file | perfbook.read | collect step ({step}) | openpyxl read (values + merges) | ratio (read) | ratio (step) |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    lines += [f"| {c['set']} | {c['perfbook_read_ms']:.2f} ms | {c['collect_step_ms']:.2f} ms | {c['openpyxl_ms']:.0f} ms "
-              f"| **{c['ratio']:.0f}×** | {c['ratio_step']:.0f}× |" for c in col]
-    if sc:
-        b, c = sc["bulk"], sc["collect"]
-        lines += [
-            "",
-            f"Scale: {sc['workbooks']:,} one-project workbooks (8–15 indicators each), all cores, whole process "
-            f"tree (target: peak < {TARGET_MB} MB):",
-            "",
-            "| step | wall time | per workbook | peak memory (sum of RSS, all processes) |",
-            "|---|---:|---:|---:|",
-            f"| `perfbook bulk --per-project` (incl. loading the master) | {b['seconds']:.0f} s | "
-            f"{b['seconds'] / sc['workbooks'] * 1000:.1f} ms | {b['peak_mb']:.0f} MB ({b['processes']} processes) |",
-            f"| `perfbook collect` (summary {sc['summary_mb']:.0f} MB) | {c['seconds']:.0f} s | "
-            f"{c['seconds'] / sc['workbooks'] * 1000:.1f} ms | {c['peak_mb']:.0f} MB ({c['processes']} processes) |",
-        ]
-    return "\n".join(lines) + "\n"
+
+# --- 1. start-up --------------------------------------------------------------------------------
+
+def startup_cpu(one: Path, rounds: int) -> dict:
+    cmds = {"python -c pass": [sys.executable, "-c", "pass"],
+            'python -c "import openpyxl"': [sys.executable, "-c", "import openpyxl"],
+            'python -c "import pandas"': [sys.executable, "-c", "import pandas"],
+            "perfbook --help": PB + ["--help"],
+            "perfbook read ONE.xlsx": PB + ["read", str(one)],
+            "perfbook check ONE.xlsx": PB + ["check", str(one)]}
+    out = {k: [] for k in cmds}
+    for _ in range(rounds):
+        for k, c in cmds.items():
+            out[k].append(child_cpu(c))
+    return {k: statistics.median(v) for k, v in out.items()}
+
+
+# --- 2. generation and 3. reading, per workbook ---------------------------------------------------
+
+def per_workbook(tmp: Path, rounds: int) -> tuple[list, list]:
+    import perfbook
+    from perfbook._package import write_atomic
+    from perfbook.fill import compiled, meta_for
+    from perfbook.inputs import load
+
+    c = compiled()
+    meta = meta_for(None, None)
+    filled = load(synth_projects(12, departments=2, seed=1))
+    sets = {"一个项目（约 11 个指标）": [filled[0]], "部门工作簿（5 个项目）": filled[:5]}
+    gen, rd = [], []
+    for label, ps in sets.items():
+        data = c.render(ps, meta=meta)
+        c.render(ps, meta=meta)
+        static = {e.name for e in c.static} | {v[1].name for v in c._constant.values()}
+        book = plain.contents(data)
+        dyn, fixed = plain.floor_parts(data, static)
+        out = tmp / "w.xlsx"
+        fns = {"perfbook": lambda: write_atomic(out, c.render(ps, meta=meta)),
+               "openpyxl": lambda: plain.openpyxl_write(book, tmp / "o.xlsx"),
+               "floor": lambda: plain.floor_write(dyn, fixed, tmp / "f.xlsx")}
+        for fn in fns.values():
+            fn()                                                 # warm: imports, caches
+        t = cpu_each(fns, rounds)
+        gen.append({"set": label, **{k: v * 1000 for k, v in t.items()}})
+        print(f"  generate {label}: " + ", ".join(f"{k} {v * 1000:.2f} ms" for k, v in t.items()), flush=True)
+        path = tmp / f"r{len(rd)}.xlsx"
+        path.write_bytes(data)
+        readers = {"perfbook.read": lambda: perfbook.read(path),
+                   "calamine": lambda: plain.read_calamine(path),
+                   "pandas+calamine": lambda: plain.read_pandas(path, "calamine"),
+                   "pandas+openpyxl": lambda: plain.read_pandas(path, "openpyxl"),
+                   "openpyxl read_only": lambda: plain.read_openpyxl(path, True),
+                   "openpyxl": lambda: plain.read_openpyxl(path)}
+        for fn in readers.values():
+            fn()
+        t = cpu_each(readers, rounds)
+        rd.append({"set": label, **{k: v * 1000 for k, v in t.items()}})
+        print(f"  read {label}: " + ", ".join(f"{k} {v * 1000:.2f} ms" for k, v in t.items()), flush=True)
+    return gen, rd
+
+
+# --- 4. whole commands, fitted; 5. memory ---------------------------------------------------------
+
+def masters(tmp: Path, sizes) -> dict:
+    out = {}
+    for n in sorted(set(sizes)):
+        out[n] = write_master(tmp / f"主表{n}.csv", synth_projects(n, departments=max(20, n // 50), seed=5),
+                              compact=True)
+    return out
+
+
+def bulk_cmd(master: Path, out: Path, jobs: int | None) -> dict:
+    shutil.rmtree(out, ignore_errors=True)
+    res = run_tree(PB + ["bulk", str(master), "-o", str(out), "--per-project", "-q"]
+                   + (["--jobs", str(jobs)] if jobs else []))
+    shutil.rmtree(out, ignore_errors=True)
+    return res
+
+
+def fit(points: list[tuple[int, float]]) -> tuple[float, float]:
+    """Least squares a + b·N."""
+    n = len(points)
+    mx = sum(x for x, _ in points) / n
+    my = sum(y for _, y in points) / n
+    b = sum((x - mx) * (y - my) for x, y in points) / max(sum((x - mx) ** 2 for x, _ in points), 1e-12)
+    return my - b * mx, b
+
+
+def whole(tmp: Path, sizes: list[int], ms: dict) -> dict:
+    rows = {}
+    for n in sizes:
+        for jobs in (1, 2):
+            r = bulk_cmd(ms[n], tmp / "out", jobs)
+            rows[(n, jobs)] = r
+            print(f"  bulk N={n:,} --jobs {jobs}: CPU {r['cpu']:.2f} s (main {r['cpu_main']:.2f} s), wall {r['wall']:.2f} s, "
+                  f"peak {r['peak_mb']:.0f} MB", flush=True)
+    fits = {}
+    for jobs in (1, 2):
+        fits[jobs] = {"cpu": fit([(n, rows[(n, jobs)]["cpu"]) for n in sizes]),
+                      "wall": fit([(n, rows[(n, jobs)]["wall"]) for n in sizes])}
+    big = max(sizes)
+    one, two = rows[(big, 1)], rows[(big, 2)]
+    # what two free cores would give: the main process's serial part, or half of all the CPU, whichever is more
+    ideal_two = max(two["cpu_main"], two["cpu"] / 2)
+    scale = {"n": big, "wall": one["wall"] / two["wall"], "cpu": one["cpu"] / ideal_two}
+    n300 = 300 if 300 in sizes else sizes[len(sizes) // 2]
+    out = tmp / "plain"
+    shutil.rmtree(out, ignore_errors=True)
+    pl = run_tree([sys.executable, "-m", "bench.plain", str(ms[n300]), str(out)])
+    shutil.rmtree(out, ignore_errors=True)
+    print(f"  plain openpyxl loop N={n300}: CPU {pl['cpu']:.2f} s, wall {pl['wall']:.2f} s", flush=True)
+    return {"rows": rows, "fits": fits, "scale": scale, "plain": pl, "n300": n300}
+
+
+def memory(tmp: Path, sizes: list[int], report=None) -> list[dict]:
+    """bulk at every N; collect at the smallest (its memory does not depend on N: rows go to disk)."""
+    out = []
+    for k, n in enumerate(sizes):
+        master = write_master(tmp / f"mem{n}.csv", synth_projects(n, departments=max(20, n // 50), seed=6), compact=True)
+        books = tmp / f"mem{n}"
+        b = run_tree(PB + ["bulk", str(master), "-o", str(books), "--per-project", "-q"])
+        c = run_tree(PB + ["collect", str(books), "-o", str(tmp / f"汇总{n}.xlsx"), "-q"]) if k == 0 else None
+        out.append({"n": n, "bulk": b, "collect": c})
+        print(f"  N={n:,}: bulk peak {b['peak_mb']:.0f} MB ({b['wall']:.0f} s)"
+              + (f", collect peak {c['peak_mb']:.0f} MB ({c['wall']:.0f} s)" if c else ""), flush=True)
+        shutil.rmtree(books, ignore_errors=True)
+        master.unlink()
+        if report:
+            report(out)
+    return out
+
+
+# --- report -------------------------------------------------------------------------------------
+
+def markdown(m, st, gen, rd, wh, mem, cmd) -> str:
+    ms = lambda s: f"{s * 1000:.0f} ms"            # noqa: E731
+    L = [f"Measured {time.strftime('%Y-%m-%d')} with `{cmd}`: {m['nproc']} cores ({m['cpu']}), Python {m['python']}, "
+         f"openpyxl {m['openpyxl']}, python-calamine {m['python-calamine']}, pandas {m['pandas']}; load average "
+         f"{m['load']:.1f} at the start{' (a shared machine: CPU times and ratios, not wall times)' if m['load'] > 1 else ''}.",
+         "", "Start-up, CPU of the whole command (median):", "",
+         "| command | CPU |", "|---|---:|"]
+    L += [f"| `{k}` | {ms(v)} |" for k, v in st.items()]
+    L += ["", f"Generation, CPU per workbook (target ≤ {TARGET_FLOOR}× the floor):", "",
+          "| workbook | perfbook | floor: deflate + zip + write | perfbook / floor | plain openpyxl, same cells + merges | openpyxl / perfbook |",
+          "|---|---:|---:|---:|---:|---:|"]
+    L += [f"| {g['set']} | {g['perfbook']:.2f} ms | {g['floor']:.2f} ms | **{g['perfbook'] / g['floor']:.2f}×** "
+          f"| {g['openpyxl']:.1f} ms | **{g['openpyxl'] / g['perfbook']:.0f}×** |" for g in gen]
+    L += ["", "Reading, CPU per workbook (perfbook.read includes the safety scan and the template's marks):", "",
+          "| workbook | perfbook.read | calamine alone | pandas + calamine | pandas + openpyxl | openpyxl read_only | openpyxl |",
+          "|---|---:|---:|---:|---:|---:|---:|"]
+    L += [f"| {r['set']} | {r['perfbook.read']:.2f} ms ({r['perfbook.read'] / r['calamine']:.1f}× calamine) | "
+          f"{r['calamine']:.2f} ms | {r['pandas+calamine']:.2f} ms | {r['pandas+openpyxl']:.1f} ms | "
+          f"{r['openpyxl read_only']:.1f} ms | {r['openpyxl']:.1f} ms |" for r in rd]
+    f1, f2 = wh["fits"][1], wh["fits"][2]
+    sizes = sorted({n for n, _ in wh["rows"]})
+    L += ["", "`perfbook bulk --per-project` as a whole command (CPU of every process; wall in brackets):", "",
+          "| N | --jobs 1 | --jobs 2 (default) |", "|---:|---:|---:|"]
+    L += [f"| {n:,} | {wh['rows'][(n, 1)]['cpu']:.2f} s ({wh['rows'][(n, 1)]['wall']:.1f} s) | "
+          f"{wh['rows'][(n, 2)]['cpu']:.2f} s ({wh['rows'][(n, 2)]['wall']:.1f} s) |" for n in sizes]
+    sc, pl = wh["scale"], wh["plain"]
+    p300 = wh["rows"][(wh["n300"], 1)]
+    L += ["", f"Fitted total = a + b·N: --jobs 1 a = {f1['cpu'][0]:.2f} s, b = {f1['cpu'][1] * 1000:.2f} ms CPU "
+          f"(wall a = {f1['wall'][0]:.2f} s, b = {f1['wall'][1] * 1000:.2f} ms); --jobs 2 a = {f2['cpu'][0]:.2f} s, "
+          f"b = {f2['cpu'][1] * 1000:.2f} ms CPU (wall a = {f2['wall'][0]:.2f} s, b = {f2['wall'][1] * 1000:.2f} ms). "
+          f"Below `bulk.SMALL_RUN` workbooks bulk stays in one process. Two cores at N = {sc['n']:,}: "
+          f"**{sc['cpu']:.2f}×** one core as CPU allows (one core's CPU over the larger of the main process's CPU and "
+          f"half of all CPU; target ≥ {TARGET_SCALE}×), {sc['wall']:.2f}× in wall time on this machine as it was.",
+          "", f"Whole command at N = {wh['n300']}: the plain openpyxl loop (`python -m bench.plain`, csv → one "
+          f"openpyxl workbook per project, no styles or validations) {pl['cpu']:.1f} s CPU vs `perfbook bulk --jobs 1` "
+          f"{p300['cpu']:.2f} s → **{pl['cpu'] / p300['cpu']:.0f}×**."]
+    if mem:
+        L += ["", f"Peak memory, sum of RSS over the whole process tree (target < {TARGET_MB} MB, flat in N):", "",
+              "| projects | `perfbook bulk --per-project` | `perfbook collect` |", "|---:|---:|---:|"]
+        L += [f"| {x['n']:,} | {x['bulk']['peak_mb']:.0f} MB ({x['bulk']['processes']} processes, {x['bulk']['wall']:.0f} s) | "
+              + (f"{x['collect']['peak_mb']:.0f} MB ({x['collect']['processes']} processes, {x['collect']['wall']:.0f} s) |"
+                 if x["collect"] else "not run (its rows go to disk as they come) |") for x in mem]
+    return "\n".join(L) + "\n"
 
 
 def write_docs(text: str) -> None:
@@ -297,47 +326,45 @@ def write_docs(text: str) -> None:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="smaller sets and 1,000 workbooks at scale")
-    ap.add_argument("--workbooks", type=int, help="workbooks in the scale run (default 10,000; 1,000 with --quick)")
-    ap.add_argument("--no-scale", action="store_true", help="ratios only")
-    ap.add_argument("--jobs", type=int, help="processes for the scale run (default: all cores)")
+    ap.add_argument("--quick", action="store_true", help="N = 50, 300, 1,000; memory at 1,000 and 5,000")
+    ap.add_argument("--rounds", type=int, help="rounds per measurement, the same on every side (default 7; 3 with --quick)")
+    ap.add_argument("--sizes", help="comma-separated N for the fit (default 50,300,3000)")
+    ap.add_argument("--memory", help="comma-separated N for peak memory (default 10000,50000); 0 skips it")
     ap.add_argument("--write-docs", action="store_true", help="put the results into README.md")
-    ap.add_argument("--keep", action="store_true", help="keep the generated files (printed path)")
     args = ap.parse_args(argv)
+    rounds = args.rounds or (3 if args.quick else 7)
+    sizes = [int(x) for x in (args.sizes or ("50,300,1000" if args.quick else "50,300,3000")).split(",")]
+    mem = [int(x) for x in (args.memory or ("1000,5000" if args.quick else "10000,50000")).split(",") if int(x)]
     m = machine()
-    print(f"machine: {m['nproc']} cores, {m['cpu']}, {m['memory']}, Python {m['python']}", flush=True)
+    print(f"machine: {m['nproc']} cores, {m['cpu']}, Python {m['python']}, load {m['load']:.1f}", flush=True)
     tmp = Path(tempfile.mkdtemp(prefix="pb-bench-"))
+    old = os.getcwd()
+    os.chdir(ROOT)                      # python -m bench.plain / perfbook from this checkout
     try:
-        for d in ("gen", "col", "scale"):
-            (tmp / d).mkdir()
-        print("generation (one process, same data):", flush=True)
-        gen = generation(args.quick, tmp / "gen")
-        print("collection (one process, same files):", flush=True)
-        col = collection(args.quick, tmp / "col")
-        sc = None
-        if not args.no_scale:
-            n = args.workbooks or (1000 if args.quick else 10_000)
-            print(f"scale ({n:,} workbooks, {args.jobs or os.cpu_count()} processes):", flush=True)
-            sc = scale(n, tmp / "scale", args.jobs)
-        text = markdown(m, gen, col, sc, args.quick)
-        g = statistics.fmean(x["ratio"] for x in gen)
-        r = statistics.fmean(x["ratio"] for x in col)
-        print("\n" + text)
-        verdict = [f"generation {min(x['ratio'] for x in gen):.0f}–{max(x['ratio'] for x in gen):.0f}x "
-                   f"(mean {g:.0f}x, target {TARGET_GEN}x)",
-                   f"collection read {min(x['ratio'] for x in col):.0f}–{max(x['ratio'] for x in col):.0f}x "
-                   f"(mean {r:.0f}x, target {TARGET_READ}x)"]
-        if sc:
-            verdict.append(f"peak memory bulk {sc['bulk']['peak_mb']:.0f} MB, collect {sc['collect']['peak_mb']:.0f} MB "
-                           f"(target < {TARGET_MB} MB)")
-        print("RESULT: " + "; ".join(verdict))
-        if args.write_docs:
-            write_docs(text)
+        import perfbook
+        one = perfbook.fill(ROOT / "examples" / "seed-001.yaml", tmp / "ONE.xlsx")
+        print("start-up:", flush=True)
+        st = startup_cpu(one, rounds)
+        for k, v in st.items():
+            print(f"  {k}: {v * 1000:.0f} ms CPU", flush=True)
+        print("per workbook:", flush=True)
+        gen, rd = per_workbook(tmp, rounds)
+        print("whole commands:", flush=True)
+        wh = whole(tmp, sizes, masters(tmp, sizes + [300]))
+        cmd = "python -m bench.run" + (" --quick" if args.quick else "")
+
+        def report(mm):                 # after every step that takes long: a usable block even if stopped later
+            text = markdown(m, st, gen, rd, wh, mm, cmd)
+            print("\n" + text, flush=True)
+            if args.write_docs:
+                write_docs(text)
+        report([])
+        print("memory:", flush=True)
+        if mem:
+            memory(tmp, mem, report)
     finally:
-        if args.keep:
-            print(f"files kept in {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        os.chdir(old)
+        shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 

@@ -14,25 +14,53 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-# The public functions share their names with the modules that hold them (perfbook.fill is both).
-# Binding them here, after the modules load, makes the function win for good: Python binds a
-# submodule onto its package only when it first loads it.
-from .errors import PerfbookError  # noqa: E402
-from .model import Indicator, Project  # noqa: E402
-from .findings import Finding, Report  # noqa: E402
-from .fill import fill, new  # noqa: E402
-from .reader import Book, read  # noqa: E402
-from .dataframes import Frames, read_frame, read_frames  # noqa: E402
-from .bulk import bulk  # noqa: E402
-from .collect import collect  # noqa: E402
+# The public names load on first use (PEP 562 + a module class), so `perfbook --help` or `perfbook read`
+# pays only for what it runs. They share their names with the modules that hold them (perfbook.fill is
+# both): the import system binds a submodule onto its package when it loads it, so the names are data
+# descriptors on the module's class, which win over that binding for good -- perfbook.fill is the function.
+import sys as _sys  # noqa: E402
+import types as _types  # noqa: E402
 
-try:
-    from .check import check  # noqa: E402
-except ImportError:  # pragma: no cover - validation layer not present in this build
-    def check(path, **kwargs):
-        raise PerfbookError("校验模块不可用", "the validation module is not available")
+_PUBLIC = {
+    "PerfbookError": "errors", "Indicator": "model", "Project": "model", "Finding": "findings",
+    "Report": "findings", "fill": "fill", "new": "fill", "Book": "reader", "read": "reader",
+    "Frames": "dataframes", "read_frame": "dataframes", "read_frames": "dataframes", "bulk": "bulk",
+    "collect": "collect", "check": "check", "monitor": "cycle", "selfeval": "cycle",
+}
 
-from .cycle import monitor, selfeval  # noqa: E402
+
+def _load(name: str):
+    import importlib
+    mod = importlib.import_module(f"{__name__}.{_PUBLIC[name]}")
+    return mod.__dict__[name]
+
+
+class _Package(_types.ModuleType):
+    """perfbook itself: each public name a property that imports its module on first use."""
+
+
+def _public(name: str) -> property:
+    cache: dict = {}
+
+    def get(_self):
+        if name not in cache:
+            cache[name] = _load(name)
+        return cache[name]
+
+    def put(_self, value):
+        if not isinstance(value, _types.ModuleType):   # the import system binding the submodule: ignored
+            cache[name] = value                        # anything else (a test's stand-in) is taken
+    return property(get, put)
+
+
+for _name in _PUBLIC:
+    setattr(_Package, _name, _public(_name))
+_sys.modules[__name__].__class__ = _Package
+
+
+def __dir__():
+    return sorted({*globals(), *_PUBLIC})
+
 
 __all__ = ["fill", "new", "read", "check", "bulk", "collect", "selfeval", "monitor", "read_frame", "read_frames",
            "Frames", "Book", "Report", "Finding", "Project", "Indicator", "PerfbookError", "__version__"]

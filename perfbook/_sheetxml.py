@@ -8,11 +8,18 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 from defusedxml import ElementTree as ET
 
 from .errors import TemplateError
+
+
+def escape(data: str, entities: dict[str, str] | None = None) -> str:
+    """xml.sax.saxutils.escape, without importing xml.sax (which pulls in urllib.request and http.client)."""
+    data = data.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+    for k, v in (entities or {}).items():
+        data = data.replace(k, v)
+    return data
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 ROW_RE = re.compile(r"<row\b([^>]*?)(/>|>(.*?)</row>)", re.S)

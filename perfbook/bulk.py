@@ -9,6 +9,7 @@ so the bureau can show which file went where.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import os
@@ -45,6 +46,9 @@ UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
 MAX_SEGMENT = 80          # characters per folder/file name: leaves room under Windows' 260-char MAX_PATH
 WORKBOOK_EXTS = (".xlsx", ".xlsm")
+# Below this many workbooks one process is faster than starting workers (bench/run.py measures the
+# break-even: fixed cost of a warm pool over the per-workbook saving of a second core).
+SMALL_RUN = 150
 
 
 @dataclass(frozen=True)
@@ -259,19 +263,29 @@ def _crashed(job: Job, exc: BaseException) -> Failed:
 
 def unplaced(projects: list[Project], template=None) -> list[str]:
     """Master columns the template has no cell for: said once for the whole run, not per project."""
-    from .reader import load_template
-    tpl = load_template(template)
-    places, ind_places = set(tpl.field_labels()), set(tpl.indicator_labels())
-    lost: dict[str, None] = {}
+    lost = _Unplaced(template)
     for p in projects:
+        lost.add(p)
+    return list(lost.lost)
+
+
+class _Unplaced:
+    """unplaced() a project at a time: bulk feeds it while the workers render (no serial pass at the end)."""
+
+    def __init__(self, template=None):
+        from .reader import load_template
+        tpl = load_template(template)
+        self.places, self.ind_places = set(tpl.field_labels()), set(tpl.indicator_labels())
+        self.lost: dict[str, None] = {}
+
+    def add(self, p: Project) -> None:
         for k in p.to_dict():
-            if k != "指标" and k not in places:
-                lost.setdefault(k)
+            if k != "指标" and k not in self.places:
+                self.lost.setdefault(k)
         for ind in p.indicators:
             for k in ind.to_dict():
-                if k not in ind_places:
-                    lost.setdefault(k)
-    return list(lost)
+                if k not in self.ind_places:
+                    self.lost.setdefault(k)
 
 
 def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_project: bool = False,
@@ -286,6 +300,10 @@ def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_
     written, with the reason; the others are still written), ``unplaced`` columns. execution: local
     processes (default, all cores) or a dask cluster (parallel.Plan). kind: "target" (绩效目标表), or
     "selfeval" / "monitor" for the year's 自评表 / 监控表 made from the same projects."""
+    local = execution.executor == "local" and execution.workers > 1
+    if local and _likely_large(master):   # the forkserver compiles the template while the master loads
+        parallel.start_early({"template": str(Path(template).resolve()) if template else None, "frame": frame,
+                              "macros": macros, "kind": kind})
     projects = list(master) if _is_projects(master) else load_master(master)
     if blank_rows < 0:
         raise DataError("空白行数不能为负数", "--blank-rows must not be negative")
@@ -303,12 +321,18 @@ def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_
         c = compiled(options.template, frame, macros)
     ext = ".xlsm" if macros or _has_macros(c.template) else ".xlsx"
     jobs = plan(projects, per_project=per_project, name=name, ext=ext)
+    if local and len(jobs) < SMALL_RUN and not execution.isolate:
+        execution = dataclasses.replace(execution, jobs=1)     # starting workers would cost more than they save
     written, failed = [], []
     path = outdir / manifest if manifest else None
     reserved = _reserve_manifest(path, jobs) if path is not None else None
-    for res in parallel.run(partial(write_one, options=options), jobs, execution, total=len(jobs),
-                            desc="生成", on_crash=_crashed):
+    lost = _Unplaced(template) if kind == "target" else None
+    for job, res in zip(jobs, parallel.run(partial(write_one, options=options), jobs, execution, total=len(jobs),
+                                           desc="生成", on_crash=_crashed)):
         (written if isinstance(res, Written) else failed).append(res)
+        if lost is not None:                 # done while the workers render the next chunks
+            for p in job.projects:
+                lost.add(p)
     order = {j.file: j.index for j in jobs}
     written.sort(key=lambda w: order[w.file])
     failed.sort(key=lambda f: order[f.file])
@@ -323,8 +347,26 @@ def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_
                     f"the manifest could not be written ({environment_error(exc).en}); "
                     f"{len(failed)} workbook(s) not written", path) from None
             raise environment_error(exc, path) from None
-    lost = tuple(unplaced(projects, template)) if kind == "target" else ()
-    return BulkResult(outdir, path, tuple(written), tuple(failed), lost)
+    return BulkResult(outdir, path, tuple(written), tuple(failed), tuple(lost.lost) if lost is not None else ())
+
+
+def _likely_large(master) -> bool:
+    """Enough projects that worker processes pay (SMALL_RUN), judged before the master is read: by count,
+    by a CSV's lines (at ~12 indicator rows per project; a blank-form master below that is simply not
+    warmed early, its workers compile for themselves), or by an xlsx's size."""
+    if isinstance(master, (list, tuple)):
+        return len(master) >= SMALL_RUN
+    try:
+        p = Path(master)
+        if not _csv(p):
+            return p.stat().st_size >= SMALL_RUN * 3000
+        lines = 0
+        with open(p, "rb") as fh:
+            while (chunk := fh.read(1 << 20)) and lines < SMALL_RUN * 12:
+                lines += chunk.count(b"\n")
+        return lines >= SMALL_RUN * 12
+    except (TypeError, OSError):
+        return False
 
 
 def _reserve_manifest(path: Path, jobs: list[Job]) -> Path:
@@ -388,26 +430,32 @@ def load_master(source) -> list[Project]:
 
 def _frame(path: Path, nrows=None):
     import pandas as pd
-    if path.suffix.lower() in (".csv", ".txt"):
-        for enc in ("utf-8-sig", "gb18030"):
-            try:
-                return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=enc, nrows=nrows)
-            except UnicodeDecodeError:
-                continue
-        raise DataError("无法识别文件编码（请另存为 UTF-8 或 GBK 编码的 CSV）", "cannot decode the CSV (use UTF-8 or GBK)", path)
     from .sniff import ensure_safe
     ensure_safe(path)
     return pd.read_excel(path, sheet_name=0, dtype=object, engine="calamine", nrows=nrows)
 
 
+def _csv(path: Path) -> bool:
+    return path.suffix.lower() in (".csv", ".txt")
+
+
 def _header(path: Path) -> list:
     if not path.exists():
         raise DataError("找不到主表文件", "master table not found", path)
+    if _csv(path):                      # the csv module, not pandas: a CSV master is read as it streams
+        from .inputs import csv_table
+        cols, rows = csv_table(path)
+        rows.close()
+        return cols
     return list(_frame(path, nrows=0).columns)
 
 
 def _rows(path: Path):
     import math
+    if _csv(path):
+        from .inputs import csv_table
+        yield from csv_table(path)[1]
+        return
     for rec in _frame(path).to_dict("records"):
         yield {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in rec.items()}
 

@@ -7,7 +7,6 @@ import argparse
 import re
 import importlib
 import os
-import pkgutil
 import sys
 import warnings
 
@@ -19,7 +18,9 @@ ORDER = ["new", "fill", "read", "check", "bulk", "collect", "addin"]
 
 def _commands():
     from . import commands
-    names = [m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_")]
+    # the folder listed directly: pkgutil.iter_modules imports inspect (~7 ms at every start)
+    names = sorted({f[:-3] for d in commands.__path__ for f in os.listdir(d)
+                    if f.endswith(".py") and not f.startswith("_")})
     names.sort(key=lambda n: (ORDER.index(n) if n in ORDER else len(ORDER), n))
     return [importlib.import_module(f"perfbook.commands.{n}") for n in names]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 
-import yaml
+from . import _yaml
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class FieldSpec:
 @cache
 def _load() -> dict:
     text = resources.files("perfbook").joinpath("data/fields.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return _yaml.load(text)
 
 
 def _specs(section: str) -> tuple[FieldSpec, ...]:

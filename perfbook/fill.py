@@ -47,9 +47,16 @@ def prepare(template: Template, frame: str | None, macros: bool) -> Template:
 
 def compiled(template: str | Path | None = None, frame: str | None = None, macros: bool = False) -> Compiled:
     """The compiled template, cached per (file, modification time, frame, macros)."""
-    path = str(Path(template).resolve()) if template else str(default_template_path())
+    t = str(template) if template else None
+    path = _resolved(t, None if t is None or os.path.isabs(t) else os.getcwd())
     from .rules import rules_dir
     return _compiled(path, os.path.getmtime(path), frame, macros, rules_dir())
+
+
+@lru_cache(maxsize=64)
+def _resolved(template: str | None, cwd: str | None) -> str:
+    """A template's absolute path, worked out once per process (bulk asks for it per workbook)."""
+    return str(Path(template).resolve()) if template else str(default_template_path())
 
 
 def meta_for(frame: str | None, template: str | Path | None) -> dict:

@@ -23,15 +23,14 @@ import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
-from importlib import resources
 
-import yaml
 
 from . import fields as F
 from ._sheetxml import col_letter
 from .grid import BIG_NUMBER, Grid
 from .model import Indicator
 from .values import clean_text, is_empty_marker, split_value
+from . import _yaml
 
 LONG_TEXT = {"content", "eval_std", "basis"}
 MAX_LABEL = 30          # a "label：" cell longer than this is a text that happens to end in a colon
@@ -42,7 +41,7 @@ _PARENS = re.compile(r"[（(]([^（）()]*)[）)]")
 
 @cache
 def hints() -> dict:
-    return yaml.safe_load(resources.files("perfbook").joinpath("data/foreign.yaml").read_text("utf-8"))
+    return _yaml.data("foreign.yaml")
 
 
 @dataclass(frozen=True)

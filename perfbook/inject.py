@@ -22,13 +22,11 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape
-
-import jinja2
+from functools import lru_cache
 
 from . import frames as FR
 from . import rules as R
-from ._sheetxml import Cell, Row, col_index, col_letter, insert_element, parse_sheet, split_ref, xml_attr
+from ._sheetxml import Cell, Row, col_index, col_letter, escape, insert_element, parse_sheet, split_ref, xml_attr
 from .errors import TemplateError
 from .rule_formula import Ctx
 from .template import Template, TemplateSheet, _sheet, rels_path
@@ -44,7 +42,6 @@ RED = ('<dxf><font><color rgb="FF9C0006"/></font><fill><patternFill patternType=
        '<bgColor rgb="FFFFC7CE"/></patternFill></fill></dxf>')
 ORANGE = ('<dxf><font><color rgb="FF9C5700"/></font><fill><patternFill patternType="solid"><fgColor rgb="FFFFEB9C"/>'
           '<bgColor rgb="FFFFEB9C"/></patternFill></fill></dxf>')
-_env = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
 _NAME_OK = re.compile(r"^[A-Za-z_\\\u4e00-\u9fff][\w.\u4e00-\u9fff]*$")
 _CELL_LIKE = re.compile(r"^(?:[A-Za-z]{1,3}\d+|[Rr]\d*[Cc]\d*|[RrCc])$")
 
@@ -120,9 +117,17 @@ class _Refs(dict):
         return '""'
 
 
+@lru_cache(maxsize=1)
+def _env():
+    """jinja2 is imported when a formula is first rendered: reading a workbook needs none."""
+    import jinja2
+    return jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
+
+
 def render(source: str, ctx: dict) -> str:
+    import jinja2
     try:
-        return _env.from_string(source).render(**MACROS, **ctx).strip()
+        return _env().from_string(source).render(**MACROS, **ctx).strip()
     except jinja2.TemplateError as exc:
         raise TemplateError(f"校验公式模板有误：{exc}", f"a formula template in rules.yaml is broken: {exc}") from exc
 
@@ -201,8 +206,11 @@ def _summary_place(ts: TemplateSheet) -> tuple[int, int]:
 
 # --- inject ---------------------------------------------------------------------------------------
 
-def inject(template: Template, frame: str | FR.Frame | None = None) -> Template:
-    """A copy of the template with lists, names, helper formulas, validations, red rows and the summary."""
+def inject(template: Template, frame: str | FR.Frame | None = None, *, layout_only: bool = False) -> Template:
+    """A copy of the template with lists, names, helper formulas, validations, red rows and the summary.
+
+    layout_only: every cell in the same place, but each formula a bare 0 and no validations or formats
+    -- what the reader needs (which cells are computed) without rendering ~30 formula templates."""
     wb_xml = template.parts[template.workbook_part].decode("utf-8")
     if re.search(r'<definedName\b[^>]*\bname="' + FRAME_NAME + '"', wb_xml):
         return template                           # already injected
@@ -214,7 +222,7 @@ def inject(template: Template, frame: str | FR.Frame | None = None) -> Template:
     t.plans = {}
     for ts in t.sheets:
         if ts is not lists and ts.loop_row is not None:
-            t.plans[ts.name] = _inject_sheet(t, ts, fr, names, dxfs)
+            t.plans[ts.name] = _inject_sheet(t, ts, fr, names, dxfs, layout_only)
     _write_names(t, names, fr)
     _full_calc(t)
     return t
@@ -465,7 +473,8 @@ def project_formulas(pl: Plan, fr: FR.Frame, names: dict[str, str]) -> dict[str,
     return {rid: f"0+({rule_formula(R.rule(rid), pl, fr, names)})" for rid in pl.project_cells}
 
 
-def _inject_sheet(t: Template, ts: TemplateSheet, fr: FR.Frame, names: _Names, dxfs: list[int] | None) -> Plan:
+def _inject_sheet(t: Template, ts: TemplateSheet, fr: FR.Frame, names: _Names, dxfs: list[int] | None,
+                  layout_only: bool = False) -> Plan:
     pl = plan(ts)
     T = pl.T
     n = dict(names.items)
@@ -474,7 +483,7 @@ def _inject_sheet(t: Template, ts: TemplateSheet, fr: FR.Frame, names: _Names, d
     if not _has_print_area(t, ts):
         from .render import _print_area
         pl.print_area = _print_area(ts)
-    formulas = helper_formulas(pl, fr, n)
+    formulas = {k: "0" for k in pl.helpers} if layout_only else helper_formulas(pl, fr, n)
     # the helper formulas on the indicator row (the renderer writes them on every indicator row)
     row_T = next((r for r in ts.xml.rows if r.r == T), None)
     if row_T is None:
@@ -490,14 +499,14 @@ def _inject_sheet(t: Template, ts: TemplateSheet, fr: FR.Frame, names: _Names, d
         row_S = Row(sr, "", [])
         ts.xml.rows.append(row_S)
         ts.xml.rows.sort(key=lambda r: r.r)
-    proj = project_formulas(pl, fr, n)
+    proj = {rid: "0" for rid in pl.project_cells} if layout_only else project_formulas(pl, fr, n)
     for rid, col in pl.project_cells.items():
         row_S.cells.append(_formula_cell(f"{col}{sr}", proj[rid]))
     proj_refs = [f"${col}${sr}" for col in pl.project_cells.values()]
     ctx = formula_context(pl, fr, n)
     count = f'(SUM({ctx["rg"]["err"]})' + "".join(f"+{r}" for r in proj_refs) + ")"
     started = f'SUM({ctx["rg"]["act"]})>0'
-    summary = render(R.data()["summary"]["text"], {"count": count, "started": started}).lstrip("=")
+    summary = "0" if layout_only else render(R.data()["summary"]["text"], {"count": count, "started": started}).lstrip("=")
     _set_summary(ts, row_S, sr, sc, summary)
     marks, extra = _project_marks(pl, fr, n, row_T, row_S, started)
     row_S.cells.sort(key=lambda c: c.col)
@@ -508,12 +517,14 @@ def _inject_sheet(t: Template, ts: TemplateSheet, fr: FR.Frame, names: _Names, d
     first, last = min(_col_num(c) for c in cols), max(_col_num(c) for c in cols)
     ts.xml.head = _hide_columns(ts.xml.head, first, last)
     # validations and formats on the indicator row
+    ts.slots = [s for s in ts.slots if not (s.row == sr and s.col == sc)]
+    if layout_only:
+        return pl
     tail = ts.xml.tail
     tail = _add_validations(tail, pl, fr, n, names)
     if dxfs is not None:
         tail = _add_formats(tail, pl, marks, *dxfs)
     ts.xml.tail = tail
-    ts.slots = [s for s in ts.slots if not (s.row == sr and s.col == sc)]
     return pl
 
 

@@ -5,8 +5,10 @@ works without renaming columns.
 """
 from __future__ import annotations
 
+import csv
 import json
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
@@ -102,15 +104,56 @@ def load_document(path: Path) -> list[Project]:
 
 # --- flat tables ---------------------------------------------------------------------------
 
+def csv_encoding(path: Path) -> str:
+    """utf-8-sig, else gb18030 (what a Chinese Excel saves), checked over the whole file in chunks."""
+    import codecs
+    for enc in ("utf-8-sig", "gb18030"):
+        dec = codecs.getincrementaldecoder(enc)()
+        try:
+            with open(path, "rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    dec.decode(chunk)
+                dec.decode(b"", final=True)
+            return enc
+        except UnicodeDecodeError:
+            continue
+    raise DataError("无法识别文件编码（请另存为 UTF-8 或 GBK 编码的 CSV）", "cannot decode the CSV (use UTF-8 or GBK)", path)
+
+
+def csv_table(path: Path) -> tuple[list[str], Iterator[dict]]:
+    """A CSV's header and its rows as dicts of text, streamed with the csv module (no pandas): every
+    cell stays the text it is ("" for empty), blank lines are skipped, a repeated header gets .1, .2
+    (as pandas names them), and a row with more cells than the header is an error naming it."""
+    enc = csv_encoding(path)
+    with open(path, encoding=enc, newline="") as fh:
+        header = next(csv.reader(fh), None)
+    if header is None:
+        return [], iter(())
+    seen: dict[str, int] = {}
+    cols = []
+    for h in header:
+        k = seen.get(h, 0)
+        seen[h] = k + 1
+        cols.append(h if k == 0 else f"{h}.{k}")
+    width = len(cols)
+
+    def rows():
+        with open(path, encoding=enc, newline="") as fh:
+            reader = csv.reader(fh)
+            next(reader, None)
+            for row in reader:
+                if not row:
+                    continue
+                if len(row) > width:
+                    raise DataError(f"第{reader.line_num}行有 {len(row)} 个单元格，多于表头的 {width} 列",
+                                    f"line {reader.line_num} has {len(row)} cells, more than the {width} "
+                                    f"header columns", path, f"第{reader.line_num}行")
+                yield dict(zip(cols, row))
+    return cols, rows()
+
+
 def _read_frames(path: Path) -> list:
     import pandas as pd
-    if path.suffix.lower() in (".csv", ".txt"):
-        for enc in ("utf-8-sig", "gb18030"):
-            try:
-                return [pd.read_csv(path, dtype=str, keep_default_na=False, encoding=enc)]
-            except UnicodeDecodeError:
-                continue
-        raise DataError("无法识别文件编码（请另存为 UTF-8 或 GBK 编码的 CSV）", "cannot decode the CSV (use UTF-8 or GBK)", path)
     from .sniff import ensure_safe
     ensure_safe(path)
     sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="calamine", header=0)
@@ -122,6 +165,8 @@ PROVENANCE = ("文件", "工作表", "行")
 
 
 def _clean(v):
+    if v.__class__ is str:             # a CSV cell: text, or "" for empty
+        return v or None
     if is_missing(v):
         return None
     if isinstance(v, str) and v == "":
@@ -148,6 +193,9 @@ def load_dataframe(df) -> list[Project]:
 
 
 def load_table(path: Path) -> list[Project]:
+    if path.suffix.lower() in (".csv", ".txt"):
+        cols, records = csv_table(path)
+        return load_records(records, path=path, columns=cols)
     frames = _read_frames(path)
     main, projects_sheet = frames[0], None
     for f in frames[1:]:

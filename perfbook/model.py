@@ -28,6 +28,8 @@ def _missing(value: Any) -> bool:
 def is_missing(value: Any) -> bool:
     """None, NaN/±Inf (float or numpy), pandas' NA and NaT: what a DataFrame, YAML's .nan or JSON's NaN
     hold for an empty cell — never a number. Checked by type name so that model.py needs no pandas import."""
+    if value.__class__ is str:         # the common case (every CSV cell), decided first
+        return False
     if _missing(value):
         return True
     return type(value).__name__ in ("NAType", "NaTType")
@@ -46,7 +48,8 @@ def _text(value: Any, label: str) -> str | None:
         value = format(value, "f")
     value = str(value).replace("\r\n", "\n").replace("\r", "\n")
     # control characters (a Word soft line break U+000B ...) are kept: the writer escapes them as _xHHHH_
-    units = len(value.encode("utf-16-le", "surrogatepass")) // 2
+    # at most 2 UTF-16 units per character: only a long text needs counting
+    units = len(value) if 2 * len(value) <= MAX_CELL_TEXT else len(value.encode("utf-16-le", "surrogatepass")) // 2
     if units > MAX_CELL_TEXT:
         raise DataError(
             f"“{label}”有 {units} 个字符，超过 Excel 单元格上限 {MAX_CELL_TEXT}：“{value[:20]}…”",

@@ -172,7 +172,7 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-PRELOAD = ["perfbook.collect", "perfbook.reader", "perfbook.check", "perfbook.bulk"]
+PRELOAD = ["perfbook.collect", "perfbook.reader", "perfbook.check", "perfbook.bulk", "perfbook._warm"]
 
 
 def _context():
@@ -183,6 +183,28 @@ def _context():
     if ctx.get_start_method() == "forkserver":
         ctx.set_forkserver_preload(PRELOAD)
     return ctx
+
+
+def start_early(warm: dict | None = None) -> None:
+    """Start the forkserver now, so that it imports perfbook (and compiles the template named by warm,
+    perfbook/_warm.py) on another core while this process is still reading its input. Once per
+    process: a forkserver already running keeps what it has (its workers then compile for themselves)."""
+    import json
+    ctx = _context()
+    if ctx.get_start_method() != "forkserver":
+        return
+    from multiprocessing import forkserver
+
+    from ._warm import ENV
+    old = os.environ.get(ENV)
+    os.environ[ENV] = json.dumps(warm or {})
+    try:
+        forkserver.ensure_running()
+    finally:
+        if old is None:
+            os.environ.pop(ENV, None)
+        else:
+            os.environ[ENV] = old
 
 
 def _pool(plan: Plan) -> ProcessPoolExecutor:

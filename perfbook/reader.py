@@ -80,11 +80,12 @@ class Book:
 
 @lru_cache(maxsize=8)
 def _template(path: str, mtime: float) -> Template:
-    """The template as fill writes it (with the 校验 helper formulas), so computed cells are known."""
+    """The template laid out as fill writes it (the 校验 helper cells in place), so computed cells are
+    known; the formulas themselves are not rendered (inject layout_only): reading needs only where they are."""
     template = Template.load(path)
     try:
         from .inject import inject
-        return inject(template)
+        return inject(template, layout_only=True)
     except ImportError:  # pragma: no cover - validation layer not present in this build
         return template
     except PerfbookError:  # an odd template, an unknown PERFBOOK_FRAME: read by the template's own marks

@@ -11,11 +11,9 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
+from . import _yaml
 from .comparators import comparators, to_number
 
 QUALITATIVE = "定性"
@@ -54,12 +52,12 @@ class Split:
 
 @cache
 def _data() -> dict:
-    return yaml.safe_load(resources.files("perfbook").joinpath("data/comparators.yaml").read_text("utf-8"))
+    return _yaml.data("comparators.yaml")
 
 
 @cache
 def _foreign() -> dict:
-    return yaml.safe_load(resources.files("perfbook").joinpath("data/foreign.yaml").read_text("utf-8"))
+    return _yaml.data("foreign.yaml")
 
 
 @cache

@@ -22,11 +22,11 @@ from importlib import resources
 from pathlib import Path
 
 import jinja2
-import yaml
 
 from . import cfb, ovba
 from .errors import PerfbookError
 from .template import PKG_REL_NS, Template, rels_path
+from . import _yaml
 
 VBA_PART = "xl/vbaProject.bin"
 VBA_CT = "application/vnd.ms-office.vbaProject"
@@ -166,7 +166,7 @@ def _no_split_escapes(pieces: list[str]) -> list[str]:
 
 
 def _data_yaml(name: str) -> dict:
-    return yaml.safe_load(resources.files("perfbook").joinpath(f"data/{name}").read_text("utf-8"))
+    return _yaml.data(name)
 
 
 def _template_source(name: str) -> str:

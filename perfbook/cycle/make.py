@@ -11,18 +11,19 @@ import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from xml.sax.saxutils import escape
+from typing import TYPE_CHECKING
 
 from .. import __version__
 from .._package import write_atomic
-from .._sheetxml import col_letter, insert_element
+from .._sheetxml import col_letter, escape, insert_element
 from ..errors import TemplateError
-from ..inject import add_dxfs
 from ..model import Project
-from ..render import Compiled
 from ..template import Template
 from . import scoring as S
 from .weights import allocate
+
+if TYPE_CHECKING:
+    from ..render import Compiled
 
 KINDS = {"selfeval": "绩效自评表.xlsx", "monitor": "绩效监控表.xlsx"}
 FORMULA = "公式."
@@ -46,6 +47,7 @@ def compiled(kind: str, template=None, scheme: str = "default", macros: bool = F
 
 @lru_cache(maxsize=16)
 def _compiled(path: str, mtime: float, kind: str, scheme: str, macros: bool) -> Compiled:
+    from ..render import Compiled      # here, not at the top: `perfbook check` imports this module, not the renderer
     t = prepare(Template.load(path), kind, S.scheme_for(scheme))
     if macros:       # the 校验 button: PerfbookCycle scores and checks the table (perfbook/cycle/vba.py)
         from ..vba import embed_macros
@@ -71,6 +73,7 @@ def prepare(t: Template, kind: str, sc: S.Scheme) -> Template:
                 cell.attrs = re.sub(r'\s*\bt="[^"]*"', "", cell.attrs).strip()
                 cell.body, cell.text = f"<f>{escape(formulas[m.group(1)])}</f>", None
         ts.slots = [s for s in ts.slots if not any(lab.startswith(FORMULA) for lab in s.labels)]
+        from ..inject import add_dxfs
         red = (add_dxfs(t, RED_DXF) or [None])[0]
         cond = _red_row(kind, refs, ts.loop_row)
         if red is not None and cond:
