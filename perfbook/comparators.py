@@ -5,9 +5,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
-import yaml
+from . import data as shipped
 
 GLYPHS = ("≥", "＞", "＝", "＜", "≤", "定性")
 NUMBER_RE = re.compile(r"^-?(?:0|[1-9]\d*)(?:\.\d+)?$")
@@ -26,7 +25,7 @@ class Comparator:
 
 @cache
 def comparators() -> tuple[Comparator, ...]:
-    data = yaml.safe_load(resources.files("perfbook").joinpath("data/comparators.yaml").read_text("utf-8"))
+    data = shipped.load("comparators.yaml")
     return tuple(
         Comparator(d["glyph"], d["code"], d["direction"], d["quantitative"], tuple(d["spellings"]),
                    tuple(d.get("prefix", ())), tuple(d.get("suffix", ())))

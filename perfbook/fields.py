@@ -5,9 +5,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 
-import yaml
+from . import data as shipped
+
 
 
 @dataclass(frozen=True)
@@ -21,8 +21,7 @@ class FieldSpec:
 
 @cache
 def _load() -> dict:
-    text = resources.files("perfbook").joinpath("data/fields.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return shipped.load("fields.yaml")
 
 
 def _specs(section: str) -> tuple[FieldSpec, ...]:

@@ -23,10 +23,8 @@ import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
-from importlib import resources
 
-import yaml
-
+from . import data as shipped
 from . import fields as F
 from ._sheetxml import col_letter
 from .grid import BIG_NUMBER, Grid
@@ -42,7 +40,7 @@ _PARENS = re.compile(r"[（(]([^（）()]*)[）)]")
 
 @cache
 def hints() -> dict:
-    return yaml.safe_load(resources.files("perfbook").joinpath("data/foreign.yaml").read_text("utf-8"))
+    return shipped.load("foreign.yaml")
 
 
 @dataclass(frozen=True)

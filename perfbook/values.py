@@ -11,11 +11,10 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
 
+from . import data as shipped
 from .comparators import comparators, to_number
 
 QUALITATIVE = "定性"
@@ -54,12 +53,12 @@ class Split:
 
 @cache
 def _data() -> dict:
-    return yaml.safe_load(resources.files("perfbook").joinpath("data/comparators.yaml").read_text("utf-8"))
+    return shipped.load("comparators.yaml")
 
 
 @cache
 def _foreign() -> dict:
-    return yaml.safe_load(resources.files("perfbook").joinpath("data/foreign.yaml").read_text("utf-8"))
+    return shipped.load("foreign.yaml")
 
 
 @cache

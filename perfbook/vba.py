@@ -18,12 +18,11 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 from pathlib import Path
 
 import jinja2
-import yaml
 
+from . import data as shipped
 from . import cfb, ovba
 from .errors import PerfbookError
 from .template import PKG_REL_NS, Template, rels_path
@@ -53,9 +52,7 @@ _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,30}$")
 def macros_dir() -> Path:
     """perfbook/macros inside an installed package (the wheel maps macros/ there); macros/ beside
     the package in a checkout."""
-    here = Path(__file__).resolve().parent
-    installed = here / "macros"
-    return installed if installed.is_dir() else here.parent / "macros"
+    return shipped.folder("macros")
 
 
 ADDIN_NS, WORKBOOK_NS = "perfbook.addin", "perfbook.workbook"
@@ -165,11 +162,11 @@ def _no_split_escapes(pieces: list[str]) -> list[str]:
 
 
 def _data_yaml(name: str) -> dict:
-    return yaml.safe_load(resources.files("perfbook").joinpath(f"data/{name}").read_text("utf-8"))
+    return shipped.load(name)
 
 
 def _template_source(name: str) -> str:
-    return resources.files("perfbook").joinpath(f"data/vba/{name}").read_text("utf-8")
+    return shipped.text(f"vba/{name}")
 
 
 _env = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,

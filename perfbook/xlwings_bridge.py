@@ -14,11 +14,10 @@ Layout of the data sheet (shared with macros/PerfbookCheck.bas):
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from typing import Callable
 
-import yaml
 
+from . import data as shipped
 from .findings import ERROR, INFO, WARNING, Finding, Report
 
 FIRST_ROW = 6
@@ -28,7 +27,7 @@ HEADERS = ["rule", "severity", "cell", "message", "fix"]
 @cache
 def texts() -> dict[str, str]:
     """The macros' user-facing texts (perfbook/data/vba/ui.yaml): one wording for both paths."""
-    data = yaml.safe_load(resources.files("perfbook").joinpath("data/vba/ui.yaml").read_text("utf-8"))
+    data = shipped.load("vba/ui.yaml")
     return data["texts"]
 
 

@@ -9,17 +9,15 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
-import yaml
-
+from .. import data as shipped
 from ..errors import PerfbookError
 from . import expr as E
 
 
 @cache
 def data() -> dict:
-    return yaml.safe_load(resources.files("perfbook.data").joinpath("scoring.yaml").read_text(encoding="utf-8"))
+    return shipped.load("scoring.yaml")
 
 
 def scheme_for(name: str | None = None, frame: str | None = None) -> "Scheme":
