@@ -33,12 +33,8 @@ def prepare(template: Template, frame: str | None, macros: bool) -> Template:
     embed_macros: the VBA project and the ribbon, for .xlsm output (perfbook/vba.py).
     Both work on the Template's parts and sheet XML, before it is compiled.
     """
-    try:
-        from .inject import inject
-    except ImportError:
-        inject = None
-    if inject is not None:
-        template = inject(template, frame=frame)
+    from .inject import inject
+    template = inject(template, frame=frame)
     if macros:
         from .vba import embed_macros
         template = embed_macros(template, frame=frame)
