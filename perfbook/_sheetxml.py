@@ -12,9 +12,10 @@ from xml.sax.saxutils import escape
 
 from defusedxml import ElementTree as ET
 
+from . import _ns as ns
 from .errors import TemplateError
 
-NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS = ns.MAIN
 ROW_RE = re.compile(r"<row\b([^>]*?)(/>|>(.*?)</row>)", re.S)
 CELL_RE = re.compile(r"<c\b([^>]*?)(/>|>(.*?)</c>)", re.S)
 ATTR_RE = re.compile(r'([\w:]+)="([^"]*)"')

@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from defusedxml import ElementTree as ET
 
+from . import _ns as ns
 from . import data as shipped
 from . import fields as F
 from ._package import read_package
@@ -26,8 +27,8 @@ PLACEHOLDER = re.compile(r"\{\{\s*(.+?)\s*\}\}")
 BRACKETED = re.compile(r"[（(【\[]\s*\{\{\s*(.+?)\s*\}\}\s*[）)】\]]")
 _TOKEN = re.compile(BRACKETED.pattern + "|" + PLACEHOLDER.pattern)
 LOOP = "指标."
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+R_NS = ns.R
+PKG_REL_NS = ns.PKG_REL
 DEFAULT_TEMPLATE = "绩效目标表.xlsx"
 
 

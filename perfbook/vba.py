@@ -22,6 +22,7 @@ from pathlib import Path
 
 import jinja2
 
+from . import _ns as ns
 from . import data as shipped
 from . import cfb, ovba
 from .errors import PerfbookError
@@ -29,13 +30,13 @@ from .template import PKG_REL_NS, Template, rels_path
 
 VBA_PART = "xl/vbaProject.bin"
 VBA_CT = "application/vnd.ms-office.vbaProject"
-VBA_REL = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
+VBA_REL = ns.REL_VBA
 XLSM_MAIN_CT = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 XLAM_MAIN_CT = "application/vnd.ms-excel.addin.macroEnabled.main+xml"
 UI14_PART = "customUI/customUI14.xml"
 UI12_PART = "customUI/customUI.xml"
-UI14_REL = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
-UI12_REL = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"
+UI14_REL = ns.REL_UI_2007
+UI12_REL = ns.REL_UI
 WORKBOOK_CODENAME = "ThisWorkbook"
 # hand-written modules, in project order; the generated rules module sits between util and check
 HAND_MODULES = ("PerfbookUtil", "PerfbookCheck", "PerfbookRibbon")
