@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from . import fields as F
 from ._sheetxml import col_letter
 from .errors import NoTable, PerfbookError, UnreadableWorkbook
 from .grid import Grid, Source, open_source

@@ -19,7 +19,7 @@ from . import _layout, _refs, vba
 from ._package import Entry, build_zip, deflate
 from ._sheetxml import (Cell, attrs, cell_xml, col_index, col_letter, insert_element, remove_element, unescape, xml_attr)
 from .model import Project
-from .template import PKG_REL_NS, R_NS, LOOP, Template, TemplateSheet, rels_path, resolve
+from .template import PKG_REL_NS, R_NS, Template, TemplateSheet, rels_path, resolve
 
 CT_NS = ns.CONTENT_TYPES
 WS_TYPE = ns.REL_WORKSHEET
@@ -73,7 +73,8 @@ def _shift_refs_in_xml(xml: str, T: int, sheet: str) -> str:
     xml = re.sub(r"<((?:\w+:)?sqref)>(.*?)</\1>", lambda m: f"<{m.group(1)}>{area(m.group(2))}</{m.group(1)}>", xml, flags=re.S)
     xml = re.sub(r"<((?:\w+:)?(?:f|formula|formula1|formula2))\b([^>]*)>(.*?)</\1>",
                  lambda m: f"<{m.group(1)}{m.group(2)}>{_grow(m.group(3), T, sheet)}</{m.group(1)}>", xml, flags=re.S)
-    xml = re.sub(r'<brk\b([^>]*?)\bid="(\d+)"', lambda m: f'<brk{m.group(1)}id="{_marked(int(m.group(2))) if int(m.group(2)) > T else m.group(2)}"', xml)
+    xml = re.sub(r'<brk\b([^>]*?)\bid="(\d+)"',
+                 lambda m: f'<brk{m.group(1)}id="{_marked(int(m.group(2))) if int(m.group(2)) > T else m.group(2)}"', xml)
     return xml
 
 
@@ -517,7 +518,8 @@ class Compiled:
         xml = re.sub(r"<definedNames\b[^>]*>.*?</definedNames>|<definedNames\s*/>", "", xml, flags=re.S)
         if names:
             block = "<definedNames>" + names + "</definedNames>"
-            m = re.search(r"<(calcPr|oleSize|customWorkbookViews|pivotCaches|smartTagPr|smartTagTypes|webPublishing|fileRecoveryPr|webPublishObjects|extLst)\b", xml)
+            m = re.search(r"<(calcPr|oleSize|customWorkbookViews|pivotCaches|smartTagPr|smartTagTypes|webPublishing"
+                          r"|fileRecoveryPr|webPublishObjects|extLst)\b", xml)
             pos = m.start() if m else xml.rfind("</workbook>")
             xml = xml[:pos] + block + xml[pos:]
         return xml

@@ -44,7 +44,7 @@ XML2003 = """<?xml version="1.0" encoding="UTF-8"?>
   <WorksheetOptions xmlns="urn:schemas-microsoft-com:office:excel"><Visible>SheetHidden</Visible></WorksheetOptions>
  </Worksheet>
 </Workbook>
-"""
+"""  # noqa: E501
 
 HTML = """<html xmlns:x="urn:schemas-microsoft-com:office:excel"><head>
 <meta http-equiv="Content-Type" content="text/html; charset=gb2312"><title>绩效目标表</title></head><body>
