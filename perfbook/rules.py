@@ -22,7 +22,7 @@ from . import rule_python as P
 from .comparators import GLYPHS, _spelling_map
 from .errors import DataError
 from .findings import Finding
-from .frames import Frame, Level1, Level2
+from .frames import Frame, Level1, Level2, norm_name  # noqa: F401 - the rule primitives reach it through this module
 from .model import Indicator, Project
 from .rulelang import Node, RuleSyntaxError, parse
 
