@@ -120,7 +120,7 @@ def read_frames(paths_or_dir, *, template=None, errors: str = "raise") -> Frames
 
     import pandas as pd
 
-    from .fill import PerfbookWarning
+    from .errors import PerfbookWarning
     from .reader import read
     if errors not in ("raise", "warn"):
         raise ValueError("errors must be 'raise' or 'warn'")

@@ -8,14 +8,11 @@ from pathlib import Path
 
 from . import __version__
 from ._package import write_atomic
+from .errors import PerfbookWarning
 from .inputs import load
 from .model import Project
 from .render import Compiled
 from .template import Template, default_template_path
-
-
-class PerfbookWarning(UserWarning):
-    """Something the user should know that does not stop the job (a field with no place in the template)."""
 
 
 @lru_cache(maxsize=16)
