@@ -14,7 +14,8 @@ from pathlib import Path
 
 from ._sheetxml import col_letter
 from .errors import NoTable, PerfbookError, UnreadableWorkbook
-from .grid import Grid, Source, open_source
+from .formats import open_source
+from .grid import Grid, Source
 from .model import Indicator, Project
 from .notes import Note
 from .template import LISTS_SHEET, PLACEHOLDER, Slot, Template, TemplateSheet, default_template_path

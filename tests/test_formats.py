@@ -134,5 +134,5 @@ def test_real_xls_and_ods_read_like_the_xlsx(samples, soffice, tmp_path, fmt):
     assert b.format == fmt
     assert [p.to_dict() for p in b.projects] == [p.to_dict() for p in a.projects]
     # ods merges come from content.xml (calamine gives none): the same ranges as the xlsx
-    from perfbook.grid import open_source
+    from perfbook.formats import open_source
     assert sorted(open_source(out).grids[0].merges) == sorted(open_source(src).grids[0].merges)
