@@ -8,6 +8,8 @@ A file that cannot be read, or that trips a bug, becomes a row in 问题 and the
 """
 from __future__ import annotations
 
+__all__ = ["collect", "CollectResult", "FileResult"]
+
 import importlib
 import os
 from collections.abc import Iterator

@@ -9,6 +9,8 @@ an empty cell is None. The columns are ``object`` dtype; cast with ``pd.to_numer
 """
 from __future__ import annotations
 
+__all__ = ["read_frame", "read_frames", "Frames"]
+
 import glob
 from collections.abc import Iterable
 from pathlib import Path

@@ -1,6 +1,8 @@
 """fill / new: data in, official workbook out."""
 from __future__ import annotations
 
+__all__ = ["fill", "new"]
+
 import os
 import warnings
 from functools import lru_cache

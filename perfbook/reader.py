@@ -6,6 +6,8 @@ tables by their header labels.
 """
 from __future__ import annotations
 
+__all__ = ["read", "Book", "Note"]
+
 import os
 import re
 from dataclasses import dataclass, field

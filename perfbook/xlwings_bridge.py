@@ -13,6 +13,8 @@ Layout of the data sheet (shared with macros/PerfbookCheck.bas):
 """
 from __future__ import annotations
 
+__all__ = ["validate_active_sheet"]
+
 from functools import cache
 from typing import Callable
 
