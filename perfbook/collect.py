@@ -135,7 +135,7 @@ def rule_title(rule_id: str | None) -> str | None:
     try:
         from .rules import rule
         return rule(rule_id).title
-    except (ImportError, StopIteration, TypeError):
+    except (StopIteration, TypeError):
         return None
 
 

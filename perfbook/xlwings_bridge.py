@@ -20,6 +20,7 @@ from typing import Callable
 
 
 from . import data as shipped
+from .check import check as check_workbook
 from .findings import ERROR, INFO, WARNING, Finding, Report
 
 FIRST_ROW = 6
@@ -81,8 +82,7 @@ def summary(findings: list[Finding]) -> str:
 def answer(path: str, sheet: str, check: Callable[[str], Report] | None = None) -> dict[str, object]:
     """Check the saved copy and build the answer; an error becomes the status, never an exception."""
     from .errors import PerfbookError
-    if check is None:
-        from .check import check
+    check = check or check_workbook
     try:
         report = check(path)
     except PerfbookError as exc:

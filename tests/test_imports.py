@@ -48,21 +48,36 @@ def _targets(node, me: str, pkg: bool) -> list[str]:
     return [f"{mod}.{a.name}" if f"{mod}.{a.name}" in MODS else mod for a in node.names]
 
 
+def _guards_import(t: ast.Try) -> bool:
+    """A try that catches a failed import: an import in its body may be meant to fail softly."""
+    for h in t.handlers:
+        names = {x.id for x in ast.walk(h.type) if isinstance(x, ast.Name)} if h.type is not None else set()
+        if names & {"ImportError", "ModuleNotFoundError"}:
+            return True
+    return False
+
+
 def _imports():
     """(module, node, at module level, inside a try) for every import statement."""
     out = []
     for m, p in MODS.items():
         tree = ast.parse(p.read_text("utf-8"))
 
-        def walk(node, in_fn, in_try, m=m):
-            for ch in ast.iter_child_nodes(node):
-                if isinstance(ch, ast.If) and "TYPE_CHECKING" in ast.unparse(ch.test):
-                    continue
-                if isinstance(ch, (ast.Import, ast.ImportFrom)):
-                    out.append((m, ch, not in_fn, in_try))
-                fn = isinstance(ch, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
-                walk(ch, in_fn or fn, (in_try or isinstance(ch, ast.Try)) and not fn)
-        walk(tree, False, False)
+        def visit(ch, in_fn, in_try, m=m):
+            if isinstance(ch, ast.If) and "TYPE_CHECKING" in ast.unparse(ch.test):
+                return
+            if isinstance(ch, (ast.Import, ast.ImportFrom)):
+                out.append((m, ch, not in_fn, in_try))
+            fn = isinstance(ch, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+            if isinstance(ch, ast.Try) and _guards_import(ch):
+                for part in ch.body:
+                    visit(part, in_fn, True)
+                for part in [*ch.handlers, *ch.orelse, *ch.finalbody]:
+                    visit(part, in_fn, in_try)
+                return
+            for sub in ast.iter_child_nodes(ch):
+                visit(sub, in_fn or fn, in_try and not fn)
+        visit(tree, False, False)
     return out
 
 
