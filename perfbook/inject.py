@@ -439,10 +439,10 @@ def helper_formulas(pl: Plan, fr: FR.Frame, names: dict[str, str]) -> dict[str, 
     ctx = formula_context(pl, fr, names)
     out = {}
     for k, src in R.data()["helpers"].items():
-        me = col_index(pl.helpers[k])
+        me = _col_num(pl.helpers[k])
 
         def prev(target, me=me):
-            off = col_index(pl.helpers[target]) - me
+            off = _col_num(pl.helpers[target]) - me
             return f'INDIRECT("R[-1]C{f"[{off}]" if off else ""}",FALSE)'
         out[k] = render(src, {**ctx, "prev": prev})
     for key, sev in (("err", "错误"), ("warn", "警告")):
@@ -485,8 +485,8 @@ def _inject_sheet(t: Template, ts: TemplateSheet, fr: FR.Frame, names: _Names, d
     _set_summary(ts, row_S, sr, sc, summary)
     row_S.cells.sort(key=lambda c: c.col)
     # helper columns hidden
-    first = min(col_index(c) for c in [*pl.helpers.values(), *pl.project_cells.values()])
-    last = max(col_index(c) for c in [*pl.helpers.values(), *pl.project_cells.values()])
+    first = min(_col_num(c) for c in [*pl.helpers.values(), *pl.project_cells.values()])
+    last = max(_col_num(c) for c in [*pl.helpers.values(), *pl.project_cells.values()])
     ts.xml.head = _hide_columns(ts.xml.head, first, last)
     # validations and formats on the indicator row
     tail = ts.xml.tail
@@ -496,6 +496,10 @@ def _inject_sheet(t: Template, ts: TemplateSheet, fr: FR.Frame, names: _Names, d
     ts.xml.tail = tail
     ts.slots = [s for s in ts.slots if not (s.row == sr and s.col == sc)]
     return pl
+
+
+def _col_num(letters: str) -> int:
+    return col_index(letters)
 
 
 def _formula_cell(ref: str, formula: str) -> Cell:
@@ -607,7 +611,7 @@ def _add_validations(tail: str, pl: Plan, fr: FR.Frame, n: dict[str, str], names
 def _add_formats(tail: str, pl: Plan, fr: FR.Frame, n: dict[str, str], red: int, orange: int) -> str:
     prio = max([int(x) for x in re.findall(r'\bpriority="(\d+)"', tail)] or [0])
     T = pl.T
-    cols = sorted(col_index(c) for c in pl.fields.values())
+    cols = sorted(_col_num(c) for c in pl.fields.values())
     sqref = f"{col_letter(cols[0])}{T}:{col_letter(cols[-1])}{T}"
     err, warn = f"${pl.helpers['err']}{T}", f"${pl.helpers['warn']}{T}"
     blocks = [(sqref, [(f"{err}>0", red, True), (f"{warn}>0", orange, False)])]

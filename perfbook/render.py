@@ -17,9 +17,9 @@ from defusedxml import ElementTree as ET
 from . import _ns as ns
 from . import _layout, _refs, vba
 from ._package import Entry, build_zip, deflate
-from ._sheetxml import (Cell, attrs, cell_xml, col_index, col_letter, insert_element, remove_element, unescape, xml_attr)
+from ._sheetxml import (Cell, attrs, cell_xml, col_letter, insert_element, remove_element, unescape, xml_attr)
 from .model import Project
-from .template import PKG_REL_NS, R_NS, Template, TemplateSheet, rels_path, resolve
+from .template import PKG_REL_NS, R_NS, LOOP, Template, TemplateSheet, rels_path, resolve
 
 CT_NS = ns.CONTENT_TYPES
 WS_TYPE = ns.REL_WORKSHEET
@@ -266,7 +266,7 @@ class CompiledSheet:
         T = self.T
         cont1, cont2 = _continuations(inds)
         # the columns whose text decides a row's height (一级/二级 are merged over their groups)
-        text_cols = [(lc.slot_label, self.loop_widths.get(col_index(lc.col), 8.43))
+        text_cols = [(lc.slot_label, self.loop_widths.get(_col_num(lc.col), 8.43))
                      for lc in self.loop_cells if lc.slot_label and lc.slot_label not in ("一级指标", "二级指标")]
         out = []
         for i in range(n):
@@ -342,6 +342,11 @@ class CompiledSheet:
             return ""
         body = "".join(f'<mergeCell ref="{col_letter(c1)}{r1}:{col_letter(c2)}{r2}"/>' for r1, c1, r2, c2 in refs)
         return f'<mergeCells count="{len(refs)}">{body}</mergeCells>'
+
+
+def _col_num(letters: str) -> int:
+    from ._sheetxml import col_index
+    return col_index(letters)
 
 
 def _runs(inds: list[dict], keys: tuple[str, ...]) -> list[tuple[int, int]]:

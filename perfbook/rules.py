@@ -22,7 +22,7 @@ from . import rule_python as P
 from .comparators import GLYPHS, _spelling_map
 from .errors import DataError
 from .findings import Finding
-from .frames import Frame, Level1, Level2, norm_name  # noqa: F401 - the rule primitives reach it through this module
+from .frames import Frame, Level1, Level2, norm_name
 from .model import Indicator, Project
 from .rulelang import Node, RuleSyntaxError, parse
 
@@ -568,7 +568,7 @@ def _formula_ok(c: Compiled) -> bool:
 
 def _stand_in_ctx(scope: str):
     from . import inject
-    from .rule_formula import Ctx
+    from .rule_formula import HELPER_OF, Ctx
     inds, projs = _labels()
     h = {k: f"$H{i}1" for i, k in enumerate(list(data()["helpers"]) + ["err", "warn"])}
     cells = {lab: f"$C{i}1" for i, lab in enumerate(sorted(inds))}
@@ -580,7 +580,7 @@ def rule_formula(r: Rule, ctx, frame: Frame, c: Compiled | None = None) -> str:
     """The workbook formula of one rule on one sheet: TRUE (or a count, for `each`) when it fires.
     Raises rule_formula.NoFormula for a check-only rule."""
     from dataclasses import replace
-    from .rule_formula import Unavailable, compile_formula
+    from .rule_formula import Unavailable, compile_formula, lit
     c = c or compiled(r.id)
 
     def const_for(item):
