@@ -26,7 +26,11 @@ from .dataframes import Frames, read_frame, read_frames  # noqa: E402
 from .bulk import bulk  # noqa: E402
 from .collect import collect  # noqa: E402
 
-from .check import check  # noqa: E402
+try:
+    from .check import check  # noqa: E402
+except ImportError:  # pragma: no cover - validation layer not present in this build
+    def check(path, **kwargs):
+        raise PerfbookError("校验模块不可用", "the validation module is not available")
 
 from .cycle import monitor, selfeval  # noqa: E402
 

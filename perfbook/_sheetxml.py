@@ -12,10 +12,9 @@ from xml.sax.saxutils import escape
 
 from defusedxml import ElementTree as ET
 
-from . import _ns as ns
 from .errors import TemplateError
 
-NS = ns.MAIN
+NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 ROW_RE = re.compile(r"<row\b([^>]*?)(/>|>(.*?)</row>)", re.S)
 CELL_RE = re.compile(r"<c\b([^>]*?)(/>|>(.*?)</c>)", re.S)
 ATTR_RE = re.compile(r'([\w:]+)="([^"]*)"')

@@ -6,7 +6,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
-from . import data as shipped
+from . import _yaml
 
 GLYPHS = ("≥", "＞", "＝", "＜", "≤", "定性")
 NUMBER_RE = re.compile(r"^-?(?:0|[1-9]\d*)(?:\.\d+)?$")
@@ -25,7 +25,7 @@ class Comparator:
 
 @cache
 def comparators() -> tuple[Comparator, ...]:
-    data = shipped.load("comparators.yaml")
+    data = _yaml.data("comparators.yaml")
     return tuple(
         Comparator(d["glyph"], d["code"], d["direction"], d["quantitative"], tuple(d["spellings"]),
                    tuple(d.get("prefix", ())), tuple(d.get("suffix", ())))

@@ -5,9 +5,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from importlib import resources
 
-from . import data as shipped
-
+from . import _yaml
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,8 @@ class FieldSpec:
 
 @cache
 def _load() -> dict:
-    return shipped.load("fields.yaml")
+    text = resources.files("perfbook").joinpath("data/fields.yaml").read_text(encoding="utf-8")
+    return _yaml.load(text)
 
 
 def _specs(section: str) -> tuple[FieldSpec, ...]:

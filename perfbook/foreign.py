@@ -24,13 +24,14 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
 
-from . import data as shipped
+
 from . import fields as F
 from ._sheetxml import col_letter
 from .grid import BIG_NUMBER, Grid
 from .model import Indicator
 from .notes import Note
 from .values import clean_text, is_empty_marker, split_value
+from . import _yaml
 
 LONG_TEXT = {"content", "eval_std", "basis"}
 MAX_LABEL = 30          # a "label：" cell longer than this is a text that happens to end in a colon
@@ -41,7 +42,7 @@ _PARENS = re.compile(r"[（(]([^（）()]*)[）)]")
 
 @cache
 def hints() -> dict:
-    return shipped.load("foreign.yaml")
+    return _yaml.data("foreign.yaml")
 
 
 @dataclass(frozen=True)

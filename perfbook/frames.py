@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
 
 from . import data as shipped
 from .errors import PerfbookError
+from . import _yaml
 
 ENV_DIRS = "PERFBOOK_FRAMES"     # extra frame directories, os.pathsep-separated
 ENV_DEFAULT = "PERFBOOK_FRAME"   # the frame to use when neither the workbook nor the user names one
@@ -155,7 +155,7 @@ def _env_dirs() -> tuple[str, ...]:
 def _load(extra_dirs: tuple[str, ...]) -> dict[str, Frame]:
     out: dict[str, Frame] = {}
     for text, path in _files(extra_dirs):
-        data = yaml.safe_load(text)
+        data = _yaml.load(text)
         if not isinstance(data, dict):
             raise PerfbookError("框架文件应为键值对象", "a frame file must be a mapping", path)
         f = _frame(data, path)

@@ -23,7 +23,6 @@ from xml.sax.saxutils import escape
 
 import jinja2
 
-from . import _ns as ns
 from . import frames as FR
 from . import rules as R
 from ._sheetxml import Cell, Row, col_index, col_letter, insert_element, parse_sheet, split_ref, xml_attr
@@ -34,7 +33,7 @@ from .template import Template, TemplateSheet, _sheet, rels_path
 from .template import LISTS_SHEET  # noqa: E402  (the reader skips this sheet by name)
 FRAME_NAME = "校验框架"
 PREFIX = "校验_"
-WS_TYPE = ns.REL_WORKSHEET
+WS_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
 WS_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 HELPER_GAP = 15               # blank columns left between the table and the hidden helper columns
 MAX_VALIDATION = 255          # Excel drops a validation formula longer than this

@@ -14,17 +14,16 @@ from xml.sax.saxutils import escape
 import jinja2
 from defusedxml import ElementTree as ET
 
-from . import _ns as ns
 from . import _layout, _refs, vba
 from ._package import Entry, build_zip, deflate
 from ._sheetxml import (Cell, attrs, cell_xml, col_letter, insert_element, remove_element, unescape, xml_attr)
 from .model import Project
 from .template import PKG_REL_NS, R_NS, LOOP, Template, TemplateSheet, rels_path, resolve
 
-CT_NS = ns.CONTENT_TYPES
-WS_TYPE = ns.REL_WORKSHEET
+CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+WS_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
 WS_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
-CUSTOM_TYPE = ns.REL_CUSTOM
+CUSTOM_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
 CUSTOM_CT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
 APP_CT = "application/vnd.openxmlformats-officedocument.extended-properties+xml"
 MARK = re.compile(r"\x00(\d+)\x01|\x02(\w+)\x03")

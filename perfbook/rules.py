@@ -25,6 +25,7 @@ from .findings import Finding
 from .frames import Frame, Level1, Level2, norm_name
 from .model import Indicator, Project
 from .rulelang import Node, RuleSyntaxError, parse
+from ._yaml import data as yaml_data
 
 QUANT, QUAL = "定量", "定性"
 _NOSPACE = re.compile("[ \u3000\n\r\t]")
@@ -65,7 +66,7 @@ class Rule:
 
 
 def _yaml(name: str) -> dict:
-    return shipped.load(name)
+    return yaml_data(name)
 
 
 _rules_dir: list[str | None] = [None]

@@ -13,8 +13,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
-
-from . import data as shipped
+from . import _yaml
 from .comparators import comparators, to_number
 
 QUALITATIVE = "定性"
@@ -53,12 +52,12 @@ class Split:
 
 @cache
 def _data() -> dict:
-    return shipped.load("comparators.yaml")
+    return _yaml.data("comparators.yaml")
 
 
 @cache
 def _foreign() -> dict:
-    return shipped.load("foreign.yaml")
+    return _yaml.data("foreign.yaml")
 
 
 @cache

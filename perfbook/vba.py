@@ -27,6 +27,7 @@ from . import data as shipped
 from . import cfb, ovba
 from .errors import PerfbookError
 from .template import PKG_REL_NS, Template, rels_path
+from . import _yaml
 
 VBA_PART = "xl/vbaProject.bin"
 VBA_CT = "application/vnd.ms-office.vbaProject"
@@ -163,7 +164,7 @@ def _no_split_escapes(pieces: list[str]) -> list[str]:
 
 
 def _data_yaml(name: str) -> dict:
-    return shipped.load(name)
+    return _yaml.data(name)
 
 
 def _template_source(name: str) -> str:

@@ -19,7 +19,7 @@ from functools import cache
 from typing import Callable
 
 
-from . import data as shipped
+from . import _yaml
 from .check import check as check_workbook
 from .findings import ERROR, INFO, WARNING, Finding, Report
 
@@ -30,7 +30,7 @@ HEADERS = ["rule", "severity", "cell", "message", "fix"]
 @cache
 def texts() -> dict[str, str]:
     """The macros' user-facing texts (perfbook/data/vba/ui.yaml): one wording for both paths."""
-    data = shipped.load("vba/ui.yaml")
+    data = _yaml.data("vba/ui.yaml")
     return data["texts"]
 
 

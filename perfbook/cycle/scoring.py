@@ -10,14 +10,14 @@ import ast
 from dataclasses import dataclass
 from functools import cache
 
-from .. import data as shipped
+from .. import _yaml
 from ..errors import PerfbookError
 from . import expr as E
 
 
 @cache
 def data() -> dict:
-    return shipped.load("scoring.yaml")
+    return _yaml.data("scoring.yaml")
 
 
 def scheme_for(name: str | None = None, frame: str | None = None) -> "Scheme":

@@ -1,13 +1,11 @@
-"""The shipped data files (perfbook/data/*.yaml, vba/*.j2, frames/*.yaml) and the one loader for them,
-so that no module spells out where the package keeps its data."""
+"""Where the shipped files are: perfbook/data (*.yaml, vba/*.j2, frames/*.yaml; YAML is parsed by
+perfbook._yaml) and the templates/ and macros/ folders, so that no module spells out the package's layout."""
 from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
-__all__ = ["text", "load", "path", "entries", "folder"]
+__all__ = ["text", "path", "entries", "folder"]
 
 
 def _file(name: str):
@@ -17,11 +15,6 @@ def _file(name: str):
 def text(name: str) -> str:
     """perfbook/data/NAME as text; NAME may name a folder: "vba/ui.yaml"."""
     return _file(name).read_text("utf-8")
-
-
-def load(name: str):
-    """perfbook/data/NAME parsed as YAML, a fresh copy each call (callers cache what they keep)."""
-    return yaml.safe_load(text(name))
 
 
 def path(name: str) -> str:
