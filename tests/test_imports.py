@@ -1,8 +1,8 @@
 """The import graph is a DAG, and an import sits inside a function only for a reason.
 
 Read from the sources' syntax trees (nothing is imported): the module-level imports of perfbook/ make no
-cycle, and a function-level import is one of: an optional or heavy dependency (loaded when used, so that
-`import perfbook` and the command line start fast), a subcommand's engine in perfbook/commands (loaded
+cycle, and a function-level import is one of: an optional or heavy dependency, or a module of ours that
+loads one (loaded when used, so that `import perfbook` and the command line start fast), a subcommand's engine in perfbook/commands (loaded
 when that subcommand runs), a standard-library module inside a try (a platform's module), or an import
 that would close a cycle at module level (data that still flows upstream; docs/architecture.md lists them).
 """
@@ -88,8 +88,34 @@ def _graph() -> dict[str, set[str]]:
     g: dict[str, set[str]] = {m: set() for m in MODS}
     for m, node, top, _ in IMPORTS:
         if top:
-            g[m] |= {t for t in _targets(node, m, MODS[m].name == "__init__.py") if t in MODS and t != m}
+            g[m] |= {t for t in _targets(node, m, MODS[m].name == "__init__.py") if t != m}
     return g
+
+
+def _heavy() -> set[str]:
+    """LAZY, and what tests/test_startup.py says a one-file command must not load."""
+    out = set(LAZY)
+    startup = ROOT / "tests" / "test_startup.py"
+    if startup.exists():
+        for node in ast.walk(ast.parse(startup.read_text("utf-8"))):
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "HEAVY" for t in node.targets):
+                out |= set(ast.literal_eval(node.value))
+    return out
+
+
+def _loads(g, m: str) -> set[str]:
+    seen, todo = set(), [m]
+    while todo:
+        x = todo.pop()
+        if x not in seen:
+            seen.add(x)
+            todo += g.get(x, ())
+    return seen
+
+
+def _is_heavy(name: str, heavy: set[str]) -> bool:
+    parts = name.split(".")
+    return any(".".join(parts[:i]) in heavy for i in range(1, len(parts) + 1))
 
 
 def _reaches(g, a: str, b: str) -> bool:
@@ -100,18 +126,18 @@ def _reaches(g, a: str, b: str) -> bool:
             return True
         if x not in seen:
             seen.add(x)
-            todo += g[x]
+            todo += g.get(x, ())
     return False
 
 
 def test_module_level_imports_make_no_cycle():
-    g = _graph()
+    g = {m: {t for t in ts if t in MODS} for m, ts in _graph().items()}
     cycles = sorted({tuple(sorted((a, b))) for a in g for b in g[a] if _reaches(g, b, a)})
     assert not cycles, f"module-level import cycles: {cycles}"
 
 
 def test_a_function_level_import_has_a_reason():
-    g = _graph()
+    g, heavy = _graph(), _heavy()
     unexplained = []
     for m, node, top, in_try in IMPORTS:
         if top or m.startswith("perfbook.commands"):
@@ -123,6 +149,9 @@ def test_a_function_level_import_has_a_reason():
         ours = [t for t in names if t in MODS]
         if ours and len(ours) == len(names) and all(_reaches(g, t, m) for t in ours):
             continue                    # at module level it would close a cycle
+        before = {x for x in _loads(g, m) if _is_heavy(x, heavy)}
+        if any(x not in before for t in names for x in _loads(g, t) if _is_heavy(x, heavy)):
+            continue                    # at module level it would make start-up load something heavy
         line = MODS[m].read_text("utf-8").splitlines()[node.lineno - 1].strip()
         unexplained.append(f"{MODS[m].relative_to(ROOT)}:{node.lineno}: {line}")
     assert not unexplained, "imports inside functions with no reason (move them to the module's top):\n" + \
