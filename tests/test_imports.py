@@ -48,6 +48,17 @@ def _targets(node, me: str, pkg: bool) -> list[str]:
     return [f"{mod}.{a.name}" if f"{mod}.{a.name}" in MODS else mod for a in node.names]
 
 
+def _runs(targets: list[str], me: str) -> list[str]:
+    """The targets and the packages importing them runs first (but perfbook itself, and a package the
+    importer is in: those are running already)."""
+    out = list(targets)
+    for t in targets:
+        parts = t.split(".")
+        out += [p for p in (".".join(parts[:i]) for i in range(2, len(parts)))
+                if p in MODS and not (me == p or me.startswith(p + "."))]
+    return out
+
+
 def _guards_import(t: ast.Try) -> bool:
     """A try that catches a failed import: an import in its body may be meant to fail softly."""
     for h in t.handlers:
@@ -88,7 +99,7 @@ def _graph() -> dict[str, set[str]]:
     g: dict[str, set[str]] = {m: set() for m in MODS}
     for m, node, top, _ in IMPORTS:
         if top:
-            g[m] |= {t for t in _targets(node, m, MODS[m].name == "__init__.py") if t != m}
+            g[m] |= {t for t in _runs(_targets(node, m, MODS[m].name == "__init__.py"), m) if t != m}
     return g
 
 
@@ -146,8 +157,8 @@ def test_a_function_level_import_has_a_reason():
         roots = {n.split(".")[0] for n in names}
         if roots <= LAZY or (in_try and all(r in sys.stdlib_module_names for r in roots)):
             continue
-        ours = [t for t in names if t in MODS]
-        if ours and len(ours) == len(names) and all(_reaches(g, t, m) for t in ours):
+        ours = [t for t in _runs(names, m) if t in MODS]
+        if ours and all(t in MODS for t in names) and any(_reaches(g, t, m) for t in ours):
             continue                    # at module level it would close a cycle
         before = {x for x in _loads(g, m) if _is_heavy(x, heavy)}
         if any(x not in before for t in names for x in _loads(g, t) if _is_heavy(x, heavy)):
