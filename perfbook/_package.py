@@ -49,7 +49,8 @@ def check_zip(zf: zipfile.ZipFile, path, limits: Limits = Limits()) -> None:
                              "the package is encrypted; remove the password and save again")
         total += info.file_size
         if info.compress_type != zipfile.ZIP_STORED and info.compress_size > info.file_size + info.file_size // 100 + 1024:
-            raise _zip_error(path, f"压缩包头信息不实（{info.filename} 声明解压后 {info.file_size:,} 字节，压缩数据却有 {info.compress_size:,} 字节），疑似恶意文件，已拒绝",
+            raise _zip_error(path, f"压缩包头信息不实（{info.filename} 声明解压后 {info.file_size:,} 字节，"
+                                   f"压缩数据却有 {info.compress_size:,} 字节），疑似恶意文件，已拒绝",
                              f"the zip header lies ({info.filename} declares {info.file_size:,} bytes inflated but holds "
                              f"{info.compress_size:,} compressed); refused as hostile")
         if info.file_size > limits.max_part_bytes or total > limits.max_total_bytes:

@@ -9,15 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from . import _ns as ns
 from . import __version__
 from . import vba
 from ._package import build_zip, deflate, write_atomic
 
 DEFAULT_NAME = "perfbook.xlam"
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
-_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
+_MAIN = ns.MAIN
+_R = ns.R
+_PKG = ns.PKG_REL
+_CT = ns.CONTENT_TYPES
 _DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 
@@ -52,13 +53,13 @@ def addin_parts(frame: str | None = None) -> dict[str, bytes]:
           '<bookViews><workbookView/></bookViews>'
           '<sheets><sheet name="perfbook" sheetId="1" r:id="rId1"/></sheets><calcPr calcId="191029"/></workbook>')
     wb_rels = (f'{_DECL}<Relationships xmlns="{_PKG}">'
-               '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
-               '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+               f'<Relationship Id="rId1" Type="{ns.REL_WORKSHEET}" Target="worksheets/sheet1.xml"/>'
+               f'<Relationship Id="rId2" Type="{ns.REL_STYLES}" Target="styles.xml"/>'
                f'<Relationship Id="rId3" Type="{vba.VBA_REL}" Target="vbaProject.bin"/></Relationships>')
     root_rels = (f'{_DECL}<Relationships xmlns="{_PKG}">'
-                 '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
-                 '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/>'
-                 '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties" Target="docProps/app.xml"/>'
+                 f'<Relationship Id="rId1" Type="{ns.REL_OFFICE_DOCUMENT}" Target="xl/workbook.xml"/>'
+                 f'<Relationship Id="rId2" Type="{ns.REL_CORE}" Target="docProps/core.xml"/>'
+                 f'<Relationship Id="rId3" Type="{ns.REL_EXTENDED}" Target="docProps/app.xml"/>'
                  f'<Relationship Id="rId4" Type="{vba.UI14_REL}" Target="{vba.UI14_PART}"/>'
                  f'<Relationship Id="rId5" Type="{vba.UI12_REL}" Target="{vba.UI12_PART}"/></Relationships>')
     ct = (f'{_DECL}<Types xmlns="{_CT}">'
@@ -71,12 +72,12 @@ def addin_parts(frame: str | None = None) -> dict[str, bytes]:
           '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
           '<Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
           '</Types>')
-    core = (f'{_DECL}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+    core = (f'{_DECL}<cp:coreProperties xmlns:cp="{ns.CORE_PROPS}" '
             'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
             'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
             '<dc:title>perfbook 绩效目标校验</dc:title><dc:creator>perfbook</dc:creator>'
             f'<dc:description>perfbook {__version__}; VBA {vba.digest()}</dc:description></cp:coreProperties>')
-    app = (f'{_DECL}<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+    app = (f'{_DECL}<Properties xmlns="{ns.EXTENDED_PROPS}">'
            '<Application>perfbook</Application></Properties>')
     parts = {
         "[Content_Types].xml": ct, "_rels/.rels": root_rels, "docProps/core.xml": core, "docProps/app.xml": app,

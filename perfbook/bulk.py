@@ -8,6 +8,8 @@ so the bureau can show which file went where.
 """
 from __future__ import annotations
 
+__all__ = ["bulk", "BulkResult", "Written", "Failed"]
+
 import csv
 import dataclasses
 import hashlib

@@ -6,6 +6,8 @@ PERFBOOK_FRAME environment variable; the frame that best explains the 一级/二
 """
 from __future__ import annotations
 
+__all__ = ["check", "format_report"]
+
 import os
 import re
 import zipfile

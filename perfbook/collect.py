@@ -8,6 +8,8 @@ A file that cannot be read, or that trips a bug, becomes a row in 问题 and the
 """
 from __future__ import annotations
 
+__all__ = ["collect", "CollectResult", "FileResult"]
+
 import importlib
 import os
 from collections.abc import Iterator
@@ -133,7 +135,7 @@ def rule_title(rule_id: str | None) -> str | None:
     try:
         from .rules import rule
         return rule(rule_id).title
-    except (ImportError, StopIteration, TypeError):
+    except (StopIteration, TypeError):
         return None
 
 

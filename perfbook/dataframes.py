@@ -9,6 +9,8 @@ an empty cell is None. The columns are ``object`` dtype; cast with ``pd.to_numer
 """
 from __future__ import annotations
 
+__all__ = ["read_frame", "read_frames", "Frames"]
+
 import glob
 from collections.abc import Iterable
 from pathlib import Path
@@ -120,7 +122,7 @@ def read_frames(paths_or_dir, *, template=None, errors: str = "raise") -> Frames
 
     import pandas as pd
 
-    from .fill import PerfbookWarning
+    from .errors import PerfbookWarning
     from .reader import read
     if errors not in ("raise", "warn"):
         raise ValueError("errors must be 'raise' or 'warn'")

@@ -7,6 +7,8 @@ from_values maps them onto the department's own labels (department_fields in fie
 """
 from __future__ import annotations
 
+__all__ = ["Department", "Task"]
+
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any

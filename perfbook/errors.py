@@ -38,6 +38,10 @@ class NoTable(PerfbookError):
     """The workbook opened fine but holds no 项目绩效目标表: an error, never a pass."""
 
 
+class PerfbookWarning(UserWarning):
+    """Something the user should know that does not stop the job (a field with no place in the template)."""
+
+
 class EnvironmentProblem(PerfbookError):
     """The machine, not the input: disk full, read-only folder, no permission, database unreachable."""
 

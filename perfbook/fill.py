@@ -1,6 +1,8 @@
 """fill / new: data in, official workbook out."""
 from __future__ import annotations
 
+__all__ = ["fill", "new"]
+
 import os
 import warnings
 from functools import lru_cache
@@ -8,14 +10,11 @@ from pathlib import Path
 
 from . import __version__
 from ._package import write_atomic
+from .errors import PerfbookWarning
 from .inputs import load
 from .model import Project
 from .render import Compiled
 from .template import Template, default_template_path
-
-
-class PerfbookWarning(UserWarning):
-    """Something the user should know that does not stop the job (a field with no place in the template)."""
 
 
 @lru_cache(maxsize=16)
@@ -33,12 +32,8 @@ def prepare(template: Template, frame: str | None, macros: bool) -> Template:
     embed_macros: the VBA project and the ribbon, for .xlsm output (perfbook/vba.py).
     Both work on the Template's parts and sheet XML, before it is compiled.
     """
-    try:
-        from .inject import inject
-    except ImportError:
-        inject = None
-    if inject is not None:
-        template = inject(template, frame=frame)
+    from .inject import inject
+    template = inject(template, frame=frame)
     if macros:
         from .vba import embed_macros
         template = embed_macros(template, frame=frame)

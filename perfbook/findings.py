@@ -5,6 +5,8 @@ the annotated copy, so every consumer speaks about a problem the same way.
 """
 from __future__ import annotations
 
+__all__ = ["Finding", "Report", "ERROR", "WARNING", "INFO", "SEVERITIES"]
+
 from dataclasses import dataclass, field
 
 ERROR, WARNING, INFO = "错误", "警告", "提示"

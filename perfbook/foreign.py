@@ -29,6 +29,7 @@ from . import fields as F
 from ._sheetxml import col_letter
 from .grid import BIG_NUMBER, Grid
 from .model import Indicator
+from .notes import Note
 from .values import clean_text, is_empty_marker, split_value
 from . import _yaml
 
@@ -77,8 +78,6 @@ class Block:
 
 class SheetReader:
     def __init__(self, grid: Grid):
-        from .reader import Note
-        self.Note = Note
         self.g = grid
         self.covered = grid.merge_map()
         self.merge_bottom = {(r1, c1): (r2, c2) for r1, c1, r2, c2 in grid.merges}
@@ -117,7 +116,7 @@ class SheetReader:
         return clean_text(v) if isinstance(v, str) else ("" if v is None else str(v))
 
     def note(self, kind: str, zh: str, en: str, r: int | None = None, c: int | None = None):
-        self.notes.append(self.Note(kind, zh, en, self.g.name, self.addr(r, c) if r else None))
+        self.notes.append(Note(kind, zh, en, self.g.name, self.addr(r, c) if r else None))
 
     def unmapped(self, r: int, c: int, v):
         s = str(v).replace("\n", " ")[:40]

@@ -11,10 +11,10 @@ import os
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 
+from . import data as shipped
 from .errors import PerfbookError
 from . import _yaml
 
@@ -136,8 +136,7 @@ def _frame(data: dict, path: str) -> Frame:
 
 
 def _files(extra_dirs: tuple[str, ...]):
-    pkg = resources.files("perfbook").joinpath("data/frames")
-    for entry in sorted(pkg.iterdir(), key=lambda e: e.name):
+    for entry in shipped.entries("frames"):
         if entry.name.endswith((".yaml", ".yml")):
             yield entry.read_text("utf-8"), str(entry)
     for d in extra_dirs:

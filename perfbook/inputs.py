@@ -310,7 +310,7 @@ def _suggestions(unknown: list[str]) -> tuple[str, str]:
 
 def _warn_columns(found: dict, labels: set, path) -> None:
     """Warn (without stopping) about headers that look like misspelled labels, and a missing 指标值 column."""
-    from .fill import PerfbookWarning
+    from .errors import PerfbookWarning
     where = f"（{path}）" if path else ""
     zh, en = _suggestions([str(c) for c, spec in found.items() if spec is None and str(c) not in PROVENANCE])
     if zh:

@@ -6,6 +6,8 @@ numbers in 指标值 to numbers, codes to text) so that read(fill(x)) == x holds
 """
 from __future__ import annotations
 
+__all__ = ["Project", "Indicator"]
+
 import datetime as _dt
 import math
 import re

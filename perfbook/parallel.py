@@ -159,10 +159,7 @@ def run(fn: Callable, items: Iterable, plan: Plan = Plan(), *, total: int | None
 def _progress(total, desc):
     if not sys.stderr.isatty() or os.environ.get("PERFBOOK_NO_PROGRESS"):   # set by --no-progress / -q
         return None
-    try:
-        from tqdm import tqdm
-    except ImportError:  # pragma: no cover - tqdm is a dependency
-        return None
+    from tqdm import tqdm
     return tqdm(total=total, desc=desc, unit="个", file=sys.stderr, dynamic_ncols=True, leave=True)
 
 

@@ -6,36 +6,25 @@ tables by their header labels.
 """
 from __future__ import annotations
 
+__all__ = ["read", "Book", "Note"]
+
 import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from . import fields as F
 from ._sheetxml import col_letter
 from .errors import NoTable, PerfbookError, UnreadableWorkbook
-from .grid import Grid, Source, open_source
+from .formats import open_source
+from .grid import Grid, Source
 from .model import Indicator, Project
+from .notes import Note
 from .template import LISTS_SHEET, PLACEHOLDER, Slot, Template, TemplateSheet, default_template_path
 
 MATCH_THRESHOLD = 0.6
 # notes that say the reader did not understand something (a cell, a layout feature, a formula): --strict refuses them
 STRICT_KINDS = ("unmapped", "layout", "formula")
-
-
-@dataclass(frozen=True)
-class Note:
-    """Something noticed while reading: an unmapped cell, macros present, a code stored as a number."""
-
-    kind: str
-    zh: str
-    en: str
-    sheet: str | None = None
-    cell: str | None = None
-
-    def where(self) -> str:
-        return f"{self.sheet}!{self.cell}" if self.sheet and self.cell else (self.sheet or "")
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,8 @@ def _shift_refs_in_xml(xml: str, T: int, sheet: str) -> str:
     xml = re.sub(r"<((?:\w+:)?sqref)>(.*?)</\1>", lambda m: f"<{m.group(1)}>{area(m.group(2))}</{m.group(1)}>", xml, flags=re.S)
     xml = re.sub(r"<((?:\w+:)?(?:f|formula|formula1|formula2))\b([^>]*)>(.*?)</\1>",
                  lambda m: f"<{m.group(1)}{m.group(2)}>{_grow(m.group(3), T, sheet)}</{m.group(1)}>", xml, flags=re.S)
-    xml = re.sub(r'<brk\b([^>]*?)\bid="(\d+)"', lambda m: f'<brk{m.group(1)}id="{_marked(int(m.group(2))) if int(m.group(2)) > T else m.group(2)}"', xml)
+    xml = re.sub(r'<brk\b([^>]*?)\bid="(\d+)"',
+                 lambda m: f'<brk{m.group(1)}id="{_marked(int(m.group(2))) if int(m.group(2)) > T else m.group(2)}"', xml)
     return xml
 
 
@@ -542,7 +543,8 @@ class Compiled:
         xml = re.sub(r"<definedNames\b[^>]*>.*?</definedNames>|<definedNames\s*/>", "", xml, flags=re.S)
         if names:
             block = "<definedNames>" + names + "</definedNames>"
-            m = re.search(r"<(calcPr|oleSize|customWorkbookViews|pivotCaches|smartTagPr|smartTagTypes|webPublishing|fileRecoveryPr|webPublishObjects|extLst)\b", xml)
+            m = re.search(r"<(calcPr|oleSize|customWorkbookViews|pivotCaches|smartTagPr|smartTagTypes|webPublishing"
+                          r"|fileRecoveryPr|webPublishObjects|extLst)\b", xml)
             pos = m.start() if m else xml.rfind("</workbook>")
             xml = xml[:pos] + block + xml[pos:]
         return xml

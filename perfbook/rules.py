@@ -12,12 +12,12 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import yaml
 
+from . import data as shipped
 from . import rule_python as P
 from .comparators import GLYPHS, _spelling_map
 from .errors import DataError
@@ -88,7 +88,7 @@ def data() -> dict:
     """The shipped rules.yaml with a bureau's files laid over it: `params` merged key by key, a rule
     with a known id replaces that rule, a new id is added (after the shipped row or project rules)."""
     d = _yaml("rules.yaml")
-    src = str(resources.files("perfbook").joinpath("data/rules.yaml"))
+    src = shipped.path("rules.yaml")
     for r in d["rules"]:
         r["_source"] = src
     extra = rules_dir()

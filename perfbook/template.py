@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib import resources
 from pathlib import Path, PurePosixPath
 
 from defusedxml import ElementTree as ET
 
+from . import _ns as ns
+from . import data as shipped
 from . import fields as F
 from ._package import read_package
 from ._sheetxml import NS, SheetXml, parse_sheet, shared_strings
@@ -26,17 +27,14 @@ PLACEHOLDER = re.compile(r"\{\{\s*(.+?)\s*\}\}")
 BRACKETED = re.compile(r"[（(【\[]\s*\{\{\s*(.+?)\s*\}\}\s*[）)】\]]")
 _TOKEN = re.compile(BRACKETED.pattern + "|" + PLACEHOLDER.pattern)
 LOOP = "指标."
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+R_NS = ns.R
+PKG_REL_NS = ns.PKG_REL
 DEFAULT_TEMPLATE = "绩效目标表.xlsx"
 
 
 def default_template_path() -> Path:
     """templates/绩效目标表.xlsx: beside the package in a checkout, inside it (perfbook.templates) when installed."""
-    here = Path(__file__).resolve().parent.parent / "templates" / DEFAULT_TEMPLATE
-    if here.exists():
-        return here
-    return Path(str(resources.files("perfbook.templates").joinpath(DEFAULT_TEMPLATE)))
+    return shipped.folder("templates") / DEFAULT_TEMPLATE
 
 
 @dataclass(frozen=True)

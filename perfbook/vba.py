@@ -18,11 +18,12 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 from pathlib import Path
 
 import jinja2
 
+from . import _ns as ns
+from . import data as shipped
 from . import cfb, ovba
 from .errors import PerfbookError
 from .template import PKG_REL_NS, Template, rels_path
@@ -30,13 +31,13 @@ from . import _yaml
 
 VBA_PART = "xl/vbaProject.bin"
 VBA_CT = "application/vnd.ms-office.vbaProject"
-VBA_REL = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
+VBA_REL = ns.REL_VBA
 XLSM_MAIN_CT = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 XLAM_MAIN_CT = "application/vnd.ms-excel.addin.macroEnabled.main+xml"
 UI14_PART = "customUI/customUI14.xml"
 UI12_PART = "customUI/customUI.xml"
-UI14_REL = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
-UI12_REL = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"
+UI14_REL = ns.REL_UI_2007
+UI12_REL = ns.REL_UI
 WORKBOOK_CODENAME = "ThisWorkbook"
 # hand-written modules, in project order; the generated rules module sits between util and check
 HAND_MODULES = ("PerfbookUtil", "PerfbookCheck", "PerfbookRibbon")
@@ -54,9 +55,7 @@ _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,30}$")
 def macros_dir() -> Path:
     """perfbook/macros inside an installed package (the wheel maps macros/ there); macros/ beside
     the package in a checkout."""
-    here = Path(__file__).resolve().parent
-    installed = here / "macros"
-    return installed if installed.is_dir() else here.parent / "macros"
+    return shipped.folder("macros")
 
 
 ADDIN_NS, WORKBOOK_NS = "perfbook.addin", "perfbook.workbook"
@@ -170,7 +169,7 @@ def _data_yaml(name: str) -> dict:
 
 
 def _template_source(name: str) -> str:
-    return resources.files("perfbook").joinpath(f"data/vba/{name}").read_text("utf-8")
+    return shipped.text(f"vba/{name}")
 
 
 _env = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,

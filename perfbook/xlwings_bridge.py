@@ -13,12 +13,14 @@ Layout of the data sheet (shared with macros/PerfbookCheck.bas):
 """
 from __future__ import annotations
 
+__all__ = ["validate_active_sheet"]
+
 from functools import cache
-from importlib import resources
 from typing import Callable
 
-import yaml
 
+from . import _yaml
+from .check import check as check_workbook
 from .findings import ERROR, INFO, WARNING, Finding, Report
 
 FIRST_ROW = 6
@@ -28,7 +30,7 @@ HEADERS = ["rule", "severity", "cell", "message", "fix"]
 @cache
 def texts() -> dict[str, str]:
     """The macros' user-facing texts (perfbook/data/vba/ui.yaml): one wording for both paths."""
-    data = yaml.safe_load(resources.files("perfbook").joinpath("data/vba/ui.yaml").read_text("utf-8"))
+    data = _yaml.data("vba/ui.yaml")
     return data["texts"]
 
 
@@ -80,8 +82,7 @@ def summary(findings: list[Finding]) -> str:
 def answer(path: str, sheet: str, check: Callable[[str], Report] | None = None) -> dict[str, object]:
     """Check the saved copy and build the answer; an error becomes the status, never an exception."""
     from .errors import PerfbookError
-    if check is None:
-        from .check import check
+    check = check or check_workbook
     try:
         report = check(path)
     except PerfbookError as exc:

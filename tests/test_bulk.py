@@ -5,7 +5,6 @@ import csv
 import hashlib
 import io
 import os
-import zipfile
 
 import openpyxl
 import pytest

@@ -44,7 +44,7 @@ XML2003 = """<?xml version="1.0" encoding="UTF-8"?>
   <WorksheetOptions xmlns="urn:schemas-microsoft-com:office:excel"><Visible>SheetHidden</Visible></WorksheetOptions>
  </Worksheet>
 </Workbook>
-"""
+"""  # noqa: E501
 
 HTML = """<html xmlns:x="urn:schemas-microsoft-com:office:excel"><head>
 <meta http-equiv="Content-Type" content="text/html; charset=gb2312"><title>绩效目标表</title></head><body>
@@ -134,5 +134,5 @@ def test_real_xls_and_ods_read_like_the_xlsx(samples, soffice, tmp_path, fmt):
     assert b.format == fmt
     assert [p.to_dict() for p in b.projects] == [p.to_dict() for p in a.projects]
     # ods merges come from content.xml (calamine gives none): the same ranges as the xlsx
-    from perfbook.grid import open_source
+    from perfbook.formats import open_source
     assert sorted(open_source(out).grids[0].merges) == sorted(open_source(src).grids[0].merges)

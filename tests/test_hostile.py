@@ -153,13 +153,13 @@ def build(name: str, tmp):
         return H.write_parts(p, {**base, "xl/worksheets/sheet1.xml": sheet.decode().replace("UTF-8", "UTF-16").encode("utf-16")}), "UTF-16"
     if name == "xml2003-entities":
         f = tmp / "lol2003.xls"
-        f.write_bytes(H.LOL + b'<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
+        f.write_bytes(H.LOL + b'<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'  # noqa: E501
                       b'<Worksheet ss:Name="a"><Table><Row><Cell><Data ss:Type="String">&lol9;</Data></Cell></Row></Table></Worksheet></Workbook>')
         return f, "实体"
     if name == "xml2003-huge-index":
         f = tmp / "index2003.xls"
-        f.write_bytes(b'<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
-                      b'<Worksheet ss:Name="a"><Table><Row ss:Index="1048576"><Cell ss:Index="16384"><Data ss:Type="String">x</Data></Cell></Row></Table></Worksheet></Workbook>')
+        f.write_bytes(b'<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'  # noqa: E501
+                      b'<Worksheet ss:Name="a"><Table><Row ss:Index="1048576"><Cell ss:Index="16384"><Data ss:Type="String">x</Data></Cell></Row></Table></Worksheet></Workbook>')  # noqa: E501
         return f, "区域过大"
     if name == "html-huge-spans":
         f = tmp / "spans.xls"
@@ -170,7 +170,8 @@ def build(name: str, tmp):
 
 CASES = ["zip-bomb", "zip-bomb-declared-size", "zip-header-lies", "billion-laughs-sheet",
          "billion-laughs-sharedstrings", "xxe-sheet", "xxe-sharedstrings", "xxe-workbook", "encrypted-ooxml",
-         "word-document-as-xls", "biff-cell-at-IV65536", "ods-repeated-cells", "corrupt-biff", "truncated-zip", "corrupt-zip-data", "invalid-xml", "empty-file",
+         "word-document-as-xls", "biff-cell-at-IV65536", "ods-repeated-cells", "corrupt-biff", "truncated-zip",
+         "corrupt-zip-data", "invalid-xml", "empty-file",
          "csv-renamed-xlsx", "html-page-renamed-xlsx", "not-a-workbook-zip", "cell-at-XFD1048576",
          "cell-at-A1048576", "100000-merges", "50MB-shared-string", "50MB-inline-string", "50MB-string-compressible", "20000-parts",
          "utf16-sheet", "xml2003-entities", "xml2003-huge-index", "html-huge-spans"]

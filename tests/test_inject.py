@@ -11,7 +11,7 @@ import perfbook
 from perfbook import rules as R
 from perfbook.fill import compiled
 from perfbook.inject import (FRAME_NAME, LISTS_SHEET, MAX_VALIDATION, helper_formulas, inject, injected_plan,
-                             legal_name, render, formula_context)
+                             legal_name)
 from perfbook.template import Template, default_template_path
 from perfbook.inject import rule_formula as inject_rule_formula
 from tests.conftest import EXAMPLES

@@ -1,7 +1,6 @@
 """read(fill(x)) == x over generated projects with the text officials really produce."""
 from __future__ import annotations
 
-import string
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -79,7 +78,8 @@ def test_read_fill_is_identity(x, tmp_path):
     roundtrip(x, tmp_path)
 
 
-@settings(max_examples=1, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
+@settings(max_examples=1, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                                               HealthCheck.data_too_large, HealthCheck.large_base_example])
 @given(x=projects(max_indicators=1).flatmap(
     lambda p: st.lists(indicators(), min_size=300, max_size=300).map(lambda inds: {**p, "指标": inds})))
 def test_read_fill_is_identity_with_300_indicators(x, tmp_path):

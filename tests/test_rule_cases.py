@@ -17,7 +17,6 @@ import re
 
 import openpyxl
 import pytest
-from python_calamine import CalamineWorkbook
 
 import perfbook
 from perfbook import rules as R

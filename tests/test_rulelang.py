@@ -69,7 +69,7 @@ def test_a_malformed_rule_file_names_the_file_the_rule_and_the_part(tmp_path, bo
     d = tmp_path / "rules"
     d.mkdir()
     msg = "坏规则" if "message" not in body else ""
-    text = f"rules:\n  - id: bad-rule\n    severity: 错误\n    scope: row\n" + (f"    message: {msg}\n" if msg else "") + f"    {body}\n"
+    text = "rules:\n  - id: bad-rule\n    severity: 错误\n    scope: row\n" + (f"    message: {msg}\n" if msg else "") + f"    {body}\n"
     (d / "bad.yaml").write_text(text, "utf-8")
     R.set_rules_dir(d)
     try:

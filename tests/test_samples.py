@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import perfbook
-from perfbook.grid import open_source
+from perfbook.formats import open_source
 from perfbook.values import clean_text
 
 EXPECTED = Path(__file__).resolve().parent / "expected" / "shenzhen"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 import re
 import zipfile
-from pathlib import Path
 
 import pytest
 import yaml

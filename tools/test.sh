@@ -20,6 +20,8 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 bash tools/setup.sh ".[test]"
+# ruff and mypy (tools/lint.sh): the style and type checks pass before any test runs
+bash tools/lint.sh
 # the wheel, installed into a fresh venv, builds macros outside the checkout
 bash tools/wheel_check.sh
 exec .venv/bin/python -m pytest -q -ra -p no:cacheprovider --durations=15 "$@"

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, field
 
 from .._sheetxml import col_letter
-from ..grid import Grid, open_source
+from ..formats import open_source
+from ..grid import Grid
 from ..values import split_value
 
 _SP = re.compile(r"\s+")

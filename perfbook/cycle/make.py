@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 import re
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import data as shipped
 from .. import __version__
 from .._package import write_atomic
 from .._sheetxml import col_letter, escape, insert_element
@@ -34,10 +34,7 @@ INDICATOR_FIELDS = ("一级指标", "二级指标", "三级指标", "指标性�
 
 
 def template_path(kind: str) -> Path:
-    here = Path(__file__).resolve().parent.parent.parent / "templates" / KINDS[kind]
-    if here.exists():
-        return here
-    return Path(str(resources.files("perfbook.templates").joinpath(KINDS[kind])))
+    return shipped.folder("templates") / KINDS[kind]
 
 
 def compiled(kind: str, template=None, scheme: str = "default", macros: bool = False) -> Compiled:

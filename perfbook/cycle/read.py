@@ -13,7 +13,7 @@ from pathlib import Path
 from .._package import read_package
 from .._sheetxml import parse_sheet, shared_strings
 from ..errors import PerfbookError
-from ..grid import open_source
+from ..formats import open_source
 from ..model import Project
 from ..reader import read_source
 from ..template import Template, _main_part, _rels

@@ -10,10 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
-import yaml
-
+from .. import _yaml
 from ..errors import PerfbookError
 from . import expr as E
 
@@ -22,7 +20,7 @@ TOL = 0.005     # score comparisons: the system rounds to 2 decimals
 
 @cache
 def data() -> dict:
-    return yaml.safe_load(resources.files("perfbook.data").joinpath("scoring.yaml").read_text(encoding="utf-8"))
+    return _yaml.data("scoring.yaml")
 
 
 def scheme_for(name: str | None = None, frame: str | None = None) -> "Scheme":

@@ -18,10 +18,7 @@ MULRK = 0x00BD
 
 
 def check_biff(path: Path) -> None:
-    try:
-        from xlrd.compdoc import CompDoc
-    except ImportError:      # pragma: no cover - xlrd is a dependency
-        return
+    from xlrd.compdoc import CompDoc
     data = Path(path).read_bytes()
     try:
         doc = CompDoc(data, logfile=io.StringIO())

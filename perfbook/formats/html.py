@@ -97,7 +97,8 @@ class _Tables(HTMLParser):
             self.sheet.check(self.path)
             self.span_rows += rs
             if self.span_rows > MAX_SPAN_ROWS:
-                raise UnreadableWorkbook("HTML 表格的跨行合并过多，疑似恶意文件，已拒绝", "too many rowspans in the HTML table; refused as hostile", self.path)
+                raise UnreadableWorkbook("HTML 表格的跨行合并过多，疑似恶意文件，已拒绝",
+                                         "too many rowspans in the HTML table; refused as hostile", self.path)
             for r in range(self.row, self.row + rs):
                 self.taken.setdefault(r, []).append((col, col + cs - 1))
             self.cell = {"r": self.row, "c": col, "cs": cs, "rs": rs, "text": []}

@@ -93,7 +93,8 @@ def load_xml2003(path: Path) -> list[Grid]:
         raise UnreadableWorkbook(f"XML 表格含有 DTD/实体声明，疑似恶意文件，已拒绝（{type(exc).__name__}）",
                                  f"the XML workbook declares a DTD or entities; refused as hostile ({type(exc).__name__})", path) from None
     except SyntaxError as exc:   # xml.etree.ElementTree.ParseError
-        raise UnreadableWorkbook(f"XML 表格格式有误，文件可能已损坏（{exc}）", f"the XML workbook is malformed; the file may be corrupt ({exc})", path) from None
+        raise UnreadableWorkbook(f"XML 表格格式有误，文件可能已损坏（{exc}）",
+                                 f"the XML workbook is malformed; the file may be corrupt ({exc})", path) from None
     if not sheets:
         raise UnreadableWorkbook("XML 文件中没有工作表（不是 Excel 2003 XML 工作簿）", "the XML file holds no worksheet", path)
     grids = []

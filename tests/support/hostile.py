@@ -145,7 +145,8 @@ def cfb(path: Path, streams: dict[str, bytes]) -> Path:
     for i in range(len(dirs) // 128):
         e = dirs[i * 128:(i + 1) * 128]
         if e[:2] == b"\0\0":
-            dirs = dirs[:i * 128] + b"\0" * 64 + struct.pack("<HBB", 0, 0, 0) + struct.pack("<III", FREE, FREE, FREE) + b"\0" * 52 + dirs[(i + 1) * 128:]
+            entry = b"\0" * 64 + struct.pack("<HBB", 0, 0, 0) + struct.pack("<III", FREE, FREE, FREE) + b"\0" * 52
+            dirs = dirs[:i * 128] + entry + dirs[(i + 1) * 128:]
     header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 16 + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
               + b"\0" * 6 + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, END, 0, END, 0)
               + struct.pack("<I", 0) + struct.pack("<I", FREE) * 108)

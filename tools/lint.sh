@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The habits the code keeps: ruff (style, unused names; configured in pyproject [tool.ruff]) and mypy
+# (types; [tool.mypy]). tools/test.sh runs this before the suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+py=${PYTHON:-.venv/bin/python}
+"$py" -m ruff check --no-cache perfbook tests bench tools
+"$py" -m mypy --no-incremental --cache-dir=/dev/null
