@@ -7,7 +7,8 @@ JOB is {"jobs": [{"in": path, "out": path|null, "filter": "Calc MS Excel 2007 XM
                   "type": [["Sheet", "A1", "text"], ...], "heights": [["Sheet", row], ...],
                   "steps": [{"activate": "Sheet", "macros": [...], "read": ["Sheet", ...]}, ...]}]}.
 "type" enters text into cells as an official would (before and after it, "heights" reports those rows'
-heights in points, as "heights_before" / "heights"). "steps" run after "macros" on the same open workbook (one load for many sheets): each activates a sheet,
+heights in points, as "heights_before" / "heights"). "steps" run after "macros" on the same open
+workbook (one load for many sheets): each activates a sheet,
 runs its macros and reads whole sheets back as text (one call per sheet, nothing stored).
 It starts its own soffice (own profile, own port) and always stops it.
 """
