@@ -116,7 +116,8 @@ def read_fields(grid: Grid, kind: str, table: range) -> tuple[dict, dict]:
     """(project header, texts) of one sheet; labels are looked for in every row but the indicator
     table's (`table`: its header and indicator rows)."""
     covered = grid.merge_map()
-    project, texts = {}, {}
+    project: dict = {}
+    texts: dict = {}
     specs = [("project", f, p) for f, p in HEADER] + [("texts", f, p) for f, p in TEXTS[kind]]
     for r in range(1, grid.height + 1):
         for c in range(1, grid.width + 1):

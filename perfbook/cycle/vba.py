@@ -40,7 +40,9 @@ def layout(kind: str) -> dict:
     tpl = Template.load(template_path(kind))
     ts = next(s for s in tpl.sheets if s.loop_row is not None)
     T = ts.loop_row
-    cols, cells = {}, {}
+    assert T is not None
+    cols: dict = {}
+    cells: dict = {}
     for s in ts.slots:
         if s.single:
             (cols if s.loop else cells)[s.labels[0]] = s.col if s.loop else (s.row, s.col)
