@@ -654,7 +654,7 @@ Public Function XOccurs(ByVal lst As String, ByVal s As String) As Variant
 End Function
 
 Private Function AmountList(ByVal s As String) As String
-    ' the sums of money in s, in 10,000 yuan, as a list: digits (one "." inside) then 万元, 万 or 元
+    ' the sums of money in s, in 10,000 yuan, as a list: digits (one "." inside) then wan-yuan, wan or yuan
     Dim i As Long, j As Long, n As Long, num As String, rest As String, out As String, x As Double
     out = SEP
     n = Len(s)
