@@ -661,6 +661,9 @@ class SheetReader:
             elif proj:
                 for k, v in proj.items():
                     block.values.setdefault(k, v)
+            for col in t.columns:          # a column this row left blank: its cell, for a finding to name
+                if not col.project and col.spec is not None and col.label not in icells:
+                    icells[col.label] = self.ref(r, col.col)
             getattr(block, into).append(self.indicator(t, r, d, icells, raw))
 
     def project_for(self, proj: dict, blocks: list[Block], block: Block) -> Block:

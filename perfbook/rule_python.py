@@ -196,7 +196,11 @@ def money_in(x, target) -> bool:
 
 
 def _has_field(project, label: str) -> bool:
+    """A cell for the field on the table's sheet (what the 校验 button sees); in data with no cells at all,
+    the field given."""
     addr = project.cell(label)
+    if not project.cells and not any(i.cells for i in project.indicators):
+        return project.get(label) not in (None, "")
     if not addr:
         return False
     sheet = addr.rpartition("!")[0].strip("'")
