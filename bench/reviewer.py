@@ -43,11 +43,12 @@ MAP = {
     0: {"basis-document", "basis-required"}, 1: {"calc-basis", "basis-required"}, 2: {"required-project"},
     3: set(), 4: {"required-group"}, 5: {"required-group", "required-field"}, 6: {"required-group", "required-field"},
     7: {"required-group", "required-field"}, 8: {"required-group", "required-field"},
-    10: {"required-field", "na-row-missing", "na-misspelt", "required-group"},
+    10: {"required-field", "na-row-missing", "na-misspelt", "required-group", "na-row-incomplete"},
     16: {"required-field", "required-group"}, 17: {"required-field", "required-group"},
     21: {"name-long", "name-length"},
     23: {"qual-vague", "value-cn-numeral", "timeliness-vague", "satisfaction-shape", "qual-disguised",
-         "several-targets", "value-numeric", "value-embedded", "na-misspelt", "unit-required", "required-group"},
+         "several-targets", "value-numeric", "value-embedded", "na-misspelt", "unit-required", "required-group",
+         "na-with-value"},
     25: {"timeliness-vague"},
 }
 GROUP_OF = {5: "数量", 6: "质量", 7: "时效", 8: "成本"}
@@ -78,7 +79,7 @@ def reviewer_findings(path: Path, book: dict[int, str]) -> list[tuple]:
     out = []
     wb = openpyxl.load_workbook(path)
     for ws in wb.worksheets:
-        sheet, f = ws.title, path.name
+        sheet, f = ws.title.strip(), path.name
 
         def add(rule, row=None, text=""):
             out.append((f, sheet, rule, row, text))
@@ -126,7 +127,7 @@ def perfbook_findings(files, base: str | None = None) -> list[tuple]:
     for f in files:
         for x in perfbook.check(f).findings:
             row = int(re.sub(r"\D", "", x.cell)) if x.cell else None
-            out.append((Path(f).name, x.sheet, x.rule, row, x.severity, x.message))
+            out.append((Path(f).name, (x.sheet or "").strip(), x.rule, row, x.severity, x.message))
     return out
 
 
@@ -167,10 +168,11 @@ def measure(files=None, base=None) -> dict:
     for rv in rev:
         c = per[rv[2]]
         c["reviewer"] += 1
+        hits = [i for i, p in by_sheet[(rv[0], rv[1])] if _catches(rv, p)]
         if key(rv) in mistakes:
             c["mistake"] += 1
+            c["copied"] += bool(hits)          # perfbook repeating the reviewer's mistake
             continue
-        hits = [i for i, p in by_sheet[(rv[0], rv[1])] if _catches(rv, p)]
         matched_pb.update(hits)
         c["found" if hits else "missed"] += 1
     graded = [p for p in pb if p[4] in ("错误", "警告")]
@@ -195,6 +197,7 @@ def measure(files=None, base=None) -> dict:
         valid = sum(per[r]["found"] + per[r]["missed"] for r in rules)
         return found / valid if valid else 1.0
     return {"per_rule": {r: dict(per[r]) for r in sorted(per)}, "mechanical": recall(MECHANICAL),
+            "copied": sum(per[r]["copied"] for r in per),
             "all": recall(ALL), "precision": right / max(1, right + wrong), "right": right, "wrong": wrong,
             "unjudged": unjudged, "graded": len(graded), "reviewer": rev, "perfbook": pb, "matched": matched_pb}
 
@@ -228,7 +231,7 @@ def main(argv=None) -> None:
         rc = f"{c.get('found', 0) / valid:.0%}" if valid else "—"
         print(f"{r:>4} {names.get(r, ''):14} {c.get('reviewer', 0):>8} {c.get('mistake', 0):>7} "
               f"{c.get('found', 0):>5} {c.get('missed', 0):>6} {rc:>6}")
-    print(f"recall: mechanical {m['mechanical']:.1%}, all {m['all']:.1%}")
+    print(f"recall: mechanical {m['mechanical']:.1%}, all {m['all']:.1%}; reviewer mistakes repeated: {m['copied']}")
     print(f"precision ({m['graded']} 错误/警告): {m['precision']:.1%} (right {m['right']}, false alarms "
           f"{m['wrong']}, unjudged {m['unjudged']})")
     if a.speed:

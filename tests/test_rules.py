@@ -88,6 +88,17 @@ def shenzhen(skip=()):
 COST_ROW = ind("产出指标", "成本指标", "设备采购成本", "≤", 15, "万元", "定量指标")
 CLASSIC = edit(add=[COST_ROW], rows={k: {"评（扣）分标准": None} for k in ROW})
 
+def shenzhen_na(value):
+    """The Shenzhen table, its 不适用 生态效益 row with this 目标值 (None: left blank)."""
+    d = shenzhen()
+    for r in d["指标"]:
+        if r["二级指标"] == "生态效益":
+            r.pop("指标值")
+            if value is not None:
+                r["指标值"] = value
+    return d
+
+
 # rule id → (data that makes it fire, the field it points at, data just on the passing side, frame)
 CASES = {
     "required-field": (edit({"数量": {"三级指标": None}}), "三级指标", edit({"数量": {"三级指标": "培训人数"}}), None),
@@ -147,6 +158,7 @@ CASES = {
     "money-units-mixed": (edit(add=[ind("产出指标", "成本指标", "培训总成本", "≤", 80, "万元", "定量指标"),
                                     ind("产出指标", "成本指标", "人均成本", "≤", 500, "元", "定量指标")]), "度量单位",
                           edit(add=[ind("产出指标", "成本指标", "培训总成本", "≤", 80, "万元", "定量指标")]), "classic"),
+    "na-row-incomplete": (shenzhen_na(None), "指标值", shenzhen_na("不适用"), "shenzhen-baoan"),
     # needs a sheet with the field on it, left blank: tests/test_rule_cases.py runs its case on a Shenzhen sample
     "basis-required": None,
 }
