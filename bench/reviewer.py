@@ -241,11 +241,11 @@ def main(argv=None) -> None:
         files = [SAMPLES / n for n in FILES]
         best = []
         for _ in range(5):
-            t = time.perf_counter()
+            t = time.process_time()
             for f in files:
                 perfbook.check(f)
-            best.append(time.perf_counter() - t)
-        print(f"perfbook check, ten workbooks: best of 5 {min(best):.3f} s")
+            best.append(time.process_time() - t)
+        print(f"perfbook check, ten workbooks: best of 5 {min(best):.3f} s CPU")
 
 
 if __name__ == "__main__":

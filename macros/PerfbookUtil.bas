@@ -586,12 +586,31 @@ Public Function XHasPattern(ByVal lst As String, ByVal s As String) As Boolean
     s = LCase(s)
     For i = 0 To UBound(it)
         If Len(it(i)) > 0 Then
-            If GlobFind(s, LCase(it(i))) Then
+            If PatternHit(s, LCase(it(i))) Then
                 XHasPattern = True
                 Exit Function
             End If
         End If
     Next i
+End Function
+
+Private Function PatternHit(ByVal s As String, ByVal p As String) As Boolean
+    ' a plain word by InStr; a wildcard pattern only when each of its plain pieces occurs (Basic is slow
+    ' character by character, and the rules evaluate every term)
+    Dim parts As Variant, k As Long
+    If InStr(p, "~") = 0 Then
+        If InStr(p, "*") = 0 And InStr(p, "?") = 0 Then
+            PatternHit = InStr(1, s, p, vbBinaryCompare) > 0
+            Exit Function
+        End If
+        parts = Split(Replace(p, "?", "*"), "*")
+        For k = 0 To UBound(parts)
+            If Len(parts(k)) > 0 Then
+                If InStr(1, s, parts(k), vbBinaryCompare) = 0 Then Exit Function
+            End If
+        Next k
+    End If
+    PatternHit = GlobFind(s, p)
 End Function
 
 Private Function GlobFind(ByVal s As String, ByVal p As String) As Boolean

@@ -42,6 +42,8 @@ def is_num(v) -> bool:
 
 
 def truth(v) -> bool:
+    if v is True or v is False:
+        return v
     if isinstance(v, str):
         return v.upper() == "TRUE"
     return bool(v)
@@ -58,6 +60,8 @@ def _num(v):
 
 
 def equal(a, b) -> bool:
+    if type(a) is str and type(b) is str:      # the common case, first
+        return a == b or a.lower() == b.lower()
     if a is None:
         a = ""
     if b is None:
@@ -208,6 +212,24 @@ def _has_field(project, label: str) -> bool:
     return table is None or sheet == table
 
 
+_LOWERED: dict[tuple, frozenset] = {}
+
+
+def _lowered(items: tuple) -> frozenset:
+    """IN compares shown texts ignoring case (equal() on two texts): the list's texts once, lowered."""
+    try:
+        return _LOWERED[items]
+    except KeyError:
+        s = _LOWERED[items] = frozenset(show(i).lower() for i in items)
+        return s
+    except TypeError:            # an unhashable item: no cache
+        return frozenset(show(i).lower() for i in items)
+
+
+def _first_in(t: str, items: tuple):
+    return next((show(i) for i in items if show(i) in t), None)
+
+
 def _row_label(o) -> str:
     if o is None:
         return ""
@@ -227,9 +249,9 @@ PRIMITIVES: dict[str, Callable] = {
     "ROUND": lambda x, n: round(_num(x), int(_num(n))),
     "NUMBER": lambda x: _r().number(x) if is_num(x) or isinstance(x, str) else _num(x),
     "CHAR": lambda x: chr(int(_num(x))),
-    "IN": lambda x, lst: any(equal(show(x), show(i)) for i in items_of(lst)),
-    "CONTAINS": lambda x, lst: any(show(i) in show(x) for i in items_of(lst)),
-    "FIRSTIN": lambda x, lst: next((show(i) for i in items_of(lst) if show(i) in show(x)), ""),
+    "IN": lambda x, lst: show(x).lower() in _lowered(items_of(lst)),
+    "CONTAINS": lambda x, lst: _first_in(show(x), items_of(lst)) is not None,
+    "FIRSTIN": lambda x, lst: _first_in(show(x), items_of(lst)) or "",
     "HASDIGIT": lambda x: re.search(r"\d", show(x)) is not None,
     "ISPLACEHOLDER": lambda x: _r().is_placeholder(x),
     "ISPERCENT": lambda x: _r().is_percent(x),
@@ -314,10 +336,22 @@ def compile_expr(node: Node, resolve: Callable[[str], Callable[[Env], Any]]) -> 
         return cmp
     # calls
     name, args = node.value, [compile_expr(x, resolve) for x in node.args]
-    if name == "AND":
-        return lambda env: all(truth(a(env)) for a in args)
+    if name == "AND":           # loops, not all(genexpr): the checker's hottest path
+        def and_(env):
+            for a in args:
+                v = a(env)
+                if not (v is True or (v is not False and truth(v))):
+                    return False
+            return True
+        return and_
     if name == "OR":
-        return lambda env: any(truth(a(env)) for a in args)
+        def or_(env):
+            for a in args:
+                v = a(env)
+                if v is True or (v is not False and truth(v)):
+                    return True
+            return False
+        return or_
     if name == "NOT":
         return lambda env: not truth(args[0](env))
     if name == "IF":
