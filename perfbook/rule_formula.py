@@ -242,20 +242,13 @@ def _call(node: Node, ctx: Ctx, mode, lets) -> X:
             return E(terms[0] if len(terms) == 1 else f"OR({','.join(terms)})")
         terms = [f'(LEN({_s(x)})-LEN(SUBSTITUTE({_s(x)},{q(i)},"")))/{len(i)}' for i in items]
         return E("(" + "+".join(terms) + ")")
-    if name == "HASFIELD":
+    if name in ("HASFIELD", "HEADER"):    # a header field by its label: its absolute cell, if the sheet has one
         label = arg(0)
         if not label.is_const:
-            raise NoFormula("HASFIELD of a non-constant")
+            raise NoFormula(f"{name} of a non-constant")
         if str(label.const) not in ctx.pc:
             raise Unavailable(str(label.const))
-        return C(True)
-    if name == "HEADER":
-        label = arg(0)
-        if not label.is_const:
-            raise NoFormula("HEADER of a non-constant")
-        if str(label.const) not in ctx.pc:
-            raise Unavailable(str(label.const))
-        return E(ctx.pc[str(label.const)])
+        return C(True) if name == "HASFIELD" else E(ctx.pc[str(label.const)])
     if name not in FORMULAS:
         raise NoFormula(name)
     xs = [arg(i) for i in range(len(node.args))]
