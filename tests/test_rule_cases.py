@@ -92,7 +92,7 @@ def ran(tmp_path_factory, soffice):
             {"activate": sheet, "macros": ["PerfbookCheck.ValidateSilent"], "read": [T["results_sheet"]]}
             for sheet, _s in layout]})
         books.append((path, cases, layout))
-    results = soffice.run_jobs(jobs)
+    results = soffice.run_jobs(jobs, timeout=1200)
     out = []
     for (path, cases, layout), calc, macro in zip(books, results[0::2], results[1::2]):
         assert "error" not in calc and "error" not in macro, (calc, macro)
