@@ -937,6 +937,12 @@ Public Function XTyped(ByVal i As Long, ByVal label As Variant) As Variant
     End If
 End Function
 
+Public Function XHasField(ByVal label As String) As Boolean
+    ' the sheet has this header field above its indicator table, filled or not
+    Dim txt As String
+    XHasField = HeaderCell(label, txt) <> ""
+End Function
+
 Public Function XProj(ByVal name As String) As Variant
     XProj = XProjL(ProjLabel(ProjIndex(name)))
 End Function

@@ -198,7 +198,11 @@ Public Function CleanText(ByVal s As String, ByVal multiline As Boolean) As Stri
                     If j <= n Then after = Mid(s, j, 1)
                     If before = "" Then before = ChrW(12290)
                     If after = "" Then after = ChrW(12290)
-                    If Not (IsCjk(before) Or IsCjk(after)) Then out = out & " "
+                    If i > 1 And n - j >= 1 And IsCjk(before) And IsCjk(after) And InList(NameEndings, before) Then
+                        out = out & vbLf        ' two names in one cell (values._join): never glued
+                    ElseIf Not (IsCjk(before) Or IsCjk(after)) Then
+                        out = out & " "
+                    End If
                 Else
                     out = out & Mid(s, i, j - i)
                 End If
@@ -571,4 +575,167 @@ Public Function XAttr(ByVal item As Variant, ByVal attr As String) As Variant
         End If
     Next i
     XAttr = ""
+End Function
+
+' --- patterns and sums of money (rule_python.has_pattern, occurs, amounts, money_in) ------------------
+
+Public Function XHasPattern(ByVal lst As String, ByVal s As String) As Boolean
+    ' a wildcard pattern (* any run, ? one character, ~ escapes; Excel's SEARCH) found anywhere in s
+    Dim it As Variant, i As Long
+    it = Items(lst)
+    s = LCase(s)
+    For i = 0 To UBound(it)
+        If Len(it(i)) > 0 Then
+            If PatternHit(s, LCase(it(i))) Then
+                XHasPattern = True
+                Exit Function
+            End If
+        End If
+    Next i
+End Function
+
+Private Function PatternHit(ByVal s As String, ByVal p As String) As Boolean
+    ' a plain word by InStr; a wildcard pattern only when each of its plain pieces occurs (Basic is slow
+    ' character by character, and the rules evaluate every term)
+    Dim parts As Variant, k As Long
+    If InStr(p, "~") = 0 Then
+        If InStr(p, "*") = 0 And InStr(p, "?") = 0 Then
+            PatternHit = InStr(1, s, p, vbBinaryCompare) > 0
+            Exit Function
+        End If
+        parts = Split(Replace(p, "?", "*"), "*")
+        For k = 0 To UBound(parts)
+            If Len(parts(k)) > 0 Then
+                If InStr(1, s, parts(k), vbBinaryCompare) = 0 Then Exit Function
+            End If
+        Next k
+    End If
+    PatternHit = GlobFind(s, p)
+End Function
+
+Private Function GlobFind(ByVal s As String, ByVal p As String) As Boolean
+    ' p matched against some part of s: "*" & p & "*" over the whole of s, with backtracking to the
+    ' last star (the classic two-pointer wildcard match)
+    Dim toks As String, lits As String, i As Long, k As Long, si As Long, pi As Long, star As Long, mark As Long
+    Dim n As Long, m As Long
+    toks = "*": lits = " "
+    i = 1
+    Do While i <= Len(p)
+        If Mid(p, i, 1) = "~" And i < Len(p) Then
+            toks = toks & "L": lits = lits & Mid(p, i + 1, 1): i = i + 2
+        Else
+            k = InStr("*?", Mid(p, i, 1))
+            If k = 1 Then
+                toks = toks & "*"
+            ElseIf k = 2 Then
+                toks = toks & "?"
+            Else
+                toks = toks & "L"
+            End If
+            lits = lits & Mid(p, i, 1): i = i + 1
+        End If
+    Loop
+    toks = toks & "*": lits = lits & " "
+    n = Len(s): m = Len(toks)
+    si = 1: pi = 1: star = 0: mark = 0
+    Do While si <= n
+        If pi <= m And Mid(toks, pi, 1) = "*" Then
+            star = pi: mark = si: pi = pi + 1
+        ElseIf pi <= m And (Mid(toks, pi, 1) = "?" Or (Mid(toks, pi, 1) = "L" And Mid(lits, pi, 1) = Mid(s, si, 1))) Then
+            si = si + 1: pi = pi + 1
+        ElseIf star > 0 Then
+            pi = star + 1: mark = mark + 1: si = mark
+        Else
+            Exit Function
+        End If
+    Loop
+    Do While pi <= m
+        If Mid(toks, pi, 1) <> "*" Then Exit Function
+        pi = pi + 1
+    Loop
+    GlobFind = True
+End Function
+
+Public Function XOccurs(ByVal lst As String, ByVal s As String) As Variant
+    ' how many times the items of lst occur in s (non-overlapping, like str.count)
+    Dim it As Variant, i As Long, n As Long, k As Long
+    it = Items(lst)
+    For i = 0 To UBound(it)
+        If Len(it(i)) > 0 Then
+            k = InStr(1, s, it(i), vbBinaryCompare)
+            Do While k > 0
+                n = n + 1
+                k = InStr(k + Len(it(i)), s, it(i), vbBinaryCompare)
+            Loop
+        End If
+    Next i
+    XOccurs = n
+End Function
+
+Private Function AmountList(ByVal s As String) As String
+    ' the sums of money in s, in 10,000 yuan, as a list: digits (one "." inside) then wan-yuan, wan or yuan
+    Dim i As Long, j As Long, n As Long, num As String, rest As String, out As String, x As Double
+    out = SEP
+    n = Len(s)
+    i = 1
+    Do While i <= n
+        If IsAsciiDigit(Mid(s, i, 1)) Then
+            j = i
+            Do While j <= n
+                If Not IsAsciiDigit(Mid(s, j, 1)) Then Exit Do
+                j = j + 1
+            Loop
+            If j < n And Mid(s, j, 1) = "." Then
+                If IsAsciiDigit(Mid(s, j + 1, 1)) Then
+                    j = j + 1
+                    Do While j <= n
+                        If Not IsAsciiDigit(Mid(s, j, 1)) Then Exit Do
+                        j = j + 1
+                    Loop
+                End If
+            End If
+            num = Mid(s, i, j - i)
+            Do While j <= n
+                If Not IsWs(Mid(s, j, 1)) Then Exit Do
+                j = j + 1
+            Loop
+            rest = Mid(s, j, 1)
+            If rest = ChrW(19975) Or rest = ChrW(20803) Then
+                x = Val(num)
+                If rest = ChrW(20803) Then x = x / 10000
+                out = out & Trim(Str(x)) & SEP
+            End If
+            i = j
+        Else
+            i = i + 1
+        End If
+    Loop
+    AmountList = out
+End Function
+
+Public Function XAmounts(ByVal s As String) As Variant
+    XAmounts = UBound(Items(AmountList(s))) + 1
+End Function
+
+Public Function XMoneyIn(ByVal s As Variant, ByVal target As Variant) As Boolean
+    ' the text names this sum of 10,000 yuan: one of its amounts, or all of them added up, to 0.5 %
+    Dim it As Variant, i As Long, total As Double, t As Double
+    If Not XIsNumber(target) Then Exit Function
+    t = CDbl(target)
+    If t <= 0 Then Exit Function
+    it = Items(AmountList(XShow(s)))
+    For i = 0 To UBound(it)
+        total = total + Val(it(i))
+        If Abs(Val(it(i)) - t) <= 0.005 * t Then XMoneyIn = True
+    Next i
+    If UBound(it) > 0 And Abs(total - t) <= 0.005 * t Then XMoneyIn = True
+End Function
+
+Public Function XExcerpt(ByVal v As Variant, ByVal n As Variant) As String
+    ' the start of a long text for a message (rule_python.excerpt)
+    Dim t As String
+    t = PyStrip(XShow(v))
+    t = Replace(Replace(Replace(t, vbCr, " "), vbLf, " "), vbTab, " ")
+    If Len(t) > CLng(n) Then t = Left(t, CLng(n)) & ChrW(8230)
+    XExcerpt = t
 End Function

@@ -187,8 +187,8 @@ class Locator:
         if label is None:
             return (project.sheets[0] if project.sheets else None), None
         sheet, cell = split_address(project.cell(label))
-        if cell and filled_value(project.get(label)):
-            return sheet, cell
+        if cell and (filled_value(project.get(label)) or sheet in project.sheets):
+            return sheet, cell          # its value, or the box the sheet has for it, left blank
         return self._header(project, label, sheet)
 
     def _in_row(self, project: Project, row: RowFacts, label: str | None):

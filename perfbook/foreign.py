@@ -434,6 +434,10 @@ class SheetReader:
                     continue
                 vr, vc = self.value_for(r, c)
                 if vr is None:
+                    right = c + 1 + (self.merge_bottom.get((r, c), (r, c))[1] - c)
+                    if spec is not None and spec.label not in block.cells and right <= self.g.width \
+                            and self.own(r, right) is None:
+                        block.cells[spec.label] = self.ref(r, right)   # the field's box, left blank
                     continue
                 self.claimed.add((vr, vc))
                 self.put(block, t, self.own(vr, vc), vr, vc, spec=spec, param=param)
@@ -544,6 +548,8 @@ class SheetReader:
         elif isinstance(value, str):
             value = clean_text(value, multiline=True)
         if value is None or is_empty_marker(value):
+            if spec is not None and key not in block.cells:
+                block.cells[key] = self.ref(r, c)      # the field is on the sheet, left blank
             return
         if block.values.get(key) is None:
             block.values[key] = value
@@ -653,6 +659,9 @@ class SheetReader:
             elif proj:
                 for k, v in proj.items():
                     block.values.setdefault(k, v)
+            for col in t.columns:          # a column this row left blank: its cell, for a finding to name
+                if not col.project and col.spec is not None and col.label not in icells:
+                    icells[col.label] = self.ref(r, col.col)
             getattr(block, into).append(self.indicator(t, r, d, icells, raw))
 
     def project_for(self, proj: dict, blocks: list[Block], block: Block) -> Block:

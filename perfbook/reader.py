@@ -363,6 +363,8 @@ def _group(parts, path) -> list[Project]:
                 g["values"][k] = v
                 if cells.get(k):
                     g["cells"][k] = cells[k]
+        for k, a in cells.items():          # a field the sheet has, left blank: where it is
+            g["cells"].setdefault(k, a)
         g["inds"].extend(inds)
         if role is not None:
             g["roles"].add(role.index)

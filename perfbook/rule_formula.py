@@ -225,6 +225,30 @@ def _call(node: Node, ctx: Ctx, mode, lets) -> X:
         if not terms:
             return C(False)
         return E(terms[0] if len(terms) == 1 else f"OR({','.join(terms)})")
+    if name in ("HASPATTERN", "OCCURS"):
+        x, lst = arg(0), arg(1)
+        if not lst.is_const:
+            raise NoFormula(f"{name} over a non-constant list")
+        items = [str(i) for i in (lst.const if isinstance(lst.const, (list, tuple)) else (lst.const,)) if str(i)]
+        if x.is_const:
+            from .rule_python import PRIMITIVES
+            return C(PRIMITIVES[name](x.const, items))
+        if mode != "cell":
+            raise NoFormula(f"{name} inside COUNTUP/COUNTALL")
+        if not items:
+            return C(False if name == "HASPATTERN" else 0)
+        if name == "HASPATTERN":      # SEARCH reads the same wildcards (* ? ~) and ignores case
+            terms = [f"ISNUMBER(SEARCH({q(i)},{_s(x)}))" for i in items]
+            return E(terms[0] if len(terms) == 1 else f"OR({','.join(terms)})")
+        terms = [f'(LEN({_s(x)})-LEN(SUBSTITUTE({_s(x)},{q(i)},"")))/{len(i)}' for i in items]
+        return E("(" + "+".join(terms) + ")")
+    if name in ("HASFIELD", "HEADER"):    # a header field by its label: its absolute cell, if the sheet has one
+        label = arg(0)
+        if not label.is_const:
+            raise NoFormula(f"{name} of a non-constant")
+        if str(label.const) not in ctx.pc:
+            raise Unavailable(str(label.const))
+        return C(True) if name == "HASFIELD" else E(ctx.pc[str(label.const)])
     if name not in FORMULAS:
         raise NoFormula(name)
     xs = [arg(i) for i in range(len(node.args))]
@@ -257,6 +281,7 @@ FORMULAS = {
     "CHAR": lambda ctx, x: f"CHAR({x})",
     "ISPLACEHOLDER": lambda ctx, x: ctx.macros["placeholder"](x),
     "ISPERCENT": lambda ctx, x: ctx.macros["pct"](x),
+    "EXCERPT": lambda ctx, x, n: f'IF(LEN(TRIM({x}&""))>{n},LEFT(TRIM({x}&""),{n})&"…",TRIM({x}&""))',
     "ISUNIT": lambda ctx, x: ctx.macros["in_names"](f'TRIM({x}&"")', ctx.names["units_all"]),
 }
 ERRING = {"NUMBER", "ABS", "ROUND"}

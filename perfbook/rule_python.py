@@ -42,6 +42,8 @@ def is_num(v) -> bool:
 
 
 def truth(v) -> bool:
+    if v is True or v is False:
+        return v
     if isinstance(v, str):
         return v.upper() == "TRUE"
     return bool(v)
@@ -58,6 +60,8 @@ def _num(v):
 
 
 def equal(a, b) -> bool:
+    if type(a) is str and type(b) is str:      # the common case, first
+        return a == b or a.lower() == b.lower()
     if a is None:
         a = ""
     if b is None:
@@ -140,6 +144,92 @@ def _first_row(env: Env, pred, rows) -> Any:
     return None
 
 
+# --- patterns: Excel's wildcards (* any run, ? one character, ~ escapes), the syntax SEARCH() reads -----
+
+_GLOBS: dict[str, re.Pattern] = {}
+
+
+def glob_re(pattern: str) -> re.Pattern:
+    """A wildcard pattern as a regex that finds it anywhere in a text (case-insensitive, like SEARCH)."""
+    r = _GLOBS.get(pattern)
+    if r is None:
+        out, i = [], 0
+        while i < len(pattern):
+            ch = pattern[i]
+            if ch == "~" and i + 1 < len(pattern):
+                out.append(re.escape(pattern[i + 1]))
+                i += 2
+                continue
+            out.append(".*?" if ch == "*" else "." if ch == "?" else re.escape(ch))
+            i += 1
+        r = _GLOBS[pattern] = re.compile("".join(out), re.I | re.S)
+    return r
+
+
+def has_pattern(x, patterns) -> bool:
+    t = show(x)
+    return any(glob_re(show(p)).search(t) is not None for p in items_of(patterns))
+
+
+def excerpt(x, n: int) -> str:
+    """The start of a long text for a message: line breaks and tabs as spaces, "…" when cut."""
+    t = show(x).strip().replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    return t if len(t) <= n else t[:n] + "…"
+
+
+def occurs(x, items) -> int:
+    t = show(x)
+    return sum(t.count(show(i)) for i in items_of(items) if show(i))
+
+
+# a sum of money in a text: digits (a decimal point inside), then 万元, 万 or 元
+_AMOUNT = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(万元|万|元)")
+
+
+def amounts(x) -> list[float]:
+    """The sums of money a text names, in 万元 (元 divided by 10,000)."""
+    return [float(n) / (1 if u.startswith("万") else 10000) for n, u in _AMOUNT.findall(show(x))]
+
+
+def money_in(x, target) -> bool:
+    """The text names this sum of 万元 (one of its amounts, or all of them added up), to 0.5 %."""
+    if not is_num(target) or target <= 0:
+        return False
+    found = amounts(x)
+    return any(abs(a - target) <= 0.005 * target for a in found + ([sum(found)] if len(found) > 1 else []))
+
+
+def _has_field(project, label: str) -> bool:
+    """A cell for the field on the table's sheet (what the 校验 button sees); in data with no cells at all,
+    the field given."""
+    addr = project.cell(label)
+    if not project.cells and not any(i.cells for i in project.indicators):
+        return project.get(label) not in (None, "")
+    if not addr:
+        return False
+    sheet = addr.rpartition("!")[0].strip("'")
+    table = next((a.rpartition("!")[0].strip("'") for i in project.indicators for _l, a in i.cells), None)
+    return table is None or sheet == table
+
+
+_LOWERED: dict[tuple, frozenset] = {}
+
+
+def _lowered(items: tuple) -> frozenset:
+    """IN compares shown texts ignoring case (equal() on two texts): the list's texts once, lowered."""
+    try:
+        return _LOWERED[items]
+    except KeyError:
+        s = _LOWERED[items] = frozenset(show(i).lower() for i in items)
+        return s
+    except TypeError:            # an unhashable item: no cache
+        return frozenset(show(i).lower() for i in items)
+
+
+def _first_in(t: str, items: tuple):
+    return next((show(i) for i in items if show(i) in t), None)
+
+
 def _row_label(o) -> str:
     if o is None:
         return ""
@@ -159,9 +249,9 @@ PRIMITIVES: dict[str, Callable] = {
     "ROUND": lambda x, n: round(_num(x), int(_num(n))),
     "NUMBER": lambda x: _r().number(x) if is_num(x) or isinstance(x, str) else _num(x),
     "CHAR": lambda x: chr(int(_num(x))),
-    "IN": lambda x, lst: any(equal(show(x), show(i)) for i in items_of(lst)),
-    "CONTAINS": lambda x, lst: any(show(i) in show(x) for i in items_of(lst)),
-    "FIRSTIN": lambda x, lst: next((show(i) for i in items_of(lst) if show(i) in show(x)), ""),
+    "IN": lambda x, lst: show(x).lower() in _lowered(items_of(lst)),
+    "CONTAINS": lambda x, lst: _first_in(show(x), items_of(lst)) is not None,
+    "FIRSTIN": lambda x, lst: _first_in(show(x), items_of(lst)) or "",
     "HASDIGIT": lambda x: re.search(r"\d", show(x)) is not None,
     "ISPLACEHOLDER": lambda x: _r().is_placeholder(x),
     "ISPERCENT": lambda x: _r().is_percent(x),
@@ -169,6 +259,11 @@ PRIMITIVES: dict[str, Callable] = {
     "SPLITSIGN": lambda x: (_split(x) or ("", "", ""))[0],
     "SPLITNUMBER": lambda x: show((_split(x) or ("", "", ""))[1]),
     "SPLITUNIT": lambda x: (_split(x) or ("", "", ""))[2] or "",
+    "HASPATTERN": has_pattern,
+    "EXCERPT": lambda x, n: excerpt(x, int(_num(n))),
+    "OCCURS": occurs,
+    "AMOUNTS": lambda x: len(amounts(x)),
+    "MONEYIN": money_in,
     "JOIN": lambda lst, sep, n=None: sep.join(show(i) for i in items_of(lst)[: None if n is None else int(n)]),
 }
 
@@ -183,6 +278,9 @@ ENV_PRIMITIVES: dict[str, Callable] = {
     "FIELD": lambda env, label: _field(env, str(label)),
     "TYPED": lambda env, label: env.row.ind.typed(str(label)),
     "ROWS": lambda env: len(env.ctx.rows),
+    "HEADER": lambda env, label: env.ctx.project.get(str(label)),
+    # the sheet has this header field (a cell for it on the table's sheet), filled or not
+    "HASFIELD": lambda env, label: _has_field(env.ctx.project, str(label)),
 }
 
 # aggregates over rows: the argument is evaluated once per row (a closure, not a value)
@@ -238,10 +336,22 @@ def compile_expr(node: Node, resolve: Callable[[str], Callable[[Env], Any]]) -> 
         return cmp
     # calls
     name, args = node.value, [compile_expr(x, resolve) for x in node.args]
-    if name == "AND":
-        return lambda env: all(truth(a(env)) for a in args)
+    if name == "AND":           # loops, not all(genexpr): the checker's hottest path
+        def and_(env):
+            for a in args:
+                v = a(env)
+                if not (v is True or (v is not False and truth(v))):
+                    return False
+            return True
+        return and_
     if name == "OR":
-        return lambda env: any(truth(a(env)) for a in args)
+        def or_(env):
+            for a in args:
+                v = a(env)
+                if v is True or (v is not False and truth(v)):
+                    return True
+            return False
+        return or_
     if name == "NOT":
         return lambda env: not truth(args[0](env))
     if name == "IF":

@@ -31,13 +31,16 @@ CALLS = {
     "SPLITUNIT": "XSplit({0}, 3)", "JOIN": "XJoin({0}, {1}, {2})", "ISFRAMENAME": "XIsFrameName({0})",
     "LEVEL1NAMES": "XLevel1Names()", "LEVEL2NAMES": "XLevel2Names({row})", "LEVEL1OF": "XLevel1Of({0})",
     "LEVEL1WITH": "XLevel1With({0})", "TYPED": "XTyped({row}, {0})", "ROWS": "XRows()",
+    "HASPATTERN": "XHasPattern({1}, {0})", "OCCURS": "XOccurs({1}, {0})", "AMOUNTS": "XAmounts({0})",
+    "MONEYIN": "XMoneyIn({0}, {1})", "HEADER": "XFieldL(0, {0})",
+    "EXCERPT": "XExcerpt({0}, {1})", "HASFIELD": "XHasField({0})",
 }
 
 
 BOOL = {n: "b" for n in ("ISBLANK", "ISNUMBER", "ISTEXT", "IN", "CONTAINS", "HASDIGIT", "ISPLACEHOLDER",
-                          "ISPERCENT", "ISUNIT", "ISFRAMENAME")}
-TEXT_ARGS = {"TRIM", "STRIP", "LEN", "NAMELEN", "HASDIGIT"}
-TEXT_RESULT = {"TRIM", "STRIP", "FIRSTIN", "LEVEL1OF", "LEVEL1WITH", "CHAR"}
+                          "ISPERCENT", "ISUNIT", "ISFRAMENAME", "HASPATTERN", "MONEYIN", "HASFIELD")}
+TEXT_ARGS = {"TRIM", "STRIP", "LEN", "NAMELEN", "HASDIGIT", "AMOUNTS", "HEADER", "HASFIELD"}
+TEXT_RESULT = {"TRIM", "STRIP", "FIRSTIN", "LEVEL1OF", "LEVEL1WITH", "CHAR", "EXCERPT"}
 
 
 class VbaCompiler:
@@ -141,8 +144,9 @@ class VbaCompiler:
         if name == "FIELD":
             row = env['row'] if env['agg'] or env['scope'] == 'row' else '0'
             return f"XFieldL({row}, {self.t(args[0], env)})", "v"
-        if name in ("IN", "CONTAINS", "FIRSTIN"):
-            return CALLS[name].format(self.t(args[0], env), self.as_list(args[1], env)), BOOL.get(name, "s")
+        if name in ("IN", "CONTAINS", "FIRSTIN", "HASPATTERN", "OCCURS"):
+            kind = "v" if name == "OCCURS" else BOOL.get(name, "s")
+            return CALLS[name].format(self.t(args[0], env), self.as_list(args[1], env)), kind
         if name == "JOIN":
             n = self.expr(args[2], env) if len(args) > 2 else "-1"
             return CALLS[name].format(self.as_list(args[0], env), self.t(args[1], env), n), "s"

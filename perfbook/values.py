@@ -105,6 +105,9 @@ def clean_text(value, *, multiline: bool = False):
 def _join(t: str, m: re.Match) -> str:
     before = t[m.start() - 1] if m.start() else ""
     after = t[m.end()] if m.end() < len(t) else ""
+    if before and len(t) - m.end() >= 2 and before in _foreign().get("name_endings", ()) \
+            and _CJK.match(before) and _CJK.match(after):
+        return "\n"                       # two names in one cell: never glued into one
     return "" if (_CJK.match(before or "。") or _CJK.match(after or "。")) else " "
 
 

@@ -202,6 +202,7 @@ def rule_data(default_frame: str | None = None) -> dict:
         "rules": R.rules(),
         "p": p,
         "na_words": R.na_words(),
+        "name_endings": foreign.get("name_endings", []),
         "empty_markers": foreign.get("empty_markers", []),
         "footer_prefixes": foreign.get("footer_prefixes", []),
         "spellings": R.spellings(),

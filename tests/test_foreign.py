@@ -72,6 +72,22 @@ def test_text_cleaning():
     assert clean_text("第一行 \r\n\r\n 第二行\u3000", multiline=True) == "第一行\n第二行"
     assert clean_text(" \t ") is None
     assert normalise_symbols("≧９０％》＝≦") == "≥90%>=≤"
+    # two whole names in one cell keep their line break: never glued into one (issue 13)
+    assert clean_text("服务老干部人数\n服务长青老龄大学学员数") == "服务老干部人数\n服务长青老龄大学学员数"
+    assert clean_text("验收合格率 \n 完成及时率\n") == "验收合格率\n完成及时率"
+
+
+def test_two_names_in_one_cell_are_read_apart_and_reported(tmp_path):
+    f = workbook(tmp_path / "two.xlsx", {"表": [
+        ["项目名称：", "老干部服务"], ["年度资金总额：", 20], ["年度目标：", "服务离退休干部"],
+        ["一级指标", "二级指标", "三级指标", "指标值"],
+        ["产出指标", "数量指标", "服务老干部人数\n服务长青老龄大学学员数", "≥300人"],
+        ["产出指标", "质量指标", "服务对象\n满意度", "≥95%"]]})
+    names = [i.name for i in perfbook.read(f).projects[0].indicators]
+    assert names == ["服务老干部人数\n服务长青老龄大学学员数", "服务对象满意度"]
+    hits = [x for x in perfbook.check(f).findings if x.rule == "several-targets"]
+    assert [(x.cell, x.message) for x in hits] == [
+        ("C5", "三级指标“服务老干部人数\n服务长青老龄大学学员数”一格写了两项指标")]
 
 
 # --- layouts ----------------------------------------------------------------------------------

@@ -178,11 +178,12 @@ def test_libreoffice_summary_and_rows_agree_with_perfbook_check(name, lo):
 def test_the_mistakes_workbook_is_red_where_perfbook_says(lo):
     path, sheets, _saved = lo["six"]
     summary, rows = sheets["绩效目标表"]
-    assert summary == "校验：15 处错误"
+    assert summary == "校验：17 处错误"
     red = sorted(r for r, (e, _w) in rows.items() if e)
-    assert red == [10, 11, 12, 13, 16, 20, 21, 22, 25, 26]
+    # 19 and 24 repeat a 三级 (24 under another 二级): an 错误, the budget system refuses it
+    assert red == [10, 11, 12, 13, 16, 19, 20, 21, 22, 24, 25, 26]
     orange = sorted(r for r, (e, w) in rows.items() if w and not e)
-    assert orange == [15, 19, 23, 24]       # cost ≥, duplicate, long name, 基本满意
+    assert orange == [15, 23]       # cost ≥, long name
     # the red-row rule is exactly "this row's 错误 count > 0", over the whole table
     ws = openpyxl.load_workbook(path)["绩效目标表"]
     pl = injected_plan(compiled().template)
@@ -197,7 +198,11 @@ def test_the_random_workbooks_exercise_every_formula_rule(lo):
     for name in ("random-yunnan", "random-classic", "six"):
         fired |= {f.rule for f in perfbook.check(lo[name][0]).findings}
     formula_rules = {r.id for r in R.rules() if r.formula or r.counted_by}
-    assert formula_rules - fired == set()
+    # the header rules of issue 13 need fields perfbook's template has no cell for (政策依据) or data the
+    # random rows do not make; test_rule_cases runs their cases through the formulas in LibreOffice
+    by_cases = {"basis-required", "basis-document", "funds-zero", "cost-over-funds", "money-units-mixed",
+                "na-row-incomplete"}
+    assert formula_rules - fired - by_cases == set()
 
 
 def test_a_workbook_saved_by_libreoffice_reads_and_checks_the_same(lo):

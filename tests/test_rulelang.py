@@ -53,7 +53,8 @@ def test_parse_follows_excel_precedence():
 def test_the_shipped_rules_compile_and_the_check_only_ones_are_derived():
     only = {r.id for r in R.rules() if r.check_only}
     assert only == {"value-embedded", "qual-disguised", "qual-vague", "timeliness-vague", "misfiled",
-                    "stray-space", "na-row-missing"}
+                    "stray-space", "na-row-missing", "several-targets", "value-cn-numeral", "na-misspelt",
+                    "na-with-value", "calc-basis", "funds-yuan"}
     assert all(r.when for r in R.rules())
 
 
