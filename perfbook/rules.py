@@ -327,6 +327,7 @@ class Hit:
     field: str | None
     args: dict = field(default_factory=dict)
     row: RowFacts | None = None
+    item: Any = None            # the `each` item (a frame group, a field name …) the hit is about
 
 
 @dataclass
@@ -434,7 +435,7 @@ class Compiled:
             if self.py_row and at is None:
                 fld = None
             yield Hit(None if fld in (None, "") else str(fld), {k: P.show(f(env)) for k, f in self.py_args},
-                      at if self.rule.scope == "project" else None)
+                      at if self.rule.scope == "project" else None, item)
 
 
 def _fail(r: Rule, part: str, expr, detail: str, detail_en: str):
@@ -646,7 +647,7 @@ def check_project(project: Project, frame: Frame, *, file: str | None = None,
 
 
 def _finding(rl: Rule, hit: Hit, project: Project, row: RowFacts | None, file, locate) -> Finding:
-    sheet, cell = locate(project, row, hit.field)
+    sheet, cell = locate(project, row, hit.field, hit.item) if locate is not _no_place else (None, None)
     msg = _fmt(rl.message, hit.args)
     if row is not None and not cell:
         where = f"第 {row.index + 1} 条指标" + (f"（{row.ind.name}）" if row.ind.name else "")
@@ -655,7 +656,7 @@ def _finding(rl: Rule, hit: Hit, project: Project, row: RowFacts | None, file, l
                    project=project.name)
 
 
-def _no_place(project, row, label):
+def _no_place(project, row, label, item=None):
     return None, None
 
 
