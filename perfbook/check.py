@@ -13,10 +13,10 @@ from pathlib import Path
 
 from . import frames as FR
 from .errors import PerfbookError
-from .findings import Finding, Report
+from .findings import Finding, Report, presented
 from .model import Project
 from .reader import Book, load_template, read
-from .rules import RowFacts, check_project
+from .rules import RowFacts, check_project, folds
 from .template import Template
 
 DATA_SUFFIXES = (".yaml", ".yml", ".json", ".csv")
@@ -58,7 +58,7 @@ def check(source, *, frame: str | None = None, template: str | Path | None = Non
     for d in (book.departments if book else ()):
         findings += check_department(d, chosen, file=path, locate=locate)
     count = len(projects) + (len(book.departments) if book else 0)
-    return Report(path, tuple(findings), chosen.id, count, tuple(book.notes) if book else (),
+    return Report(path, presented(findings, folds()), chosen.id, count, tuple(book.notes) if book else (),
                   frame_source=how)
 
 

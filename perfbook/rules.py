@@ -53,6 +53,7 @@ class Rule:
     source: str = ""           # the file the rule comes from
     doc: str = ""              # what the rule checks, for the README table
     cases: tuple = ()          # ((fires|passes, row dict or project dict), ...)
+    fold: str | None = None    # the report lists this rule's findings once per sheet, in this message
 
     @property
     def formula(self) -> bool:
@@ -74,7 +75,7 @@ _rules_dir: list[str | None] = [None]
 def set_rules_dir(path: str | os.PathLike | None) -> None:
     """A bureau's rule folder (every *.yaml in it adds or overrides rules); None: PERFBOOK_RULES only."""
     _rules_dir[0] = str(path) if path else None
-    for f in (data, rules, rule, _compiled_all):
+    for f in (data, rules, rule, folds, _compiled_all):
         f.cache_clear()
 
 
@@ -149,7 +150,8 @@ def _rule(d: dict) -> Rule:
                 tuple((str(k), v) for k, v in args.items()), tuple((str(k), v) for k, v in lets.items()),
                 d.get("unless"), d.get("counted_by"), src, str(d.get("doc") or d.get("title", rid)),
                 tuple((kind, c) for c in (d.get("cases") or {}).get("fires", []) or [] for kind in ["fires"])
-                + tuple((kind, c) for c in (d.get("cases") or {}).get("passes", []) or [] for kind in ["passes"]))
+                + tuple((kind, c) for c in (d.get("cases") or {}).get("passes", []) or [] for kind in ["passes"]),
+                None if d.get("fold") is None else str(d["fold"]))
 
 
 @cache
@@ -157,6 +159,12 @@ def rules() -> tuple[Rule, ...]:
     """Row rules, then project rules, each in file order; every condition is parsed and checked here,
     so a broken rule stops perfbook before any workbook is written."""
     return tuple(c.rule for c in _compiled_all().values())
+
+
+@cache
+def folds() -> dict[str, str]:
+    """rule id → the folded message, for the rules the report lists once per sheet (`fold:`)."""
+    return {r.id: r.fold for r in rules() if r.fold}
 
 
 @cache
@@ -652,8 +660,11 @@ def _finding(rl: Rule, hit: Hit, project: Project, row: RowFacts | None, file, l
     if row is not None and not cell:
         where = f"第 {row.index + 1} 条指标" + (f"（{row.ind.name}）" if row.ind.name else "")
         msg = f"{where}：{msg}"
-    return Finding(rl.id, rl.severity, msg, file=file, sheet=sheet, cell=cell, fix=_fmt(rl.fix, hit.args),
-                   project=project.name)
+    from . import advice
+    layout = project.layout(sheet) if project.layouts else None
+    fix = advice.fix_text(rl.id, rl.fix, layout)
+    fix = advice.reword(_fmt(fix, {**advice.headings(layout), **hit.args}) if fix is not rl.fix else _fmt(fix, hit.args), layout)
+    return Finding(rl.id, rl.severity, msg, file=file, sheet=sheet, cell=cell, fix=fix, project=project.name)
 
 
 def _no_place(project, row, label, item=None):
