@@ -599,7 +599,8 @@ class SheetReader:
         if t is not None:
             cols = tuple((c.label, col_letter(c.col), re.sub(r"\s+", "", self.text(t.header, c.col)) or c.label)
                          for c in t.columns if c.spec is not None and not c.project)
-            header = self.addr(t.header, min(c.col for c in t.columns)) if t.columns else None
+            own = [c.col for c in t.columns if c.spec is not None and not c.project]
+            header = self.addr(t.header, min(own)) if own else None
         return Layout(self.g.name, False, header, cols, tuple(b.levels), tuple(b.slots.items()), False)
 
     # --- the indicator rows -----------------------------------------------------------------
