@@ -1255,8 +1255,8 @@ Private Function IsCjk(ByVal ch As String) As Boolean
 End Function
 
 Private Function Rename(ByVal s As String, ByVal label As String, ByVal h As String) As String
-    ' perfbook.advice.rename: a column name standing alone (quoted, or not inside a longer word) renamed
-    Dim i As Long, j As Long, before As String, after As String, out As String
+    ' perfbook.advice.rename: a column name standing alone (quoted, or not between two Chinese characters) renamed
+    Dim i As Long, j As Long, q As Long, before As String, after As String, out As String
     i = 1
     Do
         j = InStr(i, s, label)
@@ -1264,7 +1264,10 @@ Private Function Rename(ByVal s As String, ByVal label As String, ByVal h As Str
         before = "": after = ""
         If j > 1 Then before = Mid(s, j - 1, 1)
         If j + Len(label) <= Len(s) Then after = Mid(s, j + Len(label), 1)
-        If before = ChrW(&H201C) Or Not (IsCjk(before) Or IsCjk(after)) Then
+        q = 0
+        If before = ChrW(&H201C) Then q = q + 1
+        If after = ChrW(&H201D) Then q = q + 1
+        If q = 2 Or (q = 0 And Not (IsCjk(before) And IsCjk(after))) Then
             out = out & Mid(s, i, j - i) & h
         Else
             out = out & Mid(s, i, j - i) & label

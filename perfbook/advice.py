@@ -46,12 +46,13 @@ def reword(text: str | None, layout) -> str | None:
 
 
 def _cjk(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff"
+    return ch != "" and "\u4e00" <= ch <= "\u9fff"
 
 
 def rename(text: str, label: str, heading: str) -> str:
-    """Every mention of a column name that is a name of its own (not part of a longer word: the
-    characters either side are not Chinese, or it is quoted) becomes the sheet's heading."""
+    """Every mention of a column name that is a name of its own becomes the sheet's heading: quoted
+    (“指标值”), or unquoted with punctuation or an end of the text on one side (三级指标、指标值填…);
+    not inside a longer quoted name (“指标值说明”) nor between two Chinese characters."""
     out, i = [], 0
     while True:
         j = text.find(label, i)
@@ -59,7 +60,8 @@ def rename(text: str, label: str, heading: str) -> str:
             return "".join(out) + text[i:]
         before = text[j - 1] if j > 0 else ""
         after = text[j + len(label)] if j + len(label) < len(text) else ""
-        alone = before == "“" or not (before and _cjk(before) or after and _cjk(after))
+        quoted = (before == "“") + (after == "”")
+        alone = quoted == 2 or (quoted == 0 and not (_cjk(before) and _cjk(after)))
         out.append(text[i:j] + (heading if alone else label))
         i = j + len(label)
 
