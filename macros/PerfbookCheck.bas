@@ -37,6 +37,7 @@ Private fAttr As Long, fEval As Long
 Private mFrame As Long
 Private mFrameTitle As String
 Private mHdrScanned As Boolean
+Private mHeadRead As Boolean, mHead() As String
 Private mHdrAddr() As String, mHdrTxt() As String
 ' True when the sheet is laid out as perfbook's template (perfbook.reader.match_role): its cells are read
 ' as typed. Any other layout is read as perfbook.foreign reads it: texts cleaned, empty markers dropped,
@@ -307,6 +308,7 @@ Private Function FindTable(ByVal ws As Object) As Boolean
     Dim area As Object
     Set mWs = ws
     mHdrScanned = False
+    mHeadRead = False
     fL1 = FieldIndex("level1"): fL2 = FieldIndex("level2"): fName = FieldIndex("name")
     fSign = FieldIndex("sign"): fValue = FieldIndex("value"): fUnit = FieldIndex("unit")
     fAttr = FieldIndex("attr"): fEval = FieldIndex("eval_std")
@@ -1191,9 +1193,18 @@ Private Function LabelCol(ByVal lab As String) As Long
 End Function
 
 Private Function Heading(ByVal f As Long) As String
-    ' the sheet's own name for field f's column (the Shenzhen form calls the value column "target value")
-    Heading = NoWs(ValueText(mWs.Cells(mHeader, mCol(f)).Value))
-    If Heading = "" Then Heading = FieldLabel(f)
+    ' the sheet's own name for field f's column (the Shenzhen form calls the value column "target value"),
+    ' read once per check
+    If Not mHeadRead Then
+        Dim g As Long
+        ReDim mHead(1 To NFields)
+        For g = 1 To NFields
+            If mCol(g) > 0 Then mHead(g) = NoWs(ValueText(mWs.Cells(mHeader, mCol(g)).Value))
+            If mHead(g) = "" Then mHead(g) = FieldLabel(g)
+        Next g
+        mHeadRead = True
+    End If
+    Heading = mHead(f)
 End Function
 
 Public Function FixText(ByVal k As Long) As String
