@@ -69,13 +69,17 @@ def check_department(dep, frame, *, file=None, locate=None) -> list[Finding]:
     back = {"部门名称": "主管部门", "年度总体目标": "年度目标", "长期目标": "总体目标"}
     view = Project.from_dict({back.get(k, k): v for k, v in dep.to_dict().items() if not isinstance(v, list)},
                              source=dep.source, sheets=dep.sheets,
-                             cells=tuple((back.get(k, k), a) for k, a in dep.cells))
+                             cells=tuple((back.get(k, k), a) for k, a in dep.cells), layouts=dep.layouts)
     view = view.with_indicators(dep.indicators)
     out = [f for f in check_project(view, frame, file=file, locate=locate) if f.rule != "required-project"]
     for spec in department_fields():
         if spec.required and dep.get(spec.label) in (None, ""):
+            lay = next((x for x in dep.layouts if x is not None), None)
+            cell = (lay.field_cell(spec.label) or lay.field_cell(back.get(spec.label, spec.label))
+                    or next((lay.field_cell(a) for a in spec.aliases if lay.field_cell(a)), None)) if lay else None
             out.append(Finding("required-project", "错误", f"请填写{spec.label}", file=file,
-                               sheet=dep.sheets[0] if dep.sheets else None, fix=f"在“{spec.label}”处填写内容",
+                               sheet=lay.sheet if lay else (dep.sheets[0] if dep.sheets else None),
+                               cell=cell or (FIRST_CELL if lay else None), fix=f"在“{spec.label}”处填写内容",
                                project=dep.name))
     return out
 

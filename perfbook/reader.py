@@ -154,7 +154,7 @@ def read_source(src: Source, tpl: Template, strict: bool = False) -> Book:
             if kind == "department":
                 from .department import Department
                 departments.append(Department.from_values(values, inds, source=str(src.path), sheets=(grid.name,),
-                                                          cells=tuple(cells.items())))
+                                                          cells=tuple(cells.items()), layouts=(layout,)))
                 continue
             parts.append((None, values, inds, cells, grid, layout))
     projects = _group(parts, src.path)
