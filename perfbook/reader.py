@@ -143,9 +143,9 @@ def read_source(src: Source, tpl: Template, strict: bool = False) -> Book:
                               grid.name, f"{col_letter(c)}{r}"))
         role = match_role(grid, tpl)
         if role is not None:
-            values, inds, cells, sheet_notes = read_shaped(grid, role)
+            values, inds, cells, sheet_notes, layout = read_shaped(grid, role)
             notes += sheet_notes
-            parts.append((role, values, inds, cells, grid, shaped_layout(grid, role, inds)))
+            parts.append((role, values, inds, cells, grid, layout))
             continue
         from .foreign import read_foreign
         found, sheet_notes = read_foreign(grid)
@@ -346,16 +346,14 @@ def read_shaped(grid: Grid, ts: TemplateSheet):
             continue
         notes.append(Note("unmapped", f"单元格内容无法对应到模板中的任何字段：{str(v)[:40]}",
                           f"cell not mapped to any template field: {str(v)[:40]!r}", grid.name, f"{col_letter(c)}{r}"))
-    return values, indicators, cells, notes
+    return values, indicators, cells, notes, shaped_layout(grid, ts, indicators, moved)
 
 
-def shaped_layout(grid: Grid, ts: TemplateSheet, inds) -> "Layout":
-    """The layout of a sheet in the template's shape: the template's columns and header slots, the
-    indicator table's header row just above the loop row (moved down as the block grew)."""
+def shaped_layout(grid: Grid, ts: TemplateSheet, inds, moved) -> "Layout":
+    """The layout of a sheet in the template's shape: the template's columns and header slots (rows
+    below the indicator block moved down as it grew), the table's header row just above the loop row."""
     from .sheetlayout import Layout
     T = ts.loop_row
-    end = _block_end(grid, ts)[0] if T is not None else None
-    moved = (lambda r: r) if T is None else (lambda r: r if r < T else r + (end - 1 - T))
     cols = tuple((s.labels[0], col_letter(s.col), s.labels[0]) for s in ts.loop_slots() if s.single)
     fields = tuple((s.labels[0], f"{col_letter(s.col)}{moved(s.row)}") for s in ts.slots
                    if not s.loop and s.single)
