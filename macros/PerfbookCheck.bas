@@ -37,6 +37,7 @@ Private fAttr As Long, fEval As Long
 Private mFrame As Long
 Private mFrameTitle As String
 Private mHdrScanned As Boolean
+Private mHeadRead As Boolean, mHead() As String
 Private mHdrAddr() As String, mHdrTxt() As String
 ' True when the sheet is laid out as perfbook's template (perfbook.reader.match_role): its cells are read
 ' as typed. Any other layout is read as perfbook.foreign reads it: texts cleaned, empty markers dropped,
@@ -54,6 +55,10 @@ Private RNa() As Boolean, RPhv() As Boolean, RNum() As Boolean, RHasScore() As B
 ' the findings, in perfbook check's order (rows in order, rules in rules.yaml order; then project rules)
 Private NF As Long
 Private FRule() As String, FSev() As String, FMsg() As String, FFix() As String, FAddr() As String
+Private FMore() As String       ' a folded finding's other cells, SEP-joined (perfbook.findings.presented)
+' every table row that names a level 1 or level 2 (perfbook.sheetlayout.Layout.groups): where a group's finding goes
+Private NLv As Long
+Private LvRow() As Long, LvL1() As String, LvL2() As String
 Private mProjRow As Long
 
 ' ==== commands =========================================================================================
@@ -100,6 +105,7 @@ Public Sub Validate()
     ResolveFrame
     BuildFacts
     RunRules
+    PresentFindings
     MarkCells
     WriteResults
     ws.Activate
@@ -302,6 +308,7 @@ Private Function FindTable(ByVal ws As Object) As Boolean
     Dim area As Object
     Set mWs = ws
     mHdrScanned = False
+    mHeadRead = False
     fL1 = FieldIndex("level1"): fL2 = FieldIndex("level2"): fName = FieldIndex("name")
     fSign = FieldIndex("sign"): fValue = FieldIndex("value"): fUnit = FieldIndex("unit")
     fAttr = FieldIndex("attr"): fEval = FieldIndex("eval_std")
@@ -395,6 +402,8 @@ Private Sub ReadRows()
     If n < 1 Then n = 1
     ReDim RRow(1 To n): ReDim RV(1 To n, 1 To NFields): ReDim RRaw(1 To n, 1 To NFields)
     ReDim RCol(1 To n, 1 To NFields): ReDim RIsNum(1 To n): ReDim RNumV(1 To n): ReDim RNaSplit(1 To n)
+    NLv = 0
+    ReDim LvRow(1 To n): ReDim LvL1(1 To n): ReDim LvL2(1 To n)
     mTemplate = IsTemplateLayout(mWs)
     If mLast < mFirst Then Exit Sub
     vals = mWs.Range(mWs.Cells(mFirst, 1), mWs.Cells(mLast, mMaxCol)).Value
@@ -447,6 +456,12 @@ Private Sub ReadRows()
                 End If
             End If
         Next f
+        If RV(i, fL1) <> "" Or RV(i, fL2) <> "" Then
+            If hasOwn Or Not mTemplate Then
+                NLv = NLv + 1
+                LvRow(NLv) = r: LvL1(NLv) = RV(i, fL1): LvL2(NLv) = RV(i, fL2)
+            End If
+        End If
         If mTemplate Then
             ' a row is an indicator when one of its own cells holds something
             If hasOwn Then AddRow r, isNum, numV
@@ -862,9 +877,86 @@ Private Sub AddFinding(ByVal k As Long, ByVal addr As String, ByVal i As Long, B
     End If
     NF = NF + 1
     ReDim Preserve FRule(1 To NF): ReDim Preserve FSev(1 To NF): ReDim Preserve FMsg(1 To NF)
-    ReDim Preserve FFix(1 To NF): ReDim Preserve FAddr(1 To NF)
+    ReDim Preserve FFix(1 To NF): ReDim Preserve FAddr(1 To NF): ReDim Preserve FMore(1 To NF)
     FRule(NF) = RuleId(k): FSev(NF) = RuleSev(k): FMsg(NF) = msg: FFix(NF) = fx: FAddr(NF) = addr
+    FMore(NF) = ""
 End Sub
+
+Private Function AddrRow(ByVal addr As String) As Long
+    Dim i As Long, d As String
+    For i = 1 To Len(addr)
+        If Mid(addr, i, 1) Like "#" Then d = d & Mid(addr, i, 1)
+    Next i
+    If d <> "" Then AddrRow = CLng(d)
+End Function
+
+Private Sub PresentFindings()
+    ' perfbook.findings.presented: a folding rule's findings made one (the first's place, every cell
+    ' listed), then ordered by severity, then row, else as found (a stable insertion sort)
+    Dim j As Long, i As Long, k As Long, n As Long, firstOf() As Long, cnt() As Long, lst() As String
+    Dim keep() As Boolean, idx() As Long, sk() As Double, t As Long, tk As Double
+    Dim a1() As String, a2() As String, a3() As String, a4() As String, a5() As String, a6() As String
+    If NF = 0 Then Exit Sub
+    ReDim firstOf(1 To NRules): ReDim cnt(1 To NF): ReDim lst(1 To NF): ReDim keep(1 To NF)
+    For j = 1 To NF
+        keep(j) = True
+        k = RuleIndex(FRule(j))
+        If k > 0 And FAddr(j) <> "" Then
+            If RuleFold(k) <> "" Then
+                If firstOf(k) = 0 Then
+                    firstOf(k) = j
+                    cnt(j) = 1
+                    lst(j) = FAddr(j)
+                Else
+                    i = firstOf(k)
+                    cnt(i) = cnt(i) + 1
+                    lst(i) = lst(i) & ChrW(&H3001) & FAddr(j)
+                    If FMore(i) = "" Then FMore(i) = SEP
+                    FMore(i) = FMore(i) & FAddr(j) & SEP
+                    FMsg(i) = Fmt(RuleFold(k), "count", cnt(i), "cells", lst(i))
+                    keep(j) = False
+                End If
+            End If
+        End If
+    Next j
+    n = 0
+    ReDim idx(1 To NF): ReDim sk(1 To NF)
+    For j = 1 To NF
+        If keep(j) Then
+            t = j
+            tk = (3 - SevRank(FSev(t))) * 10000000# + AddrRow(FAddr(t))
+            i = n
+            Do While i >= 1
+                If sk(i) <= tk Then Exit Do
+                idx(i + 1) = idx(i): sk(i + 1) = sk(i)
+                i = i - 1
+            Loop
+            idx(i + 1) = t: sk(i + 1) = tk
+            n = n + 1
+        End If
+    Next j
+    ReDim a1(1 To n): ReDim a2(1 To n): ReDim a3(1 To n): ReDim a4(1 To n): ReDim a5(1 To n): ReDim a6(1 To n)
+    For j = 1 To n
+        i = idx(j)
+        a1(j) = FRule(i): a2(j) = FSev(i): a3(j) = FMsg(i): a4(j) = FFix(i): a5(j) = FAddr(i): a6(j) = FMore(i)
+    Next j
+    NF = n
+    ReDim FRule(1 To n): ReDim FSev(1 To n): ReDim FMsg(1 To n): ReDim FFix(1 To n): ReDim FAddr(1 To n)
+    ReDim FMore(1 To n)
+    For j = 1 To n
+        FRule(j) = a1(j): FSev(j) = a2(j): FMsg(j) = a3(j): FFix(j) = a4(j): FAddr(j) = a5(j): FMore(j) = a6(j)
+    Next j
+End Sub
+
+Private Function RuleIndex(ByVal id As String) As Long
+    Dim k As Long
+    For k = 1 To NRules
+        If RuleId(k) = id Then
+            RuleIndex = k
+            Exit Function
+        End If
+    Next k
+End Function
 
 Private Sub RunRules()
     ' the rules' conditions are generated from rules.yaml into PerfbookRules (RunRowRule / RunProjectRule)
@@ -1034,16 +1126,173 @@ Public Function XFrame(ByVal attr As String) As Variant
     End Select
 End Function
 
-Public Sub XHit(ByVal k As Long, ByVal lab As String, ByVal at As Long, ByVal msg As String, ByVal fx As String, ByVal isProject As Boolean)
-    ' a finding of rule k at field lab of row at; a project finding without a row sits at its header cell
+Public Sub XHit(ByVal k As Long, ByVal lab As String, ByVal at As Long, ByVal it As Variant, ByVal msg As String, ByVal fx As String, ByVal isProject As Boolean)
+    ' a finding of rule k at field lab of row at (perfbook.check.Locator): a frame group's finding at its
+    ' group's row; a project finding without a row at its header cell, else the sheet's first cell
     Dim txt As String, addr As String
-    If isProject And at = 0 Then
+    fx = Reword(fx)
+    If isProject And XAttr(it, "level1") <> "" Then addr = GroupCell(XAttr(it, "level1"), XAttr(it, "level2"), lab)
+    If addr <> "" Then
+        AddFinding k, addr, 0, msg, fx
+    ElseIf isProject And at = 0 Then
         If lab <> "" Then addr = HeaderCell(lab, txt)
+        If addr = "" Then addr = "A1"
         AddFinding k, addr, 0, msg, fx
     Else
         Hit k, FieldOfLabel(lab), at, msg, fx
     End If
 End Sub
+
+Private Function GroupCell(ByVal l1 As String, ByVal l2 As String, ByVal lab As String) As String
+    ' perfbook.sheetlayout.Layout.group_row: the row whose labels name the group (its level-3 name cell),
+    ' else the first row of its level 1 (the field's column), else the table's header cell
+    Dim j As Long, prev As String, cur As String, q As Long, q2 As Long, first1 As Long, hit As Long
+    Dim c As Long, f As Long
+    For j = 1 To NLv
+        cur = LvL1(j)
+        If cur = "" Then cur = prev
+        prev = cur
+        q = 0
+        If cur <> "" Then q = Find1(mFrame, cur)
+        If q > 0 Then
+            If L1Name(q) = l1 Then
+                If l2 = "" Then
+                    hit = LvRow(j)
+                    Exit For
+                End If
+                If first1 = 0 Then first1 = LvRow(j)
+                q2 = 0
+                If LvL2(j) <> "" Then q2 = Find2(q, LvL2(j))
+                If q2 > 0 Then
+                    If L2Name(q2) = l2 Then
+                        hit = LvRow(j)
+                        Exit For
+                    End If
+                End If
+            End If
+        End If
+    Next j
+    If hit > 0 Then
+        c = mCol(fName)
+        If c = 0 Then c = LabelCol(lab)
+        GroupCell = ColLetter(c) & hit
+    ElseIf first1 > 0 Then
+        c = LabelCol(lab)
+        If c > 0 Then GroupCell = ColLetter(c) & first1
+    End If
+    If GroupCell = "" Then
+        c = 0
+        For f = 1 To NFields
+            If mCol(f) > 0 And (c = 0 Or mCol(f) < c) Then c = mCol(f)
+        Next f
+        If c > 0 Then GroupCell = ColLetter(c) & mHeader
+    End If
+End Function
+
+Private Function LabelCol(ByVal lab As String) As Long
+    ' the column of field lab (level 2 when none is named), else the level-1 column
+    Dim f As Long
+    If lab = "" Then lab = FieldLabel(fL2)
+    f = FieldOfLabel(lab)
+    If f > 0 Then LabelCol = mCol(f)
+    If LabelCol = 0 Then LabelCol = mCol(fL1)
+End Function
+
+Private Function Heading(ByVal f As Long) As String
+    ' the sheet's own name for field f's column (the Shenzhen form calls the value column "target value"),
+    ' read once per check
+    If Not mHeadRead Then
+        Dim g As Long
+        ReDim mHead(1 To NFields)
+        For g = 1 To NFields
+            If mCol(g) > 0 Then mHead(g) = NoWs(ValueText(mWs.Cells(mHeader, mCol(g)).Value))
+            If mHead(g) = "" Then mHead(g) = FieldLabel(g)
+        Next g
+        mHeadRead = True
+    End If
+    Heading = mHead(f)
+End Function
+
+Public Function FixText(ByVal k As Long) As String
+    ' perfbook.advice.fix_text: rule k's fix worded for this sheet, its column placeholders filled
+    Dim s As String, f As Long, own As Boolean
+    s = RuleFix(k)
+    If mTemplate Then
+        FixText = s
+        Exit Function
+    End If
+    If mCol(fSign) = 0 And mCol(fUnit) = 0 And RuleFixComb(k) <> "" Then
+        s = RuleFixComb(k)
+        own = True
+    End If
+    If RuleFixWo(k) <> "" Then
+        f = FieldOfLabel(RuleFixWoField(k))
+        If f > 0 Then
+            If mCol(f) = 0 Then
+                s = RuleFixWo(k)
+                own = True
+            End If
+        End If
+    End If
+    If own Then
+        For f = 1 To NFields
+            If mCol(f) > 0 Then s = Replace(s, "{" & FieldLabel(f) & "}", Heading(f))
+        Next f
+    End If
+    FixText = s
+End Function
+
+Private Function Reword(ByVal s As String) As String
+    ' perfbook.advice.reword: no drop-down phrases on a sheet without drop-downs; column names as the
+    ' sheet prints them
+    Dim olds As Variant, news As Variant, i As Long, f As Long, h As String
+    If mTemplate Or s = "" Then
+        Reword = s
+        Exit Function
+    End If
+    olds = Items(ListOld): news = Items(ListNew)
+    For i = 0 To UBound(olds)
+        If olds(i) <> "" Then s = Replace(s, olds(i), news(i))
+    Next i
+    For f = 1 To NFields
+        If mCol(f) > 0 Then
+            h = Heading(f)
+            If h <> FieldLabel(f) Then s = Rename(s, FieldLabel(f), h)
+        End If
+    Next f
+    Reword = s
+End Function
+
+Private Function IsCjk(ByVal ch As String) As Boolean
+    Dim c As Long
+    If ch = "" Then Exit Function
+    c = AscW(ch)
+    If c < 0 Then c = c + 65536
+    IsCjk = c >= &H4E00 And c <= &H9FFF
+End Function
+
+Private Function Rename(ByVal s As String, ByVal label As String, ByVal h As String) As String
+    ' perfbook.advice.rename: a column name standing alone (quoted, or not between two Chinese characters) renamed
+    Dim i As Long, j As Long, q As Long, before As String, after As String, out As String
+    i = 1
+    Do
+        j = InStr(i, s, label)
+        If j = 0 Then Exit Do
+        before = "": after = ""
+        If j > 1 Then before = Mid(s, j - 1, 1)
+        If j + Len(label) <= Len(s) Then after = Mid(s, j + Len(label), 1)
+        q = 0
+        If before = ChrW(&H201C) Then q = q + 1
+        If after = ChrW(&H201D) Then q = q + 1
+        If q = 2 Or (q = 0 And Not (IsCjk(before) And IsCjk(after))) Then
+            out = out & Mid(s, i, j - i) & h
+        Else
+            out = out & Mid(s, i, j - i) & label
+        End If
+        i = j + Len(label)
+    Loop
+    Rename = out & Mid(s, i)
+End Function
 
 Public Function XIsPlaceholder(ByVal v As Variant) As Boolean
     XIsPlaceholder = IsPlaceholder(XShow(v), XIsNumber(v))
@@ -1547,33 +1796,46 @@ Private Sub MarkCells()
     ' each bad cell: filled in its severity's colour and commented; its first state recorded first
     Dim j As Long, i As Long, addr As String, c As Object, ms As Object, r As Long, txt As String
     Dim done As String, worst As String, ours As String, prefix As String, orig As String, had As Boolean
-    Dim tl() As String
+    Dim tl() As String, fi() As Long, np As Long, more As Variant, m As Long, p As Long
     If NF = 0 Then Exit Sub
     prefix = T("comment_prefix")
     done = SEP
-    ReDim tl(1 To NF)
+    ' one (cell, finding) pair per cell a finding names: a folded finding names several
+    np = 0
+    ReDim tl(1 To NF): ReDim fi(1 To NF)
     For j = 1 To NF
         If FAddr(j) <> "" Then
-            Set c = mWs.Range(FAddr(j)).MergeArea.Cells(1, 1)
-            tl(j) = ColLetter(c.Column) & c.Row
+            more = Items(IIf(FMore(j) = "", SEP, FMore(j)))
+            For m = -1 To UBound(more)
+                addr = FAddr(j)
+                If m >= 0 Then addr = more(m)
+                If addr <> "" Then
+                    np = np + 1
+                    If np > UBound(tl) Then
+                        ReDim Preserve tl(1 To np * 2): ReDim Preserve fi(1 To np * 2)
+                    End If
+                    Set c = mWs.Range(addr).MergeArea.Cells(1, 1)
+                    tl(np) = ColLetter(c.Column) & c.Row
+                    fi(np) = j
+                End If
+            Next m
         End If
     Next j
     Application.ScreenUpdating = False
-    For j = 1 To NF
-        If tl(j) <> "" Then
-            Set c = mWs.Range(tl(j))
-            addr = tl(j)
+    For p = 1 To np
+        j = fi(p)
+        If tl(p) <> "" Then
+            Set c = mWs.Range(tl(p))
+            addr = tl(p)
             If Not InList(done, addr) Then
                 Ad done, addr
                 worst = FSev(j)
                 ours = ""
-                For i = j To NF
-                    If tl(i) <> "" Then
-                        If tl(i) = addr Then
-                            If SevRank(FSev(i)) > SevRank(worst) Then worst = FSev(i)
-                            If ours <> "" Then ours = ours & vbLf
-                            ours = ours & prefix & FSev(i) & T("row_colon") & FMsg(i)
-                        End If
+                For i = p To np
+                    If tl(i) = addr Then
+                        If SevRank(FSev(fi(i))) > SevRank(worst) Then worst = FSev(fi(i))
+                        If ours <> "" Then ours = ours & vbLf
+                        ours = ours & prefix & FSev(fi(i)) & T("row_colon") & FMsg(fi(i))
                     End If
                 Next i
                 If ms Is Nothing Then Set ms = MarksSheet(True)
@@ -1601,7 +1863,7 @@ Private Sub MarkCells()
                 End If
             End If
         End If
-    Next j
+    Next p
     Application.ScreenUpdating = True
 End Sub
 

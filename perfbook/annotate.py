@@ -5,7 +5,8 @@ bars, macros, whatever Excel put there), except what a mark needs: new cell form
 marked cells' style indexes, and the sheet's comments (its comments part and VML drawing, merged into
 the ones it already has). A mark is a fill and a thick border in the severity's colour, so it stands out
 from the workbook's own red/yellow row colouring; the input file is never written to. Findings without
-a cell (a missing 二级 group, say) are listed in a comment on the sheet's first cell.
+a cell (only data that is not a workbook has none) are listed in a comment on the sheet's first cell; a
+folded finding (stray spaces, one per sheet) marks every cell it lists.
 """
 from __future__ import annotations
 
@@ -49,7 +50,9 @@ def annotate(src, out, report: Report) -> Path:
         loose: dict[str, list[Finding]] = defaultdict(list)
         for f in report.findings:
             if f.sheet in pkg.sheets and f.cell and _is_ref(f.cell):
-                by_cell[(f.sheet, pkg.top_left(f.sheet, f.cell))].append(f)
+                for cell in f.cells or (f.cell,):        # a folded finding marks each of its cells
+                    if _is_ref(cell):
+                        by_cell[(f.sheet, pkg.top_left(f.sheet, cell))].append(f)
             else:
                 loose[f.sheet if f.sheet in pkg.sheets else pkg.first].append(f)
         marks: dict[str, dict[str, str]] = defaultdict(dict)        # sheet -> cell -> worst severity

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from . import frames as FR
 from .errors import PerfbookError
-from .findings import Finding, Report
+from .findings import Finding, Report, presented
 from .model import Project
 from .reader import Book, load_template, read
-from .rules import RowFacts, check_project
+from .rules import RowFacts, check_project, folds
 from .template import Template
 
 DATA_SUFFIXES = (".yaml", ".yml", ".json", ".csv")
@@ -53,14 +53,14 @@ def check(source, *, frame: str | None = None, template: str | Path | None = Non
     chosen, how = choose_frame(book, projects or [Project(indicators=d.indicators) for d in book.departments]
                                if book else projects, frame, frames_dir)
     tpl = _template_or_none(template)
-    locate = Locator(tpl)
+    locate = Locator(tpl, chosen)
     findings: list[Finding] = []
     for p in projects:
         findings += check_project(p, chosen, file=path, locate=locate)
     for d in (book.departments if book else ()):
         findings += check_department(d, chosen, file=path, locate=locate)
     count = len(projects) + (len(book.departments) if book else 0)
-    return Report(path, tuple(findings), chosen.id, count, tuple(book.notes) if book else (),
+    return Report(path, presented(findings, folds()), chosen.id, count, tuple(book.notes) if book else (),
                   frame_source=how)
 
 
@@ -71,13 +71,17 @@ def check_department(dep, frame, *, file=None, locate=None) -> list[Finding]:
     back = {"部门名称": "主管部门", "年度总体目标": "年度目标", "长期目标": "总体目标"}
     view = Project.from_dict({back.get(k, k): v for k, v in dep.to_dict().items() if not isinstance(v, list)},
                              source=dep.source, sheets=dep.sheets,
-                             cells=tuple((back.get(k, k), a) for k, a in dep.cells))
+                             cells=tuple((back.get(k, k), a) for k, a in dep.cells), layouts=dep.layouts)
     view = view.with_indicators(dep.indicators)
     out = [f for f in check_project(view, frame, file=file, locate=locate) if f.rule != "required-project"]
     for spec in department_fields():
         if spec.required and dep.get(spec.label) in (None, ""):
+            lay = next((x for x in dep.layouts if x is not None), None)
+            cell = (lay.field_cell(spec.label) or lay.field_cell(back.get(spec.label, spec.label))
+                    or next((lay.field_cell(a) for a in spec.aliases if lay.field_cell(a)), None)) if lay else None
             out.append(Finding("required-project", "错误", f"请填写{spec.label}", file=file,
-                               sheet=dep.sheets[0] if dep.sheets else None, fix=f"在“{spec.label}”处填写内容",
+                               sheet=lay.sheet if lay else (dep.sheets[0] if dep.sheets else None),
+                               cell=cell or (FIRST_CELL if lay else None), fix=f"在“{spec.label}”处填写内容",
                                project=dep.name))
     return out
 
@@ -158,13 +162,14 @@ def split_address(addr: str | None) -> tuple[str | None, str | None]:
 
 
 class Locator:
-    """Where a finding goes: the field's own cell, else the same column on the row (missing value),
-    else the template's place for a missing header field."""
+    """Where a finding goes, on the layout actually read (project.layouts): a row's field cell, else
+    the same column on the row; a frame group's row (its 二级 label's row, else its 一级's, else the
+    table's header cell); a header field's own cell (its value, else the blank cell beside its label);
+    on a sheet that has no place for it at all, the sheet's first cell (A1)."""
 
-    def __init__(self, template: Template | None):
+    def __init__(self, template: Template | None, frame=None):
+        self.frame = frame
         self.loop_cols: dict[str, str] = {}
-        self.header: dict[str, str] = {}               # label → its whole-cell slot above the table ("B2")
-        self.marks: dict[str, set[str]] = {}           # label → every slot naming it above the table
         if template is None:
             return
         from ._sheetxml import col_letter
@@ -172,24 +177,45 @@ class Locator:
             if ts.loop_row is None:
                 continue
             for s in ts.slots:
-                ref = f"{col_letter(s.col)}{s.row}"
                 if s.single and s.loop:
                     self.loop_cols.setdefault(s.labels[0], col_letter(s.col))
-                elif not s.loop and s.row < ts.loop_row:
-                    for lab in s.labels:
-                        self.marks.setdefault(lab, set()).add(ref)
-                    if s.single:
-                        self.header.setdefault(s.labels[0], ref)
 
-    def __call__(self, project: Project, row: RowFacts | None, label: str | None):
+    def __call__(self, project: Project, row: RowFacts | None, label: str | None, item=None):
+        if self.frame is not None and getattr(item, "level1", None):
+            placed = self._group(project, row, label, item)
+            if placed is not None:
+                return placed
         if row is not None:
             return self._in_row(project, row, label)
+        first = project.sheets[0] if project.sheets else None
         if label is None:
-            return (project.sheets[0] if project.sheets else None), None
+            return first, (FIRST_CELL if project.layouts else None)
         sheet, cell = split_address(project.cell(label))
         if cell and (filled_value(project.get(label)) or sheet in project.sheets):
             return sheet, cell          # its value, or the box the sheet has for it, left blank
-        return self._header(project, label, sheet)
+        for lay in project.layouts:
+            if lay is not None and lay.field_cell(label):
+                return lay.sheet, lay.field_cell(label)
+        return sheet or first, (FIRST_CELL if project.layouts else None)
+
+    def _group(self, project: Project, row: RowFacts | None, label: str | None, item):
+        """A frame group's finding (required-group, na-row-missing): the row where the group's 二级
+        label stands (its 三级指标 cell: what to fill in), else the first row of its 一级 (where the
+        二级 goes), else the table's header cell."""
+        sheet = split_address(next((a for _l, a in row.ind.cells), None))[0] if row is not None else None
+        lays = [x for x in project.layouts if x is not None and (sheet is None or x.sheet == sheet)]
+        for lay in lays:
+            found = lay.group_row(self.frame, item.level1, getattr(item, "level2", None) or None)
+            if found is None:
+                continue
+            r, exact = found
+            col = (lay.column("三级指标") if exact else None) or lay.column(label or "二级指标") or lay.column("一级指标")
+            if col:
+                return lay.sheet, f"{col}{r}"
+        for lay in lays:
+            if lay.header:
+                return lay.sheet, lay.header
+        return None
 
     def _in_row(self, project: Project, row: RowFacts, label: str | None):
         ind = row.ind
@@ -208,26 +234,25 @@ class Locator:
         return sheet, f"{col}{r}" if col else None
 
     def _column(self, project: Project, sheet: str, label: str, ind) -> str | None:
-        """The column of a field this row left empty: where the other rows of the sheet have it; on a
-        sheet in perfbook's layout, the template's column; on a foreign table with no column for it,
-        指标性质 and 度量单位 live in the combined 指标值 cell; else none (the message names the row)."""
+        """The column of a field this row left empty: where the other rows of the sheet have it; the
+        sheet's own column for it; on perfbook's layout the template's column; on a foreign table with
+        no column for it, 指标性质 and 度量单位 live in the combined 指标值 cell; else none (the message
+        names the row)."""
         for other in project.indicators:
             s, c = split_address(other.cell(label))
             if c and s == sheet:
                 return re.sub(r"\d", "", c)
+        lay = project.layout(sheet)
+        if lay is not None and lay.column(label):
+            return lay.column(label)
         if ind.raw is None:
             return self.loop_cols.get(label)
         if label in SPLIT_FIELDS:
             return self._column(project, sheet, "指标值", ind)
         return None
 
-    def _header(self, project: Project, label: str, seen_sheet: str | None):
-        """A header field with no value: its template cell, when the sheet is laid out like the template."""
-        first = seen_sheet or (project.sheets[0] if project.sheets else None)
-        shaped = [split_address(a) for lab, a in project.cells if split_address(a)[1] in self.marks.get(lab, ())]
-        if label not in self.header or not shaped:
-            return first, None
-        return shaped[0][0], self.header[label]
+
+FIRST_CELL = "A1"      # a header field the sheet has no place for: the sheet's first cell (its title)
 
 
 def filled_value(v) -> bool:

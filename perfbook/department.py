@@ -78,6 +78,7 @@ class Department(_Record):
     source: str | None = field(default=None, compare=False, repr=False)
     sheets: tuple[str, ...] = field(default=(), compare=False, repr=False)
     cells: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
+    layouts: tuple = field(default=(), compare=False, repr=False)     # perfbook.sheetlayout.Layout per sheet
 
     kind = "department"
     TASKS_KEY = "年度主要任务"

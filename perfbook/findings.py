@@ -23,6 +23,7 @@ class Finding:
     cell: str | None = None   # "E12" (no sheet part)
     fix: str | None = None    # suggested correction, when there is one
     project: str | None = None
+    cells: tuple[str, ...] = ()   # a folded finding (one for many cells): every cell, the first is `cell`
 
     def where(self) -> str:
         if self.sheet and self.cell:
@@ -30,8 +31,48 @@ class Finding:
         return self.sheet or self.cell or ""
 
     def to_dict(self) -> dict:
-        return {"规则": self.rule, "级别": self.severity, "说明": self.message, "文件": self.file,
-                "工作表": self.sheet, "单元格": self.cell, "建议": self.fix, "项目": self.project}
+        d = {"规则": self.rule, "级别": self.severity, "说明": self.message, "文件": self.file,
+             "工作表": self.sheet, "单元格": self.cell, "建议": self.fix, "项目": self.project}
+        if self.cells:
+            d["全部单元格"] = list(self.cells)
+        return d
+
+
+RANK = {ERROR: 0, WARNING: 1, INFO: 2}
+
+
+def _row(cell: str | None) -> int:
+    digits = "".join(ch for ch in cell or "" if ch.isdigit())
+    return int(digits) if digits else 0
+
+
+def presented(findings, folds: dict[str, str] | None = None) -> tuple[Finding, ...]:
+    """The findings as a report shows them: a folding rule's findings (folds: rule id → the folded
+    message, with {count} and {cells}) made one per project and sheet, listing the cells; then ordered
+    by severity, then sheet (in the order the sheets came), then row, else as found. The rules stay
+    one finding per cell: this is the report layer (the 校验 button's results sheet does the same)."""
+    folds = folds or {}
+    out: list[Finding] = []
+    first: dict[tuple, int] = {}
+    for f in findings:
+        if f.rule in folds and f.cell:
+            key = (f.rule, f.file, f.project, f.sheet)
+            if key in first:
+                out[first[key]] = _fold(out[first[key]], f, folds[f.rule])
+                continue
+            first[key] = len(out)
+        out.append(f)
+    sheets: dict = {}
+    for f in out:
+        sheets.setdefault(f.sheet, len(sheets))
+    order = sorted(range(len(out)), key=lambda i: (RANK.get(out[i].severity, 3), sheets[out[i].sheet], _row(out[i].cell), i))
+    return tuple(out[i] for i in order)
+
+
+def _fold(first: Finding, more: Finding, message: str) -> Finding:
+    from dataclasses import replace
+    cells = (first.cells or (first.cell,)) + (more.cell,)
+    return replace(first, message=message.format(count=len(cells), cells="、".join(cells)), cells=cells)
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,9 @@ class Block:
     indicators: list = field(default_factory=list)
     midterm: list = field(default_factory=list)
     title_year: tuple | None = None
+    slots: dict = field(default_factory=dict)      # header label -> where its value is (or goes, left blank)
+    table: Table | None = None
+    levels: list = field(default_factory=list)     # (row, 一级, 二级) of every table row that names a level
 
 
 class SheetReader:
@@ -434,6 +437,7 @@ class SheetReader:
                     continue
                 vr, vc = self.value_for(r, c)
                 if vr is None:
+                    self.blank_slot(block, t, spec, r, c)
                     right = c + 1 + (self.merge_bottom.get((r, c), (r, c))[1] - c)
                     if spec is not None and spec.label not in block.cells and right <= self.g.width \
                             and self.own(r, right) is None:
@@ -444,6 +448,15 @@ class SheetReader:
         if block.title_year and block.values.get(hints()["year_label"]) is None:
             y, r, c = block.title_year
             self.put(block, hints()["year_label"], y, r, c)
+
+    def blank_slot(self, block: Block, label: str, spec, r: int, c: int) -> None:
+        """A header label with nothing beside it: its value goes in the cell right of the label's merge
+        (below it at the sheet's right edge), which is where a finding about the blank field points."""
+        if spec is None:
+            return
+        right = self.merge_bottom.get((r, c), (r, c))[1] + 1
+        at = (r, right) if right <= self.g.width else (self.merge_bottom.get((r, c), (r, c))[0] + 1, c)
+        block.slots.setdefault(spec.label, self.addr(*self.covered.get(at, at)))
 
     def task_table(self, r: int, c: int):
         """年度主要任务 beside its label: a header row (任务名称 | 主要内容 | 预算金额, maybe with a row of
@@ -543,6 +556,7 @@ class SheetReader:
         if spec is None:
             spec, param = self.label_spec(label)
         key = spec.label if spec else re.sub(r"\s+", "", label)
+        block.slots.setdefault(key, self.addr(r, c))
         if spec is not None and spec.type == "code":
             value = self.code(value, r, c, spec.label)
         elif isinstance(value, str):
@@ -579,6 +593,19 @@ class SheetReader:
                   f"'{label}' is stored as a number ({raw or value}); Excel keeps only 15 significant digits, so trailing "
                   f"digits may be lost; read as {best}, please check", r, c)
         return best
+
+    def layout(self, b: Block):
+        """What check needs to know of this block's layout (perfbook.sheetlayout)."""
+        from .sheetlayout import Layout
+        t = b.table
+        cols = ()
+        header = None
+        if t is not None:
+            cols = tuple((c.label, col_letter(c.col), re.sub(r"\s+", "", self.text(t.header, c.col)) or c.label)
+                         for c in t.columns if c.spec is not None and not c.project)
+            own = [c.col for c in t.columns if c.spec is not None and not c.project]
+            header = self.addr(t.header, min(own)) if own else None
+        return Layout(self.g.name, False, header, cols, tuple(b.levels), tuple(b.slots.items()), False)
 
     # --- the indicator rows -----------------------------------------------------------------
 
@@ -640,6 +667,8 @@ class SheetReader:
             if not d and not proj:
                 continue
             L1, L2 = "一级指标", "二级指标"
+            if (L1 in d or L2 in d) and into == "indicators":
+                block.levels.append((r, d.get(L1), d.get(L2)))
             rest = [k for k in d if k not in (L1, L2)]
             if not rest and not proj:
                 # a heading row: only 一级, or only 二级 — or a pre-printed 二级 row left empty
@@ -743,6 +772,8 @@ def read_foreign(grid: Grid):
         end = sr.table_end(table, limit)
         if table.others:
             sr.read_rows(replace(table, columns=table.others, others=table.columns), end, blocks, block, into="midterm")
+        if table.set != "mid":
+            block.table = table
         sr.read_rows(table, end, blocks, block, into="midterm" if table.set == "mid" else "indicators")
         after_mid = table.set == "mid"
         # footer rows up to the next block's header block belong to this project
@@ -760,7 +791,7 @@ def read_foreign(grid: Grid):
     for b in blocks:
         if b.midterm:
             b.values[F.midterm_key()] = b.midterm
-    found = [(b.values, b.indicators, b.cells, sr.kind) for b in blocks if b.values or b.indicators]
+    found = [(b.values, b.indicators, b.cells, sr.kind, sr.layout(b)) for b in blocks if b.values or b.indicators]
     return found, sr.notes
 
 

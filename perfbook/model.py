@@ -238,6 +238,8 @@ class Project(_Record):
     source: str | None = field(default=None, compare=False, repr=False)
     sheets: tuple[str, ...] = field(default=(), compare=False, repr=False)
     cells: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
+    # what the reader saw of each sheet's layout (perfbook.sheetlayout.Layout), in sheet order
+    layouts: tuple = field(default=(), compare=False, repr=False)
 
     @classmethod
     def from_dict(cls, data: dict, **provenance) -> "Project":
@@ -267,6 +269,10 @@ class Project(_Record):
     def cell(self, label: str) -> str | None:
         return dict(self.cells).get(label)
 
+    def layout(self, sheet: str | None = None):
+        """The layout of one of the project's sheets (the first, by default); None for data files."""
+        return next((x for x in self.layouts if x is not None and (sheet is None or x.sheet == sheet)), None)
+
     def __repr__(self) -> str:
         # the generated repr prints every text and indicator (tens of kilobytes for a real project)
         code = f"code={self.code!r}, " if self.code else ""
@@ -286,6 +292,6 @@ def canonical(data):
 def check_specs_match() -> None:
     """fields.yaml and the dataclasses must name the same fields (a test calls this)."""
     for cls, specs in ((Project, F.project_fields()), (Indicator, F.indicator_fields())):
-        provenance = ("indicators", "midterm", "extra", "cells", "row", "raw", "source", "sheets")
+        provenance = ("indicators", "midterm", "extra", "cells", "row", "raw", "source", "sheets", "layouts")
         attrs = [f.name for f in dc_fields(cls) if f.name not in provenance]
         assert attrs == [s.name for s in specs], (cls.__name__, attrs, [s.name for s in specs])

@@ -133,20 +133,20 @@ def read_source(src: Source, tpl: Template, strict: bool = False) -> Book:
                               grid.name, f"{col_letter(c)}{r}"))
         role = match_role(grid, tpl)
         if role is not None:
-            values, inds, cells, sheet_notes = read_shaped(grid, role)
+            values, inds, cells, sheet_notes, layout = read_shaped(grid, role)
             notes += sheet_notes
-            parts.append((role, values, inds, cells, grid))
+            parts.append((role, values, inds, cells, grid, layout))
             continue
         from .foreign import read_foreign
         found, sheet_notes = read_foreign(grid)
         notes += sheet_notes
-        for values, inds, cells, kind in found:
+        for values, inds, cells, kind, layout in found:
             if kind == "department":
                 from .department import Department
                 departments.append(Department.from_values(values, inds, source=str(src.path), sheets=(grid.name,),
-                                                          cells=tuple(cells.items())))
+                                                          cells=tuple(cells.items()), layouts=(layout,)))
                 continue
-            parts.append((None, values, inds, cells, grid))
+            parts.append((None, values, inds, cells, grid, layout))
     projects = _group(parts, src.path)
     shaped = any(role is not None for role, *_ in parts)
     if not departments and (not projects or (not shaped and not any(p.indicators for p in projects))):
@@ -336,7 +336,20 @@ def read_shaped(grid: Grid, ts: TemplateSheet):
             continue
         notes.append(Note("unmapped", f"单元格内容无法对应到模板中的任何字段：{str(v)[:40]}",
                           f"cell not mapped to any template field: {str(v)[:40]!r}", grid.name, f"{col_letter(c)}{r}"))
-    return values, indicators, cells, notes
+    return values, indicators, cells, notes, shaped_layout(grid, ts, indicators, moved)
+
+
+def shaped_layout(grid: Grid, ts: TemplateSheet, inds, moved) -> "Layout":
+    """The layout of a sheet in the template's shape: the template's columns and header slots (rows
+    below the indicator block moved down as it grew), the table's header row just above the loop row."""
+    from .sheetlayout import Layout
+    T = ts.loop_row
+    cols = tuple((s.labels[0], col_letter(s.col), s.labels[0]) for s in ts.loop_slots() if s.single)
+    fields = tuple((s.labels[0], f"{col_letter(s.col)}{moved(s.row)}") for s in ts.slots
+                   if not s.loop and s.single)
+    header = f"{col_letter(min(s.col for s in ts.loop_slots()))}{T - 1}" if T is not None and ts.loop_slots() else None
+    groups = tuple((i.row, i.level1, i.level2) for i in inds if i.row is not None)
+    return Layout(grid.name, True, header, cols, groups, fields, True)
 
 
 # --- projects from sheets --------------------------------------------------------------------
@@ -344,7 +357,7 @@ def read_shaped(grid: Grid, ts: TemplateSheet):
 def _group(parts, path) -> list[Project]:
     """Sheets → projects: the sheets of one project share its 项目名称 (or follow each other)."""
     groups: list[dict] = []
-    for role, values, inds, cells, grid in parts:
+    for role, values, inds, cells, grid, layout in parts:
         name = values.get("项目名称")
         g = groups[-1] if groups else None
         joins = (g is not None and role is not None and g["roles"] is not None
@@ -356,8 +369,10 @@ def _group(parts, path) -> list[Project]:
                           and (name is not None or g["values"].get("项目名称") is not None or not g["inds"]))
         if not joins:
             # a foreign project (role None) is otherwise a project of its own
-            g = {"values": {}, "inds": [], "cells": {}, "roles": set() if role is not None else None, "sheets": []}
+            g = {"values": {}, "inds": [], "cells": {}, "roles": set() if role is not None else None, "sheets": [],
+                 "layouts": []}
             groups.append(g)
+        g["layouts"].append(layout)
         for k, v in values.items():
             if g["values"].get(k) is None:
                 g["values"][k] = v
@@ -374,6 +389,6 @@ def _group(parts, path) -> list[Project]:
         if not g["values"] and not g["inds"]:
             continue
         p = Project.from_dict(g["values"], source=str(path), sheets=tuple(g["sheets"]),
-                              cells=tuple(g["cells"].items()))
+                              cells=tuple(g["cells"].items()), layouts=tuple(g["layouts"]))
         out.append(p.with_indicators(g["inds"]))
     return out

@@ -220,7 +220,7 @@ class VbaCompiler:
         for j, (name, node) in enumerate(c.args, start=1):
             lines.append(f"            a{j} = {self.t(node, env)}")
         args = "".join(f", {self.lit(name)}, a{j}" for j, (name, _node) in enumerate(c.args, start=1))
-        lines.append(f"            XHit k, lab, at, Fmt(RuleMsg(k){args}), Fmt(RuleFix(k){args}), "
+        lines.append(f"            XHit k, lab, at, it, Fmt(RuleMsg(k){args}), Fmt(FixText(k){args}), "
                      f"{'True' if r.scope == 'project' else 'False'}")
         if unless is not None:
             lines.append("        End If")

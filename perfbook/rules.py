@@ -54,6 +54,7 @@ class Rule:
     source: str = ""           # the file the rule comes from
     doc: str = ""              # what the rule checks, for the README table
     cases: tuple = ()          # ((fires|passes, row dict or project dict), ...)
+    fold: str | None = None    # the report lists this rule's findings once per sheet, in this message
 
     @property
     def formula(self) -> bool:
@@ -75,7 +76,7 @@ _rules_dir: list[str | None] = [None]
 def set_rules_dir(path: str | os.PathLike | None) -> None:
     """A bureau's rule folder (every *.yaml in it adds or overrides rules); None: PERFBOOK_RULES only."""
     _rules_dir[0] = str(path) if path else None
-    for f in (data, rules, rule, _compiled_all):
+    for f in (data, rules, rule, folds, _compiled_all):
         f.cache_clear()
 
 
@@ -150,7 +151,8 @@ def _rule(d: dict) -> Rule:
                 tuple((str(k), v) for k, v in args.items()), tuple((str(k), v) for k, v in lets.items()),
                 d.get("unless"), d.get("counted_by"), src, str(d.get("doc") or d.get("title", rid)),
                 tuple((kind, c) for c in (d.get("cases") or {}).get("fires", []) or [] for kind in ["fires"])
-                + tuple((kind, c) for c in (d.get("cases") or {}).get("passes", []) or [] for kind in ["passes"]))
+                + tuple((kind, c) for c in (d.get("cases") or {}).get("passes", []) or [] for kind in ["passes"]),
+                None if d.get("fold") is None else str(d["fold"]))
 
 
 @cache
@@ -158,6 +160,12 @@ def rules() -> tuple[Rule, ...]:
     """Row rules, then project rules, each in file order; every condition is parsed and checked here,
     so a broken rule stops perfbook before any workbook is written."""
     return tuple(c.rule for c in _compiled_all().values())
+
+
+@cache
+def folds() -> dict[str, str]:
+    """rule id → the folded message, for the rules the report lists once per sheet (`fold:`)."""
+    return {r.id: r.fold for r in rules() if r.fold}
 
 
 @cache
@@ -328,6 +336,7 @@ class Hit:
     field: str | None
     args: dict = field(default_factory=dict)
     row: RowFacts | None = None
+    item: Any = None            # the `each` item (a frame group, a field name …) the hit is about
 
 
 @dataclass
@@ -437,7 +446,7 @@ class Compiled:
             if self.py_row and at is None:
                 fld = None
             yield Hit(None if fld in (None, "") else str(fld), {k: P.show(f(env)) for k, f in self.py_args},
-                      at if self.rule.scope == "project" else None)
+                      at if self.rule.scope == "project" else None, item)
 
 
 def _fail(r: Rule, part: str, expr, detail: str, detail_en: str):
@@ -692,16 +701,19 @@ def check_project(project: Project, frame: Frame, *, file: str | None = None,
 
 
 def _finding(rl: Rule, hit: Hit, project: Project, row: RowFacts | None, file, locate) -> Finding:
-    sheet, cell = locate(project, row, hit.field)
+    sheet, cell = locate(project, row, hit.field, hit.item) if locate is not _no_place else (None, None)
     msg = _fmt(rl.message, hit.args)
     if row is not None and not cell:
         where = f"第 {row.index + 1} 条指标" + (f"（{row.ind.name}）" if row.ind.name else "")
         msg = f"{where}：{msg}"
-    return Finding(rl.id, rl.severity, msg, file=file, sheet=sheet, cell=cell, fix=_fmt(rl.fix, hit.args),
-                   project=project.name)
+    from . import advice
+    layout = project.layout(sheet) if project.layouts else None
+    fix = advice.fix_text(rl.id, rl.fix, layout)
+    fix = advice.reword(_fmt(fix, {**advice.headings(layout), **hit.args}) if fix is not rl.fix else _fmt(fix, hit.args), layout)
+    return Finding(rl.id, rl.severity, msg, file=file, sheet=sheet, cell=cell, fix=fix, project=project.name)
 
 
-def _no_place(project, row, label):
+def _no_place(project, row, label, item=None):
     return None, None
 
 

@@ -198,8 +198,10 @@ def rule_data(default_frame: str | None = None) -> dict:
     by_len = lambda t: (-len(t[0]), t[0])  # noqa: E731
     frames = list(FR.frames().values())
     base_units, aliases = R._units()
+    from . import advice
     return {
         "rules": R.rules(),
+        "advice": advice.data(),
         "p": p,
         "na_words": R.na_words(),
         "name_endings": foreign.get("name_endings", []),

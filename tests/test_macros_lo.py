@@ -38,7 +38,7 @@ SHENZHEN = {"shenzhen-01": ("songgang-01", 0), "shenzhen-03": ("songgang-03", 1)
             # line breaks, combined values ("≥90%", "90%以上", "≤37万元"), 不适用 rows, blank pre-printed rows
             **{f"songgang-{n:02d}/{k}": (f"songgang-{n:02d}", k) for n, count in ((2, 20), (5, 15), (6, 20))
                for k in range(count)}}
-STORED = {"shenzhen-08"}        # the Shenzhen sheets whose checked workbook is stored (fills and comments)
+STORED = {"shenzhen-08", "foreign-labels"}   # the sheets whose checked workbook is stored (fills and comments)
 # a foreign layout made here, for what the samples do not show: its own 计算符号 / 计量单位 columns left
 # empty on some rows (the value cell fills them), 空 and - cells, heading rows, merges, "100m²"
 # (two workbooks: perfbook check detects the frame from the whole workbook, the macro from its sheet)
@@ -188,8 +188,9 @@ def test_the_mistakes_workbook_gives_the_vba_many_rules_to_agree_on(lo):
     assert len(rules) >= 25, sorted(rules)
 
 
-@pytest.mark.parametrize("name", ["six", "random-1", "shenzhen-08"])
+@pytest.mark.parametrize("name", ["six", "random-1", "shenzhen-08", "foreign-labels"])
 def test_every_finding_cell_is_filled_and_commented(name, lo):
+    """…every cell of a folded finding too (the stray spaces of one sheet are one row of 校验结果)."""
     books, out = lo
     saved, _m = out["checked"][name]
     wb = openpyxl.load_workbook(saved)
@@ -199,6 +200,13 @@ def test_every_finding_cell_is_filled_and_commented(name, lo):
         if cell:
             k = (sheet, cell)
             worst[k] = max(worst.get(k, sev), sev, key=order.index)
+    path, sheet = books[name]
+    folded = [f for f in report_of(path).findings if f.sheet == sheet and f.cells]
+    assert folded or name != "foreign-labels"
+    for f in folded:
+        for cell in f.cells:
+            top = wb[sheet][cell].coordinate
+            worst[(sheet, top)] = max(worst.get((sheet, top), f.severity), f.severity, key=order.index)
     assert worst
     for (sheet, cell), sev in worst.items():
         c = wb[sheet][cell]
