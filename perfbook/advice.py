@@ -53,7 +53,8 @@ def rename(text: str, label: str, heading: str) -> str:
     """Every mention of a column name that is a name of its own becomes the sheet's heading: quoted
     (“指标值”), or unquoted with punctuation or an end of the text on one side (三级指标、指标值填…);
     not inside a longer quoted name (“指标值说明”) nor between two Chinese characters."""
-    out, i = [], 0
+    out: list = []
+    i = 0
     while True:
         j = text.find(label, i)
         if j < 0:

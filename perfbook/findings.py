@@ -31,7 +31,7 @@ class Finding:
         return self.sheet or self.cell or ""
 
     def to_dict(self) -> dict:
-        d = {"规则": self.rule, "级别": self.severity, "说明": self.message, "文件": self.file,
+        d: dict = {"规则": self.rule, "级别": self.severity, "说明": self.message, "文件": self.file,
              "工作表": self.sheet, "单元格": self.cell, "建议": self.fix, "项目": self.project}
         if self.cells:
             d["全部单元格"] = list(self.cells)
@@ -71,7 +71,7 @@ def presented(findings, folds: dict[str, str] | None = None) -> tuple[Finding, .
 
 def _fold(first: Finding, more: Finding, message: str) -> Finding:
     from dataclasses import replace
-    cells = (first.cells or (first.cell,)) + (more.cell,)
+    cells = tuple(c or "" for c in (first.cells or (first.cell,)) + (more.cell,))
     return replace(first, message=message.format(count=len(cells), cells="、".join(cells)), cells=cells)
 
 

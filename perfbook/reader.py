@@ -20,6 +20,7 @@ from .formats import open_source
 from .grid import Grid, Source
 from .model import Indicator, Project
 from .notes import Note
+from .sheetlayout import Layout
 from .template import LISTS_SHEET, PLACEHOLDER, Slot, Template, TemplateSheet, default_template_path
 
 MATCH_THRESHOLD = 0.6
@@ -339,10 +340,9 @@ def read_shaped(grid: Grid, ts: TemplateSheet):
     return values, indicators, cells, notes, shaped_layout(grid, ts, indicators, moved)
 
 
-def shaped_layout(grid: Grid, ts: TemplateSheet, inds, moved) -> "Layout":
+def shaped_layout(grid: Grid, ts: TemplateSheet, inds, moved) -> Layout:
     """The layout of a sheet in the template's shape: the template's columns and header slots (rows
     below the indicator block moved down as it grew), the table's header row just above the loop row."""
-    from .sheetlayout import Layout
     T = ts.loop_row
     cols = tuple((s.labels[0], col_letter(s.col), s.labels[0]) for s in ts.loop_slots() if s.single)
     fields = tuple((s.labels[0], f"{col_letter(s.col)}{moved(s.row)}") for s in ts.slots

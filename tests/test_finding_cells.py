@@ -11,7 +11,6 @@ import functools
 import re
 
 import openpyxl
-import pytest
 import yaml
 
 import perfbook
