@@ -64,7 +64,7 @@ def floor_parts(data: bytes, static: set[bytes]) -> tuple[list, list]:
 
 
 def floor_write(dyn, fixed, path) -> None:
-    from perfbook._package import Entry, build_zip
+    from perfbook.ooxml._package import Entry, build_zip
     entries = []
     for name, raw in dyn:
         c = zlib.compressobj(1, zlib.DEFLATED, -15)

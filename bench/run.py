@@ -154,9 +154,9 @@ def startup_cpu(one: Path, rounds: int) -> dict:
 
 def per_workbook(tmp: Path, rounds: int) -> tuple[list, list]:
     import perfbook
-    from perfbook._package import write_atomic
-    from perfbook.fill import compiled, meta_for
-    from perfbook.inputs import load
+    from perfbook.ooxml._package import write_atomic
+    from perfbook.write.fill import compiled, meta_for
+    from perfbook.write._inputs import load
 
     c = compiled()
     meta = meta_for(None, None)

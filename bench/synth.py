@@ -62,8 +62,8 @@ def write_master(path, items: list[dict], *, compact: bool = False) -> Path:
     the loader takes a project's fields from whichever of its rows has them.
     """
     import csv
-    from perfbook.inputs import load
-    from perfbook.outputs import flat_columns, flat_rows
+    from perfbook.write._inputs import load
+    from perfbook._outputs import flat_columns, flat_rows
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     projects = load(items)

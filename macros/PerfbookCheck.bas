@@ -5,7 +5,7 @@ Attribute VB_Name = "PerfbookCheck"
 '   ClearMarks          - take away exactly what Validate added (fills, comments, results sheet)
 '   InsertIndicatorRow  - a new indicator row under the selection, with styles, drop-downs, merges, formulas
 ' ...Silent variants never show a dialog (headless LibreOffice, tests, batch use) and return the summary.
-' The rules mirror perfbook/rules.py one for one; their texts and data come from PerfbookRules, which is
+' The rules mirror perfbook/rules/_catalog.py one for one; their texts and data come from PerfbookRules, which is
 ' generated from the same rules.yaml, frames and word lists as "perfbook check".
 ' The table is found by its header labels (fields.yaml labels and aliases), never by cell address.
 Option Explicit
@@ -18,7 +18,7 @@ Private Const XL_VERYHIDDEN As Long = 2
 Private Const SCAN_ROWS As Long = 300
 Private Const SCAN_COLS As Long = 60
 Private Const MIN_HEADER_FIELDS As Long = 3
-' what a typed value cell is (perfbook.values.split_value)
+' what a typed value cell is (perfbook._values.split_value)
 Private Const SPLIT_UNREADABLE As Long = 0
 Private Const SPLIT_NUMBER As Long = 1
 Private Const SPLIT_QUAL As Long = 2
@@ -39,12 +39,12 @@ Private mFrameTitle As String
 Private mHdrScanned As Boolean
 Private mHeadRead As Boolean, mHead() As String
 Private mHdrAddr() As String, mHdrTxt() As String
-' True when the sheet is laid out as perfbook's template (perfbook.reader.match_role): its cells are read
-' as typed. Any other layout is read as perfbook.foreign reads it: texts cleaned, empty markers dropped,
+' True when the sheet is laid out as perfbook's template (perfbook.readers.reader.match_role): its cells are read
+' as typed. Any other layout is read as perfbook.readers._foreign reads it: texts cleaned, empty markers dropped,
 ' heading rows carried down, a combined value cell (">=90%") split into sign, number and unit.
 Private mTemplate As Boolean
 
-' one entry per indicator row with hasAny content (perfbook.rules.RowFacts)
+' one entry per indicator row with hasAny content (perfbook.rules._catalog.RowFacts)
 Private NR As Long
 Private RRow() As Long, RV() As String, RIsNum() As Boolean, RNumV() As Double, RSign() As String
 Private RRaw() As String, RCol() As Long, RNaSplit() As Boolean   ' text as typed; column of each field
@@ -55,8 +55,8 @@ Private RNa() As Boolean, RPhv() As Boolean, RNum() As Boolean, RHasScore() As B
 ' the findings, in perfbook check's order (rows in order, rules in rules.yaml order; then project rules)
 Private NF As Long
 Private FRule() As String, FSev() As String, FMsg() As String, FFix() As String, FAddr() As String
-Private FMore() As String       ' a folded finding's other cells, SEP-joined (perfbook.findings.presented)
-' every table row that names a level 1 or level 2 (perfbook.sheetlayout.Layout.groups): where a group's finding goes
+Private FMore() As String       ' a folded finding's other cells, SEP-joined (perfbook.rules.findings.presented)
+' every table row that names a level 1 or level 2 (perfbook.readers._sheetlayout.Layout.groups): where a group's finding goes
 Private NLv As Long
 Private LvRow() As Long, LvL1() As String, LvL2() As String
 Private mProjRow As Long
@@ -255,7 +255,7 @@ Private Function ValueText(ByVal v As Variant) As String
 End Function
 
 Private Function IsTemplateLayout(ByVal ws As Object) As Boolean
-    ' perfbook.reader.match_role: at least LAYOUT_MATCH of the labels one template sheet prints above its
+    ' perfbook.readers.reader.match_role: at least LAYOUT_MATCH of the labels one template sheet prints above its
     ' indicator row stand in the same cells (spaces ignored)
     Dim vals As Variant, k As Long, sh As Long, n As Long, hit As Long, best As Double
     If NLayout = 0 Then Exit Function
@@ -504,7 +504,7 @@ Private Function IsNumberValue(ByVal v As Variant, ByRef numV As Double) As Bool
 End Function
 
 Private Sub SplitRow(ByVal i As Long)
-    ' perfbook.foreign.SheetReader.indicator: a combined value cell gives the sign and the unit the row
+    ' perfbook.readers._foreign.SheetReader.indicator: a combined value cell gives the sign and the unit the row
     ' left empty (found then in the value cell), and the value becomes the bare number
     Dim v As String, sg As String, num As String, unit As String, kind As Long, clash As Boolean
     v = RV(i, fValue)
@@ -588,7 +588,7 @@ Private Sub ResolveFrame()
 End Sub
 
 Private Function DetectFrame() As String
-    ' perfbook.frames.detect: the frame whose tree best explains the (level 1, level 2) names seen; a pair
+    ' perfbook.rules._frames.detect: the frame whose tree best explains the (level 1, level 2) names seen; a pair
     ' spelled exactly as the frame does scores 2, after normalising 1, not at all -2; each required
     ' group left empty costs 1; ties go to the earlier frame
     Dim k As Long, i As Long, score As Double, best As Double, bestId As String
@@ -681,7 +681,7 @@ End Function
 ' ==== row facts ========================================================================================
 
 Private Function SignOf(ByVal s0 As String) As String
-    ' perfbook.comparators.canonical_sign: the system glyph for a typed comparator ("" when none)
+    ' perfbook._comparators.canonical_sign: the system glyph for a typed comparator ("" when none)
     Dim tx As String, g As String
     tx = PyStrip(s0)
     If tx = "" Then Exit Function
@@ -848,7 +848,7 @@ Private Sub Hit(ByVal k As Long, ByVal f As Long, ByVal i As Long, ByVal msg As 
 End Sub
 
 Private Function ColFor(ByVal i As Long, ByVal f As Long) As Long
-    ' perfbook.check.Locator: the row's cell of field f; else the column where the other rows have it;
+    ' perfbook.rules.check.Locator: the row's cell of field f; else the column where the other rows have it;
     ' on the template's layout its column; on a foreign table the sign and the unit live in the combined
     ' value cell; else none (the message names the row)
     Dim j As Long
@@ -891,7 +891,7 @@ Private Function AddrRow(ByVal addr As String) As Long
 End Function
 
 Private Sub PresentFindings()
-    ' perfbook.findings.presented: a folding rule's findings made one (the first's place, every cell
+    ' perfbook.rules.findings.presented: a folding rule's findings made one (the first's place, every cell
     ' listed), then ordered by severity, then row, else as found (a stable insertion sort)
     Dim j As Long, i As Long, k As Long, n As Long, firstOf() As Long, cnt() As Long, lst() As String
     Dim keep() As Boolean, idx() As Long, sk() As Double, t As Long, tk As Double
@@ -987,7 +987,7 @@ Private Function FieldOfLabel(ByVal label As String) As Long
     Next f
 End Function
 
-' ==== what the generated rules read (perfbook/rule_vba.py): the row, the header, the frame ==========
+' ==== what the generated rules read (perfbook/rules/_vba.py): the row, the header, the frame ==========
 
 Public Function XFieldN(ByVal i As Long, ByVal name As String) As Variant
     ' row i's field by its fields.yaml name, as perfbook's model holds it (a number cell as a number,
@@ -1050,7 +1050,7 @@ Private Function XProjL(ByVal label As String) As Variant
 End Function
 
 Public Function XFact(ByVal i As Long, ByVal key As String) As Variant
-    ' the helper facts (perfbook.rules.RowFacts; the workbook's hidden helper columns)
+    ' the helper facts (perfbook.rules._catalog.RowFacts; the workbook's hidden helper columns)
     XFact = ""
     If i < 1 Then Exit Function
     Select Case key
@@ -1127,7 +1127,7 @@ Public Function XFrame(ByVal attr As String) As Variant
 End Function
 
 Public Sub XHit(ByVal k As Long, ByVal lab As String, ByVal at As Long, ByVal it As Variant, ByVal msg As String, ByVal fx As String, ByVal isProject As Boolean)
-    ' a finding of rule k at field lab of row at (perfbook.check.Locator): a frame group's finding at its
+    ' a finding of rule k at field lab of row at (perfbook.rules.check.Locator): a frame group's finding at its
     ' group's row; a project finding without a row at its header cell, else the sheet's first cell
     Dim txt As String, addr As String
     fx = Reword(fx)
@@ -1144,7 +1144,7 @@ Public Sub XHit(ByVal k As Long, ByVal lab As String, ByVal at As Long, ByVal it
 End Sub
 
 Private Function GroupCell(ByVal l1 As String, ByVal l2 As String, ByVal lab As String) As String
-    ' perfbook.sheetlayout.Layout.group_row: the row whose labels name the group (its level-3 name cell),
+    ' perfbook.readers._sheetlayout.Layout.group_row: the row whose labels name the group (its level-3 name cell),
     ' else the first row of its level 1 (the field's column), else the table's header cell
     Dim j As Long, prev As String, cur As String, q As Long, q2 As Long, first1 As Long, hit As Long
     Dim c As Long, f As Long
@@ -1214,7 +1214,7 @@ Private Function Heading(ByVal f As Long) As String
 End Function
 
 Public Function FixText(ByVal k As Long) As String
-    ' perfbook.advice.fix_text: rule k's fix worded for this sheet, its column placeholders filled
+    ' perfbook.rules._advice.fix_text: rule k's fix worded for this sheet, its column placeholders filled
     Dim s As String, f As Long, own As Boolean
     s = RuleFix(k)
     If mTemplate Then
@@ -1243,7 +1243,7 @@ Public Function FixText(ByVal k As Long) As String
 End Function
 
 Private Function Reword(ByVal s As String) As String
-    ' perfbook.advice.reword: no drop-down phrases on a sheet without drop-downs; column names as the
+    ' perfbook.rules._advice.reword: no drop-down phrases on a sheet without drop-downs; column names as the
     ' sheet prints them
     Dim olds As Variant, news As Variant, i As Long, f As Long, h As String
     If mTemplate Or s = "" Then
@@ -1272,7 +1272,7 @@ Private Function IsCjk(ByVal ch As String) As Boolean
 End Function
 
 Private Function Rename(ByVal s As String, ByVal label As String, ByVal h As String) As String
-    ' perfbook.advice.rename: a column name standing alone (quoted, or not between two Chinese characters) renamed
+    ' perfbook.rules._advice.rename: a column name standing alone (quoted, or not between two Chinese characters) renamed
     Dim i As Long, j As Long, q As Long, before As String, after As String, out As String
     i = 1
     Do
@@ -1309,7 +1309,7 @@ Public Function XIsUnit(ByVal v As Variant) As Boolean
 End Function
 
 Public Function XSplit(ByVal v As Variant, ByVal part As Long) As Variant
-    ' perfbook.rules._split: 0 whether typed text splits, 1 its sign, 2 its number, 3 its unit
+    ' perfbook.rules._catalog._split: 0 whether typed text splits, 1 its sign, 2 its number, 3 its unit
     Dim sgn As String, num As String, unit As String, ok As Boolean
     If VarType(v) = vbString Then
         If v <> "" Then ok = SplitExplicit(CStr(v), sgn, num, unit)
@@ -1483,7 +1483,7 @@ Private Function HeaderNumber(ByVal addr As String, ByRef v As Double) As Boolea
 End Function
 
 Private Function IsPyNumber(ByVal s As String) As Boolean
-    ' perfbook.comparators.NUMBER_RE: -?(0|[1-9]\d*)(\.\d+)? and nothing else
+    ' perfbook._comparators.NUMBER_RE: -?(0|[1-9]\d*)(\.\d+)? and nothing else
     Dim i As Long, n As Long
     n = Len(s)
     i = 1
@@ -1507,7 +1507,7 @@ Private Function IsPyNumber(ByVal s As String) As Boolean
     IsPyNumber = (i > n)
 End Function
 
-' ==== splitting a typed value (perfbook.values.split_value) ===========================================
+' ==== splitting a typed value (perfbook._values.split_value) ===========================================
 
 Private Function NormSymbols(ByVal s As String) As String
     Dim i As Long, ch As String, out As String, a As Variant, b As Variant
@@ -1735,7 +1735,7 @@ Private Function SplitKind(ByVal raw As String, ByRef sign As String, ByRef num 
 End Function
 
 Private Function SplitExplicit(ByVal value As String, ByRef sign As String, ByRef num As String, ByRef unit As String) As Boolean
-    ' perfbook.rules._split: a split that says more than a bare number (a unit, a sign, an explicit "=")
+    ' perfbook.rules._catalog._split: a split that says more than a bare number (a unit, a sign, an explicit "=")
     If Not SplitValue(value, sign, num, unit) Then Exit Function
     SplitExplicit = unit <> "" Or sign <> T("glyph_equal") Or InStr(value, "=") > 0 _
         Or InStr(value, T("glyph_equal")) > 0 Or InStr(value, U("\u7B49\u4E8E")) > 0

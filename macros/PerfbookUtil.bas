@@ -31,7 +31,7 @@ Public Function InList(ByVal lst As String, ByVal s As String) As Boolean
 End Function
 
 Public Function InListCI(ByVal lst As String, ByVal s As String) As Boolean
-    ' Excel's "=" on text and perfbook.rules.equals_any ignore case
+    ' Excel's "=" on text and perfbook.rules._catalog.equals_any ignore case
     Dim it As Variant, i As Long
     it = Items(lst)
     For i = 0 To UBound(it)
@@ -88,7 +88,7 @@ Public Function U(ByVal s As String) As String
 End Function
 
 Public Function Fmt(ByVal template As String, ParamArray kv() As Variant) As String
-    ' "{field}" fields filled from name/value pairs, as str.format does in perfbook.rules
+    ' "{field}" fields filled from name/value pairs, as str.format does in perfbook.rules._catalog
     Dim i As Long, s As String
     s = template
     For i = LBound(kv) To UBound(kv) - 1 Step 2
@@ -152,7 +152,7 @@ Private Function IsCjk(ByVal ch As String) As Boolean
 End Function
 
 Public Function CleanText(ByVal s As String, ByVal multiline As Boolean) As String
-    ' perfbook.values.clean_text: stray tabs and odd spaces made one space; a short field (multiline
+    ' perfbook._values.clean_text: stray tabs and odd spaces made one space; a short field (multiline
     ' False) loses its line breaks (none between Chinese characters, else one space), a long text keeps
     ' its lines trimmed; runs of spaces made one, the ends stripped
     Dim i As Long, j As Long, n As Long, ch As String, out As String, stray As Boolean, lines As Variant
@@ -314,7 +314,7 @@ Public Function ColLetter(ByVal col As Long) As String
 End Function
 
 Public Function LabelKey(ByVal s As String) As String
-    ' perfbook.fields.label_key: NFKC, no spaces, colons, asterisks or stars
+    ' perfbook._fields.label_key: NFKC, no spaces, colons, asterisks or stars
     s = NfkcLite(s)
     s = Replace(s, " ", "")
     s = Replace(s, vbLf, "")
@@ -341,13 +341,13 @@ Public Function StripParens(ByVal s As String) As String
 End Function
 
 Public Function NormName(ByVal s As String) As String
-    ' perfbook.frames.norm_name: no spaces, one trailing \u6307\u6807 ("indicator") removed
+    ' perfbook.rules._frames.norm_name: no spaces, one trailing \u6307\u6807 ("indicator") removed
     s = NoSpace(s)
     If Right(s, 2) = ChrW(&H6307&) & ChrW(&H6807&) Then s = Left(s, Len(s) - 2)
     NormName = s
 End Function
 
-' --- the rule language's values (perfbook/rule_python.py): the generated rule Subs in PerfbookRules ------
+' --- the rule language's values (perfbook/rules/_python.py): the generated rule Subs in PerfbookRules ------
 ' A value is a Variant: "" (blank), text, a Double or a Boolean. A failed sum is FAIL_MARK, which every
 ' comparison reads as FALSE (Python: a comparison over a failed operand is False).
 
@@ -402,7 +402,7 @@ Public Function XIf(ByVal c As Boolean, ByVal a As Variant, ByVal b As Variant) 
 End Function
 
 Public Function XIsBlank(ByVal v As Variant) As Boolean
-    ' perfbook.rules.filled, negated: empty, or only spaces
+    ' perfbook.rules._catalog.filled, negated: empty, or only spaces
     XIsBlank = (Trim(Replace(XShow(v), " ", "")) = "")
     If XIsNumber(v) Then XIsBlank = False
 End Function
@@ -521,7 +521,7 @@ Public Function XRound(ByVal v As Variant, ByVal n As Variant) As Variant
 End Function
 
 Public Function XNumber(ByVal v As Variant) As Variant
-    ' perfbook.rules.number: a number, or text of digits (full-width digits too)
+    ' perfbook.rules._catalog.number: a number, or text of digits (full-width digits too)
     Dim s As String, i As Long, c As Long, ch As String, t As String
     If XIsNumber(v) Then
         XNumber = CDbl(v)

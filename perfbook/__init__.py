@@ -12,7 +12,7 @@ Indicator, Finding, PerfbookError. Everything else is internal and may change.
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
 
 # The public names load on first use (PEP 562 + a module class), so `perfbook --help` or `perfbook read`
 # pays only for what it runs. They share their names with the modules that hold them (perfbook.fill is
@@ -21,16 +21,17 @@ __version__ = "0.1.0"
 import sys as _sys  # noqa: E402
 import types as _types  # noqa: E402
 
+from ._version import __version__
+
 _PUBLIC = {
-    "PerfbookError": "errors", "Indicator": "model", "Project": "model", "Finding": "findings",
-    "Report": "findings", "fill": "fill", "new": "fill", "Book": "reader", "read": "reader",
-    "Frames": "dataframes", "read_frame": "dataframes", "read_frames": "dataframes", "bulk": "bulk",
-    "collect": "collect", "check": "check", "monitor": "cycle", "selfeval": "cycle",
+    "PerfbookError": "errors", "Indicator": "model", "Project": "model", "Finding": "rules.findings",
+    "Report": "rules.findings", "fill": "write.fill", "new": "write.fill", "Book": "readers.reader", "read": "readers.reader",
+    "Frames": "batch.dataframes", "read_frame": "batch.dataframes", "read_frames": "batch.dataframes", "bulk": "batch.bulk",
+    "collect": "batch.collect", "check": "rules.check", "monitor": "cycle", "selfeval": "cycle",
 }
 
 
 def _load(name: str):
-    import importlib
     mod = importlib.import_module(f"{__name__}.{_PUBLIC[name]}")
     return mod.__dict__[name]
 

@@ -4,20 +4,22 @@ touches no other file."""
 from __future__ import annotations
 
 import argparse
-import re
 import importlib
 import os
+import re
 import sys
 import warnings
 
-from . import __version__
+from . import commands
+from ._suggest import closest, hint
+from ._version import __version__
 from .errors import EXIT_INTERNAL, PerfbookError, environment_error, exit_code
+from .rules import _catalog as R
 
 ORDER = ["new", "fill", "read", "check", "bulk", "collect", "addin"]
 
 
 def _commands():
-    from . import commands
     # the folder listed directly: pkgutil.iter_modules imports inspect (~7 ms at every start)
     names = sorted({f[:-3] for d in commands.__path__ for f in os.listdir(d)
                     if f.endswith(".py") and not f.startswith("_")})
@@ -51,7 +53,6 @@ def _zh(message: str) -> str:
             text = zh.format(*groups)
             choice = re.fullmatch(r"argument (.*?): invalid choice: '(.*?)' \(choose from (.*)\)", message)
             if choice:
-                from .suggest import closest
                 close = closest(choice.group(2), re.findall(r"'([^']*)'", choice.group(3)))
                 if close:
                     text += f"；是否为“{close}”？ / did you mean '{close}'?"
@@ -67,7 +68,6 @@ class Parser(argparse.ArgumentParser):
         zh, en = _zh(message), message
         unknown = re.fullmatch(r"unrecognized arguments: (.*)", message, re.S)
         if unknown:             # a mistyped option: the closest one any command takes
-            from .suggest import hint
             options = {o for p in _all_parsers(self) for a in p._actions for o in a.option_strings}
             for word in unknown.group(1).split():
                 if word.startswith("-"):
@@ -150,7 +150,6 @@ def _bureau_rules(args) -> None:
     rules_dir = getattr(args, "rules_dir", None)
     if rules_dir is None and not os.environ.get("PERFBOOK_RULES"):
         return
-    from . import rules as R
     if rules_dir:
         os.environ[R.ENV_RULES] = os.path.abspath(rules_dir)
     R.set_rules_dir(rules_dir)
@@ -192,7 +191,6 @@ def _guarded(args) -> int:
 
 
 def _debug() -> bool:
-    import os
     return os.environ.get("PERFBOOK_DEBUG", "") not in ("", "0")
 
 

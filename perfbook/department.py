@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from . import fields as F
-from .model import Indicator, _Record
+from . import _fields as F
+from .model import Indicator, _Record, coerce
 
 
 @cache
@@ -78,7 +78,7 @@ class Department(_Record):
     source: str | None = field(default=None, compare=False, repr=False)
     sheets: tuple[str, ...] = field(default=(), compare=False, repr=False)
     cells: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
-    layouts: tuple = field(default=(), compare=False, repr=False)     # perfbook.sheetlayout.Layout per sheet
+    layouts: tuple = field(default=(), compare=False, repr=False)     # perfbook.readers._sheetlayout.Layout per sheet
 
     kind = "department"
     TASKS_KEY = "年度主要任务"
@@ -96,7 +96,6 @@ class Department(_Record):
                 data[spec.name] = v
             elif v is not None and not isinstance(v, list):
                 extra.append((k, v))
-        from .model import coerce
         kwargs = {name: coerce(next(s for s in department_fields() if s.name == name), v, name)
                   for name, v in data.items()}
         cells = tuple((department_field(k).label if department_field(k) else k, a) for k, a in provenance.pop("cells", ()))

@@ -1,7 +1,9 @@
 """Errors that reach a user: always bilingual, always naming the file (and the cell, where there is one)."""
 from __future__ import annotations
 
+import errno as _errno
 from pathlib import Path
+from urllib.parse import unquote
 
 
 class PerfbookError(Exception):
@@ -70,7 +72,6 @@ _ERRNO_TEXT = {
 
 def environment_error(exc: OSError, path=None) -> EnvironmentProblem:
     """An OSError as one bilingual line naming the path (never a traceback)."""
-    import errno as _errno
     name = _errno.errorcode.get(exc.errno or 0, "")
     zh, en = _ERRNO_TEXT.get(name, (f"系统错误（{exc.strerror or exc}）", f"system error ({exc.strerror or exc})"))
     where = path or exc.filename
@@ -81,7 +82,6 @@ def database_error(exc: BaseException, url: str) -> EnvironmentProblem:
     """A database failure named by its address (password hidden); never SQL text or data rows."""
     try:
         from sqlalchemy.engine import make_url
-        from urllib.parse import unquote
         shown = unquote(make_url(url).render_as_string(hide_password=True))
     except Exception:   # noqa: BLE001 - only for display
         shown = url.split("@")[-1]

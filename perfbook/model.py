@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, fields as dc_fields, replace
 from decimal import Decimal
 from typing import Any
 
-from . import fields as F
-from .comparators import canonical_sign, parse_number, to_number
+from . import _fields as F
+from ._comparators import canonical_sign, parse_number, to_number
 from .errors import DataError
 
 MAX_CELL_TEXT = 32767      # Excel's limit on the characters (UTF-16 units) of one cell
@@ -238,7 +238,7 @@ class Project(_Record):
     source: str | None = field(default=None, compare=False, repr=False)
     sheets: tuple[str, ...] = field(default=(), compare=False, repr=False)
     cells: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
-    # what the reader saw of each sheet's layout (perfbook.sheetlayout.Layout), in sheet order
+    # what the reader saw of each sheet's layout (perfbook.readers._sheetlayout.Layout), in sheet order
     layouts: tuple = field(default=(), compare=False, repr=False)
 
     @classmethod

@@ -18,10 +18,11 @@ __all__ = ["validate_active_sheet"]
 from functools import cache
 from typing import Callable
 
-
 from . import _yaml
-from .check import check as check_workbook
-from .findings import ERROR, INFO, WARNING, Finding, Report
+from .errors import PerfbookError
+from .rules import _frames as FR
+from .rules.check import check as check_workbook
+from .rules.findings import ERROR, INFO, WARNING, Finding, Report
 
 FIRST_ROW = 6
 HEADERS = ["rule", "severity", "cell", "message", "fix"]
@@ -48,7 +49,6 @@ def finding_rows(findings: list[Finding]) -> list[list[str]]:
 
 
 def frame_title(report: Report) -> str:
-    from . import frames as FR
     fr = FR.frames().get(report.frame) if report.frame else None
     return fr.title if fr else (report.frame or "")
 
@@ -81,7 +81,6 @@ def summary(findings: list[Finding]) -> str:
 
 def answer(path: str, sheet: str, check: Callable[[str], Report] | None = None) -> dict[str, object]:
     """Check the saved copy and build the answer; an error becomes the status, never an exception."""
-    from .errors import PerfbookError
     check = check or check_workbook
     try:
         report = check(path)
@@ -106,7 +105,7 @@ def write_openpyxl(wb, path: str, sheet: str, cells: dict[str, object] | None = 
 
 def validate_active_sheet(book=None) -> None:
     """RunPython entry point: answer the request on the active workbook's data sheet."""
-    import xlwings as xw   # only here: perfbook itself never needs xlwings
+    import xlwings as xw  # only here: perfbook itself never needs xlwings
     book = book or xw.books.active
     ds = book.sheets[data_sheet_name()]
     path, sheet = ds.range("B1").value, ds.range("B2").value

@@ -21,8 +21,9 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 import perfbook
-from perfbook import vba, xlwings_bridge
+from perfbook import xlwings_bridge
 from perfbook.cli import main
+from perfbook.excel import _vba as vba
 from tests.conftest import ROOT
 from tests.support.opc import problems
 from tests.test_check import SIX, SIX_FRAME
@@ -93,7 +94,7 @@ def test_bridge_answer_is_perfbook_check(tmp_path):
 @pytest.fixture(scope="module")
 def lo_runs(tmp_path_factory, soffice):
     d = tmp_path_factory.mktemp("addin")
-    from perfbook import addin
+    from perfbook.excel import _addin as addin
     xlam = addin.build(d / "perfbook.xlam")
     # the bridge: a macro workbook, its saved copy checked by Python, the answer on the data sheet
     book = perfbook.fill(SIX, d / "six.xlsm", frame=SIX_FRAME, macros=True)

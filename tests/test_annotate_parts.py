@@ -9,13 +9,13 @@ import openpyxl
 import pytest
 
 import perfbook
-from perfbook._sheetxml import insert_element
 from perfbook.cli import main
+from perfbook.ooxml._sheetxml import insert_element
 from tests.support import soffice
 from tests.support.ooxml_check import problems as structural
 from tests.support.opc import problems
 from tests.test_check import S, six_mistakes
-from tests.test_template_parts import DRAWING, PNG, R, REL, pictures, save_parts
+from tests.test_template_parts import DRAWING, PNG, REL, R, pictures, save_parts
 
 X14 = "http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"
 BAR_ID = "{6F1C2B3A-0D4E-4F5A-9B8C-7D6E5F4A3B2C}"
@@ -126,7 +126,7 @@ def test_a_second_annotation_merges_into_the_first_ones_comments(annotated, tmp_
     """Annotating the annotated copy: the comments part and its drawing are reused, not doubled."""
     src, out = annotated
     again = tmp_path / "again.xlsx"
-    from perfbook.annotate import annotate
+    from perfbook.rules._annotate import annotate
     annotate(out, again, perfbook.check(src))
     with zipfile.ZipFile(again) as z:
         sheet = z.read("xl/worksheets/sheet1.xml").decode()
@@ -146,8 +146,8 @@ def test_libreoffice_opens_the_annotated_copy(annotated, tmp_path):
 def test_every_excel_made_sample_annotates_cleanly(tmp_path):
     """Excel's own comments (authors, rich runs, its VML) take the new notes: a note on a cell that has a
     comment is appended to it, new ones get a comment and a shape; every copy passes the structural check."""
-    from perfbook.annotate import annotate
-    from perfbook.findings import Finding, Report
+    from perfbook.rules._annotate import annotate
+    from perfbook.rules.findings import Finding, Report
     from tests.conftest import SHARED, need_shared
     files = sorted((need_shared(SHARED) / "samples" / "excel-made").glob("*.xls[xm]"))
     assert len(files) > 20

@@ -285,7 +285,7 @@ DEPT = [n for n in FILES if truth(n)["kind"] == "dept target"] if FILES else []
 
 @pytest.mark.parametrize("name", DEPT)
 def test_department_table_is_its_own_kind_checked_without_project_fields(name):
-    from perfbook.check import check
+    from perfbook.rules.check import check
     book = perfbook.read(BUDGET / name)
     assert not book.projects and len(book.departments) == 1
     report = check(book)
@@ -300,7 +300,8 @@ def test_department_tasks_read_as_rows():
 
 def test_collect_puts_departments_on_their_own_sheet(tmp_path):
     import openpyxl
-    from perfbook.collect import collect
+
+    from perfbook.batch.collect import collect
     src = tmp_path / "in"
     src.mkdir()
     for n in ("nxbmjxmbsbb.xls", "nxxmjxmbsbb.xls"):

@@ -12,11 +12,11 @@ import pytest
 import perfbook
 from bench.synth import projects as synth_projects, write_master
 from perfbook import cli
-from perfbook.bulk import Namer, bulk, load_master, read_manifest, safe_path, safe_segment
+from perfbook.batch._parallel import Plan, run
+from perfbook.batch.bulk import Namer, bulk, load_master, read_manifest, safe_path, safe_segment
 from perfbook.errors import DataError
-from perfbook.fill import compiled
 from perfbook.model import Project
-from perfbook.parallel import Plan, run
+from perfbook.write.fill import compiled
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +85,7 @@ def test_a_pattern_naming_a_missing_field_says_which_fields_there_are():
 
 
 def test_names_in_department_mode_use_only_what_the_projects_share():
-    from perfbook.bulk import plan
+    from perfbook.batch.bulk import plan
     ps = [Project(name="甲", department="财政局", year=2026, code="001"), Project(name="乙", department="财政局", year=2026)]
     assert [j.file for j in plan(ps, name="{{预算年度}}/{{主管部门}}{{实施单位}}.xlsx")] == ["2026/财政局.xlsx"]
     with pytest.raises(DataError) as e:

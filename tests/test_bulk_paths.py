@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from perfbook.errors import DataError
-from perfbook.inputs import load_records, load_table
+from perfbook.write._inputs import load_records, load_table
 
-bulk_mod = importlib.import_module("perfbook.bulk")
+bulk_mod = importlib.import_module("perfbook.batch.bulk")
 
 TRICKY = (
     "项目名称,项目编码,主管部门,项目基本概况,一级指标,二级指标,三级指标,指标性质,指标值,度量单位,备注,备注\n"
@@ -89,7 +89,7 @@ def test_small_runs_stay_in_one_process(tmp_path, monkeypatch):
         seen.append(plan.workers)
         return real(fn, items, plan, **kw)
     monkeypatch.setattr(bulk_mod.parallel, "run", spy)
-    from perfbook.inputs import load
+    from perfbook.write._inputs import load
     from tests.conftest import EXAMPLES
     res = bulk_mod.bulk(load(EXAMPLES / "seed-001.yaml"), tmp_path / "out",
                         execution=bulk_mod.parallel.Plan(jobs=2))
@@ -101,7 +101,7 @@ def test_the_fast_far_reference_scan_finds_every_reference_the_old_pattern_found
     pieces hostile sheets use, every value the old pattern saw is still seen (a superset is allowed)."""
     import random
 
-    from perfbook._package import _FAR_REF, far_candidates
+    from perfbook.ooxml._package import _FAR_REF, far_candidates
     pieces = [b"<c ", b"<x:c ", b"<row ", b"<mergeCell ", b"<dimension ", b"<f t=\"shared\" ", b" r=\"", b" ref=\"",
               b"sqref=\"", b"\t", b"\n", b" ", b"AAAA", b"XFE", b"A", b"9999999", b"12", b"$", b":", b"\"", b">",
               b"/>", b"<t>", b"</t>", b"text r=\"ZZZ1\" ", b"<", b"s=\"1\""]

@@ -13,9 +13,9 @@ import pytest
 import yaml
 
 import perfbook
-from perfbook.check import recorded_frame
 from perfbook.cli import main
-from perfbook.findings import ERROR, INFO, WARNING
+from perfbook.rules.check import recorded_frame
+from perfbook.rules.findings import ERROR, INFO, WARNING
 from tests.conftest import EXAMPLES, SAMPLES, SEEDS
 
 S = "绩效目标表"
@@ -186,7 +186,7 @@ def test_annotated_copy_marks_every_offending_cell_and_leaves_the_input_alone(si
         assert colour == {"错误": "FFFFC7CE", "警告": "FFFFEB9C", "提示": "FFDDEBF7"}[
             min((x.severity for x in r.findings if x.cell == f.cell), key=["错误", "警告", "提示"].index)]
     with pytest.raises(perfbook.PerfbookError):
-        from perfbook.annotate import annotate
+        from perfbook.rules._annotate import annotate
         annotate(src, src, r)
 
 
@@ -196,7 +196,7 @@ def test_annotating_a_macro_workbook_keeps_its_macros(tmp_path):
     src = perfbook.fill(SIX, tmp_path / "m.xlsm", template=tpl, frame="classic")
     assert src.suffix == ".xlsm"
     r = perfbook.check(src, template=tpl)
-    from perfbook.annotate import annotate
+    from perfbook.rules._annotate import annotate
     out = annotate(src, tmp_path / "m-校验.xlsm", r)
     with zipfile.ZipFile(out) as z:
         assert z.read("xl/vbaProject.bin") == VBA

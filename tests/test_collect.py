@@ -10,10 +10,10 @@ import pytest
 import perfbook
 from bench.synth import projects as synth_projects, write_master
 from perfbook import cli
-from perfbook.bulk import read_manifest
-from perfbook.collect import Columns, collect, find_workbooks
-from perfbook.fill import compiled
-from perfbook.parallel import Plan
+from perfbook.batch._parallel import Plan
+from perfbook.batch.bulk import read_manifest
+from perfbook.batch.collect import Columns, collect, find_workbooks
+from perfbook.write.fill import compiled
 
 BROKEN = {
     "坏文件/截断.xlsx": "truncated",
@@ -158,15 +158,15 @@ def test_a_second_run_is_a_second_batch(returned, tmp_path):
 
 
 def test_a_bug_on_one_file_is_an_internal_error_row_and_the_run_goes_on(returned, tmp_path, monkeypatch):
-    import perfbook.reader
-    real = perfbook.reader.read
+    import perfbook.readers.reader
+    real = perfbook.readers.reader.read
     victim = returned["manifest"][2]["文件"]
 
     def flaky(path, **kw):
         if str(path).endswith(victim):
             raise RuntimeError("boom")
         return real(path, **kw)
-    monkeypatch.setattr(perfbook.reader, "read", flaky)
+    monkeypatch.setattr(perfbook.readers.reader, "read", flaky)
     res = collect(returned["back"] / "各部门", tmp_path / "s.xlsx", execution=Plan(jobs=1, isolate=False))
     assert res.internal == 1 and res.read == 19
     problems = sheet_rows(tmp_path / "s.xlsx", "问题")
@@ -185,7 +185,7 @@ def test_the_summary_is_written_atomically(returned, tmp_path):
 
 def test_findings_of_the_validator_are_in_the_problem_sheet(returned):
     """Every finding perfbook.check reports for a file is a row of 问题 (when the validator is there)."""
-    check = pytest.importorskip("perfbook.check").check
+    check = pytest.importorskip("perfbook.rules.check").check
     problems = sheet_rows(returned["summary"], "问题")
     for r in returned["manifest"][:3]:
         rel = "各部门/" + r["文件"]
@@ -196,7 +196,7 @@ def test_findings_of_the_validator_are_in_the_problem_sheet(returned):
 
 
 def test_columns_include_fields_a_bureau_added_to_its_template(tmp_path):
-    from perfbook.template import default_template_path
+    from perfbook.write._template import default_template_path
     wb = openpyxl.load_workbook(default_template_path())
     wb["项目概况"]["A16"], wb["项目概况"]["B16"] = "项目负责人", "{{ 项目负责人 }}"
     wb.save(tmp_path / "t.xlsx")
@@ -248,7 +248,8 @@ def test_findings_land_in_the_summary_with_project_counts(returned, tmp_path, mo
     (in-process, jobs=1), so it is tested whatever perfbook.check finds."""
     import sys
     import types
-    from perfbook.findings import ERROR, WARNING, Finding, Report
+
+    from perfbook.rules.findings import ERROR, WARNING, Finding, Report
 
     def fake_check(book, frame=None, **kw):
         p = book.projects[0]
@@ -257,7 +258,7 @@ def test_findings_land_in_the_summary_with_project_counts(returned, tmp_path, mo
             Finding("value-numeric", ERROR, "定量指标的指标值应为数字", sheet=sheet, cell="E10", fix="95", project=p.name),
             Finding("unit-missing", WARNING, "缺少度量单位", sheet=sheet, cell="F11", project=p.name),
         ), projects=len(book.projects))
-    monkeypatch.setitem(sys.modules, "perfbook.check", types.SimpleNamespace(check=fake_check))
+    monkeypatch.setitem(sys.modules, "perfbook.rules.check", types.SimpleNamespace(check=fake_check))
     one = returned["back"] / "各部门" / returned["manifest"][3]["文件"]
     res = collect(one, tmp_path / "s.xlsx", execution=Plan(jobs=1, isolate=False))
     assert res.errors == 1 and res.problems == 2

@@ -137,7 +137,7 @@ def test_monitor_checks_reason_when_not_certain(tmp_path):
 
 
 def test_perfbook_check_dispatches_cycle_tables(tmp_path):
-    from perfbook.check import check
+    from perfbook.rules.check import check
     rep = check(_filled(tmp_path, {"G11": "x"}))
     assert any(f.rule == "cycle-actual-numeric" for f in rep.findings)
 
@@ -158,11 +158,11 @@ def test_formulas_are_the_compiled_rules(tmp_path):
 
 
 def test_bulk_makes_a_department_selfeval(tmp_path):
-    from perfbook.bulk import bulk
-    from perfbook.inputs import load
+    from perfbook.batch.bulk import bulk
+    from perfbook.write._inputs import load
     base = load(EXAMPLES / "seed-001.yaml")[0]
     other = Project.from_dict({**base.to_dict(), "项目名称": "第二个项目", "项目编码": "530000000000000000002"})
-    res = bulk([base, other], tmp_path / "out", kind="selfeval", execution=__import__("perfbook.parallel", fromlist=["Plan"]).Plan(jobs=1))
+    res = bulk([base, other], tmp_path / "out", kind="selfeval", execution=__import__("perfbook.batch._parallel", fromlist=["Plan"]).Plan(jobs=1))
     assert len(res.written) == 1 and not res.failed
     book = read_cycle(tmp_path / "out" / res.written[0].file)
     assert [p.name for p in book.projects] == [base.name, "第二个项目"]
@@ -171,7 +171,7 @@ def test_bulk_makes_a_department_selfeval(tmp_path):
 
 
 def test_collect_puts_cycle_tables_in_their_own_sheets(tmp_path):
-    from perfbook.collect import collect
+    from perfbook.batch.collect import collect
     folder = tmp_path / "in"
     folder.mkdir()
     # seed-001 rows 11..21 all fully achieved; 执行率 95 % with its reason given: 90 + 9.5 = 99.5, 优
@@ -212,7 +212,7 @@ def test_cycle_vba_module_shares_no_name_with_the_other_modules():
     module variables must not shadow PerfbookCheck's (a shared Hit or NF broke the target table's 校验)."""
     import re
 
-    from perfbook import vba
+    from perfbook.excel import _vba as vba
 
     def names(src):
         out = set(re.findall(r"^(?:Public |Private )?(?:Sub|Function) (\w+)", src, re.M))
@@ -233,7 +233,7 @@ def test_collect_puts_cycle_tables_in_their_sheets_and_tables(tmp_path):
     (a self-evaluation filled from the hand-worked edges: Σ得分 + 预算执行得分 9.5, graded by hand)."""
     import sqlite3
 
-    from perfbook.collect import collect
+    from perfbook.batch.collect import collect
     folder = tmp_path / "交回"
     folder.mkdir()
     edges = EDGES[:4]                                       # 得分 10 + 10 + 10 + 5 = 35

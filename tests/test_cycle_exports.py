@@ -77,7 +77,7 @@ def test_collect_takes_the_exports_into_their_sheets(tmp_path):
 
     import openpyxl
 
-    from perfbook.collect import collect
+    from perfbook.batch.collect import collect
     folder = tmp_path / "in"
     folder.mkdir()
     for t in TRUTHS:
@@ -112,7 +112,7 @@ def test_collect_takes_the_exports_into_their_sheets(tmp_path):
 def test_perfbook_check_scores_the_exports_like_the_system():
     """The system's own scores agree with perfbook's rules: the only finding left on a scored form is the
     定性 养护长效机制 (达成, 4.5 of 5, inside its band) having no 偏差原因 although not at full marks."""
-    from perfbook.check import check
+    from perfbook.rules.check import check
     for t in TRUTHS:
         truth = json.loads(t.read_text(encoding="utf-8"))
         rep = check(CYCLE / truth["file"])
@@ -153,7 +153,7 @@ def _skipped(stem: str, key: str) -> bool:
 def _form_cells(path) -> list:
     """Every non-empty cell of the form as it shows (formulas evaluated): the oracle's material."""
     from perfbook.cycle.formulas import evaluate, formulas
-    from perfbook.grid import open_source
+    from perfbook.readers.formats import open_source
     src, fs, out = open_source(path), formulas(path), []
     for g in src.grids:
         if g.visible:

@@ -93,7 +93,7 @@ def test_printed_cycle_tables_cut_no_text(soffice, tmp_path):
     # NOT fixed here: a 一级/二级 group merged over rows that a page break splits prints its label
     # across the break (LibreOffice centres it on the whole merge), so on a continuation page those
     # labels are not asked for
-    from perfbook.inputs import load
+    from perfbook.write._inputs import load
     groups = {i.get(k) for s in SEEDS for p in load(EXAMPLES / f"{s}.yaml")
               for i in p.indicators for k in ("一级指标", "二级指标")}
     seen = set()

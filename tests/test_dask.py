@@ -5,10 +5,10 @@ import pytest
 
 from bench.synth import projects as synth_projects
 from perfbook import cli
-from perfbook.bulk import bulk, load_master, read_manifest
-from perfbook.collect import collect
-from perfbook.inputs import load
-from perfbook.parallel import Plan
+from perfbook.batch._parallel import Plan
+from perfbook.batch.bulk import bulk, load_master, read_manifest
+from perfbook.batch.collect import collect
+from perfbook.write._inputs import load
 
 distributed = pytest.importorskip("distributed", reason="dask is an optional extra: pip install 'perfbook[dask]'")
 

@@ -17,10 +17,11 @@ from pathlib import Path
 import pytest
 
 from perfbook import cli
-from perfbook.collect import collect
-from perfbook.db import url_for
+from perfbook.batch._db import url_for
+from perfbook.batch._parallel import Plan
+from perfbook.batch.collect import collect
 from perfbook.model import Project
-from perfbook.parallel import Plan
+
 
 def _pg_bin() -> Path:
     """PERFBOOK_PG_BIN, else the newest Debian server install, else whatever initdb is on PATH."""
@@ -80,7 +81,7 @@ def postgres():
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     """Three small workbooks and one broken file."""
-    from perfbook.bulk import bulk
+    from perfbook.batch.bulk import bulk
     d = tmp_path_factory.mktemp("returned")
     projects = [Project.from_dict({"项目名称": f"项目{i}", "项目编码": f"00{i:04d}", "主管部门": dept,
                                    "年度目标": "=HYPERLINK(\"http://x\") 是文字",
@@ -136,7 +137,7 @@ def test_collect_into_postgresql(folder, tmp_path, postgres):
 
 def test_a_failed_run_leaves_no_rows_behind(folder, tmp_path, postgres, monkeypatch):
     import importlib
-    pc = importlib.import_module("perfbook.collect")     # perfbook.collect is also the function
+    pc = importlib.import_module("perfbook.batch.collect")     # perfbook.collect is also the function
     before = counts(postgres)
 
     class Boom(Exception):

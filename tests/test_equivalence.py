@@ -16,13 +16,13 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from perfbook import reference
-from perfbook.fill import compiled, meta_for
-from perfbook.inputs import load
 from perfbook.model import Project
-from perfbook.render import Compiled
-from perfbook.template import Template, default_template_path
+from perfbook.write._inputs import load
+from perfbook.write._render import Compiled
+from perfbook.write._template import Template, default_template_path
+from perfbook.write.fill import compiled, meta_for
 from tests.conftest import EXAMPLES
+from tests.support import reference
 
 
 def seeds() -> list[Project]:
@@ -200,8 +200,8 @@ def macro_template(path):
 
 
 def test_macros_and_ribbon_survive_bulk_generation_byte_for_byte(tmp_path):
-    from perfbook.bulk import bulk
-    from perfbook.parallel import Plan
+    from perfbook.batch._parallel import Plan
+    from perfbook.batch.bulk import bulk
     tpl = macro_template(tmp_path / "宏模板.xlsm")
     projects = seeds() + [Project(name=f"项目{i}", department="财政局") for i in range(3)]
     res = bulk(projects, tmp_path / "out", template=tpl, blank_rows=2, execution=Plan(jobs=1))

@@ -15,9 +15,9 @@ import pytest
 import yaml
 
 import perfbook
+from perfbook.batch._parallel import Plan
 from perfbook.cli import main
 from perfbook.errors import PerfbookError
-from perfbook.parallel import Plan
 from tests.conftest import EXAMPLES, ROOT
 
 
@@ -86,7 +86,7 @@ def test_flat_records_are_grouped_into_projects():
     rows = [{"项目名称": "甲", "一级指标": "产出指标", "二级指标": "数量指标", "三级指标": f"指标{i}", "指标值": i}
             for i in range(6)] + [{"项目名称": "乙", "一级指标": "效益指标", "二级指标": "社会效益指标",
                                    "三级指标": "满意度", "指标值": 90}]
-    projects = perfbook.inputs.load(rows)
+    projects = perfbook.write._inputs.load(rows)
     assert [(p.name, len(p.indicators)) for p in projects] == [("甲", 6), ("乙", 1)]
 
 
@@ -140,7 +140,7 @@ def test_dev_null_stays_a_device():
 
 
 def test_a_folder_as_output_file_is_refused(tmp_path):
-    from perfbook.outputs import write_atomic
+    from perfbook._outputs import write_atomic
     (tmp_path / "x.json").mkdir()
     with pytest.raises(PerfbookError, match="不是普通文件"):
         write_atomic(tmp_path / "x.json", b"{}")
@@ -212,7 +212,7 @@ def test_misspelled_column_gets_did_you_mean_and_missing_value_column_a_warning(
     f.write_text("项目名称,一级指标,二级指标,三级指标,度量单元\n甲,产出指标,数量指标,培训人数,人\n", encoding="utf-8")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        perfbook.inputs.load(f)
+        perfbook.write._inputs.load(f)
     text = "\n".join(str(w.message) for w in caught)
     assert "“度量单元”是否应为“度量单位”" in text and "没有“指标值”列" in text
 

@@ -14,8 +14,8 @@ import openpyxl
 import yaml
 
 import perfbook
-from perfbook import fields as F
-from perfbook.findings import ERROR, INFO, WARNING
+from perfbook import _fields as F
+from perfbook.rules.findings import ERROR, INFO, WARNING
 from tests.conftest import EXAMPLES, SAMPLES, SEEDS, SHARED, need_shared
 
 BUDGET = SHARED / "samples" / "budget-system"

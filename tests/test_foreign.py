@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 import perfbook
+from perfbook._values import clean_text, normalise_symbols, split_value
 from perfbook.errors import PerfbookError
-from perfbook.values import clean_text, normalise_symbols, split_value
 from tests.conftest import EXAMPLES, SHARED, need_shared
 
 SEED001 = SHARED / "seeds" / "001_f2e9b42c389f6584.txt"

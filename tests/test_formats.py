@@ -11,7 +11,7 @@ import pytest
 
 import perfbook
 from perfbook.errors import UnreadableWorkbook
-from perfbook.sniff import ensure_safe, sniff
+from perfbook.readers._sniff import ensure_safe, sniff
 
 XML2003 = """<?xml version="1.0" encoding="UTF-8"?>
 <?mso-application progid="Excel.Sheet"?>
@@ -134,5 +134,5 @@ def test_real_xls_and_ods_read_like_the_xlsx(samples, soffice, tmp_path, fmt):
     assert b.format == fmt
     assert [p.to_dict() for p in b.projects] == [p.to_dict() for p in a.projects]
     # ods merges come from content.xml (calamine gives none): the same ranges as the xlsx
-    from perfbook.formats import open_source
+    from perfbook.readers.formats import open_source
     assert sorted(open_source(out).grids[0].merges) == sorted(open_source(src).grids[0].merges)

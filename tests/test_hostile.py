@@ -253,6 +253,7 @@ def test_cli_read_prints_the_error_without_a_traceback(tmp_path):
 
 def test_read_output_is_written_atomically(samples, tmp_path, monkeypatch):
     import os
+
     from perfbook.cli import main
     out = tmp_path / "o.json"
     out.write_text("previous")

@@ -23,11 +23,11 @@ import openpyxl
 import pytest
 
 import perfbook
-from perfbook.bulk import bulk, read_manifest, safe_segment
-from perfbook.collect import collect
+from perfbook.batch._parallel import Budget, Plan
+from perfbook.batch.bulk import bulk, read_manifest, safe_segment
+from perfbook.batch.collect import collect
 from perfbook.errors import NoTable
 from perfbook.model import Project
-from perfbook.parallel import Budget, Plan
 from tests.conftest import ROOT
 from tests.support import hostile as H
 
@@ -201,7 +201,7 @@ def test_collect_survives_any_number_of_files_over_budget_in_any_order(runaway, 
 
 def test_a_worker_that_dies_is_one_row_not_the_end_of_the_run(tmp_path):
     """A worker killed outright (SIGKILL, as the OOM killer does) — with --jobs 1 too."""
-    from perfbook import parallel
+    from perfbook.batch import _parallel as parallel
     out = list(parallel.run(_die_on_odd, range(7), Plan(jobs=1, isolate=True),
                             on_crash=lambda x, e: ("died", x, e.reason)))
     assert out == [x * 10 if x % 2 == 0 else ("died", x, "memory") for x in range(7)]
@@ -432,7 +432,7 @@ def test_truncated_zip_utf8_html_and_bidi_names(tmp_path):
     html.write_bytes(('<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"></head><body><table>'
                       "<tr><td>项目名称</td><td>培训项目</td></tr><tr><td>一级指标</td><td>二级指标</td><td>三级指标</td><td>指标值</td></tr>"
                       "<tr><td>产出指标</td><td>数量指标</td><td>培训人数</td><td>≥60人</td></tr></table></body></html>").encode("utf-8"))
-    from perfbook.formats.html import decode
+    from perfbook.readers.formats.html import decode
     assert "培训人数" in decode(html.read_bytes())
     assert safe_segment("报表\u202eslx.exe") == "报表slx.exe"
     res = bulk([Project.from_dict({"项目名称": "甲", "主管部门": "财政\u202e局\u200b"})], tmp_path / "b", execution=Plan(jobs=1))

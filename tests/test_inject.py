@@ -8,12 +8,19 @@ import openpyxl
 import pytest
 
 import perfbook
-from perfbook import rules as R
-from perfbook.fill import compiled
-from perfbook.inject import (FRAME_NAME, LISTS_SHEET, MAX_VALIDATION, helper_formulas, inject, injected_plan,
-                             legal_name)
-from perfbook.template import Template, default_template_path
-from perfbook.inject import rule_formula as inject_rule_formula
+from perfbook.rules import _catalog as R
+from perfbook.write._inject import (
+    FRAME_NAME,
+    LISTS_SHEET,
+    MAX_VALIDATION,
+    helper_formulas,
+    inject,
+    injected_plan,
+    legal_name,
+    rule_formula as inject_rule_formula,
+)
+from perfbook.write._template import Template, default_template_path
+from perfbook.write.fill import compiled
 from tests.conftest import EXAMPLES
 
 S = "绩效目标表"
@@ -84,7 +91,7 @@ def test_every_formula_rule_is_in_the_workbook_as_generated_from_the_rule_data()
     ts = t.sheets[0]
     row = next(r for r in ts.xml.rows if r.r == pl.T)
     cells = {c.col: c.body for c in row.cells}
-    from perfbook._sheetxml import col_index, unescape
+    from perfbook.ooxml._sheetxml import col_index, unescape
     err = unescape(cells[col_index(pl.error_column)])
     warn = unescape(cells[col_index(pl.warning_column)])
     for r in R.rules():
@@ -99,7 +106,7 @@ def test_every_formula_rule_is_in_the_workbook_as_generated_from_the_rule_data()
 
 
 def R_frame():
-    from perfbook import frames
+    from perfbook.rules import _frames as frames
     return frames.get("yunnan-2022")
 
 
@@ -168,7 +175,7 @@ def test_every_frame_makes_a_workbook_that_reads_back(frame, tmp_path):
     out = perfbook.fill(EXAMPLES / "seed-001.yaml", tmp_path / "o.xlsx", frame=frame)
     wb = openpyxl.load_workbook(out)
     names = {k for k in wb.defined_names}
-    f = __import__("perfbook.frames", fromlist=["get"]).get(frame)
+    f = __import__("perfbook.rules._frames", fromlist=["get"]).get(frame)
     assert {l1.name for l1 in f.level1} <= names
     book = perfbook.read(out)
     assert book.frame == frame and not book.notes
@@ -179,7 +186,7 @@ def test_a_first_level_name_that_cannot_be_a_defined_name(tmp_path):
         "id: odd\ntitle: odd\nlevel1:\n  - name: 产出（核心）\n    level2: [{name: 数量}]\n"
         "  - name: 效益 指标\n    level2: [{name: 社会效益}]\n", encoding="utf-8")
     assert not legal_name("产出（核心）") and not legal_name("A1") and not legal_name("R1C1") and legal_name("产出指标")
-    from perfbook import frames
+    from perfbook.rules import _frames as frames
     f = frames.get("odd", tmp_path)
     t = inject(Template.load(), f)
     wb = t.parts[t.workbook_part].decode()

@@ -21,10 +21,10 @@ import pytest
 import yaml
 
 import perfbook
-from perfbook import rules as R
-from perfbook.fill import compiled
-from perfbook.findings import ERROR, WARNING
-from perfbook.inject import injected_plan
+from perfbook.rules import _catalog as R
+from perfbook.rules.findings import ERROR, WARNING
+from perfbook.write._inject import injected_plan
+from perfbook.write.fill import compiled
 from tests.conftest import EXAMPLES, SEEDS
 from tests.test_check import SIX, SIX_FRAME
 

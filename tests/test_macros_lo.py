@@ -21,7 +21,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 import perfbook
-from perfbook import vba
+from perfbook.excel import _vba as vba
 from perfbook.xlwings_bridge import summary, texts
 from tests.conftest import EXAMPLES, SAMPLES, SEEDS, need_shared
 from tests.test_check import SIX, SIX_FRAME

@@ -28,7 +28,7 @@ def test_output_is_reproducible(tmp_path):
 
 def test_template_parts_are_copied_byte_for_byte(tmp_path):
     out = perfbook.fill(EXAMPLES / "seed-001.yaml", tmp_path / "a.xlsx")
-    from perfbook.fill import compiled
+    from perfbook.write.fill import compiled
     tpl = compiled().template
     z = zipfile.ZipFile(out)
     for name in ("xl/styles.xml", "xl/theme/theme1.xml"):

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from perfbook import vba
 from perfbook.cli import main
+from perfbook.excel import _vba as vba
 from tests.conftest import EXAMPLES, SHARED, need_shared
 
 SCHEMAS = str(SHARED / "schemas" / "customui")
@@ -30,7 +30,7 @@ NS12 = "http://schemas.microsoft.com/office/2006/01/customui"
 def schema(version: int):
     path = os.path.join(SCHEMAS, "customUI14.xsd" if version == 14 else "customUI.xsd")
     need_shared(Path(path))
-    import xmlschema                      # libxml2 (lxml) rejects both Microsoft schemas
+    import xmlschema  # libxml2 (lxml) rejects both Microsoft schemas
     return xmlschema.XMLSchema(path).validate
 
 

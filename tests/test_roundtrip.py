@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 import perfbook
-from perfbook.inputs import load
+from perfbook._outputs import to_csv
 from perfbook.model import Project, canonical
-from perfbook.outputs import to_csv
+from perfbook.write._inputs import load
 from tests.conftest import EXAMPLES, SEEDS
 
 
@@ -21,7 +21,7 @@ def seed(name: str) -> dict:
 
 def write_flat_xlsx(projects: list[Project], path, side_sheet: bool = False):
     """An official's own spreadsheet: one row per indicator, real text cells, optional 项目 sheet."""
-    from perfbook.outputs import flat_columns, flat_rows
+    from perfbook._outputs import flat_columns, flat_rows
     pcols, icols = flat_columns(projects)
     wb = openpyxl.Workbook()
     ws = wb.active

@@ -19,10 +19,10 @@ import openpyxl
 import pytest
 
 import perfbook
-from perfbook import rules as R
-from perfbook.fill import compiled
-from perfbook.findings import ERROR, WARNING
-from perfbook.inject import injected_plan
+from perfbook.rules import _catalog as R
+from perfbook.rules.findings import ERROR, WARNING
+from perfbook.write._inject import injected_plan
+from perfbook.write.fill import compiled
 from perfbook.xlwings_bridge import texts
 
 pytestmark = pytest.mark.libreoffice
@@ -36,7 +36,7 @@ def case_projects(direct: bool = False) -> dict[str, list[tuple[str, str, int, d
     """frame → [(rule id, fires|passes, n, project dict)]. direct: the `_direct: FRAME` cases, checked as
     data (their VBA and formulas run on the Shenzhen sheets in test_macros_lo); else all the others."""
     base = R.data()["case_base"]
-    fields = {s.label for s in __import__("perfbook.fields", fromlist=["x"]).indicator_fields()}
+    fields = {s.label for s in __import__("perfbook._fields", fromlist=["x"]).indicator_fields()}
     out = collections.defaultdict(list)
     for r in R.rules():
         for n, (kind, case) in enumerate(r.cases):

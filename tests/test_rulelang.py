@@ -7,10 +7,10 @@ import pytest
 import yaml
 
 import perfbook
-from perfbook import rules as R
 from perfbook.cli import main
 from perfbook.errors import DataError
-from perfbook.rulelang import Node, RuleSyntaxError, parse
+from perfbook.rules import _catalog as R
+from perfbook.rules._lang import Node, RuleSyntaxError, parse
 from tests.conftest import EXAMPLES
 
 BASIS = "绩效指标值设定依据及数据来源"
@@ -126,8 +126,9 @@ def test_a_bureau_rule_reaches_the_red_rows_the_summary_and_the_vba(bureau, tmp_
     """The bureau's rule, written once in its own folder: the recalculated workbook counts it on its row
     and in "校验：N 处错误", and the 校验 button (VBA, run by LibreOffice) reports it like perfbook check."""
     import openpyxl
-    from perfbook.fill import compiled
-    from perfbook.inject import injected_plan
+
+    from perfbook.write._inject import injected_plan
+    from perfbook.write.fill import compiled
     from perfbook.xlwings_bridge import texts
     from tests.test_rule_cases import result_rows
     data = yaml.safe_load((EXAMPLES / "seed-000.yaml").read_text("utf-8"))
@@ -153,8 +154,8 @@ def test_a_bureau_rule_reaches_the_red_rows_the_summary_and_the_vba(bureau, tmp_
 
 
 def test_the_readme_rule_table_is_generated_from_rules_yaml():
-    from pathlib import Path
     import importlib.util
+    from pathlib import Path
     root = Path(__file__).resolve().parents[1]
     spec = importlib.util.spec_from_file_location("rules_table", root / "tools/rules_table.py")
     mod = importlib.util.module_from_spec(spec)

@@ -6,9 +6,8 @@ import copy
 import pytest
 
 import perfbook
-from perfbook import frames as FR
-from perfbook import rules as R
-from perfbook.findings import ERROR, INFO, WARNING
+from perfbook.rules import _catalog as R, _frames as FR
+from perfbook.rules.findings import ERROR, INFO, WARNING
 
 
 def ind(l1, l2, name, sign, value, unit, attr, score=None, content=None):

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 import perfbook
-from perfbook.formats import open_source
-from perfbook.values import clean_text
+from perfbook._values import clean_text
+from perfbook.readers.formats import open_source
 
 EXPECTED = Path(__file__).resolve().parent / "expected" / "shenzhen"
 NAMES = [f"songgang-{i:02d}" for i in range(10)]

@@ -15,8 +15,8 @@ import perfbook
 from perfbook import _yaml
 
 HEAVY = ("pandas", "sqlalchemy", "xlsxwriter", "oletools", "dask", "distributed", "openpyxl", "jinja2",
-         "perfbook.vba", "perfbook.render", "perfbook.bulk", "perfbook.collect", "perfbook.parallel",
-         "perfbook.dataframes", "http.client", "urllib.request")
+         "perfbook.excel._vba", "perfbook.write._render", "perfbook.batch.bulk", "perfbook.batch.collect", "perfbook.batch._parallel",
+         "perfbook.batch.dataframes", "http.client", "urllib.request")
 
 PROBE = """
 import io, contextlib, json, sys
@@ -54,9 +54,9 @@ def test_one_file_commands_import_only_what_they_use(argv, one):
 
 def test_check_reads_the_same_through_the_layout_only_template(one):
     """The reader's template (inject layout_only) puts every computed cell where fill puts a formula."""
-    from perfbook.inject import inject
-    from perfbook.reader import load_template
-    from perfbook.template import Template, default_template_path
+    from perfbook.readers.reader import load_template
+    from perfbook.write._inject import inject
+    from perfbook.write._template import Template, default_template_path
 
     full = inject(Template.load(str(default_template_path())))
     light = load_template()

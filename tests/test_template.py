@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 import perfbook
-from perfbook.template import Template, default_template_path
+from perfbook.write._template import Template, default_template_path
 from tests.conftest import EXAMPLES
 
 

@@ -150,7 +150,7 @@ def test_formulas_follow_the_sheets_they_name_when_bulk_renames_them(tmp_path):
 def test_references_to_another_sheet_move_with_its_indicator_rows(tmp_path):
     """'绩效目标表'!C30 (below the indicator row) from 项目概况 follows the rows the indicators pushed down;
     a reference above the block stays; the formula's own sheet's references are its own."""
-    from perfbook.template import Template
+    from perfbook.write._template import Template
     parts = default_parts()
     T = Template.load(ROOT / "templates" / "绩效目标表.xlsx").sheets[0].loop_row
     below = T + 3

@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 import perfbook
-from perfbook import rules as R
-from perfbook import vba
 from perfbook.cli import main
+from perfbook.excel import _vba as vba
+from perfbook.rules import _catalog as R
 from tests.conftest import EXAMPLES, ROOT, SAMPLES, need_shared
 from tests.support.opc import problems
 
@@ -81,7 +81,7 @@ def test_rules_module_is_generated_from_the_rule_data():
     ids = [r.id for r in R.rules()]
     got = re.findall(r'^    AddRule "([a-z0-9-]+)"', src, re.M)
     assert got == ids
-    from perfbook import frames as FR
+    from perfbook.rules import _frames as FR
     for fid in FR.frames():
         assert f'AddFrame "{fid}"' in src
     assert 'Public Const DEFAULT_FRAME As String = "classic"' in src

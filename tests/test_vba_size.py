@@ -22,7 +22,7 @@ import olefile
 import pytest
 
 import perfbook
-from perfbook import cfb, vba
+from perfbook.excel import _cfb as cfb, _vba as vba
 from tests.conftest import ROOT
 from tests.test_inject_lo import random_project
 

@@ -17,8 +17,8 @@ import yaml
 from python_calamine import CalamineWorkbook
 
 import perfbook
-from perfbook._package import MAIN_CONTENT_TYPES
 from perfbook.cli import main
+from perfbook.ooxml._package import MAIN_CONTENT_TYPES
 from tests.conftest import EXAMPLES
 
 S = "绩效目标表"
@@ -121,7 +121,7 @@ def test_addin_and_annotate_write_the_content_type_of_the_extension(tmp_path):
 
 
 def test_macros_are_never_saved_under_a_macro_free_extension(tmp_path):
-    from perfbook._package import write_atomic
+    from perfbook.ooxml._package import write_atomic
     data = perfbook.fill(EXAMPLES / "seed-001.yaml", tmp_path / "m.xlsm", macros=True).read_bytes()
     with pytest.raises(perfbook.PerfbookError, match=r"x\.xlsx.*\.xlsm"):
         write_atomic(tmp_path / "x.xlsx", data)
@@ -129,8 +129,10 @@ def test_macros_are_never_saved_under_a_macro_free_extension(tmp_path):
 
 
 def test_print_area_covers_the_official_table_only(tmp_path):
-    import openpyxl
     import random
+
+    import openpyxl
+
     from tests.test_inject_lo import random_project
     rng = random.Random(5)
     out = perfbook.fill([random_project(rng, f"项目{i}", k) for i, k in enumerate((3, 40))], tmp_path / "o.xlsx")

@@ -23,10 +23,10 @@ COLS = "ABCDEFGHIJ"
 
 def fit(ws, *rows: int) -> None:
     """Each row tall enough for its longest label in its (merged) width, at LibreOffice's CJK line
-    pitch (perfbook._layout): a header such as 执行率（%） in an 8-wide column takes two lines."""
+    pitch (perfbook.write._layout): a header such as 执行率（%） in an 8-wide column takes two lines."""
     from openpyxl.utils import get_column_letter
 
-    from perfbook import _layout
+    from perfbook.write import _layout
     spans = {(m.min_row, m.min_col): m for m in ws.merged_cells.ranges}
     for r in rows:
         cells = []

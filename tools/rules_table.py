@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from perfbook import rules as R  # noqa: E402
+from perfbook.rules import _catalog as R  # noqa: E402
 
 
 def render(readme: str) -> str:

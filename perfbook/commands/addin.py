@@ -20,7 +20,7 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from .. import addin, vba
+    from ..excel import _addin as addin, _vba as vba
     if args.addin_command == "build":
         path = addin.build(args.output, frame=args.frame)
         print(f"已生成 / written: {path}")

@@ -36,14 +36,14 @@ def add_execution_args(p):
 
 
 def execution(args):
-    from ..parallel import Plan
+    from ..batch._parallel import Plan
     from . import no_progress
     no_progress(args)
     return Plan(executor=args.executor, jobs=args.jobs, scheduler=args.scheduler)
 
 
 def run(args) -> int:
-    from ..bulk import bulk
+    from ..batch.bulk import bulk
     from . import say, single
     res = bulk(single(args.master), args.output, template=args.template, frame=args.frame, blank_rows=args.blank_rows,
                per_project=args.per_project, name=args.name, macros=args.macros, manifest=args.manifest,

@@ -25,9 +25,9 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from .. import frames as FR
-    from ..check import check, format_report
     from ..errors import PerfbookError
+    from ..rules import _frames as FR
+    from ..rules.check import check, format_report
     if args.list_frames:
         return _list_frames(FR.frames(args.frames_dir), args.format)
     if not args.books:
@@ -66,7 +66,7 @@ def run(args) -> int:
 
 
 def _annotate(book, report, target, n, args=None):
-    from ..annotate import annotate
+    from ..rules._annotate import annotate
     out = Path(target)
     if n > 1:
         out.mkdir(parents=True, exist_ok=True)

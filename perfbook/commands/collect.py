@@ -27,8 +27,8 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from ..collect import collect
-    from ..outputs import output_path
+    from .._outputs import output_path
+    from ..batch.collect import collect
     from . import single
     out = output_path(args.output, "汇总.xlsx", (".xlsx",), "汇总工作簿")
     res = collect(single(args.folder), out, template=args.template, frame=args.frame, db=args.db,

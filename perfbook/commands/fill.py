@@ -20,8 +20,8 @@ def add_parser(sub):
 def run(args) -> int:
     from pathlib import Path
 
-    from ..fill import fill
-    from ..outputs import WORKBOOK_EXTENSIONS, output_path
+    from .._outputs import WORKBOOK_EXTENSIONS, output_path
+    from ..write.fill import fill
     from . import say, single
     data = single(args.data)
     ext = ".xlsm" if args.macros else ".xlsx"

@@ -16,8 +16,8 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from ..fill import new
-    from ..outputs import WORKBOOK_EXTENSIONS, output_path
+    from .._outputs import WORKBOOK_EXTENSIONS, output_path
+    from ..write.fill import new
     from . import say
     out = output_path(args.output, "绩效目标表" + (".xlsm" if args.macros else ".xlsx"), WORKBOOK_EXTENSIONS, "输出工作簿")
     path = new(out, template=args.template, frame=args.frame, blank_rows=args.blank_rows, macros=args.macros)

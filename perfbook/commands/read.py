@@ -19,8 +19,8 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from ..outputs import DATA_FORMATS, data_format, dump, output_path, write_atomic
-    from ..reader import read
+    from .._outputs import DATA_FORMATS, data_format, dump, output_path, write_atomic
+    from ..readers.reader import read
     from . import say, single
     args.book = single(args.book)
     fmt = data_format(args.output, args.format)

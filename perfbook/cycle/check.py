@@ -6,25 +6,25 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import zipfile
+from pathlib import Path as _Path
 
-from .._sheetxml import col_letter
-from ..findings import ERROR, Finding, Report
-from ..frames import norm_name
-from . import expr as E
-from . import scoring as S
+from ..ooxml._sheetxml import col_letter
+from ..readers._sniff import sniff
+from ..rules._frames import norm_name
+from ..rules.findings import ERROR, Finding, Report
+from ..write._template import Template
+from . import expr as E, scoring as S
+from .make import load_targets, template_path
 from .read import SCORE, CycleBook, read_cycle
-
 
 
 def export_candidate(path) -> bool:
     """A regular file whose bytes are SpreadsheetML 2003: the only form the budget system's
     self-evaluation and monitoring exports take. Anything else goes straight to the ordinary reader
     (never open a FIFO, never hand a BIFF file to calamine twice)."""
-    import stat
-    from pathlib import Path as _Path
 
-    from ..sniff import sniff
     p = _Path(path)
     try:
         if not stat.S_ISREG(p.stat().st_mode) or p.suffix.lower() not in (".xls", ".xml"):
@@ -36,7 +36,6 @@ def export_candidate(path) -> bool:
 
 def cycle_kind(path) -> str | None:
     """selfeval / monitor when an xlsx records it (perfbook.kind, written by perfbook selfeval/monitor)."""
-    import stat
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
             return None
@@ -64,7 +63,6 @@ def check_cycle(source, *, target=None, scheme=None, template=None) -> Report:
     sc = S.scheme_for(scheme or book.scheme)
     targets = None
     if target is not None:
-        from .make import load_targets
         targets = load_targets(target)
     findings: list[Finding] = []
     for i, p in enumerate(book.projects):
@@ -87,8 +85,6 @@ def _addr(p, ind, label_col: str | None) -> str | None:
 
 
 def _columns(book, label) -> str | None:
-    from ..template import Template
-    from .make import template_path
     tpl = Template.load(template_path(book.kind))
     for ts in tpl.sheets:
         col = ts.loop_column(label)

@@ -2,9 +2,10 @@
 (and their database tables), with 总分 and 自评等级 scored by the same rules as the sheet."""
 from __future__ import annotations
 
-from ..findings import ERROR, WARNING
+from ..rules.findings import ERROR, WARNING
 from . import scoring as S
 from .check import check_cycle, is_number, scored
+from .exports import read_export
 from .read import SCORE, read_cycle
 
 SHEETS = {
@@ -57,7 +58,6 @@ def rows(path, rel: str):
 def export_rows(path, rel: str):
     """The same rows for a budget-system export; None when the file is not a cycle export.
     总分 = Σ得分 read + 预算执行得分 computed from the funds row; empty when the form shows no 得分 or no funds."""
-    from .exports import read_export
     book = read_export(path)
     if book.kind is None:
         return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ..grid import Grid
+from ..readers._grid import Grid
 
 _SP = re.compile(r"\s+")
 _NUMBERING = re.compile(r"^[一二三四五六七八九十]+[、.．]")

@@ -11,10 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .._sheetxml import col_letter
-from ..formats import open_source
-from ..grid import Grid
-from ..values import split_value
+from .._values import split_value
+from ..model import Indicator, Project
+from ..ooxml._sheetxml import col_letter
+from ..readers._grid import Grid
+from ..readers.formats import open_source
+from ..rules._frames import default
+from .export_fields import read_fields, read_funds
+from .formulas import evaluate, formulas
+from .read import CycleBook
 
 _SP = re.compile(r"\s+")
 POINTS = re.compile(r"[（(]\s*\d+(?:\.\d+)?\s*分\s*[)）]$")   # 产出指标(50分)
@@ -146,7 +151,6 @@ def read_table(grid: Grid, path: str) -> ExportTable | None:
 def _unrendered_level2(table: ExportTable) -> None:
     """A template bug leaves `{zbdata.sindexname!}` as the first 二级 under each 一级 (gxxmzcjkdc23.ftl l.712):
     it is the frame's first 二级 of that 一级 the table does not name elsewhere. Each such cell gets a note."""
-    from ..frames import default
     fr = default()
     placeholder = re.compile(r"\{.*\}|\$\{.*\}")
     present: dict = {}
@@ -243,14 +247,12 @@ def read_export(path) -> ExportBook:
     src = open_source(path)
     cells = {}
     if src.format == "xml2003":
-        from .formulas import formulas
         cells = formulas(path)
     tables, name, grids = [], None, []
     for g in src.grids:
         if not g.visible:
             continue
         if cells.get(g.name):
-            from .formulas import evaluate
             evaluate(g, cells[g.name])
         t = read_table(g, str(path))
         if t is not None and t.indicators:
@@ -262,7 +264,6 @@ def read_export(path) -> ExportBook:
             "monitor" if cols & {"当前完成值", "完成可能性", "全年预计完成情况"} else None)
     book = ExportBook(str(path), kind, name, tables)
     if kind:
-        from .export_fields import read_fields, read_funds
         for g, t in grids:
             project, texts = read_fields(g, kind, range(t.header_row, max(d["_row"] for d in t.indicators) + 1))
             book.project = {**project, **book.project}
@@ -283,8 +284,6 @@ AS_CYCLE = {"一级指标": "一级指标", "二级指标": "二级指标", "三
 
 def as_cycle_book(book: ExportBook):
     """The export as a CycleBook: every 得分 counts as typed (the system's form holds no live formula)."""
-    from ..model import Indicator, Project
-    from .read import CycleBook
     inds = []
     for d in book.indicators:
         vals = {AS_CYCLE[k]: v for k, v in d.items() if k in AS_CYCLE}

@@ -1,4 +1,4 @@
-"""The scoring rules' expressions: the rule language's grammar (perfbook/rulelang.py), three back ends.
+"""The scoring rules' expressions: the rule language's grammar (perfbook/rules/_lang.py), three back ends.
 
 scoring.yaml's rules and checks are written once, in the same Excel-like syntax as rules.yaml's `when:`
 (`IF(a >= t, w, ROUND(a / t * w, 2))`, `=`/`<>` comparisons, "text"), parsed by rulelang.parse. Here
@@ -15,8 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from ..errors import PerfbookError
-from ..rulelang import Node, RuleSyntaxError
-from ..rulelang import parse as _parse
+from ..rules._lang import Node, RuleSyntaxError, parse as _parse
 
 FUNCS = {"IF": 3, "MIN": None, "MAX": None, "OR": None, "AND": None, "NOT": 1, "ROUND": 2, "LEFT": 2,
          "ISNUMBER": 1, "ABS": 1}

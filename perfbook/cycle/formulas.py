@@ -11,7 +11,7 @@ from pathlib import Path
 
 from defusedxml.ElementTree import iterparse
 
-from ..grid import Grid
+from ..readers._grid import Grid
 from . import expr as E
 
 SS = "{urn:schemas-microsoft-com:office:spreadsheet}"

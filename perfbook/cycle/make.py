@@ -13,17 +13,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import data as shipped
-from .. import __version__
-from .._package import write_atomic
-from .._sheetxml import col_letter, escape, insert_element
-from ..errors import TemplateError
+from .._version import __version__
+from ..errors import DataError, TemplateError
 from ..model import Project
-from ..template import Template
-from . import scoring as S
+from ..ooxml._package import write_atomic
+from ..ooxml._sheetxml import col_letter, escape, insert_element
+from ..rules.check import DATA_SUFFIXES
+from ..write._inject import add_dxfs
+from ..write._inputs import load
+from ..write._template import Template
+from . import expr as E, scoring as S
 from .weights import allocate
 
 if TYPE_CHECKING:
-    from ..render import Compiled
+    from ..write._render import Compiled
 
 KINDS = {"selfeval": "绩效自评表.xlsx", "monitor": "绩效监控表.xlsx"}
 FORMULA = "公式."
@@ -44,10 +47,10 @@ def compiled(kind: str, template=None, scheme: str = "default", macros: bool = F
 
 @lru_cache(maxsize=16)
 def _compiled(path: str, mtime: float, kind: str, scheme: str, macros: bool) -> Compiled:
-    from ..render import Compiled      # here, not at the top: `perfbook check` imports this module, not the renderer
+    from ..write._render import Compiled  # here, not at the top: `perfbook check` imports this module, not the renderer
     t = prepare(Template.load(path), kind, S.scheme_for(scheme))
     if macros:       # the 校验 button: PerfbookCycle scores and checks the table (perfbook/cycle/vba.py)
-        from ..vba import embed_macros
+        from ..excel._vba import embed_macros
         t = embed_macros(t)
     return Compiled(t)
 
@@ -70,7 +73,6 @@ def prepare(t: Template, kind: str, sc: S.Scheme) -> Template:
                 cell.attrs = re.sub(r'\s*\bt="[^"]*"', "", cell.attrs).strip()
                 cell.body, cell.text = f"<f>{escape(formulas[m.group(1)])}</f>", None
         ts.slots = [s for s in ts.slots if not any(lab.startswith(FORMULA) for lab in s.labels)]
-        from ..inject import add_dxfs
         red = (add_dxfs(t, RED_DXF) or [None])[0]
         cond = _red_row(kind, refs, ts.loop_row)
         if red is not None and cond:
@@ -147,7 +149,6 @@ def _budget_score_ref(refs) -> str:
 
 def _red_row(kind: str, refs: dict, T: int) -> str | None:
     """A required 偏差原因 left empty (the achieved rule of scoring.yaml, compiled)."""
-    from . import expr as E
     if kind == "selfeval":
         s, w, why = refs.get("公式.得分"), refs.get("分值"), refs.get("偏差原因分析及改进措施")
         if not (s and w and why):
@@ -175,15 +176,12 @@ def _full_calc(t: Template) -> None:
 
 def load_targets(source, template=None) -> list[Project]:
     """Projects from any workbook perfbook reads or any data file fill accepts."""
-    from ..check import DATA_SUFFIXES
-    from ..inputs import load
     if isinstance(source, (str, Path)) and Path(source).suffix.lower() not in DATA_SUFFIXES:
-        from ..reader import read
+        from ..readers.reader import read
         projects = list(read(source, template=template).projects)
     else:
         projects = load(source)
     if not projects:
-        from ..errors import DataError
         raise DataError("目标表中没有项目", "the target table holds no project", str(source))
     return projects
 

@@ -10,13 +10,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .._package import read_package
-from .._sheetxml import parse_sheet, shared_strings
 from ..errors import PerfbookError
-from ..formats import open_source
 from ..model import Project
-from ..reader import read_source
-from ..template import Template, _main_part, _rels
+from ..ooxml._package import read_package
+from ..ooxml._sheetxml import parse_sheet, shared_strings, unescape
+from ..readers.formats import open_source
+from ..readers.reader import read_source
+from ..write._template import Template, _main_part, _rels
 from .make import KINDS, template_path
 
 SCORE = "公式.得分"
@@ -86,7 +86,6 @@ def formula_cells(path) -> set[tuple[str, str]]:
         rid = re.search(r'\br:id="([^"]*)"', m.group(1)) or re.search(r'\bid="([^"]*)"', m.group(1))
         if not name or not rid or rid.group(1) not in rels:
             continue
-        from .._sheetxml import unescape
         sheet = parse_sheet(parts[rels[rid.group(1)][0]].decode("utf-8"), sst, str(path))
         for row in sheet.rows:
             for c in row.cells:

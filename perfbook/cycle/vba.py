@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from .._sheetxml import col_letter
-from ..template import Template
-from . import expr as E
-from . import scoring as S
+from ..ooxml._sheetxml import col_letter
+from ..write._template import Template
+from . import expr as E, scoring as S
 from .make import KINDS, template_path
 from .read import SCORE
 
@@ -74,7 +73,7 @@ def _names(facts, extra=()) -> dict[str, str]:
 @cache
 def module_source() -> str:
     """The module's text (Attribute VB_Name first, CRLF line ends, ASCII only)."""
-    from ..vba import _crlf, _env, _template_source, check_ascii, vba_string
+    from ..excel._vba import _crlf, _env, _template_source, check_ascii, vba_string
     sym = S.symbolic()
     fn = E.VbaFunctions(vba_string, "CyF")
     fn.function("CyScore", sym.indicator_expr(), ("sign", "t", "x", "w", "d"), _names(("sign", "t", "x", "w", "d")))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..frames import norm_name
+from ..rules._frames import norm_name
 
 
 def split(total, n: int) -> list:

@@ -5,7 +5,7 @@ import struct
 import zlib
 from pathlib import Path
 
-from perfbook._package import Entry, build_zip, deflate
+from perfbook.ooxml._package import Entry, build_zip, deflate
 
 LOL = (b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
        + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10))
@@ -170,7 +170,7 @@ def workbook(path: Path, sheet: bytes | None = None, workbook_xml: bytes | None 
 
 def dense_sheet(rows: int, cols: int) -> bytes:
     """A legal sheet of rows x cols numbers: costs seconds of CPU to read, which a budget can stop."""
-    from perfbook._sheetxml import col_letter
+    from perfbook.ooxml._sheetxml import col_letter
     letters = [col_letter(c).encode() for c in range(1, cols + 1)]
     body = b"".join(b'<row r="%d">' % r + b"".join(b'<c r="%s%d"><v>%d</v></c>' % (L, r, r) for L in letters) + b"</row>"
                     for r in range(1, rows + 1))

@@ -62,7 +62,7 @@ def _lxml_schema(path: Path):
 
 @cache
 def _ribbon_schema(version: int):
-    import xmlschema                      # libxml2 rejects Microsoft's customUI schemas
+    import xmlschema  # libxml2 rejects Microsoft's customUI schemas
     return xmlschema.XMLSchema(str(SCHEMAS / "customui" / ("customUI14.xsd" if version == 14 else "customUI.xsd")))
 
 

@@ -1,0 +1,227 @@
+"""Outputs: projects as JSON, YAML or a flat CSV table (the same labels the input uses), and the one
+safe way every command writes a file.
+
+Writing a file: a temp file beside the target, renamed over it when complete (a crash never leaves half
+a workbook under its real name); created with the usual mode 0666 & ~umask (or the mode of the file it
+replaces), so colleagues on a shared server can open it. The target is looked at first:
+
+- a symlink is followed: the file it points to is replaced (atomically), the link stays a link;
+- a character device (/dev/null, a terminal) or a FIFO is written straight through, like ``>`` does;
+- anything else that is not a regular file (a folder, a block device, a socket) is refused with a message.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import json
+import os
+import re
+import shutil
+import stat
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import yaml
+
+from . import _fields as F
+from ._csvtext import row as csv_row
+from .errors import PerfbookError
+from .model import Project
+
+# data formats and the extensions that name them
+DATA_FORMATS = {"json": (".json",), "yaml": (".yaml", ".yml"), "csv": (".csv",)}
+WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xltx", ".xltm")
+
+
+def _plain(v):
+    if isinstance(v, (_dt.date, _dt.datetime)):
+        return v.isoformat()
+    return v
+
+
+def to_json(data) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=_plain) + "\n"
+
+
+def to_yaml(data) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
+
+
+def flat_columns(projects: list[Project]) -> tuple[list[str], list[str]]:
+    """Project columns, then indicator columns: every official label in its fixed order (so the columns
+    are the same for every file, empty or not), then extra labels in the order first met."""
+    order_p = [s.label for s in F.project_fields()]
+    order_i = [s.label for s in F.indicator_fields()]
+    pcols: dict[str, None] = dict.fromkeys(order_p)
+    icols: dict[str, None] = dict.fromkeys(order_i)
+    for p in projects:
+        for k in p.to_dict():
+            if k != F.indicators_key():
+                pcols.setdefault(k)
+        for ind in p.indicators:
+            for k in ind.to_dict():
+                icols.setdefault(k)
+    return list(pcols), list(icols)
+
+
+def flat_rows(projects: list[Project]):
+    pcols, icols = flat_columns(projects)
+    for p in projects:
+        d = p.to_dict()
+        base = [d.get(k) for k in pcols]
+        if not p.indicators:
+            yield base + [None] * len(icols)
+        for ind in p.indicators:
+            di = ind.to_dict()
+            yield base + [di.get(k) for k in icols]
+
+
+def to_csv(projects: list[Project]) -> str:
+    pcols, icols = flat_columns(projects)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(csv_row(pcols + icols))
+    for row in flat_rows(projects):
+        w.writerow(csv_row(_plain(v) for v in row))     # "=…" stays text in Excel (CSV injection)
+    return buf.getvalue()
+
+
+def dump(projects: list[Project], fmt: str) -> str:
+    data = [p.to_dict() for p in projects]
+    one = data[0] if len(data) == 1 else data
+    if fmt == "json":
+        return to_json(one)
+    if fmt == "yaml":
+        return to_yaml(one)
+    if fmt == "csv":
+        return to_csv(projects)
+    raise ValueError(fmt)
+
+
+# --- where an output goes ---------------------------------------------------------------------
+
+def is_folder_target(path: str | Path) -> bool:
+    """``-o DIR/`` (a trailing slash) or an existing folder: the output is a file inside it."""
+    text = str(path)
+    return text.endswith(("/", os.sep)) or Path(text).is_dir()
+
+
+def output_path(path: str | Path, name: str, allowed: tuple[str, ...], what: str = "输出") -> Path:
+    """The file to write for ``-o path``: inside the folder when path is one (named ``name``), else path
+    itself, whose extension must be one of allowed (case-insensitive)."""
+    if is_folder_target(path):
+        return Path(path) / name
+    p = Path(path)
+    if p.suffix.lower() not in allowed:
+        shown = p.suffix or "（无扩展名）"
+        raise PerfbookError(
+            f"{what}文件的扩展名“{shown}”与写出的格式不符（应为 {' '.join(allowed)}）",
+            f"the output's extension '{p.suffix or '(none)'}' does not match the format written "
+            f"(use {' '.join(allowed)})", p)
+    return p
+
+
+def data_format(path: str | Path | None, fmt: str | None) -> str:
+    """The data format for ``read``: as asked, else from the output's extension, else JSON. An asked
+    format that contradicts the extension is refused rather than written under the wrong name."""
+    ext = Path(path).suffix.lower() if path is not None and not is_folder_target(path) else ""
+    by_ext = next((f for f, exts in DATA_FORMATS.items() if ext in exts), None)
+    if path is not None and ext and by_ext is None and not is_folder_target(path):
+        raise PerfbookError(
+            f"无法从扩展名“{ext}”判断输出格式（可用 .json .yaml .csv）",
+            f"cannot tell the output format from the extension '{ext}' (use .json .yaml .csv)", path)
+    if fmt and by_ext and fmt != by_ext:
+        raise PerfbookError(
+            f"--format {fmt} 与输出文件的扩展名“{ext}”不符",
+            f"--format {fmt} does not match the output's extension '{ext}'", path)
+    return fmt or by_ext or "json"
+
+
+# --- writing safely ---------------------------------------------------------------------------
+
+def _umask() -> int:
+    """The process umask, read without changing it where the system allows (Linux), else set back at once."""
+    try:
+        m = re.search(r"^Umask:\s*([0-7]+)", Path("/proc/self/status").read_text(), re.M)
+        if m:
+            return int(m.group(1), 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def real_target(path: str | Path) -> tuple[Path, os.stat_result | None]:
+    """The file an output really goes to (symlinks followed) and its status, None when it does not exist."""
+    p = Path(path)
+    if p.is_symlink():
+        p = Path(os.path.realpath(p))
+    try:
+        return p, os.stat(p)
+    except FileNotFoundError:
+        return p, None
+
+
+@contextmanager
+def atomic_path(path: str | Path, suffix: str = ".tmp"):
+    """A temp file to write into; it becomes path when the block succeeds and is removed when it fails.
+    See the module docstring for symlinks, devices and FIFOs."""
+    target, st = real_target(path)
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        if stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode):
+            with _through(target, suffix) as tmp:
+                yield tmp
+            return
+        kind = "文件夹" if stat.S_ISDIR(st.st_mode) else "特殊文件"
+        raise PerfbookError(f"无法写入：输出位置是一个{kind}，不是普通文件",
+                            "cannot write: the output is not a regular file (a folder, block device or socket)",
+                            path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".~" + target.name[:40] + ".", suffix=suffix, dir=target.parent)
+    except OSError as exc:
+        raise _named(exc, path) from None
+    os.close(fd)
+    try:
+        os.chmod(tmp, (st.st_mode & 0o7777) if st is not None else (0o666 & ~_umask()))
+        yield Path(tmp)
+        os.replace(tmp, target)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError) and exc.filename != str(path):
+            raise _named(exc, path) from None
+        raise
+
+
+def _named(exc: OSError, path) -> OSError:
+    """The same error, naming the file the user asked for (a failed write() names none; the temp name means nothing)."""
+    return type(exc)(exc.errno, exc.strerror, str(path)) if exc.errno else OSError(exc.errno, str(exc), str(path))
+
+
+@contextmanager
+def _through(target: Path, suffix: str):
+    """Write a device or FIFO as ``>`` would: the whole content, once it is complete."""
+    fd, tmp = tempfile.mkstemp(prefix="perfbook-", suffix=suffix)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        with open(tmp, "rb") as src, open(target, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def write_atomic(path: str | Path, data: bytes) -> Path:
+    """Write a whole file or nothing (through atomic_path)."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)

@@ -1,0 +1,2 @@
+"""Many workbooks at once: bulk (fill), collect (read and check), their worker pool (_parallel),
+database output (_db) and DataFrames (dataframes)."""

@@ -1,0 +1,486 @@
+"""bulk: one master table of many projects in, one workbook per department (or per project) out.
+
+A finance bureau sends every department its blank or pre-filled workbooks each budget round. The
+template is compiled once per process (render.py); each workbook is then a few milliseconds of
+string work, spread over processes. File names come from a jinja2 pattern and are made safe for
+Windows, where most officials open them. A manifest CSV records what was written, with a sha256,
+so the bureau can show which file went where.
+"""
+from __future__ import annotations
+
+__all__ = ["bulk", "BulkResult", "Written", "Failed"]
+
+import csv
+import dataclasses
+import hashlib
+import io
+import math
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path, PurePosixPath
+
+import jinja2
+import jinja2.sandbox
+
+from .. import _fields as F
+from .._csvtext import row as csv_row, uncell
+from ..cycle.make import compiled as compiled_cycle, render as render_cycle
+from ..cycle.scoring import scheme_for
+from ..errors import DataError, EnvironmentProblem, PerfbookError, environment_error
+from ..model import Project
+from ..ooxml._package import write_atomic
+from ..readers._sniff import ensure_safe
+from ..readers.reader import load_template
+from ..write._inputs import csv_table, load, load_table
+from . import _parallel as parallel
+
+MANIFEST = "清单.csv"
+MANIFEST_HEADER = ("文件", "主管部门", "项目数", "项目名称", "指标数", "字节数", "SHA256", "状态", "说明")
+WRITTEN, NOT_WRITTEN = "已生成", "未生成"
+NO_DEPARTMENT = "未填主管部门"
+DEFAULT_NAME = "{{主管部门}}.xlsx"
+DEFAULT_NAME_PER_PROJECT = "{{主管部门}}/{{项目名称}}.xlsx"
+
+# Windows refuses these names with any extension (CON.xlsx is still the console)
+RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+            *(f"COM{i}" for i in "123456789¹²³"), *(f"LPT{i}" for i in "123456789¹²³")}
+UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+# bidi controls and invisible characters: U+202E makes "xslx.exe" look like "exe.xlsx"
+INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+MAX_SEGMENT = 80          # characters per folder/file name: leaves room under Windows' 260-char MAX_PATH
+WORKBOOK_EXTS = (".xlsx", ".xlsm")
+# Below this many workbooks one process is faster than starting workers (bench/run.py measures the
+# break-even: fixed cost of a warm pool over the per-workbook saving of a second core).
+SMALL_RUN = 150
+
+
+@dataclass(frozen=True)
+class Job:
+    """One workbook to write: where, for which department, with which projects."""
+
+    index: int
+    file: str                        # relative path, "/"-separated
+    department: str
+    projects: tuple[Project, ...]
+
+
+@dataclass(frozen=True)
+class Written:
+    """One manifest row."""
+
+    file: str
+    department: str
+    projects: tuple[str, ...]
+    indicators: int
+    bytes: int
+    sha256: str
+
+    def row(self) -> tuple:
+        return (self.file, self.department, len(self.projects), "；".join(self.projects),
+                self.indicators, self.bytes, self.sha256, WRITTEN, None)
+
+
+@dataclass(frozen=True)
+class Failed:
+    file: str
+    message: str
+    department: str | None = None
+    projects: tuple[str, ...] = ()
+
+    def row(self) -> tuple:
+        return (self.file, self.department, len(self.projects), "；".join(self.projects),
+                None, None, None, NOT_WRITTEN, self.message)
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    outdir: Path
+    manifest: Path
+    written: tuple[Written, ...] = ()
+    failed: tuple[Failed, ...] = ()
+    unplaced: tuple[str, ...] = field(default=())   # master columns the template has no place for
+
+    @property
+    def projects(self) -> int:
+        return sum(len(w.projects) for w in self.written)
+
+
+@dataclass(frozen=True)
+class Options:
+    """What every worker needs to render: the template (compiled once per process) and the fill options."""
+
+    outdir: str
+    template: str | None = None
+    frame: str | None = None
+    macros: bool = False
+    blank_rows: int = 0
+    kind: str = "target"     # or selfeval / monitor: the year's other tables (perfbook/cycle)
+
+
+# --- names ------------------------------------------------------------------------------------
+
+def safe_segment(text: str, fallback: str = "未命名") -> str:
+    """A file or folder name Windows, macOS and Linux all accept, as close to text as possible."""
+    t = unicodedata.normalize("NFC", str(text))
+    t = INVISIBLE.sub("", t)
+    t = UNSAFE.sub("_", t).strip()
+    t = t.rstrip(". ")                      # Windows drops trailing dots and spaces
+    t = t.lstrip(" .")                      # a leading dot hides a file (and collect skips hidden files)
+    if not t:
+        t = fallback
+    stem, dot, ext = t.rpartition(".")
+    base = (stem if dot else t).split(".")[0].rstrip(" ")
+    if base.upper() in RESERVED:
+        t = "_" + t
+    if len(t) > MAX_SEGMENT:
+        keep = ("." + ext) if dot and len(ext) <= 5 else ""
+        t = t[: MAX_SEGMENT - len(keep)].rstrip(". ") + keep
+    return t
+
+
+def safe_path(rendered: str, ext: str) -> str:
+    """A rendered name pattern as a safe relative path: each segment cleaned, no way out of OUTDIR."""
+    segs = [s for s in re.split(r"[/\\]+", rendered.strip()) if s.strip() not in ("", ".")]
+    segs = [("_" if s.strip() == ".." else s) for s in segs] or ["未命名"]
+    name = segs[-1]
+    if name.lower().endswith(WORKBOOK_EXTS) and not name[: name.rfind(".")].strip(" ."):
+        name = "未命名" + ext                            # "{{项目编码}}.xlsx" with no 项目编码
+    if not name.lower().endswith(WORKBOOK_EXTS):
+        name = name.rstrip(". ") + ext
+    elif not name.lower().endswith(ext):
+        name = name[: name.rfind(".")] + ext          # .xlsx asked for, but macros make it .xlsm
+    segs[-1] = name
+    return "/".join(safe_segment(s) for s in segs)
+
+
+_env = jinja2.sandbox.SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
+
+
+class Namer:
+    """File names from a jinja2 pattern; each field value is cleaned before it goes in, so a "/" in a
+    department name never opens a folder, and names that collide (also case-insensitively, as on
+    Windows) get (2), (3)…"""
+
+    def __init__(self, pattern: str, ext: str):
+        try:
+            self.template = _env.from_string(pattern)
+        except jinja2.TemplateSyntaxError as exc:
+            raise DataError(f"文件名模式有误：{exc.message}", f"bad --name pattern: {exc.message}") from None
+        self.pattern, self.ext = pattern, ext
+        self.used: set[str] = set()
+
+    def name(self, context: dict, differing: set[str] = frozenset()) -> str:
+        ctx = {k: (safe_segment(v, "") if isinstance(v, str) else v) for k, v in context.items()}
+        try:
+            rendered = self.template.render(ctx)
+        except jinja2.UndefinedError as exc:
+            bad = next((k for k in differing if f"'{k}'" in str(exc.message)), None)
+            if bad:
+                raise DataError(f"文件名模式用到了“{bad}”，但同一工作簿中各项目的“{bad}”不同；"
+                                f"按项目分别生成请加 --per-project",
+                                f"the --name pattern uses '{bad}', which differs between the projects of one "
+                                f"workbook; add --per-project for one workbook per project") from None
+            keys = "、".join(k for k in context if context[k] not in (None, ""))
+            raise DataError(f"文件名模式“{self.pattern}”用到了没有的字段（{exc.message}）；可用：{keys}",
+                            f"the --name pattern uses a field that is not there ({exc.message}); available: {keys}") from None
+        path = safe_path(rendered, self.ext)
+        return self._unique(path)
+
+    def _unique(self, path: str) -> str:
+        p = PurePosixPath(path)
+        k = 2
+        while path.lower() in self.used:
+            path = str(p.with_name(f"{p.stem}({k}){p.suffix}"))
+            k += 1
+        self.used.add(path.lower())
+        return path
+
+
+def _context(projects: list[Project], department: str, index: int) -> tuple[dict, set[str]]:
+    """What a name pattern may use: every field the workbook's projects agree on (a field none of them
+    has is empty), plus 序号 and 项目数; and the fields they disagree on, for a clear error."""
+    dicts = [{k: v for k, v in p.to_dict().items() if k != "指标"} for p in projects]
+    seen = {k for d in dicts for k in d}
+    common = {spec.label: "" for spec in F.project_fields() if spec.label not in seen}
+    differing = set()
+    for k in seen:
+        vals = {repr(d.get(k)) for d in dicts}
+        if len(vals) == 1:
+            common[k] = dicts[0][k]
+        else:
+            differing.add(k)
+    common["主管部门"] = department
+    common["序号"] = index
+    common["项目数"] = len(projects)
+    return common, differing
+
+
+def plan(projects: list[Project], *, per_project: bool = False, name: str | None = None,
+         ext: str = ".xlsx") -> list[Job]:
+    """The workbooks to write: grouped by 主管部门 in master order (or one per project), named."""
+    namer = Namer(name or (DEFAULT_NAME_PER_PROJECT if per_project else DEFAULT_NAME), ext)
+    groups: dict[str, list[Project]] = {}
+    if per_project:
+        items = [((p.department or NO_DEPARTMENT), [p]) for p in projects]
+    else:
+        for p in projects:
+            groups.setdefault(str(p.department or NO_DEPARTMENT), []).append(p)
+        items = list(groups.items())
+    jobs = []
+    for i, (dept, group) in enumerate(items, start=1):
+        jobs.append(Job(i, namer.name(*_context(group, dept, i)), dept, tuple(group)))
+    return jobs
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+def write_one(job: Job, options: Options) -> Written | Failed:
+    """Render one workbook and write it atomically (runs in a worker process)."""
+    from ..write.fill import compiled, meta_for
+    try:
+        if options.kind != "target":
+            data = render_cycle(list(job.projects), options.kind, frame=options.frame, template=options.template,
+                                meta={"perfbook.department": job.department})
+        else:
+            c = compiled(options.template, options.frame, options.macros)
+            meta = dict(meta_for(options.frame, options.template))
+            meta["perfbook.department"] = job.department
+            data = c.render(list(job.projects), blank_rows=options.blank_rows, meta=meta)
+        write_atomic(Path(options.outdir) / job.file, data)
+    except PerfbookError as exc:
+        return _failed(job, exc.zh)
+    except OSError as exc:
+        return _failed(job, environment_error(exc, Path(options.outdir) / job.file).zh)
+    return Written(job.file, job.department, tuple(p.name or "" for p in job.projects),
+                   sum(len(p.indicators) for p in job.projects), len(data), hashlib.sha256(data).hexdigest())
+
+
+def _failed(job: Job, message: str) -> Failed:
+    return Failed(job.file, message, job.department, tuple(p.name or "" for p in job.projects))
+
+
+def _crashed(job: Job, exc: BaseException) -> Failed:
+    return _failed(job, f"生成时工作进程异常退出（{getattr(exc, 'detail', type(exc).__name__)}）")
+
+
+def unplaced(projects: list[Project], template=None) -> list[str]:
+    """Master columns the template has no cell for: said once for the whole run, not per project."""
+    lost = _Unplaced(template)
+    for p in projects:
+        lost.add(p)
+    return list(lost.lost)
+
+
+class _Unplaced:
+    """unplaced() a project at a time: bulk feeds it while the workers render (no serial pass at the end)."""
+
+    def __init__(self, template=None):
+        tpl = load_template(template)
+        self.places, self.ind_places = set(tpl.field_labels()), set(tpl.indicator_labels())
+        self.lost: dict[str, None] = {}
+
+    def add(self, p: Project) -> None:
+        for k in p.to_dict():
+            if k != "指标" and k not in self.places:
+                self.lost.setdefault(k)
+        for ind in p.indicators:
+            for k in ind.to_dict():
+                if k not in self.ind_places:
+                    self.lost.setdefault(k)
+
+
+def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_project: bool = False,
+         name: str | None = None, macros: bool = False, manifest: str | None = MANIFEST,
+         execution: parallel.Plan = parallel.Plan(), kind: str = "target") -> BulkResult:
+    """Write every department's workbook (or, per_project=True, every project's) for the projects in master.
+
+    master: a master table path (.xlsx/.csv, one row per indicator, or one per project for blank forms),
+    a pandas DataFrame, a list of dicts or Projects. name: a jinja2 file-name pattern such as
+    "{{主管部门}}/{{项目名称}}.xlsx" (made safe for Windows). A 清单.csv manifest with a sha256 per file is
+    written beside them. Returns a BulkResult: ``written``, ``failed`` (a workbook that could not be
+    written, with the reason; the others are still written), ``unplaced`` columns. execution: local
+    processes (default, all cores) or a dask cluster (parallel.Plan). kind: "target" (绩效目标表), or
+    "selfeval" / "monitor" for the year's 自评表 / 监控表 made from the same projects."""
+    local = execution.executor == "local" and execution.workers > 1
+    if local and _likely_large(master):   # the forkserver compiles the template while the master loads
+        parallel.start_early({"template": str(Path(template).resolve()) if template else None, "frame": frame,
+                              "macros": macros, "kind": kind})
+    projects = list(master) if _is_projects(master) else load_master(master)
+    if blank_rows < 0:
+        raise DataError("空白行数不能为负数", "--blank-rows must not be negative")
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    options = Options(str(outdir.resolve()), str(Path(template).resolve()) if template else None,
+                      frame, macros, blank_rows, kind)
+    # compile here first: a broken template is one clear error, not one per workbook
+    from ..write.fill import compiled
+    if kind != "target":
+        c = compiled_cycle(kind, template, scheme_for(None, frame).id)
+    else:
+        c = compiled(options.template, frame, macros)
+    ext = ".xlsm" if macros or _has_macros(c.template) else ".xlsx"
+    jobs = plan(projects, per_project=per_project, name=name, ext=ext)
+    if local and len(jobs) < SMALL_RUN and not execution.isolate:
+        execution = dataclasses.replace(execution, jobs=1)     # starting workers would cost more than they save
+    written, failed = [], []
+    path = outdir / manifest if manifest else None
+    reserved = _reserve_manifest(path, jobs) if path is not None else None
+    lost = _Unplaced(template) if kind == "target" else None
+    for job, res in zip(jobs, parallel.run(partial(write_one, options=options), jobs, execution, total=len(jobs),
+                                           desc="生成", on_crash=_crashed)):
+        (written if isinstance(res, Written) else failed).append(res)
+        if lost is not None:                 # done while the workers render the next chunks
+            for p in job.projects:
+                lost.add(p)
+    order = {j.file: j.index for j in jobs}
+    written.sort(key=lambda w: order[w.file])
+    failed.sort(key=lambda f: order[f.file])
+    if path is not None:
+        try:
+            _finish_manifest(reserved, path, manifest_csv(written, failed))   # what was not written is listed too
+        except OSError as exc:
+            if failed:
+                lines = "；".join(f.file for f in failed[:20]) + ("……" if len(failed) > 20 else "")
+                raise EnvironmentProblem(
+                    f"清单无法写入（{environment_error(exc).zh}）；{len(failed)} 个工作簿未生成：{lines}",
+                    f"the manifest could not be written ({environment_error(exc).en}); "
+                    f"{len(failed)} workbook(s) not written", path) from None
+            raise environment_error(exc, path) from None
+    return BulkResult(outdir, path, tuple(written), tuple(failed), tuple(lost.lost) if lost is not None else ())
+
+
+def _likely_large(master) -> bool:
+    """Enough projects that worker processes pay (SMALL_RUN), judged before the master is read: by count,
+    by a CSV's lines (at ~12 indicator rows per project; a blank-form master below that is simply not
+    warmed early, its workers compile for themselves), or by an xlsx's size."""
+    if isinstance(master, (list, tuple)):
+        return len(master) >= SMALL_RUN
+    try:
+        p = Path(master)
+        if not _csv(p):
+            return p.stat().st_size >= SMALL_RUN * 3000
+        lines = 0
+        with open(p, "rb") as fh:
+            while (chunk := fh.read(1 << 20)) and lines < SMALL_RUN * 12:
+                lines += chunk.count(b"\n")
+        return lines >= SMALL_RUN * 12
+    except (TypeError, OSError):
+        return False
+
+
+def _reserve_manifest(path: Path, jobs: list[Job]) -> Path:
+    """The manifest's space, taken before any workbook is written: on a disk that fills up, the list of
+    what could not be written still fits (it is rewritten in place, never bigger than this)."""
+    worst = [Failed(j.file, "x" * 120, j.department, tuple(p.name or "" for p in j.projects)) for j in jobs]
+    data = manifest_csv([], worst).replace(b",,,", b",0000000000,0000000000," + b"0" * 64 + b",")
+    fd, tmp = tempfile.mkstemp(prefix=".~" + path.name[:40] + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise EnvironmentProblem(f"清单无法写入（{environment_error(exc).zh}），未生成任何工作簿",
+                                 f"the manifest cannot be written ({environment_error(exc).en}); no workbook was written",
+                                 path) from None
+    return Path(tmp)
+
+
+def _finish_manifest(reserved: Path, path: Path, data: bytes) -> None:
+    try:
+        with open(reserved, "r+b") as fh:
+            fh.truncate(0)
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(reserved, path)
+    except BaseException:
+        reserved.unlink(missing_ok=True)
+        raise
+
+
+def load_master(source) -> list[Project]:
+    """Projects from the master table. A master for blank workbooks has project columns only (no
+    一级/二级/三级指标): each row is then one project."""
+    path = Path(source) if isinstance(source, (str, Path)) else None
+    if path is None or path.suffix.lower() not in (".csv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods"):
+        return load(source)
+    header = _header(path)
+    if any(F.indicator_field(str(c)) and not F.project_field(str(c)) for c in header):
+        return load_table(path)
+    if not any(F.project_field(str(c)) is F.project_field("项目名称") for c in header):
+        raise DataError(f"主表缺少“项目名称”列；找到的列：{'、'.join(map(str, header)) or '（无）'}",
+                        f"the master table has no 项目名称 column; found: {', '.join(map(str, header))}", path)
+    out = []
+    for i, row in enumerate(_rows(path), start=2):
+        d = {str(k): v for k, v in row.items() if v is not None and v != "" and str(k) != "__sheet__"}
+        if not d:
+            continue
+        p = Project.from_dict(d)
+        if not p.name:
+            raise DataError(f"第{i}行缺少“项目名称”", f"row {i} has no 项目名称", path, f"第{i}行")
+        out.append(p)
+    if not out:
+        raise DataError("主表中没有任何项目", "the master table holds no project rows", path)
+    return out
+
+
+def _frame(path: Path, nrows=None):
+    import pandas as pd
+    ensure_safe(path)
+    return pd.read_excel(path, sheet_name=0, dtype=object, engine="calamine", nrows=nrows)
+
+
+def _csv(path: Path) -> bool:
+    return path.suffix.lower() in (".csv", ".txt")
+
+
+def _header(path: Path) -> list:
+    if not path.exists():
+        raise DataError("找不到主表文件", "master table not found", path)
+    if _csv(path):                      # the csv module, not pandas: a CSV master is read as it streams
+        cols, rows = csv_table(path)
+        rows.close()
+        return cols
+    return list(_frame(path, nrows=0).columns)
+
+
+def _rows(path: Path):
+    if _csv(path):
+        yield from csv_table(path)[1]
+        return
+    for rec in _frame(path).to_dict("records"):
+        yield {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in rec.items()}
+
+
+def _has_macros(template) -> bool:
+    """Excel refuses a macro-enabled workbook saved as .xlsx, so such a template makes .xlsm files."""
+    ct = template.parts.get("[Content_Types].xml", b"")
+    return b"macroEnabled" in ct or any(n.endswith("vbaProject.bin") for n in template.parts)
+
+
+def _is_projects(master) -> bool:
+    return isinstance(master, (list, tuple)) and all(isinstance(p, Project) for p in master)
+
+
+def manifest_csv(rows: list[Written], failed=()) -> bytes:
+    """UTF-8 with a BOM: Excel on a Chinese Windows opens it without garbling. Cells that a spreadsheet
+    would take for a formula are written as text (csvtext); workbooks not written get a 未生成 row."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(MANIFEST_HEADER)
+    for r in [*rows, *failed]:
+        w.writerow(csv_row(r.row()))
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def read_manifest(path) -> Iterator[dict]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        for rec in csv.DictReader(fh):
+            yield {k: uncell(v) if isinstance(v, str) else v for k, v in rec.items()}

@@ -1,0 +1,481 @@
+"""The xlsx package (a zip of XML parts): guarded reading of untrusted files, fast deterministic writing.
+
+Reading checks the zip's declared sizes and compression ratios before a single part is inflated, so a
+bomb is refused in milliseconds. Writing builds the zip by hand so that parts copied from a template
+keep their compressed bytes (no re-deflate per workbook) and output is byte-for-byte reproducible.
+"""
+from __future__ import annotations
+
+import io
+import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .._outputs import atomic_path as _atomic_path, write_atomic as _write_atomic
+from ..errors import PerfbookError, UnreadableWorkbook
+
+# Limits for untrusted packages. A real 项目绩效目标表 is tens of KB; the biggest real sample is 100 KB.
+MAX_PARTS = 10_000
+MAX_PART_BYTES = 200 * 1024 * 1024     # one inflated part
+MAX_TOTAL_BYTES = 400 * 1024 * 1024    # all inflated parts
+MAX_RATIO = 200                        # inflated / compressed, for parts over RATIO_FLOOR
+RATIO_FLOOR = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_parts: int = MAX_PARTS
+    max_part_bytes: int = MAX_PART_BYTES
+    max_total_bytes: int = MAX_TOTAL_BYTES
+    max_ratio: int = MAX_RATIO
+
+
+def _zip_error(path, zh, en):
+    return UnreadableWorkbook(zh, en, path)
+
+
+def check_zip(zf: zipfile.ZipFile, path, limits: Limits = Limits()) -> None:
+    """Refuse a zip bomb from its central directory alone (declared sizes and ratios)."""
+    infos = zf.infolist()
+    if len(infos) > limits.max_parts:
+        raise _zip_error(path, f"压缩包内文件过多（{len(infos)} 个），疑似恶意文件，已拒绝",
+                         f"too many parts in the package ({len(infos)}); refused as hostile")
+    total = 0
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise _zip_error(path, "文件已加密，无法读取；请去掉密码后重新保存",
+                             "the package is encrypted; remove the password and save again")
+        total += info.file_size
+        if info.compress_type != zipfile.ZIP_STORED and info.compress_size > info.file_size + info.file_size // 100 + 1024:
+            raise _zip_error(path, f"压缩包头信息不实（{info.filename} 声明解压后 {info.file_size:,} 字节，"
+                                   f"压缩数据却有 {info.compress_size:,} 字节），疑似恶意文件，已拒绝",
+                             f"the zip header lies ({info.filename} declares {info.file_size:,} bytes inflated but holds "
+                             f"{info.compress_size:,} compressed); refused as hostile")
+        if info.file_size > limits.max_part_bytes or total > limits.max_total_bytes:
+            raise _zip_error(path, f"解压后体积过大（{info.filename}：{info.file_size:,} 字节），疑似压缩炸弹，已拒绝",
+                             f"declared inflated size too large ({info.filename}: {info.file_size:,} bytes); refused as a zip bomb")
+        if info.file_size > RATIO_FLOOR and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+            raise _zip_error(path, f"压缩比异常（{info.filename}：{info.file_size // max(info.compress_size, 1)}:1），疑似压缩炸弹，已拒绝",
+                             f"compression ratio {info.file_size // max(info.compress_size, 1)}:1 in {info.filename}; refused as a zip bomb")
+
+
+def read_part(zf: zipfile.ZipFile, name: str, path, limits: Limits = Limits()) -> bytes:
+    """Inflate one part, never past its declared size (a lying header cannot make it grow)."""
+    info = zf.getinfo(name)
+    out = io.BytesIO()
+    try:
+        with zf.open(info) as fh:
+            while chunk := fh.read(1 << 20):
+                out.write(chunk)
+                if out.tell() > info.file_size or out.tell() > limits.max_part_bytes:
+                    raise _zip_error(path, f"{name} 解压后超过声明大小，已拒绝",
+                                     f"{name} inflates past its declared size; refused")
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        raise _zip_error(path, f"文件已损坏（{name}：{exc}）", f"the file is corrupt ({name}: {exc})") from None
+    return out.getvalue()
+
+
+def open_zip(path, data: bytes | None = None) -> zipfile.ZipFile:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data) if data is not None else path)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise _zip_error(path, f"不是有效的 xlsx 文件或文件已损坏（{exc}）", f"not a valid xlsx package or the file is corrupt ({exc})") from None
+    check_zip(zf, path)
+    return zf
+
+
+def read_package(path, data: bytes | None = None) -> dict[str, bytes]:
+    """Every part of a (checked) package, inflated."""
+    with open_zip(path, data) as zf:
+        return {i.filename: read_part(zf, i.filename, path) for i in zf.infolist() if not i.is_dir()}
+
+
+# --- guarding untrusted workbooks before a parser sees them ----------------------------------
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """What an untrusted workbook may ask of a reader. A real 项目绩效目标表 is tens of KB with a few
+    dozen merges; these are a thousand times that, and still keep a read within a few hundred MB.
+    (calamine costs ~4.7× a sheet's XML in memory and aborts the process, uncatchably, when a sheet's
+    used range does not fit in memory: a single value in XFD1048576 is enough.)"""
+
+    max_sheet_bytes: int = 48 * 1024 * 1024     # one inflated worksheet part
+    max_xml_bytes: int = 160 * 1024 * 1024      # every inflated XML part together
+    max_text_bytes: int = 1024 * 1024           # one text node (Excel itself stops at 32,767 characters)
+    max_merges: int = 20_000                    # merged ranges in one sheet
+    max_cells: int = 4_000_000                  # rows × columns of a sheet's used range (dense grid)
+    max_row: int = 1_048_576                    # Excel's own limits: no Excel-made file goes past them
+    max_col: int = 16_384                       # XFD
+
+
+READ_LIMITS = ReadLimits()
+
+
+@dataclass
+class PartStats:
+    """What one streamed pass over a sheet part found."""
+
+    name: str
+    size: int = 0
+    merges: int = 0
+    merged_cells: int = 0                       # cells covered by merged ranges (openpyxl materialises each)
+    max_row: int = 0
+    max_col: int = 0
+    cells: int = 0
+
+
+@dataclass
+class PackageInfo:
+    """A checked xlsx/xlsm/ods package: its kind, whether it carries macros, per-sheet figures."""
+
+    kind: str                                   # xlsx | xlsm | ods
+    names: tuple[str, ...]
+    macros: bool
+    sheets: dict[str, PartStats]
+    custom: bytes | None = None                 # docProps/custom.xml, checked (perfbook records its frame there)
+
+
+_CELL_OR_ROW = re.compile(rb"<(?:\w+:)?(c|row)\b([^>]*?)(/?)>")
+# any number of letters and digits: a shorter pattern lets row 999999999 through unseen (calamine aborts on it)
+_REF_ATTR = re.compile(rb'\br="([A-Za-z]+)?([0-9]+)"')
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b")
+_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="\$?([A-Za-z]+)\$?([0-9]+)(?::\$?([A-Za-z]+)\$?([0-9]+))?"')
+_PREFIXED_CELL = re.compile(rb"<\w+:c[\s/>]")
+# a cell that holds something: neither self-closing <c r="B2" s="1"/> nor closed at once <c r="B2"></c>
+_VALUED_CELL = re.compile(rb'<c r="([A-Za-z]+)([0-9]+)"[^>]*(?<!/)>(?!</c>)')
+# an r= or ref= attribute (cell, row, dimension, merge, shared formula, hyperlink ...) that may lie beyond
+# Excel's limits: 3+ letters or 7+ digits in a row. Only these few are parsed in Python.
+_FAR_REF = re.compile(rb'<[\w:]+\s[^<>]*?(?<=\s)(?:r|ref)="([^"]*?(?:[A-Za-z]{3}|[0-9]{7})[^"]*)"')
+# the same attributes found four times faster: the value first (a literal-led pattern), then in Python,
+# for the few candidates, that it is an attribute (whitespace before it) of a tag (<name ... with no < or >
+# between) -- every reference _FAR_REF finds is found (tests/test_hostile*.py), plus later ones in one tag
+_FAR_VALUE = re.compile(rb'r(?:ef)?="([^"]*?(?:[A-Za-z]{3}|[0-9]{7})[^"]*)"')
+_TAG_OPEN = re.compile(rb"<[\w:]+\s")
+_REF_PART = re.compile(rb"\$?([A-Za-z]*)\$?([0-9]*)")
+_ODS_TAG = re.compile(rb"<table:(table-row|table-cell|covered-table-cell|table)\b([^>]*?)(/?)>")
+_ODS_REPEAT = re.compile(rb'number-(rows|columns)-repeated="(\d+)"')
+
+
+def _refuse(path, zh, en):
+    return UnreadableWorkbook(zh + "，疑似恶意文件，已拒绝", en + "; refused as hostile", path)
+
+
+class _Scanner:
+    """One streamed pass over an inflated XML part, chunk by chunk, holding at most one text run.
+
+    Refuses DTDs (entity expansion, external entities), over-long text and, for sheets, too many
+    merges or a used range too big for a dense grid. Tags cut by a chunk boundary are carried over.
+    """
+
+    def __init__(self, name: str, path, limits: ReadLimits, sheet: str | None):
+        self.name, self.path, self.limits, self.sheet = name, path, limits, sheet
+        self.stats = PartStats(name)
+        self.tail = b""
+        self.first = True
+        self.row = 0          # current row (1-based) while scanning cells
+        self.col = 0
+        self.ods_row_repeat = 1
+
+    def feed(self, chunk: bytes, final: bool = False) -> None:
+        data = self.tail + chunk
+        if self.first and data:
+            self.first = False
+            if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:2] in (b"<\x00", b"\x00<"):
+                raise _refuse(self.path, f"{self.name} 使用 UTF-16 编码（Excel 不会这样保存）",
+                              f"{self.name} is UTF-16 encoded (Excel never writes that)")
+        cut = len(data) if final else data.rfind(b"<")
+        if cut < 0:
+            cut = 0
+        seg, self.tail = data[:cut], data[cut:]
+        if len(self.tail) > self.limits.max_text_bytes:
+            self._too_long()
+        if not seg:
+            return
+        if b"<!DOCTYPE" in seg or b"<!ENTITY" in seg:
+            raise _refuse(self.path, f"{self.name} 含有 DTD/实体声明（可用于实体膨胀或读取外部文件）",
+                          f"{self.name} declares a DTD or entities (entity expansion / external entity attack)")
+        if len(seg) > self.limits.max_text_bytes and max(map(len, seg.split(b"<"))) > self.limits.max_text_bytes:
+            self._too_long()
+        if self.sheet == "xlsx":
+            self._xlsx(seg)
+        elif self.sheet == "ods":
+            self._ods(seg)
+
+    def _too_long(self):
+        mb = self.limits.max_text_bytes // (1024 * 1024)
+        raise _refuse(self.path, f"{self.name} 中有超过 {mb} MB 的单元格文本", f"{self.name} holds a text over {mb} MB")
+
+    def _far_refs(self, seg: bytes) -> None:
+        """Refuse any reference past XFD1048576, wherever it sits, before a reader allocates for it."""
+        lim = self.limits
+        for m in far_candidates(seg):
+            for part in re.split(rb"[:\s]+", m.group(1)):
+                ref = _REF_PART.fullmatch(part)
+                if ref is None:
+                    continue
+                row = int(ref.group(2)) if ref.group(2) else 0
+                col = _col_number(ref.group(1)) if ref.group(1) else 0
+                if row > lim.max_row or col > lim.max_col:
+                    raise _refuse(self.path, f"{self.name} 引用了超出 Excel 范围的单元格“{part[:40].decode('latin-1')}”"
+                                             f"（Excel 最多 {lim.max_row:,} 行、XFD 列）",
+                                  f"{self.name} refers to a cell beyond Excel's limits "
+                                  f"({part[:40].decode('latin-1')!r}; Excel stops at row {lim.max_row:,}, column XFD)")
+
+    def _xlsx(self, seg: bytes) -> None:
+        st = self.stats
+        self._far_refs(seg)
+        for c1, r1, c2, r2 in _MERGE_REF.findall(seg):
+            if c2:
+                st.merged_cells += (abs(int(r2) - int(r1)) + 1) * (abs(_col_number(c2) - _col_number(c1)) + 1)
+        st.merges += len(_MERGE.findall(seg))
+        if seg.count(b"<c ") + seg.count(b"<c>") + seg.count(b"<c/") == seg.count(b'<c r="') \
+                and not _PREFIXED_CELL.search(seg):
+            # every cell says where it is (what Excel, LibreOffice and perfbook write): one findall of
+            # the cells holding a value, no per-cell Python (this scan was a third of reading a small workbook)
+            valued = _VALUED_CELL.findall(seg)
+            if valued:
+                cols, rows = zip(*valued)
+                st.cells += len(valued)
+                st.max_row = max(st.max_row, max(map(int, rows)))
+                st.max_col = max(st.max_col, max(map(_col_number, set(cols))))
+            last = seg.rfind(b'<c r="')
+            if last >= 0:
+                m = _REF_ATTR.search(seg, last)
+                if m and m.group(1):
+                    self.row, self.col = int(m.group(2)), _col_number(m.group(1))
+            self._check()
+            return
+        for m in _CELL_OR_ROW.finditer(seg):
+            ref = _REF_ATTR.search(m.group(2))
+            if m.group(1) == b"row":
+                self.row = int(ref.group(2)) if ref else self.row + 1
+                self.col = 0
+                continue
+            if ref and ref.group(1):
+                self.row = int(ref.group(2))
+                self.col = _col_number(ref.group(1))
+            else:
+                self.col += 1
+            if m.group(3) or seg.startswith(b"</", m.end()):
+                continue                      # <c r="Z100" s="1"/>: style only, no value
+            st.cells += 1
+            st.max_row = max(st.max_row, self.row)
+            st.max_col = max(st.max_col, self.col)
+        self._check()
+
+    def _ods(self, seg: bytes) -> None:
+        st = self.stats
+        for m in _ODS_TAG.finditer(seg):
+            tag, attrs, empty = m.group(1), m.group(2), m.group(3)
+            reps = dict((k, int(v)) for k, v in _ODS_REPEAT.findall(attrs))
+            if tag == b"table":
+                self.row, self.col, self.ods_row_repeat = 0, 0, 1
+                continue
+            if tag == b"table-row":
+                self.row += self.ods_row_repeat
+                self.ods_row_repeat = reps.get(b"rows", 1)
+                self.col = 0
+                continue
+            n = reps.get(b"columns", 1)
+            start = self.col + 1
+            self.col += n
+            if tag == b"table-cell" and (b"value-type" in attrs or not empty):
+                st.cells += n * self.ods_row_repeat
+                st.max_row = max(st.max_row, self.row + self.ods_row_repeat - 1)
+                st.max_col = max(st.max_col, start + n - 1)
+            if b"-spanned" in attrs:
+                st.merges += 1
+        self._check()
+
+    def _check(self) -> None:
+        st, lim = self.stats, self.limits
+        if st.merges > lim.max_merges:
+            raise _refuse(self.path, f"{self.name} 有超过 {lim.max_merges:,} 个合并单元格",
+                          f"{self.name} has more than {lim.max_merges:,} merged ranges")
+        if st.max_row > lim.max_row or st.max_col > lim.max_col:
+            raise _refuse(self.path, f"{self.name} 的数据超出 Excel 范围（第 {st.max_row:,} 行、第 {st.max_col:,} 列；"
+                                     f"Excel 最多 {lim.max_row:,} 行、{lim.max_col:,} 列）",
+                          f"{self.name} holds data beyond Excel's limits (row {st.max_row:,}, column {st.max_col:,})")
+        if st.max_row * st.max_col > lim.max_cells or st.cells > lim.max_cells:
+            raise _refuse(self.path, f"{self.name} 的数据区域过大（{st.max_row:,} 行 × {st.max_col:,} 列）",
+                          f"{self.name} spans too large a range ({st.max_row:,} rows x {st.max_col:,} columns)")
+
+
+def far_candidates(seg: bytes):
+    """The r= / ref= attributes of the tags in seg whose value may lie past Excel's limits (_FAR_VALUE)."""
+    pos = 0
+    while (m := _FAR_VALUE.search(seg, pos)) is not None:
+        at = m.start()
+        pos = at + 1                      # a rejected candidate must not hide the one it overlaps
+        if not seg[at - 1:at].isspace():
+            continue                      # sqref=, xr:ref= ... : not an r / ref attribute
+        lt = seg.rfind(b"<", 0, at)
+        if lt < 0 or seg.rfind(b">", 0, at) > lt or not _TAG_OPEN.match(seg, lt):
+            continue                      # not inside a tag: text that merely looks like one
+        yield m
+
+
+def _col_number(letters: bytes) -> int:
+    """Column number of A..XFD (any case); a run too long to be a column saturates instead of growing."""
+    n = 0
+    for ch in letters.upper()[:8]:
+        n = n * 26 + ch - 64
+    return n
+
+
+def scan_part(zf: zipfile.ZipFile, name: str, path, limits: ReadLimits = READ_LIMITS,
+              sheet: str | None = None) -> PartStats:
+    """Inflate one part as a stream through the scanner; never past its declared size."""
+    info = zf.getinfo(name)
+    sc = _Scanner(name, path, limits, sheet)
+    cap = min(info.file_size, limits.max_sheet_bytes if sheet else limits.max_xml_bytes)
+    if info.file_size > cap:
+        mb = cap // (1024 * 1024)
+        raise _refuse(path, f"{name} 解压后超过 {mb} MB", f"{name} inflates to more than {mb} MB")
+    seen = 0
+    try:
+        with zf.open(info) as fh:
+            while chunk := fh.read(1 << 20):
+                seen += len(chunk)
+                if seen > info.file_size:
+                    raise _refuse(path, f"{name} 解压后超过声明大小（压缩包头信息不实）",
+                                  f"{name} inflates past its declared size (the zip header lies)")
+                sc.feed(chunk)
+        sc.feed(b"", final=True)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+        raise _zip_error(path, f"文件已损坏（{name}：{exc}）", f"the file is corrupt ({name}: {exc})") from None
+    sc.stats.size = seen
+    return sc.stats
+
+
+def inspect_package(path, limits: ReadLimits = READ_LIMITS) -> PackageInfo:
+    """Check a workbook package before calamine opens it: zip bomb, lying headers, DTDs, huge
+    strings, merge floods and used ranges that would not fit in memory are all refused here."""
+    with open_zip(path) as zf:
+        infos = [i for i in zf.infolist() if not i.is_dir()]
+        names = tuple(i.filename for i in infos)
+        if "mimetype" in names and "content.xml" in names:
+            kind = "ods"
+        elif any(n.startswith("xl/") for n in names):
+            kind = "xlsx"
+        else:
+            return PackageInfo("zip", names, False, {})
+        total = 0
+        custom = None
+        sheets: dict[str, PartStats] = {}
+        for info in infos:
+            n = info.filename
+            low = n.lower()
+            if not (low.endswith((".xml", ".rels")) or n == "mimetype"):
+                continue
+            is_sheet = ((kind == "xlsx" and low.startswith("xl/worksheets/") and low.endswith(".xml") and "/_rels/" not in low)
+                        or (kind == "ods" and n == "content.xml"))
+            st = scan_part(zf, n, path, limits, kind if is_sheet else None)
+            total += st.size
+            if total > limits.max_xml_bytes:
+                mb = limits.max_xml_bytes // (1024 * 1024)
+                raise _refuse(path, f"工作簿解压后超过 {mb} MB", f"the workbook inflates to more than {mb} MB")
+            if is_sheet:
+                sheets[n] = st
+            elif n == "docProps/custom.xml":
+                custom = zf.read(info)          # checked above; read here so the zip is not opened again
+        macros = any(n.lower().endswith("vbaproject.bin") or n.startswith("Basic/") for n in names)
+        if kind == "xlsx" and macros:
+            kind = "xlsm"
+        if kind == "xlsx":
+            ct = zf.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
+            if b"macroEnabled" in ct:
+                kind = "xlsm"
+        return PackageInfo(kind, names, macros, sheets, custom)
+
+
+# --- writing -------------------------------------------------------------------------------
+
+_DOS_TIME, _DOS_DATE = 0, (1980 - 1980) << 9 | 1 << 5 | 1   # 1980-01-01 00:00: reproducible output
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A part ready to be written: its name and deflated bytes with their CRC and sizes."""
+
+    name: bytes
+    crc: int
+    size: int
+    data: bytes      # deflated
+
+
+def deflate(name: str, raw: bytes, level: int = 6) -> Entry:
+    c = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return Entry(name.encode("utf-8"), zlib.crc32(raw), len(raw), c.compress(raw) + c.flush())
+
+
+def build_zip(entries: list[Entry]) -> bytes:
+    """Assemble a zip from pre-deflated entries; the central directory is written last."""
+    out = bytearray()
+    central = bytearray()
+    for e in entries:
+        offset = len(out)
+        flags = 0x800  # UTF-8 names
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, 8, _DOS_TIME, _DOS_DATE,
+                           e.crc, len(e.data), e.size, len(e.name), 0)
+        out += e.name
+        out += e.data
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flags, 8, _DOS_TIME, _DOS_DATE,
+                               e.crc, len(e.data), e.size, len(e.name), 0, 0, 0, 0, 0, offset)
+        central += e.name
+    cd_offset = len(out)
+    out += central
+    out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(central), cd_offset, 0)
+    return bytes(out)
+
+
+def atomic_path(path: str | Path, suffix: str = ".tmp"):
+    """A temp file beside path to write into, renamed over path when the block succeeds (see
+    perfbook/_outputs.py: symlinks followed, devices and FIFOs written through, the umask respected,
+    environment errors naming the user's path)."""
+    return _atomic_path(path, suffix)
+
+
+# the workbook part's content type each extension needs: Excel refuses a mismatch
+# ("文件格式或文件扩展名无效" / "the file format or file extension is not valid")
+MAIN_CONTENT_TYPES = {
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+    ".xltx": "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
+    ".xlsm": "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+    ".xltm": "application/vnd.ms-excel.template.macroEnabled.main+xml",
+    ".xlam": "application/vnd.ms-excel.addin.macroEnabled.main+xml",
+}
+_MAIN_CT = re.compile(r'(<Override\b[^>]*?ContentType=")(' + "|".join(
+    re.escape(v) for v in MAIN_CONTENT_TYPES.values()) + r')(")')
+_MACRO_FREE = (".xlsx", ".xltx")
+
+
+def fit_extension(path: str | Path, data: bytes) -> bytes:
+    """The package with its workbook content type matching path's extension.
+
+    A macro-free type is corrected to the extension's (an .xlsm or .xlam may hold no VBA); a package
+    with a VBA project is refused under .xlsx/.xltx (the macros would be lost), naming the file.
+    """
+    ext = Path(path).suffix.lower()
+    want = MAIN_CONTENT_TYPES.get(ext)
+    if want is None or data[:2] != b"PK":
+        return data
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        ct = zf.read("[Content_Types].xml").decode("utf-8")
+        m = _MAIN_CT.search(ct)
+        if m is None or m.group(2) == want:
+            return data
+        if ext in _MACRO_FREE and ("vbaProject" in ct or "xl/vbaProject.bin" in zf.namelist()):
+            raise PerfbookError(f"{path}：含宏（VBA 工程）的工作簿不能存为 {ext}，请用 .xlsm",
+                                f"{path}: a workbook with macros (a VBA project) cannot be saved as {ext}; use .xlsm")
+        ct = ct[:m.start(2)] + want + ct[m.end(2):]
+        names = ["[Content_Types].xml"] + [n for n in zf.namelist() if n != "[Content_Types].xml"]
+        return build_zip([deflate(n, ct.encode("utf-8") if n == "[Content_Types].xml" else zf.read(n)) for n in names])
+
+
+def write_atomic(path: str | Path, data: bytes) -> Path:
+    """Write a whole file or nothing (a workbook with the content type its extension needs)."""
+    return _write_atomic(path, fit_extension(path, data))

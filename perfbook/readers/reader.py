@@ -1,0 +1,391 @@
+"""read: any workbook in, projects out — and a note for every cell that could not be placed.
+
+Sheets shaped like the template are read by the template's own marks (so a bureau's rearranged
+template reads without code changes); other layouts go to the foreign-layout reader, which finds
+tables by their header labels.
+"""
+from __future__ import annotations
+
+__all__ = ["read", "Book", "Note"]
+
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from ..department import Department
+from ..errors import NoTable, PerfbookError, UnreadableWorkbook
+from ..model import Indicator, Project
+from ..notes import Note
+from ..ooxml._sheetxml import col_letter
+from ..write._inject import inject
+from ..write._template import LISTS_SHEET, PLACEHOLDER, Slot, Template, TemplateSheet, default_template_path
+from ._foreign import read_foreign
+from ._grid import Grid, Source, native_failure
+from ._sheetlayout import Layout
+from .formats import open_source
+
+MATCH_THRESHOLD = 0.6
+# notes that say the reader did not understand something (a cell, a layout feature, a formula): --strict refuses them
+STRICT_KINDS = ("unmapped", "layout", "formula")
+
+
+@dataclass(frozen=True)
+class Book:
+    """What read() found in one workbook.
+
+    ``projects`` is always a tuple of Project (empty, one or many): use it in code. ``records`` is the
+    same as plain dicts, always a list. ``data`` is the shape the JSON/YAML files hold — one dict for a
+    single project, a list for several — kept for round trips (``fill(book.data)``) and older scripts.
+    ``notes`` lists every cell that could not be placed and anything else noticed while reading.
+    """
+
+    path: str
+    format: str
+    projects: tuple[Project, ...]
+    notes: tuple[Note, ...] = ()
+    frame: str | None = None
+    properties: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    departments: tuple = ()       # perfbook.department.Department: 部门整体 tables
+
+    @property
+    def records(self) -> list[dict]:
+        """One dict per project (official labels as keys), always a list."""
+        return [p.to_dict() for p in self.projects]
+
+    @property
+    def data(self) -> dict | list[dict]:
+        """One dict for a single project or department table, a list when the workbook holds several (the
+        JSON/YAML shape); prefer ``records`` or ``projects``, whose shape does not depend on the count."""
+        items = [*self.records, *(d.to_dict() for d in self.departments)]
+        return items[0] if len(items) == 1 else items
+
+    def __repr__(self) -> str:
+        names = "、".join(str(p.name) for p in self.projects[:3]) + ("…" if len(self.projects) > 3 else "")
+        return (f"Book({self.path!r}, {self.format}, {len(self.projects)} projects [{names}], "
+                f"{len(self.notes)} notes)")
+
+    @property
+    def unmapped(self) -> tuple[Note, ...]:
+        return tuple(n for n in self.notes if n.kind == "unmapped")
+
+
+@lru_cache(maxsize=8)
+def _template(path: str, mtime: float) -> Template:
+    """The template laid out as fill writes it (the 校验 helper cells in place), so computed cells are
+    known; the formulas themselves are not rendered (inject layout_only): reading needs only where they are."""
+    template = Template.load(path)
+    try:
+        return inject(template, layout_only=True)
+    except PerfbookError:  # an odd template, an unknown PERFBOOK_FRAME: read by the template's own marks
+        return template
+
+
+def load_template(template=None) -> Template:
+    path = str(Path(template).resolve()) if template else str(default_template_path())
+    return _template(path, os.path.getmtime(path))
+
+
+def read(path: str | Path, *, template: str | Path | None = None, strict: bool = False) -> Book:
+    """Read any workbook (xlsx, xlsm, xls, ods, a budget system's export, a bureau's own layout) into
+    a Book: ``book.projects`` (always a tuple), ``book.notes`` (every cell that could not be placed).
+
+    template: the template the workbook was filled from, when not the bundled one. strict: raise when
+    some cell could not be placed instead of noting it. The input is never modified. A bad file raises
+    a PerfbookError (UnreadableWorkbook) naming it, never anything else, so that collect can list it
+    and go on with the other files. For many files at once as a DataFrame, see read_frame."""
+    try:
+        src = open_source(path)
+    except PerfbookError:
+        raise
+    except BaseException as exc:   # noqa: BLE001 - a parser's own error (or panic) on a broken file
+        if not native_failure(exc):
+            raise
+        raise UnreadableWorkbook(f"无法读取工作簿（{type(exc).__name__}: {str(exc)[:200]}）",
+                                 f"cannot read the workbook ({type(exc).__name__}: {str(exc)[:200]})", path) from exc
+    tpl = load_template(template)
+    try:
+        return read_source(src, tpl, strict=strict)
+    except PerfbookError:
+        raise
+    except (Exception, RecursionError) as exc:
+        raise UnreadableWorkbook(f"工作簿内容无法解读（{type(exc).__name__}: {str(exc)[:200]}）",
+                                 f"the workbook's content could not be interpreted ({type(exc).__name__}: {str(exc)[:200]})",
+                                 path) from exc
+
+
+def read_source(src: Source, tpl: Template, strict: bool = False) -> Book:
+    notes = [Note(getattr(n, "kind", "source"), getattr(n, "zh", str(n)), getattr(n, "en", str(n))) for n in src.notes]
+    parts: list[tuple[TemplateSheet | None, dict, list[Indicator], dict, Grid]] = []
+    departments: list = []        # 部门整体支出绩效目标表 (perfbook.department), a table kind of its own
+    for grid in src.grids:
+        notes += [Note(kind, zh, en, sheet=grid.name, cell=cell) for kind, zh, en, cell in grid.notes]
+        if not grid.visible:
+            if not re.fullmatch(re.escape(LISTS_SHEET) + r"\d*", grid.name):   # perfbook's drop-down lists: no data
+                notes.append(Note("hidden-sheet", f"隐藏的工作表“{grid.name}”未读取；如其中有项目数据，请取消隐藏后再读",
+                                  f"hidden sheet '{grid.name}' was not read; unhide it if it holds project data",
+                                  sheet=grid.name))
+            continue
+        for r, c, code in grid.clean_controls():
+            notes.append(Note("control-char", f"单元格含有控制字符 {code}（Excel 中显示为 _x{code[2:]}_），已删除后读取",
+                              f"the cell held the control character {code} (_x{code[2:]}_ in Excel); removed",
+                              grid.name, f"{col_letter(c)}{r}"))
+        role = match_role(grid, tpl)
+        if role is not None:
+            values, inds, cells, sheet_notes, layout = read_shaped(grid, role)
+            notes += sheet_notes
+            parts.append((role, values, inds, cells, grid, layout))
+            continue
+        found, sheet_notes = read_foreign(grid)
+        notes += sheet_notes
+        for values, inds, cells, kind, layout in found:
+            if kind == "department":
+                departments.append(Department.from_values(values, inds, source=str(src.path), sheets=(grid.name,),
+                                                          cells=tuple(cells.items()), layouts=(layout,)))
+                continue
+            parts.append((None, values, inds, cells, grid, layout))
+    projects = _group(parts, src.path)
+    shaped = any(role is not None for role, *_ in parts)
+    if not departments and (not projects or (not shaped and not any(p.indicators for p in projects))):
+        # nothing at all, or only a stray label guess on a foreign sheet. A sheet in the template's own
+        # layout left blank is read (check then reports every missing field as 错误, as its 校验 formulas do)
+        raise no_table(src, shaped=shaped)
+    book = Book(src.path, src.format, tuple(projects), tuple(notes),
+                src.properties.get("perfbook.frame"), tuple(src.properties.items()), tuple(departments))
+    unsure = [n for n in book.notes if n.kind in STRICT_KINDS]
+    if strict and unsure:
+        lines = "\n".join(f"  {n.where()}: {n.zh}" for n in unsure)
+        raise PerfbookError(f"有 {len(unsure)} 处单元格无法对应到字段或无法确定如何读取（--strict）：\n{lines}",
+                            f"{len(unsure)} cell(s) could not be mapped or read with certainty (--strict)", src.path)
+    return book
+
+
+def no_table(src: Source, shaped: bool = False) -> NoTable:
+    """No project anywhere: say what was looked for and on which sheets, so the official can tell
+    a wrong file from a renamed header."""
+    seen = [g.name for g in src.grids if g.visible]
+    hidden = [g.name for g in src.grids if not g.visible and not re.fullmatch(re.escape(LISTS_SHEET) + r"\d*", g.name)]
+    where = ("已查看的工作表：" + "、".join(seen[:20]) if seen else "工作簿中没有可见的工作表") + (
+        f"；隐藏未读的工作表：{'、'.join(hidden[:20])}" if hidden else "")
+    where_en = (f"sheets looked at: {', '.join(seen[:20])}" if seen else "no visible sheet") + (
+        f"; hidden sheets not read: {', '.join(hidden[:20])}" if hidden else "")
+    if shaped:
+        return NoTable(f"未找到绩效指标表：表格是模板的格式，但没有填写任何项目或指标（{where}）",
+                       f"no performance indicator table: the sheet has the template's layout but no project or "
+                       f"indicator is filled in ({where_en})", src.path)
+    return NoTable("未找到绩效指标表：查找的是与模板布局相同的工作表（“项目名称”“一级指标”等标签），"
+                   f"或表头含“一级指标、二级指标、三级指标”的表格（{where}）",
+                   "no performance indicator table: looked for a sheet laid out like the template (labels 项目名称, "
+                   f"一级指标 …) or a table headed 一级指标 / 二级指标 / 三级指标 ({where_en})", src.path)
+
+
+# --- template-shaped sheets ------------------------------------------------------------------
+
+_SPACES = re.compile(r"\s+")
+
+
+def _norm(v) -> str:
+    return _SPACES.sub("", str(v)) if v is not None else ""
+
+
+def match_role(grid: Grid, tpl: Template) -> TemplateSheet | None:
+    """The template sheet this grid is a filled copy of, judged by the labels above its indicator row."""
+    best, best_score = None, 0.0
+    for ts in tpl.sheets:
+        if not ts.dynamic:
+            continue
+        limit = ts.loop_row or 10**9
+        lits = [(rc, t) for rc, t in ts.literals.items() if rc[0] < limit]
+        if len(lits) < 2:
+            continue
+        hit = sum(1 for (r, c), t in lits if _norm(grid.value(r, c)) == _norm(t))
+        score = hit / len(lits)
+        if score > best_score:
+            best, best_score = ts, score
+    return best if best_score >= MATCH_THRESHOLD else None
+
+
+def _block_end(grid: Grid, ts: TemplateSheet) -> tuple[int, list[tuple[int, dict]]]:
+    """First row after the indicator block, found by the template's first footer row below it."""
+    T = ts.loop_row
+    footer_rows = sorted({r for (r, c) in ts.literals if r > T})
+    if footer_rows:
+        fr = footer_rows[0]
+        sig = [(c, _norm(t)) for (r, c), t in ts.literals.items() if r == fr]
+        for r in range(T, grid.height + 1):
+            if all(_norm(grid.value(r, c)) == t for c, t in sig):
+                return r, [(fr, dict(sig))]
+    last = T - 1
+    for r, c, _v in grid.nonempty():
+        last = max(last, r)
+    return last + 1, []
+
+
+def _cell_value(grid: Grid, r: int, c: int, covered: dict):
+    """(value, typed here): a cell inside a merged range shows its top-left value but was not typed."""
+    v = grid.value(r, c)
+    if isinstance(v, str) and not v.strip():
+        v = None
+    if v is None and (r, c) in covered:
+        return grid.value(*covered[(r, c)]), False
+    return v, v is not None
+
+
+def _resolve(slots: list[tuple[Slot, object, str]], values: dict, cells: dict) -> None:
+    """Fill values from cells: whole-cell placeholders first, then mixed text cells, fewest unknowns first."""
+    for slot, v, addr in slots:
+        if slot.single and v is not None and values.get(slot.labels[0]) is None:
+            values[slot.labels[0]] = v
+            cells[slot.labels[0]] = addr
+    pending = [(s, v, a) for s, v, a in slots if not s.single and v is not None]
+    pending.sort(key=lambda t: sum(1 for lab in t[0].labels if values.get(lab) is None))
+    for slot, v, addr in pending:
+        known = {lab: values[lab] for lab in slot.labels if values.get(lab) is not None}
+        for lab, pv in _parse_with(slot, v, known).items():
+            if values.get(lab) is None and pv not in (None, ""):
+                values[lab] = pv
+                cells.setdefault(lab, addr)
+
+
+def _parse_with(slot: Slot, value, known: dict) -> dict:
+    """Parse a mixed cell with the fields already known put in as literal text (removes ambiguity)."""
+    if not known:
+        return slot.parse(value)
+    out, pos, groups = [], 0, []
+    for idx, m in enumerate(PLACEHOLDER.finditer(slot.text)):
+        out.append(re.escape(slot.text[pos:m.start()]))
+        lab = slot.labels[idx]
+        if lab in known:
+            out.append(re.escape(str(known[lab])))
+        else:
+            out.append(f"(?P<g{idx}>.*?)")
+            groups.append((idx, lab))
+        pos = m.end()
+    out.append(re.escape(slot.text[pos:]))
+    m = re.fullmatch("".join(out), str(value), re.S)
+    if not m:
+        return slot.parse(value)
+    return {lab: m.group(f"g{i}") for i, lab in groups}
+
+
+def read_shaped(grid: Grid, ts: TemplateSheet):
+    """Read a sheet laid out like template sheet ts: header slots, the indicator block, the footer."""
+    notes: list[Note] = []
+    covered = grid.merge_map()
+    T = ts.loop_row
+    if T is not None:
+        end, _ = _block_end(grid, ts)
+        s = end - 1 - T
+    else:
+        end, s = None, 0
+
+    def moved(r: int) -> int:
+        return r if T is None or r < T else r + s
+
+    values: dict = {}
+    cells: dict = {}
+    claimed: set[tuple[int, int]] = set()
+    header = []
+    for slot in ts.slots:
+        if slot.loop:
+            continue
+        r = moved(slot.row)
+        v, _own = _cell_value(grid, r, slot.col, {})
+        addr = f"{grid.name}!{col_letter(slot.col)}{r}"
+        header.append((slot, v, addr))
+        claimed.add((r, slot.col))
+    _resolve(header, values, cells)
+    for (r0, c), _t in ts.literals.items():
+        claimed.add((moved(r0), c))
+    # cells the template computes (its formulas, the 校验 helpers and summary) are not data
+    for row in ts.xml.rows:
+        for cell in row.cells:
+            if cell.body and "<f" in cell.body:
+                rows = range(T, end) if T is not None and row.r == T else (moved(row.r),)
+                claimed.update((r, cell.col) for r in rows)
+
+    indicators: list[Indicator] = []
+    loop_cols = {}
+    if T is not None:
+        for slot in ts.loop_slots():
+            loop_cols[slot.col] = slot
+        for r in range(T, end):
+            d, icells, own_any = {}, {}, False
+            for c, slot in loop_cols.items():
+                v, own = _cell_value(grid, r, c, covered)
+                own_any |= own
+                claimed.add((r, c))
+                if v is None:
+                    continue
+                parsed = slot.parse(v) if not slot.single else {slot.labels[0]: v}
+                for lab, pv in parsed.items():
+                    if pv not in (None, ""):
+                        d[lab] = pv
+                        icells[lab] = f"{grid.name}!{col_letter(c)}{r}"
+            if own_any:
+                indicators.append(Indicator.from_dict(d, cells=tuple(icells.items()), row=r))
+    # anything else typed on the sheet that no mark claims is reported, never dropped
+    for r, c, v in grid.nonempty():
+        if (r, c) in claimed:
+            continue
+        top = covered.get((r, c))
+        if top and top in claimed:
+            continue
+        notes.append(Note("unmapped", f"单元格内容无法对应到模板中的任何字段：{str(v)[:40]}",
+                          f"cell not mapped to any template field: {str(v)[:40]!r}", grid.name, f"{col_letter(c)}{r}"))
+    return values, indicators, cells, notes, shaped_layout(grid, ts, indicators, moved)
+
+
+def shaped_layout(grid: Grid, ts: TemplateSheet, inds, moved) -> Layout:
+    """The layout of a sheet in the template's shape: the template's columns and header slots (rows
+    below the indicator block moved down as it grew), the table's header row just above the loop row."""
+    T = ts.loop_row
+    cols = tuple((s.labels[0], col_letter(s.col), s.labels[0]) for s in ts.loop_slots() if s.single)
+    fields = tuple((s.labels[0], f"{col_letter(s.col)}{moved(s.row)}") for s in ts.slots
+                   if not s.loop and s.single)
+    header = f"{col_letter(min(s.col for s in ts.loop_slots()))}{T - 1}" if T is not None and ts.loop_slots() else None
+    groups = tuple((i.row, i.level1, i.level2) for i in inds if i.row is not None)
+    return Layout(grid.name, True, header, cols, groups, fields, True)
+
+
+# --- projects from sheets --------------------------------------------------------------------
+
+def _group(parts, path) -> list[Project]:
+    """Sheets → projects: the sheets of one project share its 项目名称 (or follow each other)."""
+    groups: list[dict] = []
+    for role, values, inds, cells, grid, layout in parts:
+        name = values.get("项目名称")
+        g = groups[-1] if groups else None
+        joins = (g is not None and role is not None and g["roles"] is not None
+                 and role.index not in g["roles"]
+                 and (name is None or g["values"].get("项目名称") in (None, name)))
+        # a foreign sheet of header fields only (项目概况) joins the foreign sheet of its indicators
+        joins = joins or (g is not None and role is None and g["roles"] is None and not (inds and g["inds"])
+                          and (name is None or g["values"].get("项目名称") in (None, name))
+                          and (name is not None or g["values"].get("项目名称") is not None or not g["inds"]))
+        if not joins:
+            # a foreign project (role None) is otherwise a project of its own
+            g = {"values": {}, "inds": [], "cells": {}, "roles": set() if role is not None else None, "sheets": [],
+                 "layouts": []}
+            groups.append(g)
+        g["layouts"].append(layout)
+        for k, v in values.items():
+            if g["values"].get(k) is None:
+                g["values"][k] = v
+                if cells.get(k):
+                    g["cells"][k] = cells[k]
+        for k, a in cells.items():          # a field the sheet has, left blank: where it is
+            g["cells"].setdefault(k, a)
+        g["inds"].extend(inds)
+        if role is not None:
+            g["roles"].add(role.index)
+        g["sheets"].append(grid.name)
+    out = []
+    for g in groups:
+        if not g["values"] and not g["inds"]:
+            continue
+        p = Project.from_dict(g["values"], source=str(path), sheets=tuple(g["sheets"]),
+                              cells=tuple(g["cells"].items()), layouts=tuple(g["layouts"]))
+        out.append(p.with_indicators(g["inds"]))
+    return out

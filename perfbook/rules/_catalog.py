@@ -1,0 +1,725 @@
+"""The checker: rules from data/rules.yaml applied to projects, one Finding per problem.
+
+Every rule is data: its texts, parameters and its condition (`when:`, in the rule language of
+rulelang.py). This module loads and validates the rules (the shipped ones plus a bureau's
+`--rules-dir` / PERFBOOK_RULES), builds the per-row facts the conditions read (RowFacts: the Python
+twins of the workbook's hidden helper columns) and runs the compiled conditions (rule_python.py).
+The same conditions become the workbook's formulas (rule_formula.py) and the VBA (rule_vba.py).
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, replace
+from functools import cache
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import yaml
+
+from .. import _fields as F, data as shipped
+from .._comparators import GLYPHS, _spelling_map
+from .._values import clean_text, split_value
+from .._yaml import data as yaml_data
+from ..errors import DataError
+from ..model import Indicator, Project
+from . import _advice as advice, _frames as FR, _python as P
+from ._formula import HELPER_OF, Ctx, NoFormula, Unavailable, compile_formula
+from ._frames import Frame, Level1, Level2, norm_name
+from ._lang import Node, RuleSyntaxError, parse
+from .findings import Finding
+
+QUANT, QUAL = "定量", "定性"
+_NOSPACE = re.compile("[ \u3000\n\r\t]")
+ENV_RULES = "PERFBOOK_RULES"
+SEVERITIES = ("错误", "警告", "提示")
+
+
+# --- data ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    scope: str                 # row | project
+    title: str
+    message: str
+    fix: str | None = None
+    when: str = "FALSE"
+    each: str | None = None    # "名 IN 列表"
+    field: str | None = None   # a label, or "=expression"
+    row: str | None = None     # project rules: the row a finding points at
+    args: tuple = ()           # ((name, expression), ...)
+    let: tuple = ()
+    unless: str | None = None
+    counted_by: str | None = None   # a check-only 错误 counted in the workbook by this formula rule
+    source: str = ""           # the file the rule comes from
+    doc: str = ""              # what the rule checks, for the README table
+    cases: tuple = ()          # ((fires|passes, row dict or project dict), ...)
+    fold: str | None = None    # the report lists this rule's findings once per sheet, in this message
+
+    @property
+    def formula(self) -> bool:
+        """The workbook can say this rule (its condition uses only primitives with a formula form)."""
+        return compiled(self.id).formula_ok
+
+    @property
+    def check_only(self) -> bool:
+        return not self.formula
+
+
+def _yaml(name: str) -> dict:
+    return yaml_data(name)
+
+
+_rules_dir: list[str | None] = [None]
+
+
+def set_rules_dir(path: str | os.PathLike | None) -> None:
+    """A bureau's rule folder (every *.yaml in it adds or overrides rules); None: PERFBOOK_RULES only."""
+    _rules_dir[0] = str(path) if path else None
+    for f in (data, rules, rule, folds, _compiled_all):
+        f.cache_clear()
+
+
+def rules_dir() -> str | None:
+    return _rules_dir[0] or os.environ.get(ENV_RULES) or None
+
+
+@cache
+def data() -> dict:
+    """The shipped rules.yaml with a bureau's files laid over it: `params` merged key by key, a rule
+    with a known id replaces that rule, a new id is added (after the shipped row or project rules)."""
+    d = _yaml("rules.yaml")
+    src = shipped.path("rules.yaml")
+    for r in d["rules"]:
+        r["_source"] = src
+    extra = rules_dir()
+    if extra:
+        folder = Path(extra)
+        if not folder.is_dir():
+            raise DataError(f"规则目录不存在：{folder}", f"rules folder not found: {folder}", folder)
+        for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
+            _overlay(d, path)
+    return d
+
+
+def _overlay(d: dict, path: Path) -> None:
+    try:
+        add = yaml.safe_load(path.read_text("utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise DataError(f"规则文件不是有效的 YAML：{exc}", f"the rule file is not valid YAML: {exc}", path) from exc
+    if not isinstance(add, dict) or not isinstance(add.get("rules", []), list):
+        raise DataError("规则文件应含 rules: 列表（可选 params:、let:）", "a rule file holds a rules: list", path)
+    for k, v in (add.get("params") or {}).items():
+        d["params"][k] = v
+    for k, v in (add.get("let") or {}).items():
+        d["let"][k] = v
+    ids = [r["id"] for r in d["rules"]]
+    for r in add.get("rules") or []:
+        if not isinstance(r, dict) or not r.get("id"):
+            raise DataError("规则缺少 id", "a rule has no id", path)
+        r = {**r, "_source": str(path)}
+        if r["id"] in ids:
+            i = ids.index(r["id"])
+            d["rules"][i] = {**d["rules"][i], **r}
+        else:
+            d["rules"].append(r)
+            ids.append(r["id"])
+
+
+def params() -> dict:
+    return data()["params"]
+
+
+def _rule(d: dict) -> Rule:
+    src = d.get("_source", "rules.yaml")
+    rid = str(d.get("id"))
+    for key in ("severity", "scope", "message", "when"):
+        if key not in d:
+            raise DataError(f"规则“{rid}”缺少 {key}", f"rule {rid} has no {key}", src)
+    if d["severity"] not in SEVERITIES:
+        raise DataError(f"规则“{rid}”的 severity 应为 错误/警告/提示，却是“{d['severity']}”",
+                        f"rule {rid}: severity must be 错误, 警告 or 提示", src)
+    if d["scope"] not in ("row", "project"):
+        raise DataError(f"规则“{rid}”的 scope 应为 row 或 project", f"rule {rid}: scope must be row or project", src)
+    args = d.get("args") or {}
+    lets = d.get("let") or {}
+    if not isinstance(args, dict) or not isinstance(lets, dict):
+        raise DataError(f"规则“{rid}”的 args / let 应为“名称: 表达式”的列表", f"rule {rid}: args and let are mappings", src)
+    return Rule(rid, d["severity"], d["scope"], str(d.get("title", rid)), str(d["message"]),
+                None if d.get("fix") is None else str(d["fix"]), d["when"], d.get("each"),
+                None if d.get("field") is None else str(d["field"]), d.get("row"),
+                tuple((str(k), v) for k, v in args.items()), tuple((str(k), v) for k, v in lets.items()),
+                d.get("unless"), d.get("counted_by"), src, str(d.get("doc") or d.get("title", rid)),
+                tuple((kind, c) for c in (d.get("cases") or {}).get("fires", []) or [] for kind in ["fires"])
+                + tuple((kind, c) for c in (d.get("cases") or {}).get("passes", []) or [] for kind in ["passes"]),
+                None if d.get("fold") is None else str(d["fold"]))
+
+
+@cache
+def rules() -> tuple[Rule, ...]:
+    """Row rules, then project rules, each in file order; every condition is parsed and checked here,
+    so a broken rule stops perfbook before any workbook is written."""
+    return tuple(c.rule for c in _compiled_all().values())
+
+
+@cache
+def folds() -> dict[str, str]:
+    """rule id → the folded message, for the rules the report lists once per sheet (`fold:`)."""
+    return {r.id: r.fold for r in rules() if r.fold}
+
+
+@cache
+def rule(rule_id: str) -> Rule:
+    return next(r for r in rules() if r.id == rule_id)
+
+
+@cache
+def _units() -> tuple[tuple[str, ...], dict[str, str]]:
+    d = _yaml("units.yaml")
+    return tuple(map(str, d["units"])), {str(k): str(v) for k, v in (d.get("aliases") or {}).items()}
+
+
+def units(frame: Frame | None = None) -> tuple[str, ...]:
+    """The drop-down list: the shipped units plus the frame's own."""
+    base, _ = _units()
+    extra = tuple(u for u in (frame.units if frame else ()) if u not in base)
+    return base + extra
+
+
+def units_all(frame: Frame | None = None) -> tuple[str, ...]:
+    """Every unit spelling accepted without a warning (list + aliases)."""
+    return units(frame) + tuple(a for a in _units()[1] if a not in units(frame))
+
+
+def percent_spellings() -> tuple[str, ...]:
+    return ("%", *(a for a, c in _units()[1].items() if c == "%"))
+
+
+def spellings() -> tuple[tuple[str, str], ...]:
+    """(typed spelling, system glyph): every spelling the data model turns into a glyph."""
+    return tuple(sorted(_spelling_map().items()))
+
+
+@cache
+def na_words() -> tuple[str, ...]:
+    return tuple(_yaml("foreign.yaml")["not_applicable"])
+
+
+# --- small predicates shared by the rules (each mirrors a formula macro in inject.py) ------------------
+
+def filled(v) -> bool:
+    return v is not None and str(v).strip(" ") != ""
+
+
+def trim(v) -> str:
+    """Excel's TRIM: spaces at the ends removed, runs of spaces inside made one."""
+    return re.sub(" +", " ", "" if v is None else str(v)).strip(" ")
+
+
+def nospace(v) -> str:
+    return _NOSPACE.sub("", "" if v is None else str(v))
+
+
+def equals_any(text: str, items) -> bool:
+    """Excel's "=" on text ignores case."""
+    t = text.lower()
+    return any(t == str(i).lower() for i in items)
+
+
+def is_na(v) -> bool:
+    return v is not None and equals_any(nospace(v), na_words())
+
+
+def is_placeholder(v) -> bool:
+    if not isinstance(v, str):
+        return False
+    ph = params()["placeholders"]
+    return any(s in v.upper() for s in ph["contains"]) or equals_any(trim(v), ph["exact"])
+
+
+@cache
+def _bare_re() -> re.Pattern:
+    d = re.escape(params()["digits"])
+    return re.compile(f"-?[{d}]+(?:\\.[{d}]+)?")
+
+
+def is_bare_number(v) -> bool:
+    """PerfUtil.isNumeric: a number, or text that is only a number (no unit, sign, separator, space)."""
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, (int, float)):
+        return True
+    return isinstance(v, str) and _bare_re().fullmatch(v) is not None
+
+
+def number(v) -> float:
+    return float(v) if not isinstance(v, str) else float(v.translate(_FULLWIDTH))
+
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def is_percent(unit) -> bool:
+    return unit is not None and trim(unit) in percent_spellings()
+
+
+@cache
+def _score_re() -> re.Pattern:
+    return re.compile(params()["score_pattern"])
+
+
+def score_of(text) -> float | None:
+    """The leading score of an 评（扣）分标准 text: "12分，完成1期得1分" → 12."""
+    if not isinstance(text, str):
+        return None
+    m = _score_re().match(text)
+    return float(m.group(1)) if m else None
+
+
+def show(v) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return "" if v is None else str(v)
+
+
+# --- per-row facts: the twins of the workbook's helper columns ------------------------------------------
+
+@dataclass(frozen=True)
+class RowFacts:
+    index: int                  # position in the project's indicator list
+    ind: Indicator
+    e1: str                     # 一级 in force on this row (a blank 一级 means "same as above")
+    e2: str
+    l1: Level1 | None
+    l2: Level2 | None
+    cat: str | None
+    sg: str | None              # a valid system glyph, else None
+    ak: str | None              # 定量/定性 from 指标属性
+    sk: str | None              # 定量/定性 from 指标性质
+    na: bool                    # a 不适用 row
+    phv: bool                   # 指标值 is a placeholder
+    num: bool                   # 指标值 is a bare number
+    score: float | None
+
+    @property
+    def kind(self) -> str | None:
+        """指标属性 decides 定量/定性 when it says; otherwise the comparator does."""
+        return self.ak or self.sk
+
+
+def row_facts(frame: Frame, indicators: Iterable[Indicator]) -> list[RowFacts]:
+    p = params()
+    out: list[RowFacts] = []
+    prev1 = prev2 = ""
+    for i, ind in enumerate(indicators):
+        e1 = str(ind.level1) if filled(ind.level1) else prev1
+        e2 = str(ind.level2) if filled(ind.level2) else ("" if e1 != prev1 else prev2)
+        prev1, prev2 = e1, e2
+        l1 = frame.find1(e1)
+        l2 = frame.find2(l1, e2)
+        sg = ind.sign if ind.sign in GLYPHS else None
+        attr = trim(ind.attr)
+        ak = QUANT if equals_any(attr, p["attr"]["quantitative"]) else QUAL if equals_any(attr, p["attr"]["qualitative"]) else None
+        sk = None if sg is None else (QUAL if sg == "定性" else QUANT)
+        na = is_na(ind.name) or is_na(ind.value) or ind.get("是否适用") == "否"
+        out.append(RowFacts(i, ind, e1, e2, l1, l2, frame.category(l1, l2), sg, ak, sk, na,
+                            is_placeholder(ind.value), is_bare_number(ind.value), score_of(ind.eval_std)))
+    return out
+
+
+# --- hits -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Hit:
+    """A rule fired: at which field of which row (or of the project), with the message's fields."""
+
+    field: str | None
+    args: dict = field(default_factory=dict)
+    row: RowFacts | None = None
+    item: Any = None            # the `each` item (a frame group, a field name …) the hit is about
+
+
+@dataclass
+class Context:
+    frame: Frame
+    project: Project
+    rows: list[RowFacts]
+
+
+def _split(value):
+    """(sign, number, unit) when typed text is a number with a comparator or unit around it."""
+    if not isinstance(value, str):
+        return None
+    sp = split_value(value)
+    if not sp.applicable or sp.sign is None or isinstance(sp.value, str) or sp.value is None:
+        return None
+    explicit = sp.unit is not None or sp.sign != "＝" or any(ch in value for ch in "=＝") or "等于" in value
+    return (sp.sign, sp.value, sp.unit) if explicit else None
+
+
+def name_length(name) -> int:
+    """The length of a 三级指标 name as the budget system stores it: stray spaces and line breaks
+    removed (values.clean_text), so a trailing newline typed by accident does not count."""
+    return len(clean_text(str(name)) or "") if name is not None else 0
+
+
+# --- compiling the conditions ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Group:
+    """One 二级 of the frame (frame.groups): what na-row-missing looks for."""
+    level1: str
+    level2: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.level1}—{self.level2}"
+
+
+FRAME_ATTRS = ("id", "title", "scored", "not_applicable_rows", "required_fields", "qualitative", "units",
+               "requirements", "groups")
+CONTROL = {"AND", "OR", "NOT", "IF", "THIS"}
+
+
+def frame_value(frame: Frame, attr: str):
+    if attr == "requirements":
+        return frame.requirements()
+    if attr == "groups":
+        return tuple(Group(l1.name, l2.name) for l1 in frame.level1 for l2 in l1.level2)
+    return getattr(frame, attr)
+
+
+def _attr(item, attr: str):
+    v = getattr(item, attr, None) if not isinstance(item, dict) else item.get(attr)
+    return "" if v is None else v
+
+
+def param_value(path: str):
+    if path == "na_words":          # the 不适用 spellings the readers know (foreign.yaml)
+        return na_words()
+    v: Any = params()
+    for part in path.split("."):
+        if not isinstance(v, dict) or part not in v:
+            raise KeyError(path)
+        v = v[part]
+    return tuple(v) if isinstance(v, list) else v
+
+
+@cache
+def _labels() -> tuple[frozenset, frozenset]:
+    return frozenset(s.label for s in F.indicator_fields()), frozenset(s.label for s in F.project_fields())
+
+
+@dataclass
+class Compiled:
+    """One rule, parsed once: its trees (for the formula and VBA compilers) and its Python closures."""
+    rule: Rule
+    lets: dict                     # name → tree (shared lets, then the rule's own)
+    when: Node
+    each_var: str | None
+    each_list: Node | None
+    field: Node | None             # None: the literal rule.field
+    row: Node | None
+    args: tuple                    # ((name, tree), ...)
+    py_when: Callable = None
+    py_each: Callable | None = None
+    py_field: Callable | None = None
+    py_row: Callable | None = None
+    py_args: tuple = ()
+    py_unless: Callable | None = None
+    formula_ok: bool = False
+
+    def hits(self, ctx: "Context", row: "RowFacts | None"):
+        base = P.Env(ctx, row)
+        items = self.py_each(base) if self.py_each else (None,)
+        for item in items:
+            env = P.Env(ctx, row, {self.each_var: item} if self.each_var else {})
+            if not P.truth(self.py_when(env)):
+                continue
+            if self.py_unless is not None and P.truth(self.py_unless(env)):
+                continue
+            at = self.py_row(env) if self.py_row else row
+            fld = self.py_field(env) if self.py_field else self.rule.field
+            if self.py_row and at is None:
+                fld = None
+            yield Hit(None if fld in (None, "") else str(fld), {k: P.show(f(env)) for k, f in self.py_args},
+                      at if self.rule.scope == "project" else None, item)
+
+
+def _fail(r: Rule, part: str, expr, detail: str, detail_en: str):
+    raise DataError(f"规则“{r.id}”的 {part}（{expr}）有误：{detail}",
+                    f"rule {r.id}: {part} ({expr}): {detail_en}", r.source)
+
+
+def _parse(r: Rule, part: str, expr) -> Node:
+    try:
+        return parse(expr)
+    except RuleSyntaxError as exc:
+        _fail(r, part, expr, exc.zh, exc.en)
+
+
+def _known_calls() -> set:
+    return set(P.PRIMITIVES) | set(P.ENV_PRIMITIVES) | set(P.AGGREGATES) | CONTROL
+
+
+def _resolver(r: Rule, lets: dict, var: str | None, part: str, expr):
+    inds, projs = _labels()
+
+    def resolve(name: str):
+        if name in lets:
+            return P.compile_expr(lets[name], resolve)
+        if var and (name == var or name.startswith(var + ".")):
+            attr = name[len(var) + 1:]
+            return (lambda env: env.vars[var]) if name == var else (lambda env: _attr(env.vars[var], attr))
+        if name in P.ROW_FACTS:
+            f = P.ROW_FACTS[name]
+            return lambda env: f(env.row)
+        if name in inds or name in projs:
+            return lambda env: P._field(env, name)
+        if name.startswith("frame."):
+            attr = name[6:]
+            if attr not in FRAME_ATTRS:
+                _fail(r, part, expr, f"框架没有属性“{attr}”（可用：{'、'.join(FRAME_ATTRS)}）", f"frame has no {attr}")
+            return lambda env: frame_value(env.ctx.frame, attr)
+        try:
+            v = param_value(name)
+        except KeyError:
+            _fail(r, part, expr, f"未知的名称“{name}”（不是字段、事实、参数或 let 定义）", f"unknown name {name}")
+        return lambda env: v
+    return resolve
+
+
+def _check_calls(r: Rule, part: str, expr, node: Node, lets: dict) -> None:
+    known = _known_calls()
+    for kind, name in node.names():
+        if kind == "call" and name not in known:
+            _fail(r, part, expr, f"未知的函数“{name}”", f"unknown function {name}")
+
+
+def _compile(r: Rule, shared_lets: dict) -> Compiled:
+    lets = dict(shared_lets)
+    for k, v in r.let:
+        lets[k] = _parse(r, f"let {k}", v)
+    var = each_list = None
+    if r.each:
+        m = re.fullmatch(r"\s*(\S+)\s+IN\s+(.+)", str(r.each))
+        if not m:
+            _fail(r, "each", r.each, "应写成“名称 IN 列表”", "write each as NAME IN LIST")
+        var, each_list = m.group(1), _parse(r, "each", m.group(2))
+    field_node = _parse(r, "field", r.field) if r.field and r.field.startswith("=") else None
+    row_node = _parse(r, "row", r.row) if r.row else None
+    c = Compiled(r, lets, _parse(r, "when", r.when), var, each_list, field_node, row_node,
+                 tuple((k, _parse(r, f"args {k}", v)) for k, v in r.args))
+    parts = [("when", r.when, c.when), ("each", r.each, each_list), ("field", r.field, field_node),
+             ("row", r.row, row_node)] + [(f"args {k}", dict(r.args)[k], n) for k, n in c.args] \
+        + [(f"let {k}", dict(r.let).get(k, shared_lets and "…"), n) for k, n in lets.items()]
+    for part, expr, node in parts:
+        if node is not None:
+            _check_calls(r, part, expr, node, lets)
+
+    def py(part, expr, node):
+        return P.compile_expr(node, _resolver(r, lets, var, part, expr)) if node is not None else None
+    c.py_when = py("when", r.when, c.when)
+    c.py_each = py("each", r.each, each_list)
+    c.py_field = py("field", r.field, field_node)
+    c.py_row = py("row", r.row, row_node)
+    c.py_args = tuple((k, py(f"args {k}", dict(r.args)[k], n)) for k, n in c.args)
+    for k in re.findall(r"{(\w+)}", r.message + (r.fix or "")):
+        if k not in dict(r.args):
+            _fail(r, "message/fix", "{" + k + "}", f"消息中的 {{{k}}} 在 args 中没有定义", f"{{{k}}} is not in args")
+    return c
+
+
+@cache
+def _compiled_all() -> dict[str, Compiled]:
+    d = data()
+    shared = {}
+    for k, v in (d.get("let") or {}).items():
+        shared[k] = _parse(Rule("let", "错误", "row", k, "", source="rules.yaml"), f"let {k}", v)
+    rs = [_rule(x) for x in d["rules"]]
+    rs = [x for x in rs if x.scope == "row"] + [x for x in rs if x.scope == "project"]
+    out: dict[str, Compiled] = {}
+    for r in rs:
+        if r.id in out:
+            raise DataError(f"规则 id “{r.id}”重复", f"duplicate rule id {r.id}", r.source)
+        out[r.id] = _compile(r, shared)
+    for c in out.values():
+        r = c.rule
+        for ref, part in ((r.unless, "unless"), (r.counted_by, "counted_by")):
+            if ref and ref not in out:
+                _fail(r, part, ref, f"没有 id 为“{ref}”的规则", f"no rule {ref}")
+        if r.unless:
+            c.py_unless = out[r.unless].py_when
+        c.formula_ok = _formula_ok(c)
+    for c in out.values():
+        r = c.rule
+        if r.severity == "错误" and not c.formula_ok and not (r.counted_by and out[r.counted_by].formula_ok):
+            _fail(r, "when", r.when, "错误级规则必须能写成公式（或用 counted_by 指明由哪条公式规则计数），"
+                  "否则工作簿的“校验：N 处错误”会与 perfbook check 不一致",
+                  "an 错误 rule must compile to a formula or name its counted_by")
+    return out
+
+
+def compiled(rule_id: str) -> Compiled:
+    return _compiled_all()[rule_id]
+
+
+def _formula_ok(c: Compiled) -> bool:
+    """Can the workbook say this rule? Compiled once against the default frame with stand-in cells."""
+    try:
+        rule_formula(c.rule, _stand_in_ctx(c.rule.scope), FR.default(), c)
+        return True
+    except NoFormula:
+        return False
+
+
+def _stand_in_ctx(scope: str):
+    from ..write import _inject as inject
+    inds, projs = _labels()
+    h = {k: f"$H{i}1" for i, k in enumerate(list(data()["helpers"]) + ["err", "warn"])}
+    cells = {lab: f"$C{i}1" for i, lab in enumerate(sorted(inds))}
+    return Ctx(scope, cells, h, h, cells, h, cells, {lab: f"$P${i}" for i, lab in enumerate(sorted(projs))},
+               {"units_all": "U"}, inject.MACROS, None)
+
+
+def _const_for(c: Compiled, frame: Frame, item):
+    def const(name):
+        if c.each_var and name == c.each_var:
+            return item
+        if c.each_var and name.startswith(c.each_var + "."):
+            return _attr(item, name[len(c.each_var) + 1:])
+        if name.startswith("frame."):
+            return frame_value(frame, name[6:])
+        return param_value(name)
+    return const
+
+
+def rule_items(r: Rule, ctx, frame: Frame, c: Compiled | None = None) -> list[tuple[Any, str]]:
+    """(item, formula) for every `each` item this sheet can check (item None for a rule without
+    `each`): the formula is TRUE when the rule fires for that item. Items that cannot fire here, or
+    whose terms the sheet has no cell for, are left out. Raises rule_formula.NoFormula for a
+    check-only rule."""
+    c = c or compiled(r.id)
+    if c.each_var:
+        items = compile_formula(c.each_list, replace(ctx, const=_const_for(c, frame, None)), "cell", c.lets)
+        items = items.const if items.is_const else ()
+    else:
+        items = (None,)
+    out = []
+    for item in items:
+        try:
+            x = compile_formula(c.when, replace(ctx, const=_const_for(c, frame, item)), "cell", c.lets)
+        except Unavailable:
+            continue
+        if x.is_const:
+            if P.truth(x.const):
+                out.append((item, "TRUE"))
+            continue
+        out.append((item, x.text))
+    return out
+
+
+def rule_formula(r: Rule, ctx, frame: Frame, c: Compiled | None = None) -> str:
+    """The workbook formula of one rule on one sheet: TRUE (or a count, for `each`) when it fires.
+    Raises rule_formula.NoFormula for a check-only rule."""
+    c = c or compiled(r.id)
+    items = rule_items(r, ctx, frame, c)
+    if c.each_var:
+        return "+".join("1" if t == "TRUE" else f"--({t})" for _i, t in items) or "0"
+    return items[0][1] if items else "FALSE"
+
+
+def rule_place(r: Rule, item, row_ctx, frame: Frame) -> tuple[str | None, str | None]:
+    """Where a project rule's finding for one item points, as the workbook can say it: (field label,
+    row formula). The row formula (on the row context) is TRUE on the one indicator row `row:` names
+    (FIRSTALL(cond): cond holds here and on no row above); None when the rule names no row. The field
+    is None when it is not a constant for this item."""
+    c = compiled(r.id)
+    ctx = replace(row_ctx, const=_const_for(c, frame, item))
+    fld = r.field
+    if c.field is not None:
+        try:
+            x = compile_formula(c.field, ctx, "cell", c.lets)
+        except (NoFormula, Unavailable):
+            return None, None
+        fld = str(x.const) if x.is_const and x.const not in (None, "") else None
+    if c.row is None:
+        return fld, None
+    if c.row.kind != "call" or c.row.value != "FIRSTALL" or not c.row.args:
+        return fld, None
+    cond = c.row.args[0]
+    try:
+        here = compile_formula(cond, ctx, "cell", c.lets)
+        above = compile_formula(Node("call", "COUNTUP", (cond,)), ctx, "cell", c.lets)
+    except (NoFormula, Unavailable):
+        return fld, None
+    if here.is_const:
+        return fld, None
+    return fld, f"AND({here.text},{above.text}=1)"
+
+
+# --- the engine ----------------------------------------------------------------------------------
+
+def _fmt(template: str | None, args: dict) -> str | None:
+    if template is None:
+        return None
+    try:
+        return template.format(**args)
+    except (KeyError, IndexError):
+        return template
+
+
+def check_project(project: Project, frame: Frame, *, file: str | None = None,
+                  locate: Callable[[Project, RowFacts | None, str | None], tuple[str | None, str | None]] | None = None
+                  ) -> list[Finding]:
+    """Every finding for one project under one frame, in rule order within each row, rows in order."""
+    inds = [i for i in project.indicators if not i.is_empty()]
+    ctx = Context(frame, project, row_facts(frame, inds))
+    locate = locate or _no_place
+    out: list[Finding] = []
+    every = _compiled_all().values()
+    row_rules = [c for c in every if c.rule.scope == "row"]
+    for rf in ctx.rows:
+        for c in row_rules:
+            for hit in c.hits(ctx, rf):
+                out.append(_finding(c.rule, hit, project, rf, file, locate))
+    for c in (c for c in every if c.rule.scope == "project"):
+        for hit in c.hits(ctx, None):
+            out.append(_finding(c.rule, hit, project, hit.row, file, locate))
+    return out
+
+
+def _finding(rl: Rule, hit: Hit, project: Project, row: RowFacts | None, file, locate) -> Finding:
+    sheet, cell = locate(project, row, hit.field, hit.item) if locate is not _no_place else (None, None)
+    msg = _fmt(rl.message, hit.args)
+    if row is not None and not cell:
+        where = f"第 {row.index + 1} 条指标" + (f"（{row.ind.name}）" if row.ind.name else "")
+        msg = f"{where}：{msg}"
+    layout = project.layout(sheet) if project.layouts else None
+    fix = advice.fix_text(rl.id, rl.fix, layout)
+    fix = advice.reword(_fmt(fix, {**advice.headings(layout), **hit.args}) if fix is not rl.fix else _fmt(fix, hit.args), layout)
+    return Finding(rl.id, rl.severity, msg, file=file, sheet=sheet, cell=cell, fix=fix, project=project.name)
+
+
+def _no_place(project, row, label, item=None):
+    return None, None
+
+
+TABLE_BEGIN, TABLE_END = "<!-- rules-table: generated by tools/rules_table.py from rules.yaml -->", "<!-- /rules-table -->"
+
+
+def markdown_table() -> str:
+    """The README's rule table, from the rules themselves (tools/rules_table.py writes it in)."""
+    lines = ["| 规则 | 级别 | 检查什么 | 工作簿 |", "|---|---|---|---|"]
+    for r in rules():
+        where = ("不标出（提示）" if r.severity == "提示" else "公式" if r.formula
+                 else f"仅 check（由 `{r.counted_by}` 的公式计数）" if r.counted_by else "仅 check")
+        lines.append(f"| `{r.id}` | {r.severity} | {r.doc} | {where} |")
+    return "\n".join(lines)
+
+
+def check_rules_complete() -> None:
+    """Every rule compiles and every 错误 is countable by a formula (loading the rules checks both)."""
+    assert rules()

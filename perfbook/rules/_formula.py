@@ -1,0 +1,282 @@
+"""The rule language compiled to workbook formulas (the hidden helper columns inject writes).
+
+Names become cell references (a row fact is its helper column, a field its cell, a header field its
+absolute cell); parameters, the frame and `each:` items are known when the workbook is made, so they
+are folded into the formula (IF("一级指标"="一级指标",…) never reaches the workbook). Inside COUNTUP /
+COUNTALL a condition is evaluated over ranges, so AND/OR/NOT become products and sums under SUMPRODUCT.
+A comparison over arithmetic or VALUE() is wrapped in IFERROR(…,FALSE): the Python side reads a failed
+operand as FALSE too. A primitive without a formula form (STRIP, CANSPLIT, HASDIGIT, …) raises NoFormula,
+and rules.py marks the rule "check only" from that alone.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ._lang import Node
+from ._python import PRIMITIVES, Fail, _cmp, show, truth
+
+# the row facts and their helper columns (rules.yaml `helpers:`)
+HELPER_OF = {"一级": "e1", "二级": "e2", "框架一级": "k1", "框架二级": "k2", "类别": "cat", "符号": "sg",
+             "属性类型": "ak", "性质类型": "sk", "类型": "kind", "不适用": "na", "占位值": "phv", "纯数字": "num",
+             "分值": "score"}
+
+
+class NoFormula(Exception):
+    """The expression uses something a formula cannot say."""
+
+
+class Unavailable(Exception):
+    """A header field the template has no cell for: the workbook cannot check this term."""
+
+
+@dataclass(frozen=True)
+class X:
+    """A compiled piece: a constant (folded) or formula text; err: it may be an Excel error."""
+    text: str | None = None
+    const: object = None
+    is_const: bool = False
+    err: bool = False
+
+
+def C(v) -> X:
+    return X(const=v, is_const=True)
+
+
+def E(text, err=False) -> X:
+    return X(text, err=err)
+
+
+def q(s) -> str:
+    return '"' + str(s).replace('"', '""') + '"'
+
+
+def lit(x: X) -> str:
+    if not x.is_const:
+        return x.text
+    v = x.const
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if v is None:
+        return '""'
+    if isinstance(v, (int, float)):
+        return repr(v).upper() if isinstance(v, float) else str(v)
+    if isinstance(v, (list, tuple)):
+        raise NoFormula("a list outside IN/CONTAINS")
+    return q(v)
+
+
+def _s(x: X) -> str:
+    """As text (x&"")."""
+    return q(x.const if x.const is not None else "") if x.is_const and not isinstance(x.const, (int, float, bool)) \
+        else f'{lit(x)}&""'
+
+
+def blank(t: str) -> str:
+    return f'LEN(TRIM({t}&""))=0'
+
+
+@dataclass
+class Ctx:
+    """What a formula may refer to on the template's indicator row (inject.formula_context builds it)."""
+    scope: str                     # row | project
+    c: dict                        # field label → cell ref
+    h: dict                        # helper → cell ref
+    up: dict                       # helper → range from the first indicator row to this one
+    upc: dict
+    rg: dict                       # helper → the whole block
+    rgc: dict
+    pc: dict                       # header field → absolute ref
+    names: dict                    # lists-sheet key → defined name
+    macros: dict                   # inject's formula macros (placeholder, pct, …)
+    const: object                  # name → constant value or raises KeyError (params, frame, loop vars)
+
+
+def compile_formula(node: Node, ctx: Ctx, mode: str = "cell", lets: dict | None = None) -> X:
+    lets = lets or {}
+    k = node.kind
+    if k in ("num", "str", "bool"):
+        return C(node.value)
+    if k == "list":
+        items = [compile_formula(a, ctx, mode, lets) for a in node.args]
+        if not all(i.is_const for i in items):
+            raise NoFormula("a list of non-constants")
+        return C(tuple(i.const for i in items))
+    if k == "name":
+        return _name(node.value, ctx, mode, lets)
+    if k == "neg":
+        a = compile_formula(node.args[0], ctx, mode, lets)
+        return C(-a.const) if a.is_const else E(f"-({a.text})", a.err)
+    if k == "op":
+        return _op(node.value, *(compile_formula(a, ctx, mode, lets) for a in node.args), mode=mode)
+    return _call(node, ctx, mode, lets)
+
+
+def _name(name, ctx: Ctx, mode, lets) -> X:
+    if name in lets:
+        return compile_formula(lets[name], ctx, mode, lets)
+    try:
+        return C(ctx.const(name))
+    except KeyError:
+        pass
+    if ctx.scope == "row" or mode != "cell":
+        if name in HELPER_OF:
+            tab = {"cell": ctx.h, "up": ctx.up, "all": ctx.rg}[mode]
+            return E(tab[HELPER_OF[name]])
+        tab = {"cell": ctx.c, "up": ctx.upc, "all": ctx.rgc}[mode]
+        return E(tab.get(name, '""'))
+    if name in ctx.pc:
+        return E(ctx.pc[name])
+    raise Unavailable(name)
+
+
+def _op(op, a: X, b: X, mode) -> X:
+    if a.is_const and b.is_const and not isinstance(a.const, (list, tuple)) and not isinstance(b.const, (list, tuple)):
+        try:
+            if op == "&":
+                return C(show(a.const) + show(b.const))
+            if op in "+-*/":
+                return C({"+": a.const + b.const, "-": a.const - b.const, "*": a.const * b.const,
+                          "/": a.const / b.const}[op])
+            return C(_cmp(op, a.const, b.const))
+        except (Fail, TypeError, ZeroDivisionError):
+            pass
+    if op == "&":
+        return E(f"{_s(a)}&{_s(b)}")
+    if op in "+-*/":
+        return E(f"({lit(a)}{op}{lit(b)})", err=True)
+    text = f"{lit(a)}{op}{lit(b)}"
+    if mode != "cell":
+        return E(f"({text})")
+    if a.err or b.err:
+        return E(f"IFERROR({text},FALSE)")
+    return E(text)
+
+
+def _bools(xs: list[X], neutral: bool) -> list[X] | X:
+    out = []
+    for x in xs:
+        if x.is_const:
+            if truth(x.const) != neutral:
+                return C(not neutral)
+            continue
+        out.append(x)
+    return out if out else C(neutral)
+
+
+def _call(node: Node, ctx: Ctx, mode, lets) -> X:
+    name = node.value
+
+    def arg(i, m=mode):
+        return compile_formula(node.args[i], ctx, m, lets)
+
+    if name in ("AND", "OR"):
+        xs = _bools([arg(i) for i in range(len(node.args))], name == "AND")
+        if isinstance(xs, X):
+            return xs
+        if len(xs) == 1:
+            return xs[0]
+        if mode != "cell":
+            return E("*".join(f"({x.text})" for x in xs)) if name == "AND" else E(f"SIGN({'+'.join(f'({x.text})' for x in xs)})")
+        return E(f"{name}({','.join(x.text for x in xs)})")
+    if name == "NOT":
+        a = arg(0)
+        if a.is_const:
+            return C(not truth(a.const))
+        return E(f"(1-({a.text}))") if mode != "cell" else E(f"NOT({a.text})")
+    if name == "IF":
+        c = arg(0)
+        if c.is_const:
+            return arg(1) if truth(c.const) else (arg(2) if len(node.args) > 2 else C(False))
+        if mode != "cell":
+            raise NoFormula("IF inside COUNTUP/COUNTALL")
+        t = arg(1)
+        e = arg(2) if len(node.args) > 2 else C(False)
+        return E(f"IF({c.text},{lit(t)},{lit(e)})", t.err or e.err)
+    if name == "THIS":
+        return arg(0, "cell")
+    if name in ("COUNTUP", "COUNTALL"):
+        a = arg(0, "up" if name == "COUNTUP" else "all")
+        if a.is_const:
+            raise NoFormula("a constant count")
+        return E(f"SUMPRODUCT(--({a.text}))")
+    if name in ("SUM", "COUNT"):
+        a = arg(0, "all")
+        return E(f"{name}({a.text})")
+    if name == "FIELD":
+        label = arg(0)
+        if not label.is_const:
+            raise NoFormula("FIELD of a non-constant")
+        return _name(str(label.const), ctx, mode, {})
+    if name in ("IN", "CONTAINS"):
+        x, lst = arg(0), arg(1)
+        if not lst.is_const:
+            raise NoFormula(f"{name} over a non-constant list")
+        items = lst.const if isinstance(lst.const, (list, tuple)) else (lst.const,)
+        if x.is_const:
+            return C(PRIMITIVES[name](x.const, items))
+        if name == "IN":
+            terms = [f"{lit(x)}={q(i)}" for i in items]
+        else:
+            terms = [f"ISNUMBER(FIND({q(i)},{_s(x)}))" for i in items]
+        if not terms:
+            return C(False)
+        return E(terms[0] if len(terms) == 1 else f"OR({','.join(terms)})")
+    if name in ("HASPATTERN", "OCCURS"):
+        x, lst = arg(0), arg(1)
+        if not lst.is_const:
+            raise NoFormula(f"{name} over a non-constant list")
+        items = [str(i) for i in (lst.const if isinstance(lst.const, (list, tuple)) else (lst.const,)) if str(i)]
+        if x.is_const:
+            return C(PRIMITIVES[name](x.const, items))
+        if mode != "cell":
+            raise NoFormula(f"{name} inside COUNTUP/COUNTALL")
+        if not items:
+            return C(False if name == "HASPATTERN" else 0)
+        if name == "HASPATTERN":      # SEARCH reads the same wildcards (* ? ~) and ignores case
+            terms = [f"ISNUMBER(SEARCH({q(i)},{_s(x)}))" for i in items]
+            return E(terms[0] if len(terms) == 1 else f"OR({','.join(terms)})")
+        terms = [f'(LEN({_s(x)})-LEN(SUBSTITUTE({_s(x)},{q(i)},"")))/{len(i)}' for i in items]
+        return E("(" + "+".join(terms) + ")")
+    if name in ("HASFIELD", "HEADER"):    # a header field by its label: its absolute cell, if the sheet has one
+        label = arg(0)
+        if not label.is_const:
+            raise NoFormula(f"{name} of a non-constant")
+        if str(label.const) not in ctx.pc:
+            raise Unavailable(str(label.const))
+        return C(True) if name == "HASFIELD" else E(ctx.pc[str(label.const)])
+    if name not in FORMULAS:
+        raise NoFormula(name)
+    xs = [arg(i) for i in range(len(node.args))]
+    if mode != "cell" and name not in ARRAY_SAFE:
+        raise NoFormula(f"{name} inside COUNTUP/COUNTALL")
+    if all(x.is_const for x in xs):
+        try:
+            return C(PRIMITIVES[name](*(x.const for x in xs)))
+        except Exception:  # noqa: BLE001  (a constant the primitive refuses: leave it to the workbook)
+            pass
+    text = FORMULAS[name](ctx, *[lit(x) for x in xs])
+    return E(text, err=name in ERRING or any(x.err for x in xs))
+
+
+# each primitive's formula form, over the arguments' formula texts
+FORMULAS = {
+    "ISBLANK": lambda ctx, x: blank(x),
+    "ISNUMBER": lambda ctx, x: f"ISNUMBER({x})",
+    "ISTEXT": lambda ctx, x: f"ISTEXT({x})",
+    "TRIM": lambda ctx, x: f'TRIM({x}&"")',
+    "LEN": lambda ctx, x: f'LEN({x}&"")',
+    # the workbook counts the characters as typed; perfbook check first drops stray spaces and line
+    # breaks (values.clean_text), so a name with trailing blanks can differ by those blanks
+    "NAMELEN": lambda ctx, x: f'LEN({x}&"")',
+    "N": lambda ctx, x: f"N({x})",
+    "ABS": lambda ctx, x: f"ABS({x})",
+    "ROUND": lambda ctx, x, n: f"ROUND({x},{n})",
+    "NUMBER": lambda ctx, x: f'VALUE({x}&"")',
+    "CHAR": lambda ctx, x: f"CHAR({x})",
+    "ISPLACEHOLDER": lambda ctx, x: ctx.macros["placeholder"](x),
+    "ISPERCENT": lambda ctx, x: ctx.macros["pct"](x),
+    "EXCERPT": lambda ctx, x, n: f'IF(LEN(TRIM({x}&""))>{n},LEFT(TRIM({x}&""),{n})&"…",TRIM({x}&""))',
+    "ISUNIT": lambda ctx, x: ctx.macros["in_names"](f'TRIM({x}&"")', ctx.names["units_all"]),
+}
+ERRING = {"NUMBER", "ABS", "ROUND"}
+ARRAY_SAFE = {"ISBLANK", "LEN", "TRIM", "ISNUMBER", "ISTEXT"}

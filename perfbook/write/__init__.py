@@ -1,0 +1,2 @@
+"""Writing workbooks: the bureau's template compiled once (_template, _render), the validation layer
+injected into it (_inject), and fill/new, the public entry points."""

@@ -1,0 +1,737 @@
+"""Fill a template by rendering its sheet XML: compiled once, rendered per workbook.
+
+Compiling turns each template sheet into a jinja2 template (rows below the indicator row and every
+reference to them move by ``s``), and deflates every other part of the package once. Rendering a
+workbook is then: build the indicator rows, render the sheet templates, zip. Macros, the ribbon,
+x14 extensions and anything else in the template travel byte for byte.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+import jinja2
+from defusedxml import ElementTree as ET
+
+from ..excel import _vba as vba
+from ..model import Project
+from ..ooxml import _ns, _refs
+from ..ooxml._package import Entry, build_zip, deflate
+from ..ooxml._sheetxml import Cell, attrs, cell_xml, col_index, col_letter, insert_element, remove_element, unescape, xml_attr
+from . import _layout
+from ._template import LOOP, PKG_REL_NS, R_NS, Template, TemplateSheet, rels_path, resolve
+
+# deflate level of the parts written per workbook: level 1 costs a third of level 6's time for files
+# ~15 % larger; the parts copied into every workbook are deflated once, at the default level
+FAST = 1
+CT_NS = _ns.CONTENT_TYPES
+WS_TYPE = _ns.REL_WORKSHEET
+WS_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+CUSTOM_TYPE = _ns.REL_CUSTOM
+CUSTOM_CT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
+APP_CT = "application/vnd.openxmlformats-officedocument.extended-properties+xml"
+MARK = re.compile(r"\x00(\d+)\x01|\x02(\w+)\x03")
+ROW_ATTRS_DROP = re.compile(r'\s*\bspans="[^"]*"')
+INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+_TAB_SELECTED = re.compile(r'\s*\btabSelected="(?:1|true)"')
+_CODENAME = re.compile(r'(<sheetPr\b[^>]*?\bcodeName=")([^"]*)(")')
+
+_env = jinja2.Environment(autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+
+
+def _marked(r: int) -> str:
+    return f"\x00{r}\x01"
+
+
+def to_jinja(text: str) -> str:
+    """Text with row markers (\\x00r\\x01 = r + s) and slot markers (\\x02name\\x03) as jinja2 source."""
+    out, pos = [], 0
+    for m in MARK.finditer(text):
+        lit = text[pos:m.start()]
+        if lit:
+            out.append("{% raw %}" + lit + "{% endraw %}")
+        out.append(f"{{{{ {m.group(1)} + s }}}}" if m.group(1) else f"{{{{ {m.group(2)} }}}}")
+        pos = m.end()
+    if text[pos:]:
+        out.append("{% raw %}" + text[pos:] + "{% endraw %}")
+    return "".join(out)
+
+
+def _grow(text: str, T: int, sheet: str | None, whole_rows=False) -> str:
+    return _refs.rewrite(text, *_refs.growth(T, _marked), this_sheet=sheet, whole_rows=whole_rows)
+
+
+def _shift_refs_in_xml(xml: str, T: int, sheet: str) -> str:
+    """Mark every row reference in ref/sqref attributes and formula-bearing elements of a fragment."""
+    if T is None:
+        return xml
+
+    def area(text: str) -> str:
+        # a validation or format on one cell of the indicator row covers that column of every indicator row
+        return _grow(re.sub(r"(?<![:\w$])(\$?[A-Z]{1,3})(\$?)" + str(T) + r"(?![\d:])", lambda m: f"{m.group()}:{m.group()}", text), T, sheet)
+
+    xml = re.sub(r'\bsqref="([^"]*)"', lambda m: f'sqref="{area(m.group(1))}"', xml)
+    xml = re.sub(r'\b(ref|topLeftCell|activeCell)="([^"]*)"',
+                 lambda m: f'{m.group(1)}="{_grow(m.group(2), T, sheet)}"', xml)
+    xml = re.sub(r"<((?:\w+:)?sqref)>(.*?)</\1>", lambda m: f"<{m.group(1)}>{area(m.group(2))}</{m.group(1)}>", xml, flags=re.S)
+    xml = re.sub(r"<((?:\w+:)?(?:f|formula|formula1|formula2))\b([^>]*)>(.*?)</\1>",
+                 lambda m: f"<{m.group(1)}{m.group(2)}>{_grow(m.group(3), T, sheet)}</{m.group(1)}>", xml, flags=re.S)
+    xml = re.sub(r'<brk\b([^>]*?)\bid="(\d+)"',
+                 lambda m: f'<brk{m.group(1)}id="{_marked(int(m.group(2))) if int(m.group(2)) > T else m.group(2)}"', xml)
+    return xml
+
+
+class _StaticBody:
+    """The <f> parts of a cell body as RowTemplates; everything else kept as it is.
+
+    A body that is one formula meaning the same on every row (its references are to its own row or
+    row-absolute) is written as an Excel shared formula: the text once on the first indicator row,
+    <f t="shared" si="k"/> on the others. The 校验 helper columns are such formulas; written out in
+    full on every row they would make a department workbook three times slower to write.
+    """
+
+    def __init__(self, body: str, T: int, sheet: str):
+        self.pieces: list = []
+        pos = 0
+        for m in re.finditer(r"(<f>)(.*?)(</f>)", body, re.S):
+            self.pieces.append(body[pos:m.end(1)])
+            self.pieces.append(_refs.RowTemplate(m.group(2), T, sheet))
+            pos = m.start(3)
+        self.pieces.append(body[pos:])
+        # a formula that names a sheet (Sheet!A1) is written in full on every row: a shared formula may
+        # not reference another sheet ([MS-XLSX] / ISO 29500 18.3.1.40), Excel repairs the file
+        self.shareable = (len(self.pieces) == 3 and self.pieces[0] == "<f>" and self.pieces[2] == "</f>"
+                          and self.pieces[1].shareable and "!" not in body)
+
+    def render(self, i: int, s: int) -> str:
+        return "".join(p if isinstance(p, str) else p.render(i, s) for p in self.pieces)
+
+    def render_shared(self, i: int, s: int, si: int, ref: str) -> str:
+        if i:
+            return f'<f t="shared" si="{si}"/>'
+        return f'<f t="shared" ref="{ref}" si="{si}">{self.pieces[1].render(0, s)}</f>'
+
+
+@dataclass
+class _LoopCell:
+    col: str
+    style: str | None
+    slot_label: str | None       # single indicator placeholder
+    slot: object | None          # composite slot
+    static: str | None           # body of a static cell (may hold a formula)
+    attrs: str
+
+
+class CompiledSheet:
+    """One template sheet as a jinja2 template plus the pieces of its indicator row."""
+
+    def __init__(self, sheet: TemplateSheet):
+        self.sheet = sheet
+        self.T = sheet.loop_row
+        name = sheet.name
+        tail, _ = remove_element(sheet.xml.tail, "mergeCells")
+        tail = insert_element(tail, "mergeCells", "\x02merges\x03")
+        self.static_merges, self.loop_merges, self.group_merges = self._classify_merges()
+        self.widths = _layout.column_widths(sheet.xml.head)
+        self.row_heights: dict[int, float] = {}      # template row -> its height in points
+        self.row_fixed: set[int] = set()              # template rows with an explicit height
+        self.fit_rows: dict[int, list] = {}           # template row with slots -> [(slot, width)]
+        self.row_attr_base: dict[int, str] = {}       # their attributes without the height
+        self.slot_names: dict[int, object] = {}
+        self.loop_row_attrs, self.loop_min_height, self.loop_widths = "", 15.0, {}
+        body = [self._row(row) for row in sheet.xml.rows]
+        if self.T is not None and not any(r.r == self.T for r in sheet.xml.rows):
+            body.append("\x02loop_rows\x03")
+        head = _shift_refs_in_xml(sheet.xml.head, self.T, name)
+        tail = _shift_refs_in_xml(tail, self.T, name)
+        source = to_jinja(head + "".join(body) + tail)
+        self.jinja = _env.from_string(source)
+        self.loop_cells = self._loop_cells()
+        self.print_area = _print_area(sheet)
+
+    # -- compile -----------------------------------------------------------------------------
+    def _classify_merges(self):
+        T = self.T
+        static, loop, group = [], [], {}
+        group_cols = {}
+        if T is not None:
+            for label in ("一级指标", "二级指标"):
+                col = self.sheet.loop_column(label)
+                if col:
+                    group_cols[col] = label
+        for (r1, c1, r2, c2) in self.sheet.merges:
+            if T is not None and r1 == r2 == T:
+                hit = next((group_cols[c] for c in group_cols if c1 <= c <= c2), None)
+                if hit:
+                    group[hit] = (c1, c2)
+                else:
+                    loop.append((c1, c2))
+            else:
+                static.append((r1, c1, r2, c2))
+        for col, label in group_cols.items():
+            group.setdefault(label, (col, col))
+        return static, loop, group
+
+    def _cell(self, c: Cell, row_expr: str) -> str:
+        """A template cell outside the indicator row, with its row moved and formulas marked."""
+        ref = f"{col_letter(c.col)}{row_expr}"
+        slot = next((s for s in self.sheet.slots if s.row == c.row and s.col == c.col), None)
+        if slot is not None:
+            key = f"c{len(self.slot_names)}"
+            self.slot_names[len(self.slot_names)] = (slot, ref, c.style)
+            return f"\x02{key}\x03"
+        a = f" {c.attrs.strip()}" if c.attrs.strip() else ""
+        if c.body is None:
+            return f'<c r="{ref}"{a}/>'
+        body = _shift_refs_in_xml(c.body, self.T, self.sheet.name) if self.T else c.body
+        return f'<c r="{ref}"{a}>{body}</c>'
+
+    def span_width(self, row: int, col: int) -> float:
+        """Width of a cell in column units, across the merged range it starts, if any."""
+        for (r1, c1, r2, c2) in self.sheet.merges:
+            if r1 == row and c1 == col:
+                return sum(self.widths.get(c, _layout.DEFAULT_WIDTH) for c in range(c1, c2 + 1))
+        return self.widths.get(col, _layout.DEFAULT_WIDTH)
+
+    def _row(self, row) -> str:
+        T = self.T
+        if T is not None and row.r == T:
+            return "\x02loop_rows\x03"
+        expr = _marked(row.r) if (T is not None and row.r > T) else str(row.r)
+        a = ROW_ATTRS_DROP.sub("", row.attrs).strip()
+        ht = re.search(r'\bht="([\d.]+)"', a)
+        self.row_heights[row.r] = float(ht.group(1)) if ht else 15.0
+        if ht:
+            self.row_fixed.add(row.r)
+        cells = "".join(self._cell(c, expr) for c in row.cells)
+        slots = [s for s in self.sheet.slots if s.row == row.r]
+        if slots:
+            # rows with fields grow to fit their text: their attributes are rendered per workbook
+            self.fit_rows[row.r] = [(s, self.span_width(s.row, s.col)) for s in slots]
+            self.row_attr_base[row.r] = re.sub(r'\s*\b(ht|customHeight)="[^"]*"', "", a)
+            return f'<row r="{expr}"\x02h{row.r}\x03>{cells}</row>'
+        a = f" {a}" if a else ""
+        return f'<row r="{expr}"{a}>{cells}</row>'
+
+    def _loop_cells(self) -> list[_LoopCell]:
+        row = next((r for r in self.sheet.xml.rows if r.r == self.T), None) if self.T else None
+        if row is None:
+            return []
+        a = ROW_ATTRS_DROP.sub("", row.attrs).strip()
+        ht = re.search(r'\bht="([\d.]+)"', a)
+        self.loop_min_height = float(ht.group(1)) if ht else 15.0
+        a = re.sub(r'\s*\b(ht|customHeight)="[^"]*"', "", a).strip()
+        self.loop_row_attrs = f" {a}" if a else ""
+        self.loop_widths = {c.col: self.span_width(c.row, c.col) for c in row.cells}
+        out = []
+        for c in row.cells:
+            slot = next((s for s in self.sheet.slots if s.row == c.row and s.col == c.col), None)
+            attrs_wo_t = re.sub(r'\s*\bt="[^"]*"', "", c.attrs).strip()
+            if slot is not None:
+                out.append(_LoopCell(col_letter(c.col), c.style, slot.labels[0] if slot.single else None,
+                                     None if slot.single else slot, None, attrs_wo_t))
+            else:
+                # a formula of the indicator row is written out plainly on every row: a shared
+                # formula's master copied n times would be n masters of one group
+                body = re.sub(r'<f\b[^>]*?(/?)>', lambda m: "<f>" if not m.group(1) else "<f/>", c.body) if c.body else c.body
+                out.append(_LoopCell(col_letter(c.col), c.style, None, None, body, c.attrs.strip()))
+        return out
+
+    # -- render ------------------------------------------------------------------------------
+    def rows_for(self, project: Project | None, blank_rows: int) -> int:
+        """Indicator rows this sheet gets: one per indicator plus blanks, at least one."""
+        if self.T is None:
+            return 0
+        return max((len(project.indicators) if project else 0) + blank_rows, 1)
+
+    def render(self, project: Project | None, blank_rows: int = 0) -> str:
+        values = project_values(project)
+        inds = [i.to_dict() for i in project.indicators] if project else []
+        n = self.rows_for(project, blank_rows)
+        s = max(n - 1, 0)
+        ctx = {"s": s, "merges": self._merges_xml(inds, n, s), "loop_rows": self._loop_rows(inds, n, s)}
+        for r, pairs in self.fit_rows.items():
+            h = _layout.height_for([(slot.render(values), w) for slot, w in pairs], self.row_heights[r])
+            base = self.row_attr_base[r]
+            ht = f' ht="{h}" customHeight="1"' if h else (
+                f' ht="{self.row_heights[r]}" customHeight="1"' if r in self.row_fixed else "")
+            ctx[f"h{r}"] = (f" {base}" if base else "") + ht
+        for k, (slot, ref, style) in self.slot_names.items():
+            r = ref
+            if self.T is not None and "\x00" in ref:
+                r = MARK.sub(lambda m: str(int(m.group(1)) + s) if m.group(1) else m.group(), ref)
+            ctx[f"c{k}"] = cell_xml(r, slot.render(values), style)
+        return self.jinja.render(ctx)
+
+    def _loop_rows(self, inds: list[dict], n: int, s: int) -> str:
+        if self.T is None:
+            return ""
+        T = self.T
+        cont1, cont2 = _continuations(inds)
+        # the columns whose text decides a row's height (一级/二级 are merged over their groups)
+        text_cols = [(lc.slot_label, self.loop_widths.get(col_index(lc.col), 8.43))
+                     for lc in self.loop_cells if lc.slot_label and lc.slot_label not in ("一级指标", "二级指标")]
+        out = []
+        for i in range(n):
+            r = T + i
+            vals = inds[i] if i < len(inds) else {}
+            cells = []
+            for lc in self.loop_cells:
+                ref = f"{lc.col}{r}"
+                if lc.slot_label is not None:
+                    v = vals.get(lc.slot_label)
+                    if (lc.slot_label == "一级指标" and i in cont1) or (lc.slot_label == "二级指标" and i in cont2):
+                        v = None
+                    cells.append(cell_xml(ref, v, lc.style))
+                elif lc.slot is not None:
+                    cells.append(cell_xml(ref, lc.slot.render(vals) if vals else None, lc.style))
+                elif lc.static is None:
+                    cells.append(f'<c r="{ref}" {lc.attrs}/>' if lc.attrs else f'<c r="{ref}"/>')
+                else:
+                    body = self._row_body(lc)
+                    if body.shareable and n > 1:
+                        text = body.render_shared(i, s, self._shared_si(lc), f"{lc.col}{T}:{lc.col}{T + n - 1}")
+                    else:
+                        text = body.render(i, s)
+                    cells.append(f'<c r="{ref}" {lc.attrs}>{text}</c>')
+            texts = [(vals.get(label), width) for label, width in text_cols]
+            h = _layout.height_for(texts, self.loop_min_height) or (
+                self.loop_min_height if self.loop_min_height != 15.0 else None)
+            # the height that fits the row's text, without customHeight: Excel (and LibreOffice) keep it
+            # on opening and grow the row again as text is typed or edited (its cells are not merged
+            # across columns, so Excel's autofit sees them)
+            ht = f' ht="{h}"' if h else ""
+            out.append(f'<row r="{r}"{self.loop_row_attrs}{ht}>{"".join(cells)}</row>')
+        return "".join(out)
+
+    def _shared_si(self, lc: _LoopCell) -> int:
+        """The shared-formula group of an indicator-row cell: numbered after any the template uses."""
+        table = self.__dict__.get("_si")
+        if table is None:
+            used = [int(x) for r in self.sheet.xml.rows for c in r.cells if c.body
+                    for x in re.findall(r'<f\b[^>]*\bsi="(\d+)"', c.body)]
+            start = max(used, default=-1) + 1
+            table = self._si = {c.col: start + k for k, c in enumerate(self.loop_cells)}
+        return table[lc.col]
+
+    def _row_body(self, lc: _LoopCell) -> "_refs.RowTemplate":
+        """A static indicator-row cell's body with its formula's row references compiled (_refs.in_row)."""
+        cache = self.__dict__.setdefault("_row_bodies", {})
+        tpl = cache.get(lc.col)
+        if tpl is None:
+            tpl = cache[lc.col] = _StaticBody(lc.static, self.T, self.sheet.name)
+        return tpl
+
+    def _merges_xml(self, inds: list[dict], n: int, s: int) -> str:
+        T = self.T
+        refs = []
+        for (r1, c1, r2, c2) in self.static_merges:
+            if T is not None:
+                r1 = r1 if r1 <= T else r1 + s
+                r2 = r2 if r2 < T else r2 + s
+            refs.append((r1, c1, r2, c2))
+        if T is not None:
+            for i in range(n):
+                for (c1, c2) in self.loop_merges:
+                    refs.append((T + i, c1, T + i, c2))
+            runs = {"一级指标": _runs(inds, ("一级指标",)), "二级指标": _runs(inds, ("一级指标", "二级指标"))}
+            for label, (c1, c2) in self.group_merges.items():
+                covered = set()
+                for a, b in runs[label]:
+                    if b > a or c2 > c1:
+                        refs.append((T + a, c1, T + b, c2))
+                    covered.update(range(a, b + 1))
+                if c2 > c1:
+                    refs.extend((T + i, c1, T + i, c2) for i in range(n) if i not in covered)
+        if not refs:
+            return ""
+        body = "".join(f'<mergeCell ref="{col_letter(c1)}{r1}:{col_letter(c2)}{r2}"/>' for r1, c1, r2, c2 in refs)
+        return f'<mergeCells count="{len(refs)}">{body}</mergeCells>'
+
+
+def _runs(inds: list[dict], keys: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Run-length groups of equal, non-empty keys; a 二级 run never crosses a 一级 boundary."""
+    runs, start, prev = [], 0, None
+    for i, ind in enumerate(inds + [{}]):
+        k = tuple(ind.get(x) for x in keys)
+        if k != prev or i == len(inds):
+            if prev is not None and all(v is not None for v in prev):
+                runs.append((start, i - 1))
+            start, prev = i, k
+    return runs
+
+
+def _continuations(inds: list[dict]) -> tuple[set[int], set[int]]:
+    c1, c2 = set(), set()
+    for label, keys, out in (("一级指标", ("一级指标",), c1), ("二级指标", ("一级指标", "二级指标"), c2)):
+        for a, b in _runs(inds, keys):
+            out.update(range(a + 1, b + 1))
+    return c1, c2
+
+
+def project_values(project: Project | None) -> dict:
+    if project is None:
+        return {}
+    d = project.to_dict()
+    d.pop("指标", None)
+    return d
+
+
+def sheet_title(name: str) -> str:
+    name = INVALID_SHEET_CHARS.sub("_", name).strip("'") or "Sheet"
+    return name[:31]
+
+
+# ------------------------------------------------------------------------------------------------
+
+class Compiled:
+    """A template compiled for fast, repeated rendering."""
+
+    def __init__(self, template: Template):
+        self.template = template
+        self.sheets = [CompiledSheet(s) for s in template.sheets]
+        parts = template.parts
+        wb = template.workbook_part
+        self.wb_rels_part = rels_path(wb)
+        self._wb_rels = ET.fromstring(parts[self.wb_rels_part])
+        self._sheet_parts = {s.part for s in template.sheets} | {s.rels_part for s in template.sheets if s.rels_part}
+        drop = {p for p in parts if p.endswith("calcChain.xml")}
+        self._drop = drop | self._sheet_parts | {"[Content_Types].xml", wb, self.wb_rels_part,
+                                                  "docProps/app.xml", "docProps/custom.xml", "_rels/.rels"}
+        # every part perfbook does not rewrite: deflated once, copied into every workbook
+        self.static = [deflate(n, b) for n, b in parts.items() if n not in self._drop]
+        self._ct = ET.fromstring(parts["[Content_Types].xml"])
+        self._wb_xml = parts[wb].decode("utf-8")
+        self._constant: dict[tuple[int, str], tuple[str, Entry]] = {}   # sheets the same in every workbook
+
+    def render(self, projects: list[Project], blank_rows: int = 0, meta: dict | None = None,
+               names: list[str] | None = None) -> bytes:
+        t = self.template
+        plan = self._plan(projects, names)
+        entries: list[Entry] = []
+        sheet_rows = []
+        extra_ct = []
+        codenames = []
+        renames = self._renames(plan, blank_rows)
+        for n, (cs, project, title, copy) in enumerate(plan, start=1):
+            part = f"xl/worksheets/sheet{n}.xml"
+            # a sheet with no marks and nothing renamed in it (the drop-down lists) is the same bytes in
+            # every workbook: rendered and deflated once per process
+            constant = not cs.sheet.dynamic and not copy and not renames[n - 1]
+            hit = self._constant.get((id(cs), part)) if constant else None
+            if hit is not None:
+                xml = hit[0]
+            else:
+                xml = cs.render(project, blank_rows if cs.T is not None else 0)
+            if renames[n - 1]:
+                xml = _rename_in_formulas(xml, renames[n - 1])
+            # sheetPr and sheetViews come before sheetData: only that head is searched (a regex over a
+            # department sheet's whole XML cost a third of its render time)
+            cut = xml.find("<sheetData")
+            head, rest = (xml[:cut], xml[cut:]) if cut >= 0 else (xml, "")
+            if copy and cs.sheet.index is not None:
+                head = _TAB_SELECTED.sub("", head)
+                # a copy gets its own VBA codeName (each sheet has its own document module)
+                head = _CODENAME.sub(lambda m: f"{m.group(1)}{m.group(2)}_{n}{m.group(3)}", head, count=1)
+                xml = head + rest
+            codenames.append(vba.sheet_codename(head))
+            entries.append(self._sheet_entry(cs, part, xml, constant))
+            if cs.sheet.rels_part:
+                rels, dup = self._sheet_rels(cs.sheet, n, copy)
+                entries.append(deflate(rels_path(part), rels, FAST))
+                for name, data, ct in dup:
+                    entries.append(deflate(name, data, FAST))
+                    if ct:
+                        extra_ct.append((name, ct))
+            s = max(cs.rows_for(project, blank_rows) - 1, 0)
+            sheet_rows.append((title, part, cs, copy, n, s))
+        wb_xml = self._workbook_xml(plan, sheet_rows)
+        entries.append(deflate(t.workbook_part, wb_xml.encode("utf-8"), FAST))
+        entries.append(deflate(self.wb_rels_part, self._workbook_rels(sheet_rows), FAST))
+        entries.append(deflate("docProps/app.xml", _app_xml([r[0] for r in sheet_rows]), FAST))
+        root_rels = self._root_rels(bool(meta))
+        entries.append(deflate("_rels/.rels", root_rels, FAST))
+        if meta:
+            entries.append(deflate("docProps/custom.xml", _custom_xml(meta), FAST))
+        ct = self._content_types([r[1] for r in sheet_rows], extra_ct, bool(meta))
+        return build_zip([deflate("[Content_Types].xml", ct, FAST)] + entries + self._static_for(codenames))
+
+    def _sheet_entry(self, cs, part: str, xml: str, constant: bool) -> Entry:
+        if not constant:
+            return deflate(part, xml.encode("utf-8"), FAST)
+        key = (id(cs), part)
+        if key not in self._constant:
+            self._constant[key] = (xml, deflate(part, xml.encode("utf-8")))
+        return self._constant[key][1]
+
+    def _static_for(self, codenames: list) -> list:
+        """The copied parts; a VBA project perfbook built gets a document module for every sheet copy."""
+        data = self.template.parts.get(vba.VBA_PART)
+        if data is None or not any(codenames):
+            return self.static
+        new = vba.with_document_modules(data, tuple(c for c in codenames if c))
+        if new is None or new == data:
+            return self.static
+        return [e for e in self.static if e.name != vba.VBA_PART.encode()] + [deflate(vba.VBA_PART, new)]
+
+    # -- plan: which sheet copies, in which order, under which names -----------------------------
+    def _plan(self, projects, names):
+        dynamic = [cs for cs in self.sheets if cs.sheet.dynamic]
+        first = min((cs.sheet.index for cs in dynamic), default=0)
+        before = [cs for cs in self.sheets if not cs.sheet.dynamic and cs.sheet.index < first]
+        after = [cs for cs in self.sheets if not cs.sheet.dynamic and cs.sheet.index > first]
+        projects = list(projects) or [None]
+        plan = [(cs, None, cs.sheet.name, False) for cs in before]
+        used = {cs.sheet.name for cs in before + after}
+        for i, p in enumerate(projects):
+            for j, cs in enumerate(dynamic):
+                if len(projects) == 1:
+                    title = cs.sheet.name
+                elif names and j == 0:
+                    title = names[i]
+                else:
+                    label = (p.name if p and p.name else cs.sheet.name) if cs.T is not None else cs.sheet.name
+                    title = f"{i + 1}.{label}"
+                title = _unique(sheet_title(title), used)
+                plan.append((cs, p, title, i > 0))
+        plan += [(cs, None, cs.sheet.name, False) for cs in after]
+        return plan
+
+    def _renames(self, plan, blank_rows: int = 0) -> list[list[tuple[str, str, int | None, int]]]:
+        """Per planned sheet, the (template name, title, T, s) of each other sheet its formulas name: such
+        a formula names that sheet's copy in the same project's set (a sheet outside the sets, the
+        first set's), its row references moved as that copy's indicator block grew."""
+        names = {cs.sheet.name for cs in self.sheets}
+        named = {}
+        for cs in self.sheets:
+            text = "".join(c.body or "" for r in cs.sheet.xml.rows for c in r.cells)
+            named[id(cs)] = [nm for nm in names if nm != cs.sheet.name and "<f" in text
+                             and (f"{xml_attr(nm)}!" in text or f"{xml_attr(nm)}'!" in text)]
+        groups, cur = [], {}
+        for cs, p, title, _c in plan:
+            if cs.sheet.dynamic:
+                if cs.sheet.name in cur:
+                    cur = {}
+                s = max(cs.rows_for(p, blank_rows) - 1, 0) if cs.T is not None else 0
+                cur[cs.sheet.name] = (title, cs.T, s)
+            groups.append(cur)
+        first = next((g for g in groups if g), {})
+        out = []
+        for (cs, _p, _t, _c), group in zip(plan, groups):
+            g = group if cs.sheet.dynamic else first
+            out.append([(nm, *g[nm]) for nm in named[id(cs)] if nm in g and (g[nm][0] != nm or g[nm][2])])
+        return out
+
+    # -- workbook-level parts ------------------------------------------------------------------
+    def _workbook_xml(self, plan, sheet_rows) -> str:
+        xml = self._wb_xml
+        sheets = []
+        for (title, part, cs, copy, n, _s) in sheet_rows:
+            a = "".join(f' {k}="{xml_attr(v)}"' for k, v in cs.sheet.attrs.items())
+            sheets.append(f'<sheet name="{xml_attr(title)}" sheetId="{n}"{a} r:id="rIdPb{n}"/>')
+        xml = re.sub(r"<sheets\b[^>]*>.*?</sheets>", "<sheets>" + "".join(sheets) + "</sheets>", xml, flags=re.S)
+        xml = re.sub(r"\s*\bactiveTab=\"\d+\"", "", xml)
+        xml = re.sub(r"\s*\bfirstSheet=\"\d+\"", "", xml)
+        start = re.search(r"<workbook\b[^>]*>", xml)
+        if start and "xmlns:r=" not in start.group():
+            xml = xml[:start.start()] + f'<workbook xmlns:r="{R_NS}"' + xml[start.start() + len("<workbook"):]
+        names = self._defined_names(sheet_rows)
+        xml = re.sub(r"<definedNames\b[^>]*>.*?</definedNames>|<definedNames\s*/>", "", xml, flags=re.S)
+        if names:
+            block = "<definedNames>" + names + "</definedNames>"
+            m = re.search(r"<(calcPr|oleSize|customWorkbookViews|pivotCaches|smartTagPr|smartTagTypes|webPublishing"
+                          r"|fileRecoveryPr|webPublishObjects|extLst)\b", xml)
+            pos = m.start() if m else xml.rfind("</workbook>")
+            xml = xml[:pos] + block + xml[pos:]
+        return xml
+
+    def _defined_names(self, sheet_rows) -> str:
+        m = re.search(r"<definedNames\b[^>]*>(.*?)</definedNames>", self._wb_xml, re.S)
+        out = []
+        for dm in re.finditer(r"<definedName\b([^>]*)>(.*?)</definedName>", m.group(1) if m else "", re.S):
+            a = attrs(dm.group(1))
+            text = dm.group(2)
+            if "localSheetId" in a:
+                k = int(a["localSheetId"])
+                for idx, (title, part, cs, copy, n, s) in enumerate(sheet_rows):
+                    if cs.sheet.index != k:
+                        continue
+                    new = _name_text(text, cs, title, s)
+                    at = re.sub(r'localSheetId="\d+"', f'localSheetId="{idx}"', dm.group(1))
+                    out.append(f"<definedName{at}>{new}</definedName>")
+            else:
+                first = next(((i, r) for i, r in enumerate(sheet_rows) if _refers_to(text, r[2].sheet.name)), None)
+                if first:
+                    _idx, (title, part, cs, copy, n, s) = first
+                    text = _name_text(text, cs, title, s)
+                out.append(f"<definedName{dm.group(1)}>{text}</definedName>")
+        # a print area over the official table where the template sets none: the hidden helper
+        # columns would otherwise widen the printed range and shrink a fit-to-width page
+        have = {int(x) for x in re.findall(r'<definedName\b[^>]*name="_xlnm\.Print_Area"[^>]*localSheetId="(\d+)"',
+                                           "".join(out))}
+        for idx, (title, part, cs, copy, n, s) in enumerate(sheet_rows):
+            if cs.print_area and idx not in have and cs.sheet.attrs.get("state", "visible") == "visible":
+                text = escape("'" + cs.sheet.name.replace("'", "''") + "'!" + cs.print_area)
+                out.append(f'<definedName name="_xlnm.Print_Area" localSheetId="{idx}">'
+                           f"{_name_text(text, cs, title, s)}</definedName>")
+        return "".join(out)
+
+    def _workbook_rels(self, sheet_rows) -> bytes:
+        out = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{PKG_REL_NS}">']
+        for el in self._wb_rels:
+            if el.get("Type") == WS_TYPE or el.get("Target", "").endswith("calcChain.xml"):
+                continue
+            a = "".join(f' {k}="{xml_attr(v)}"' for k, v in el.attrib.items())
+            out.append(f"<Relationship{a}/>")
+        for (title, part, cs, copy, n, _s) in sheet_rows:
+            out.append(f'<Relationship Id="rIdPb{n}" Type="{WS_TYPE}" Target="worksheets/sheet{n}.xml"/>')
+        out.append("</Relationships>")
+        return "".join(out).encode("utf-8")
+
+    def _root_rels(self, with_custom: bool) -> bytes:
+        root = ET.fromstring(self.template.parts["_rels/.rels"])
+        out = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{PKG_REL_NS}">']
+        for el in root:
+            if el.get("Type") == CUSTOM_TYPE:
+                continue
+            a = "".join(f' {k}="{xml_attr(v)}"' for k, v in el.attrib.items())
+            out.append(f"<Relationship{a}/>")
+        if with_custom:
+            out.append(f'<Relationship Id="rIdPbCustom" Type="{CUSTOM_TYPE}" Target="docProps/custom.xml"/>')
+        out.append("</Relationships>")
+        return "".join(out).encode("utf-8")
+
+    def _content_types(self, sheet_parts, extra, with_custom) -> bytes:
+        out = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="{CT_NS}">']
+        has_app = False
+        for el in self._ct:
+            tag = el.tag.split("}")[1]
+            part = el.get("PartName", "")
+            if tag == "Override":
+                p = part.lstrip("/")
+                if p in self._sheet_parts or p.endswith("calcChain.xml") or p == "docProps/custom.xml":
+                    continue
+                if el.get("ContentType") == WS_CT:
+                    continue
+                has_app |= p == "docProps/app.xml"
+            a = "".join(f' {k}="{xml_attr(v)}"' for k, v in el.attrib.items())
+            out.append(f"<{tag}{a}/>")
+        for p in sheet_parts:
+            out.append(f'<Override PartName="/{p}" ContentType="{WS_CT}"/>')
+        for p, ct in extra:
+            out.append(f'<Override PartName="/{p}" ContentType="{xml_attr(ct)}"/>')
+        if not has_app:
+            out.append(f'<Override PartName="/docProps/app.xml" ContentType="{APP_CT}"/>')
+        if with_custom:
+            out.append(f'<Override PartName="/docProps/custom.xml" ContentType="{CUSTOM_CT}"/>')
+        out.append("</Types>")
+        return "".join(out).encode("utf-8")
+
+    def _sheet_rels(self, sheet: TemplateSheet, n: int, copy: bool):
+        """The sheet's relationships; a copy gets its own copies of drawings, comments, printer settings."""
+        root = ET.fromstring(self.template.parts[sheet.rels_part])
+        overrides = {el.get("PartName", "").lstrip("/"): el.get("ContentType") for el in self._ct
+                     if el.tag.endswith("Override")}
+        out = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{PKG_REL_NS}">']
+        dup = []
+        for el in root:
+            a = dict(el.attrib)
+            if copy and a.get("TargetMode") != "External":
+                target = resolve(sheet.part, a["Target"])
+                stem, dot, ext = target.rpartition(".")
+                new = f"{stem}_pb{n}.{ext}"
+                dup.append((new, self.template.parts.get(target, b""), overrides.get(target)))
+                # the copy's own relationships (a drawing's pictures, a header's VML images): the same
+                # targets, valid from the copy since it sits in the same folder
+                own = self.template.parts.get(rels_path(target))
+                if own is not None:
+                    dup.append((rels_path(new), own, None))
+                a["Target"] = "/" + new
+            out.append("<Relationship" + "".join(f' {k}="{xml_attr(v)}"' for k, v in a.items()) + "/>")
+        out.append("</Relationships>")
+        return "".join(out).encode("utf-8"), dup
+
+
+def _rename_in_formulas(xml: str, pairs: list[tuple[str, str, int | None, int]]) -> str:
+    def fix(m):
+        text = unescape(m.group(2))
+        for old, _new, T, s in pairs:
+            if T is not None and s:
+                text = _refs.shift_text(text, T, s, old, qualified_only=True)
+        for old, new, _T, _s in pairs:
+            text = _rename_sheet(text, old, new)
+        return m.group(1) + escape(text) + m.group(3)
+    return re.sub(r"(<f\b[^>]*>)(.*?)(</f>)", fix, xml, flags=re.S)
+
+
+def _print_area(sheet: TemplateSheet) -> str | None:
+    """$A$1 to the last row and column the template's table uses, hidden columns left out."""
+    hidden = set()
+    for a in re.findall(r"<col\b([^>]*)/?>", sheet.xml.head):
+        at = attrs(a)
+        if at.get("hidden") in ("1", "true"):
+            hidden.update(range(int(at.get("min", 0)), int(at.get("max", 0)) + 1))
+    cells = [(c.row, c.col) for row in sheet.xml.rows for c in row.cells if c.col not in hidden]
+    cells += [(r2, c2) for _r1, _c1, r2, c2 in sheet.merges if c2 not in hidden]
+    if sheet.loop_row:
+        cells.append((sheet.loop_row, 1))
+    if not cells:
+        return None
+    return f"$A$1:${col_letter(max(c for _r, c in cells))}${max(r for r, _c in cells)}"
+
+
+def _name_text(text: str, cs: CompiledSheet, title: str, s: int) -> str:
+    """A defined name's formula for one copy of a sheet: rows moved by s, sheet renamed."""
+    if cs.T is not None and s:
+        text = escape(_refs.shift_text(unescape(text), cs.T, s, cs.sheet.name, whole_rows=True))
+    return _rename_sheet(text, cs.sheet.name, title)
+
+
+def _refers_to(text: str, sheet: str) -> bool:
+    return f"'{sheet}'!" in text or f"{sheet}!" in text
+
+
+def _rename_sheet(text: str, old: str, new: str) -> str:
+    if old == new:
+        return text
+    q_new = "'" + new.replace("'", "''") + "'"
+    text = text.replace("'" + old.replace("'", "''") + "'!", q_new + "!")
+    return re.sub(r"(?<![\w'])" + re.escape(old) + "!", q_new + "!", text)
+
+
+def _unique(title: str, used: set[str]) -> str:
+    base, k = title, 2
+    while title.lower() in {u.lower() for u in used}:
+        suffix = f"({k})"
+        title = base[: 31 - len(suffix)] + suffix
+        k += 1
+    used.add(title)
+    return title
+
+
+def _app_xml(titles: list[str]) -> bytes:
+    parts = "".join(f"<vt:lpstr>{escape(t)}</vt:lpstr>" for t in titles)
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" '
+        'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+        "<Application>perfbook</Application>"
+        '<HeadingPairs><vt:vector size="2" baseType="variant"><vt:variant><vt:lpstr>工作表</vt:lpstr></vt:variant>'
+        f'<vt:variant><vt:i4>{len(titles)}</vt:i4></vt:variant></vt:vector></HeadingPairs>'
+        f'<TitlesOfParts><vt:vector size="{len(titles)}" baseType="lpstr">{parts}</vt:vector></TitlesOfParts>'
+        "</Properties>"
+    ).encode("utf-8")
+
+
+def _custom_xml(meta: dict) -> bytes:
+    props = "".join(
+        f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="{i}" name="{xml_attr(str(k))}">'
+        f"<vt:lpwstr>{escape(str(v))}</vt:lpwstr></property>"
+        for i, (k, v) in enumerate(meta.items(), start=2)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+        f'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">{props}</Properties>'
+    ).encode("utf-8")

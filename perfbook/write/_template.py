@@ -1,0 +1,256 @@
+"""The template: an ordinary workbook whose cells say where each field goes.
+
+A cell holding ``{{ 项目名称 }}`` receives that field; ``总体目标（{{ 实施期限 }}）`` mixes text and a field;
+a row holding ``{{ 指标.三级指标 }}`` cells is the indicator row, repeated once per indicator. Fill and
+read both follow these marks, so a bureau can move, restyle or add fields in Excel without code.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+
+from defusedxml import ElementTree as ET
+
+from .. import _fields as F, data as shipped
+from ..errors import TemplateError
+from ..ooxml import _ns as ns
+from ..ooxml._package import read_package
+from ..ooxml._sheetxml import NS, SheetXml, parse_sheet, shared_strings, split_ref
+
+LISTS_SHEET = "下拉列表"   # the hidden sheet of drop-down lists perfbook.write._inject adds; no data
+
+PLACEHOLDER = re.compile(r"\{\{\s*(.+?)\s*\}\}")
+# a placeholder alone in brackets, "总体目标（{{ 实施期限 }}）": the brackets go when the field is empty
+BRACKETED = re.compile(r"[（(【\[]\s*\{\{\s*(.+?)\s*\}\}\s*[）)】\]]")
+_TOKEN = re.compile(BRACKETED.pattern + "|" + PLACEHOLDER.pattern)
+LOOP = "指标."
+R_NS = ns.R
+PKG_REL_NS = ns.PKG_REL
+DEFAULT_TEMPLATE = "绩效目标表.xlsx"
+
+
+def default_template_path() -> Path:
+    """templates/绩效目标表.xlsx: beside the package in a checkout, inside it (perfbook.templates) when installed."""
+    return shipped.folder("templates") / DEFAULT_TEMPLATE
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A template cell with placeholders."""
+
+    row: int
+    col: int
+    text: str
+    labels: tuple[str, ...]   # labels as written, without the 指标. prefix
+    loop: bool
+
+    @property
+    def single(self) -> bool:
+        """The whole cell is one placeholder: the value keeps its type (number stays number)."""
+        return PLACEHOLDER.fullmatch(self.text.strip()) is not None
+
+    @cached_property
+    def pattern(self) -> re.Pattern:
+        """The template text turned inside out: matching a cell's text gives back the fields."""
+        out, pos = [], 0
+        for i, m in enumerate(_TOKEN.finditer(self.text)):
+            out.append(re.escape(self.text[pos:m.start()]))
+            if m.group(1) is not None:     # bracketed: the brackets are there only when the field is
+                inner = PLACEHOLDER.search(m.group())
+                out.append("(?:" + re.escape(m.group()[:inner.start()]) + f"(?P<g{i}>.*?)"
+                           + re.escape(m.group()[inner.end():]) + ")?")
+            else:
+                out.append(f"(?P<g{i}>.*?)")
+            pos = m.end()
+        out.append(re.escape(self.text[pos:]))
+        return re.compile("".join(out), re.S)
+
+    def render(self, values: dict):
+        if self.single:
+            return values.get(self.labels[0])
+        text = BRACKETED.sub(lambda m: m.group() if values.get(_strip_loop(m.group(1))) not in (None, "") else "",
+                             self.text)
+        return PLACEHOLDER.sub(lambda m: _as_text(values.get(_strip_loop(m.group(1)))), text)
+
+    def parse(self, value) -> dict:
+        """The fields this cell holds in a filled workbook ({} when the text no longer matches)."""
+        if self.single:
+            return {self.labels[0]: value}
+        if value is None:
+            return {}
+        m = self.pattern.fullmatch(str(value))
+        if not m:
+            return {}
+        return {label: (m.group(f"g{i}") or None) for i, label in enumerate(self.labels)}
+
+
+def _strip_loop(label: str) -> str:
+    return label[len(LOOP):] if label.startswith(LOOP) else label
+
+
+GAP = "\u3000\u3000"   # what an empty field leaves in a text cell: a visible gap to write in ("　　年…项目绩效目标表")
+
+
+def _as_text(v) -> str:
+    return GAP if v is None or v == "" else str(v)
+
+
+@dataclass
+class TemplateSheet:
+    index: int
+    name: str
+    part: str                     # e.g. xl/worksheets/sheet1.xml
+    attrs: dict[str, str]         # attributes of its <sheet> element (state, …)
+    xml: SheetXml
+    slots: list[Slot]
+    loop_row: int | None
+    merges: list[tuple[int, int, int, int]]
+    literals: dict[tuple[int, int], str]    # non-placeholder text cells: labels, notes
+    rels_part: str | None
+
+    @property
+    def dynamic(self) -> bool:
+        return bool(self.slots)
+
+    def loop_slots(self) -> list[Slot]:
+        return [s for s in self.slots if s.loop]
+
+    def loop_column(self, label: str) -> int | None:
+        for s in self.loop_slots():
+            if s.single and s.labels[0] == label:
+                return s.col
+        return None
+
+    def max_col(self) -> int:
+        cols = [c.col for r in self.xml.rows for c in r.cells]
+        return max(cols) if cols else 1
+
+
+@dataclass
+class Template:
+    path: str
+    parts: dict[str, bytes]
+    sheets: list[TemplateSheet]
+    workbook_part: str
+    sst: list[str] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> "Template":
+        path = Path(path) if path else default_template_path()
+        if not path.exists():
+            raise TemplateError("找不到模板文件", "template not found", path)
+        return cls.from_parts(str(path), read_package(path))
+
+    @classmethod
+    def from_parts(cls, path: str, parts: dict[str, bytes]) -> "Template":
+        workbook_part = _main_part(parts, path)
+        rels = _rels(parts, workbook_part)
+        sst_part = next((t for t, typ in rels.values() if typ.endswith("/sharedStrings")), None)
+        sst = shared_strings(parts.get(sst_part)) if sst_part else []
+        root = ET.fromstring(parts[workbook_part])
+        sheets = []
+        for i, el in enumerate(root.iter(f"{{{NS}}}sheet")):
+            rid = el.get(f"{{{R_NS}}}id")
+            target = rels[rid][0]
+            xml = parse_sheet(parts[target].decode("utf-8"), sst, f"{path}:{el.get('name')}")
+            attrs = {k: v for k, v in el.attrib.items() if "}" not in k and k not in ("name", "sheetId")}
+            sheets.append(_sheet(i, el.get("name"), target, attrs, xml, parts, path))
+        if not any(s.loop_row for s in sheets):
+            raise TemplateError("模板中没有指标行（含 {{ 指标.三级指标 }} 等占位符的一行）",
+                                "the template has no indicator row (a row of {{ 指标.… }} placeholders)", path)
+        return cls(path, parts, sheets, workbook_part, sst)
+
+    def field_labels(self) -> list[str]:
+        """Every project label the template has a place for, in reading order."""
+        seen: dict[str, None] = {}
+        for s in self.sheets:
+            for slot in s.slots:
+                if not slot.loop:
+                    for lab in slot.labels:
+                        seen.setdefault(lab)
+        return list(seen)
+
+    def indicator_labels(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for s in self.sheets:
+            for slot in s.loop_slots():
+                for lab in slot.labels:
+                    seen.setdefault(lab)
+        return list(seen)
+
+
+def _main_part(parts: dict[str, bytes], path) -> str:
+    rels = _rels(parts, "")
+    for target, typ in rels.values():
+        if typ.endswith("/officeDocument"):
+            return target
+    raise TemplateError("不是有效的 xlsx 模板（缺少工作簿部件）", "not an xlsx package: no workbook part", path)
+
+
+def rels_path(part: str) -> str:
+    p = PurePosixPath(part)
+    return str(p.parent / "_rels" / (p.name + ".rels")) if part else "_rels/.rels"
+
+
+def resolve(base_part: str, target: str) -> str:
+    """A relationship target as a part name (relative to the source part's folder, or absolute)."""
+    if target.startswith("/"):
+        return target[1:]
+    parts: list[str] = list(PurePosixPath(base_part).parent.parts) if base_part else []
+    for seg in target.split("/"):
+        if seg == "..":
+            parts.pop() if parts else None
+        elif seg and seg != ".":
+            parts.append(seg)
+    return "/".join(parts)
+
+
+def _rels(parts: dict[str, bytes], part: str) -> dict[str, tuple[str, str]]:
+    """Relationship id -> (target part, type) for a part; external targets are skipped."""
+    data = parts.get(rels_path(part))
+    if not data:
+        return {}
+    out = {}
+    for el in ET.fromstring(data):
+        if el.get("TargetMode") == "External":
+            continue
+        out[el.get("Id")] = (resolve(part, el.get("Target")), el.get("Type"))
+    return out
+
+
+def _sheet(index, name, part, attrs, xml: SheetXml, parts, path) -> TemplateSheet:
+    slots, literals = [], {}
+    loop_rows = set()
+    for row in xml.rows:
+        for c in row.cells:
+            if c.text is None or not c.text.strip():
+                continue
+            labels = tuple(PLACEHOLDER.findall(c.text))
+            if not labels:
+                literals[(c.row, c.col)] = c.text
+                continue
+            loop = any(lab.startswith(LOOP) for lab in labels)
+            if loop and not all(lab.startswith(LOOP) for lab in labels):
+                raise TemplateError("同一单元格不能同时含指标占位符和项目占位符",
+                                    "a cell mixes indicator and project placeholders", path, f"{name}!{c.ref}")
+            slots.append(Slot(c.row, c.col, c.text, tuple(_strip_loop(lab) for lab in labels), loop))
+            if loop:
+                loop_rows.add(c.row)
+    if len(loop_rows) > 1:
+        raise TemplateError("指标占位符必须在同一行", "indicator placeholders must all be on one row", path, name)
+    merges = []
+    m = re.search(r"<mergeCells\b.*?</mergeCells>", xml.tail, re.S)
+    if m:
+        for ref in re.findall(r'<mergeCell\s+ref="([^"]+)"', m.group()):
+            a, _, b = ref.partition(":")
+            (r1, c1), (r2, c2) = split_ref(a), split_ref(b or a)
+            merges.append((r1, c1, r2, c2))
+    rels = rels_path(part)
+    return TemplateSheet(index, name, part, attrs, xml, slots, next(iter(loop_rows), None), merges, literals,
+                         rels if rels in parts else None)
+
+
+def known_label(label: str) -> bool:
+    return F.project_field(label) is not None or F.indicator_field(label) is not None
