@@ -24,8 +24,8 @@ from .._yaml import data as yaml_data
 from ..errors import DataError
 from ..model import Indicator, Project
 from . import _advice as advice, _frames as FR, _python as P
-from ._formula import HELPER_OF, Ctx, NoFormula, Unavailable, compile_formula
-from ._frames import Frame, Level1, Level2, norm_name
+from ._formula import Ctx, NoFormula, Unavailable, compile_formula
+from ._frames import Frame, Level1, Level2
 from ._lang import Node, RuleSyntaxError, parse
 from .findings import Finding
 

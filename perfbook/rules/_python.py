@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ._frames import norm_name
 from ._lang import Node
 
 
@@ -270,7 +271,7 @@ PRIMITIVES: dict[str, Callable] = {
 # primitives that read the frame or the rows (they get the Env first)
 ENV_PRIMITIVES: dict[str, Callable] = {
     "ISUNIT": lambda env, x: _r().trim(x) in _r().units_all(env.ctx.frame),
-    "ISFRAMENAME": lambda env, x: _r().norm_name(show(x)) in env.ctx.frame.names(),
+    "ISFRAMENAME": lambda env, x: norm_name(show(x)) in env.ctx.frame.names(),
     "LEVEL1NAMES": lambda env: tuple(l1.name for l1 in env.ctx.frame.level1),
     "LEVEL2NAMES": lambda env: tuple(l2.name for l2 in env.row.l1.level2) if env.row.l1 is not None else (),
     "LEVEL1OF": lambda env, x: next((l1.name for l1 in env.ctx.frame.level1 if l1.find(x)), ""),

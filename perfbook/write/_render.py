@@ -20,7 +20,7 @@ from ..ooxml import _ns, _refs
 from ..ooxml._package import Entry, build_zip, deflate
 from ..ooxml._sheetxml import Cell, attrs, cell_xml, col_index, col_letter, insert_element, remove_element, unescape, xml_attr
 from . import _layout
-from ._template import LOOP, PKG_REL_NS, R_NS, Template, TemplateSheet, rels_path, resolve
+from ._template import PKG_REL_NS, R_NS, Template, TemplateSheet, rels_path, resolve
 
 # deflate level of the parts written per workbook: level 1 costs a third of level 6's time for files
 # ~15 % larger; the parts copied into every workbook are deflated once, at the default level
