@@ -194,7 +194,9 @@ Public Sub ApplyFindings()
     Do While CStr(ds.Cells(r, 1).Value) <> ""
         NF = NF + 1
         ReDim Preserve FRule(1 To NF): ReDim Preserve FSev(1 To NF): ReDim Preserve FMsg(1 To NF)
-        ReDim Preserve FFix(1 To NF): ReDim Preserve FAddr(1 To NF)
+        ReDim Preserve FFix(1 To NF): ReDim Preserve FAddr(1 To NF): ReDim Preserve FMore(1 To NF)
+        FMore(NF) = Trim(CStr(ds.Cells(r, 6).Value))    ' a folded finding's other cells, space-separated
+        If FMore(NF) <> "" Then FMore(NF) = SEP & Replace(FMore(NF), " ", SEP) & SEP
         FRule(NF) = CStr(ds.Cells(r, 1).Value): FSev(NF) = CStr(ds.Cells(r, 2).Value)
         FAddr(NF) = CStr(ds.Cells(r, 3).Value): FMsg(NF) = CStr(ds.Cells(r, 4).Value)
         FFix(NF) = CStr(ds.Cells(r, 5).Value)

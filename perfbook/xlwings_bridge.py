@@ -25,7 +25,7 @@ from .rules.check import check as check_workbook
 from .rules.findings import ERROR, INFO, WARNING, Finding, Report
 
 FIRST_ROW = 6
-HEADERS = ["rule", "severity", "cell", "message", "fix"]
+HEADERS = ["rule", "severity", "cell", "message", "fix", "more"]
 
 
 @cache
@@ -45,7 +45,10 @@ def sheet_findings(report: Report, sheet: str) -> list[Finding]:
 
 
 def finding_rows(findings: list[Finding]) -> list[list[str]]:
-    return [[f.rule, f.severity, f.cell or "", f.message, f.fix or ""] for f in findings]
+    """One row per finding; "more" lists a folded finding's other cells, space-separated (the 校验 button
+    marks them all)."""
+    return [[f.rule, f.severity, f.cell or "", f.message, f.fix or "", " ".join(c for c in f.cells[1:] if c)]
+            for f in findings]
 
 
 def frame_title(report: Report) -> str:
@@ -62,10 +65,10 @@ def response(report: Report | None, sheet: str, error: str | None = None) -> dic
     cells["B3"] = "ok"
     cells["B4"] = frame_title(report)
     for j, h in enumerate(HEADERS):
-        cells[f"{'ABCDE'[j]}5"] = h
+        cells[f"{'ABCDEF'[j]}5"] = h
     for i, row in enumerate(finding_rows(sheet_findings(report, sheet)), start=FIRST_ROW):
         for j, v in enumerate(row):
-            cells[f"{'ABCDE'[j]}{i}"] = v
+            cells[f"{'ABCDEF'[j]}{i}"] = v
     return cells
 
 
@@ -111,9 +114,9 @@ def validate_active_sheet(book=None) -> None:
     path, sheet = ds.range("B1").value, ds.range("B2").value
     cells = answer(str(path), str(sheet))
     rows = _rows(cells)
-    ds.range("A3:E4").value = [[cells.get(f"{c}{r}", "") for c in "ABCDE"] for r in (3, 4)]
+    ds.range("A3:F4").value = [[cells.get(f"{c}{r}", "") for c in "ABCDEF"] for r in (3, 4)]
     if rows:
-        block = ds.range((5, 1), (5 + len(rows) - 1, 5))
+        block = ds.range((5, 1), (5 + len(rows) - 1, 6))
         block.number_format = "@"                # text stays text: "=…" typed by an official is no formula
         block.value = rows
 
@@ -121,4 +124,4 @@ def validate_active_sheet(book=None) -> None:
 def _rows(cells: dict[str, object]) -> list[list[object]]:
     """Rows 5… of the answer as a 2-D block (one COM call instead of one per cell)."""
     last = max((int(ref[1:]) for ref in cells if int(ref[1:]) >= 5), default=4)
-    return [[cells.get(f"{c}{r}", "") for c in "ABCDE"] for r in range(5, last + 1)]
+    return [[cells.get(f"{c}{r}", "") for c in "ABCDEF"] for r in range(5, last + 1)]

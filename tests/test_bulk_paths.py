@@ -62,9 +62,9 @@ def test_warm_workers_start_with_the_template_compiled(tmp_path):
     template in fill.compiled's cache before it asks; without it, the worker compiles it itself."""
     probe = textwrap.dedent('''
         import sys
-        from perfbook import parallel
+        from perfbook.batch import _parallel as parallel
         def cached(_):
-            from perfbook.fill import _compiled
+            from perfbook.write.fill import _compiled
             return _compiled.cache_info().currsize
         if __name__ == "__main__":
             if sys.argv[1] == "warm":
