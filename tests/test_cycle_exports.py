@@ -69,7 +69,26 @@ def test_export_indicators_read_exactly(truth):
 
 def test_template_bug_level2_is_inferred_aloud():
     tables = read_exports(CYCLE / "gxxmzcjkdc23.xls")
-    assert len(tables[0].notes) == 6 and all("模板占位符" in n for n in tables[0].notes)
+    notes = tables[0].notes
+    assert len(notes) == 6 and all("模板占位符" in n.zh for n in notes)
+    # each note names the cell that holds the placeholder (read by hand: the 二级指标 column is C, rows 21…)
+    assert [n.where() for n in notes][:3] == ["Sheet1!C21", "Sheet1!C22", "Sheet1!C23"]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_check_every_export_in_every_output_format(fmt):
+    """A reader note on a cycle export went into JSON as a bare string and crashed `check --format json`
+    (exit 3): every export is checked through the command itself, in each format."""
+    import subprocess
+    import sys
+    files = sorted(CYCLE.glob("*.xls"))
+    proc = subprocess.run([sys.executable, "-m", "perfbook", "check", *map(str, files), "--format", fmt],
+                          capture_output=True, text=True, encoding="utf-8")
+    assert proc.returncode in (0, 1), proc.stderr
+    if fmt == "json":
+        reports = json.loads(proc.stdout)
+        assert len(reports) == len(files)
+        assert all(n["单元格"] for r in reports for n in r["读取提示"])
 
 
 def test_collect_takes_the_exports_into_their_sheets(tmp_path):

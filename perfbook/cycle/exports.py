@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from .._values import split_value
 from ..model import Indicator, Project
+from ..notes import Note
 from ..ooxml._sheetxml import col_letter
 from ..readers._grid import Grid
 from ..readers.formats import open_source
@@ -60,7 +61,7 @@ class ExportTable:
     columns: dict[str, list[int]]                  # field → columns (√ groups have several)
     indicators: list[dict] = field(default_factory=list)
     sub_labels: dict[int, str] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)    # what was inferred rather than read, said aloud
+    notes: list[Note] = field(default_factory=list)   # what was inferred rather than read, said aloud
     header_row: int = 0                               # the row of the table's column labels
 
 
@@ -164,7 +165,11 @@ def _unrendered_level2(table: ExportTable) -> None:
         names = [l2.name for l2 in l1.level2] if l1 else []
         guess = next((n for n in names if norm(n) not in present.get(d.get("一级指标"), set())), None)
         if guess:
-            table.notes.append(f"第{i + 1}个指标的二级指标显示为模板占位符“{d['二级指标']}”（导出模板缺陷），按指标框架推断为“{guess}”")
+            cell = d["_cells"].get("二级指标", "!").split("!", 1)[1] or None
+            table.notes.append(Note(
+                "placeholder", f"第{i + 1}个指标的二级指标显示为模板占位符“{d['二级指标']}”（导出模板缺陷），按指标框架推断为“{guess}”",
+                f"indicator {i + 1}: level-2 name is the export template's placeholder {d['二级指标']!r}; inferred {guess!r}",
+                table.sheet, cell))
             d["二级指标"] = guess
 
 
@@ -219,7 +224,7 @@ class ExportBook:
         return [i for t in self.tables for i in t.indicators]
 
     @property
-    def notes(self) -> list[str]:
+    def notes(self) -> list[Note]:
         return [n for t in self.tables for n in t.notes]
 
 
