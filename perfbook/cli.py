@@ -16,6 +16,8 @@ from ._version import __version__
 from .errors import EXIT_INTERNAL, PerfbookError, environment_error, exit_code
 from .rules import _catalog as R
 
+__all__ = ["Parser", "add_common", "parser", "main"]
+
 ORDER = ["new", "fill", "read", "check", "bulk", "collect", "addin"]
 
 

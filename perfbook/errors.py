@@ -5,6 +5,9 @@ import errno as _errno
 from pathlib import Path
 from urllib.parse import unquote
 
+__all__ = ["PerfbookError", "UnreadableWorkbook", "DataError", "TemplateError", "NoTable", "PerfbookWarning",
+           "EnvironmentProblem", "EXIT_INTERNAL", "environment_error", "database_error", "exit_code"]
+
 
 class PerfbookError(Exception):
     """A problem with the user's input or environment, never a bug; the CLI prints it without a traceback."""

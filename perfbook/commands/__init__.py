@@ -9,6 +9,8 @@ from pathlib import Path
 
 from ..errors import PerfbookError
 
+__all__ = ["existing_file", "expand", "single", "say", "no_progress"]
+
 
 def existing_file(text: str) -> str:
     """argparse type for --template and other input files: the file must exist and be a file."""

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import sys
 
+__all__ = ["add_parser", "run"]
+
 
 def add_parser(sub):
     p = sub.add_parser("addin", help="生成 Excel/WPS 加载项（功能区“绩效目标”：校验、清除标记、新增指标行）/ build the add-in")

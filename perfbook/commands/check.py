@@ -7,6 +7,8 @@ from pathlib import Path
 
 from . import existing_file
 
+__all__ = ["add_parser", "run"]
+
 
 def add_parser(sub):
     p = sub.add_parser("check", help="校验工作簿 / check workbooks against the rules")

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from . import existing_file
 
+__all__ = ["add_parser", "run"]
+
 
 def add_parser(sub):
     p = sub.add_parser("fill", help="按数据填写绩效目标表 / fill the template from YAML, JSON, CSV or an xlsx table")

@@ -1,6 +1,8 @@
 """perfbook monitor: the 绩效监控表 of an approved target table (perfbook/cycle)."""
 from __future__ import annotations
 
+__all__ = ["add_parser", "run"]
+
 KIND = "monitor"
 HELP = "由绩效目标表生成绩效运行监控表 / make the monitoring table from a target table"
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from . import existing_file
 
+__all__ = ["add_parser", "run"]
+
 
 def add_parser(sub):
     p = sub.add_parser("new", help="生成空白绩效目标表 / write a blank copy of the template")

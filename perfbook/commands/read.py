@@ -6,6 +6,8 @@ from pathlib import Path
 
 from . import existing_file
 
+__all__ = ["add_parser", "run"]
+
 
 def add_parser(sub):
     p = sub.add_parser("read", help="读取工作簿为数据 / read a workbook into JSON, YAML or CSV")

@@ -19,6 +19,9 @@ from . import expr as E, scoring as S
 from .make import load_targets, template_path
 from .read import SCORE, CycleBook, read_cycle
 
+__all__ = ["export_candidate", "cycle_kind", "is_number", "quantitative", "check_cycle", "scored",
+           "row_facts", "project_facts", "run_checks"]
+
 
 def export_candidate(path) -> bool:
     """A regular file whose bytes are SpreadsheetML 2003: the only form the budget system's

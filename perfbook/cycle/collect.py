@@ -8,6 +8,8 @@ from .check import check_cycle, is_number, scored
 from .exports import read_export
 from .read import SCORE, read_cycle
 
+__all__ = ["SHEETS", "project_score", "rows", "export_rows"]
+
 SHEETS = {
     "自评": ("文件", "工作表", "项目名称", "项目编码", "主管部门", "预算年度", "指标数", "分值合计", "全年预算数", "全年执行数",
            "预算执行率", "预算执行得分", "指标得分", "总分", "自评等级", "错误数"),

@@ -14,6 +14,8 @@ from defusedxml.ElementTree import iterparse
 from ..readers._grid import Grid
 from . import expr as E
 
+__all__ = ["formulas", "evaluate"]
+
 SS = "{urn:schemas-microsoft-com:office:spreadsheet}"
 REF = r"R(?:\[(-?\d+)\]|(\d+))?C(?:\[(-?\d+)\]|(\d+))?"
 RANGE = re.compile(r"SUM\(\s*" + REF + r"\s*:\s*" + REF + r"\s*\)")

@@ -18,9 +18,8 @@ from ..errors import DataError, TemplateError
 from ..model import Project
 from ..ooxml._package import write_atomic
 from ..ooxml._sheetxml import col_letter, escape, insert_element
-from ..rules.check import DATA_SUFFIXES
 from ..write._inject import add_dxfs
-from ..write._inputs import load
+from ..write._inputs import DATA_SUFFIXES, load
 from ..write._template import Template
 from . import expr as E, scoring as S
 from .weights import allocate

@@ -19,6 +19,8 @@ from ..readers.reader import read_source
 from ..write._template import Template, _main_part, _rels
 from .make import KINDS, template_path
 
+__all__ = ["SCORE", "CycleBook", "kind_of", "read_cycle", "formula_cells"]
+
 SCORE = "公式.得分"
 
 

@@ -15,6 +15,8 @@ from .. import _yaml
 from ..errors import PerfbookError
 from . import expr as E
 
+__all__ = ["data", "scheme_for", "Scheme", "symbolic", "show", "qualitative_key", "achieved"]
+
 TOL = 0.005     # score comparisons: the system rounds to 2 decimals
 
 

@@ -18,6 +18,8 @@ from . import expr as E, scoring as S
 from .make import KINDS, template_path
 from .read import SCORE
 
+__all__ = ["layout", "module_source"]
+
 MODULE = "PerfbookCycle"
 ROW_FACTS = ("name", "sign", "t", "w", "x", "d", "ts", "typed", "computed", "lk", "reason")
 PROJECT_FACTS = ("wsum", "bw", "b", "e", "reason")

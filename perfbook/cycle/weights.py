@@ -10,6 +10,8 @@ from decimal import Decimal
 
 from ..rules._frames import norm_name
 
+__all__ = ["split", "allocate"]
+
 
 def split(total, n: int) -> list:
     if n <= 0:

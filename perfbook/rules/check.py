@@ -13,18 +13,19 @@ import re
 import zipfile
 from pathlib import Path
 
+from ..cycle.check import check_cycle, cycle_kind, export_candidate
+from ..cycle.exports import as_cycle_book, read_export
 from ..department import department_fields
 from ..errors import PerfbookError
 from ..model import Project
 from ..ooxml._sheetxml import col_letter, unescape
 from ..readers.reader import Book, load_template, read
-from ..write._inputs import load
+from ..write._inputs import DATA_SUFFIXES, load
 from ..write._template import Template
 from . import _frames as FR
 from ._catalog import RowFacts, check_project, folds
 from .findings import ERROR, INFO, WARNING, Finding, Report, presented
 
-DATA_SUFFIXES = (".yaml", ".yml", ".json", ".csv")
 FRAME_NAME = "校验框架"        # the defined name inject writes: the frame the workbook's formulas use
 SPLIT_FIELDS = ("指标性质", "度量单位")   # a combined 指标值 cell ("≥95%") holds these too
 
@@ -41,11 +42,9 @@ def check(source, *, frame: str | None = None, template: str | Path | None = Non
     target: the approved target table to compare its 年度指标值 with."""
 
     if isinstance(source, (str, Path)):   # a 绩效自评表 / 绩效监控表 made by perfbook: its own checks (perfbook/cycle)
-        from ..cycle.check import check_cycle, cycle_kind, export_candidate
         if cycle_kind(source):
             return check_cycle(source, target=target)
         if export_candidate(source):   # the budget system's own self-eval / monitoring export
-            from ..cycle.exports import as_cycle_book, read_export
             try:
                 exp = read_export(source)
             except Exception:   # noqa: BLE001 - not readable as an export: the ordinary reader says why

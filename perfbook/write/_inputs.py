@@ -20,6 +20,7 @@ from ..errors import DataError, PerfbookWarning
 from ..model import Indicator, Project, is_missing
 from ..readers._sniff import ensure_safe
 
+DATA_SUFFIXES = (".yaml", ".yml", ".json", ".csv")   # data files, not workbooks: fill, check and the cycle take them
 REQUIRED_COLUMNS = ("项目名称", "一级指标", "二级指标", "三级指标")
 PROJECT_SHEET = "项目"
 
