@@ -130,7 +130,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.reconfigure(encoding="utf-8")
+            stream.reconfigure(encoding="utf-8")  # type: ignore[union-attr]  # a replaced stream may lack it: caught
         except (AttributeError, ValueError):
             pass
     args = parser().parse_args(argv)

@@ -25,7 +25,7 @@ def department_fields() -> tuple[F.FieldSpec, ...]:
 @cache
 def _from_project() -> dict[str, F.FieldSpec]:
     """Project label the reader used -> department field (主管部门 -> 部门名称, 年度目标 -> 年度总体目标)."""
-    out = {}
+    out: dict[str, F.FieldSpec] = {}
     for spec in department_fields():
         for name in (spec.label, *spec.aliases):
             p = F.project_field(name)
@@ -98,7 +98,7 @@ class Department(_Record):
                 extra.append((k, v))
         kwargs = {name: coerce(next(s for s in department_fields() if s.name == name), v, name)
                   for name, v in data.items()}
-        cells = tuple((department_field(k).label if department_field(k) else k, a) for k, a in provenance.pop("cells", ()))
+        cells = tuple((known.label if (known := department_field(k)) else k, a) for k, a in provenance.pop("cells", ()))
         return cls(**kwargs, tasks=tuple(Task.from_dict(t) for t in values.get(cls.TASKS_KEY) or ()),
                    indicators=tuple(indicators), midterm=tuple(values.get(F.midterm_key()) or ()),
                    extra=tuple(extra), cells=cells, **provenance)

@@ -120,6 +120,7 @@ class _Record:
     """Shared dict conversion for Project and Indicator, driven by the field specs."""
 
     _specs: tuple[F.FieldSpec, ...] = ()
+    extra: tuple[tuple[str, Any], ...]       # declared by Project and Indicator: the columns no field takes
 
     @classmethod
     def _kwargs(cls, data: dict, lookup) -> tuple[dict, list]:

@@ -109,6 +109,11 @@ def test_collect_takes_the_exports_into_their_sheets(tmp_path):
         head, *body = wb[name].iter_rows(values_only=True)
         rows.update({r[0]: (name, dict(zip(head, r))) for r in body})
     assert len(rows) == len(TRUTHS)
+    # a reader's note on an export reaches 问题 as text with its cell (it went in as the note object)
+    problems = [dict(zip(head, r)) for head, *body in [list(wb["问题"].iter_rows(values_only=True))] for r in body]
+    inferred = [p for p in problems if p["文件"] == "gxxmzcjkdc23.xls" and p["规则"] == "read-inferred"]
+    assert len(inferred) == 6 and all(isinstance(p["说明"], str) and "模板占位符" in p["说明"] for p in inferred)
+    assert [p["单元格"] for p in inferred][:3] == ["C21", "C22", "C23"] and inferred[0]["工作表"] == "Sheet1"
     for t in TRUTHS:
         truth = json.loads(t.read_text(encoding="utf-8"))
         sheet, row = rows[truth["file"]]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Sequence
+from typing import Any
 
 from ..errors import PerfbookError, database_error
 
@@ -47,6 +48,8 @@ class Database:
         self.source = source
         self.buffers: dict[str, list[dict]] = {name: [] for name in sheets}
         self.counts: dict[str, int] = {name: 0 for name in sheets}
+        self.conn: Any = None             # sqlalchemy's Connection and Transaction, once __enter__ opened them
+        self.tx: Any = None
 
     # -- lifecycle -----------------------------------------------------------------------------
     def __enter__(self) -> "Database":
@@ -76,9 +79,11 @@ class Database:
 
     def prepare(self) -> None:
         """Every buffered row sent and the batch row completed, inside the still open transaction."""
-        self._guard(lambda: (self.flush(), self.conn.execute(self.runs.update().where(
-            self.runs.c.batch == self.run_id).values(
-            ended=_now(), **{f"n{i}": n for i, n in enumerate(self.counts.values())}))))
+        def finish() -> None:
+            self.flush()
+            self.conn.execute(self.runs.update().where(self.runs.c.batch == self.run_id).values(
+                ended=_now(), **{f"n{i}": n for i, n in enumerate(self.counts.values())}))
+        self._guard(finish)
 
     def commit(self) -> None:
         self._guard(lambda: self._close(ok=True))
@@ -142,7 +147,7 @@ class Database:
         for name, columns in self.sheets.items():
             cols = [sa.Column("批次", sa.Integer, key="batch", index=True)]
             for i, label in enumerate(columns):
-                typ = sa.Integer if label in self.integer_columns else sa.Text
+                typ: Any = sa.Integer if label in self.integer_columns else sa.Text
                 cols.append(sa.Column(label, typ, key=f"c{i}"))   # ASCII keys: bind names every driver accepts
             tables[name] = sa.Table(PREFIX + name, md, *cols)
         md.create_all(self.conn, checkfirst=True)

@@ -64,14 +64,15 @@ def export_rows(path, rel: str):
     if book.kind is None:
         return None
     inds = book.indicators
-    problems = [(rel, None, None, book.name, WARNING, "read-inferred", n, None) for n in book.notes]
+    problems = [(rel, n.sheet, n.cell, book.name, WARNING, "read-inferred", n.zh, None) for n in book.notes]
     sheet = "、".join(t.sheet for t in book.tables)
     head = (rel, sheet, book.name, None, None, None, len(inds))
     sc = S.scheme_for()
     b, e = book.funds.get("全年预算数"), book.funds.get("执行数")
     rate, bscore = sc.budget(b, e) if book.funds else (None, None)
+    row: tuple[str, tuple]
     if book.kind == "selfeval":
-        got = [float(x) for x in (i.get("得分") for i in inds) if _num(x) is not None]
+        got = [float(x) for x in (i.get("得分") for i in inds) if x is not None and _num(x) is not None]
         total = S.E.excel_round(sum(got), 2) if got else None
         grand = S.E.excel_round(total + bscore, 2) if total is not None and bscore is not None else None
         w = sum(float(i["分值"]) for i in inds if _num(i.get("分值")) is not None) or None

@@ -110,7 +110,7 @@ class Scheme:
         except (ValueError, ZeroDivisionError, TypeError):
             return None
 
-    def budget(self, planned, spent) -> tuple[float, float]:
+    def budget(self, planned, spent) -> tuple[float | None, float | None]:
         env = {"b": planned, "e": spent}
         try:
             return E.evaluate(self.budget_expr("rate"), env), E.evaluate(self.budget_expr("score"), env)

@@ -88,7 +88,8 @@ def shift_text(text: str, T: int, s: int, this_sheet: str | None = None, whole_r
     """Concrete form: move references for a block of s extra rows after row T."""
     if s == 0:
         return text
-    return rewrite(text, *growth(T, lambda r: str(r + s)), this_sheet=this_sheet, whole_rows=whole_rows,
+    single, start, end = growth(T, lambda r: str(r + s))
+    return rewrite(text, single, start, end, this_sheet=this_sheet, whole_rows=whole_rows,
                    qualified_only=qualified_only)
 
 

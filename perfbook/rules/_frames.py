@@ -196,7 +196,8 @@ def detect(pairs, frames_dir=None) -> tuple[Frame, float]:
     required group the names leave empty costs 1. Ties go to the lower `order`.
     """
     pairs = [(a, b) for a, b in pairs if a or b]
-    best, best_score = None, float("-inf")
+    best: Frame | None = None
+    best_score = float("-inf")
     for f in frames(frames_dir).values():
         score = 0.0
         seen: set[tuple[str, str | None]] = set()
@@ -210,7 +211,7 @@ def detect(pairs, frames_dir=None) -> tuple[Frame, float]:
             if b and l2 is None:
                 score -= 2
                 continue
-            exact2 = (not b) or b in l2.names
+            exact2 = not b or (l2 is not None and b in l2.names)
             score += 1 + (exact1 and exact2)
             seen.add((l1.name, l2.name if l2 else None))
         for req in f.requirements():
@@ -218,4 +219,5 @@ def detect(pairs, frames_dir=None) -> tuple[Frame, float]:
                 score -= 1
         if score > best_score:
             best, best_score = f, score
+    assert best is not None, "no indicator frames: perfbook/data/frames is part of the package"
     return best, best_score

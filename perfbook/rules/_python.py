@@ -315,13 +315,13 @@ def compile_expr(node: Node, resolve: Callable[[str], Callable[[Env], Any]]) -> 
         parts = [compile_expr(a, resolve) for a in node.args]
         return lambda env: tuple(p(env) for p in parts)
     if k == "name":
-        return resolve(node.value)
+        return resolve(str(node.value))
     if k == "neg":
         a = compile_expr(node.args[0], resolve)
         return lambda env: -_num(a(env))
     if k == "op":
         a, b = (compile_expr(x, resolve) for x in node.args)
-        op = node.value
+        op = str(node.value)
         if op == "&":
             return lambda env: show(a(env)) + show(b(env))
         if op in "+-*/":
@@ -336,7 +336,7 @@ def compile_expr(node: Node, resolve: Callable[[str], Callable[[Env], Any]]) -> 
                 return False
         return cmp
     # calls
-    name, args = node.value, [compile_expr(x, resolve) for x in node.args]
+    name, args = str(node.value), [compile_expr(x, resolve) for x in node.args]
     if name == "AND":           # loops, not all(genexpr): the checker's hottest path
         def and_(env):
             for a in args:

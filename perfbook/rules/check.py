@@ -258,7 +258,7 @@ def filled_value(v) -> bool:
 
 def format_report(report: Report) -> str:
     """The readable Chinese report for the terminal."""
-    f = FR.frames().get(report.frame)
+    f = FR.frames().get(report.frame) if report.frame else None
     title = f"{report.frame} {f.title}" if f else str(report.frame)
     lines = [f"{report.file or '数据'}",
              f"  框架：{title}（{report.frame_source or '—'}）；项目 {report.projects} 个"]
