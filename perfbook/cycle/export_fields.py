@@ -139,15 +139,20 @@ def read_fields(grid: Grid, kind: str, table: range) -> tuple[dict, dict]:
                 break
     _split_codes(project)
     if "预算年度" not in project:
-        for r in range(1, min(grid.height, 4) + 1):
-            for c in range(1, grid.width + 1):
-                m = re.search(r"(\d{4})\s*年度", str(grid.value(r, c) or ""))
-                if m:
-                    project["预算年度"] = m.group(1)
-                    break
-            if "预算年度" in project:
-                break
+        year = _title_year(grid)
+        if year:
+            project["预算年度"] = year
     return project, texts
+
+
+def _title_year(grid: Grid) -> str | None:
+    """The year of a title such as “2024年度项目支出绩效自评表” (the first four rows), for a form with no 预算年度 field."""
+    for r in range(1, min(grid.height, 4) + 1):
+        for c in range(1, grid.width + 1):
+            m = re.search(r"(\d{4})\s*年度", str(grid.value(r, c) or ""))
+            if m:
+                return m.group(1)
+    return None
 
 
 def _split_codes(project: dict) -> None:
