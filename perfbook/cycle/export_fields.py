@@ -139,15 +139,20 @@ def read_fields(grid: Grid, kind: str, table: range) -> tuple[dict, dict]:
                 break
     _split_codes(project)
     if "预算年度" not in project:
-        for r in range(1, min(grid.height, 4) + 1):
-            for c in range(1, grid.width + 1):
-                m = re.search(r"(\d{4})\s*年度", str(grid.value(r, c) or ""))
-                if m:
-                    project["预算年度"] = m.group(1)
-                    break
-            if "预算年度" in project:
-                break
+        year = _title_year(grid)
+        if year:
+            project["预算年度"] = year
     return project, texts
+
+
+def _title_year(grid: Grid) -> str | None:
+    """The year of a title such as “2024年度项目支出绩效自评表” (the first four rows), for a form with no 预算年度 field."""
+    for r in range(1, min(grid.height, 4) + 1):
+        for c in range(1, grid.width + 1):
+            m = re.search(r"(\d{4})\s*年度", str(grid.value(r, c) or ""))
+            if m:
+                return m.group(1)
+    return None
 
 
 def _split_codes(project: dict) -> None:
@@ -167,38 +172,53 @@ def read_funds(grid: Grid, kind: str) -> dict[str, dict[str, float]]:
             continue
         for name, c in _fund_columns(grid, covered, r + 1, kind).items():   # a second label row (小计)
             cols.setdefault(name, c)
-        first = min(cols.values())
-        unit = "元" if re.search(r"[（(]元[)）]", "".join(_SP.sub("", str(grid.value(rr, c) or ""))
-                                                          for rr in range(max(1, r - 3), r + 1)
-                                                          for c in range(1, grid.width + 1))) else "万元"
-        out: dict[str, dict] = {}
-        for rr in range(r + 1, min(grid.height, r + 14) + 1):
-            labels = "".join(label(grid.value(rr, c)) for c in range(1, first))
-            key = next((k for k, p in FUND_ROWS if re.search(p, labels)), None)
-            if key is None and not labels and not out and any(_number(grid.value(rr, c)) is not None
-                                                              for c in cols.values()):
-                key = "total"                      # the one unnamed row under the header: the whole project
-            if key is None:                        # 专项债券 and the like: a row no key names
-                if out and all(_number(grid.value(rr, c)) is None for c in cols.values()):
-                    break
-                continue
-            row = {}
-            for name, c in cols.items():
-                v = _number(grid.value(rr, c))
-                if v is not None:
-                    row[name] = v
-            if not row or key in out:
-                continue
-            for name in MONEY:
-                if name in row and unit == "元":
-                    row[name] = round(row[name] / 10000, 6)
-            for name, (num, den) in RATE.items():
-                if name in row:
-                    row[name] = _percent(row[name], row.get(num), row.get(den))
-            out[key] = row
+        out = _fund_rows(grid, r, cols, _fund_unit(grid, r))
         if out:
             return out
     return {}
+
+
+def _fund_unit(grid: Grid, r: int) -> str:
+    """元 when the header row at r or the three above it say （元）, else 万元."""
+    return "元" if re.search(r"[（(]元[)）]", "".join(_SP.sub("", str(grid.value(rr, c) or ""))
+                                                   for rr in range(max(1, r - 3), r + 1)
+                                                   for c in range(1, grid.width + 1))) else "万元"
+
+
+def _fund_rows(grid: Grid, r: int, cols: dict[str, int], unit: str) -> dict[str, dict]:
+    """The rows under the funds header at r, by their FUND_ROWS key (the first of each), until the block ends."""
+    first = min(cols.values())
+    out: dict[str, dict] = {}
+    for rr in range(r + 1, min(grid.height, r + 14) + 1):
+        labels = "".join(label(grid.value(rr, c)) for c in range(1, first))
+        key = next((k for k, p in FUND_ROWS if re.search(p, labels)), None)
+        if key is None and not labels and not out and any(_number(grid.value(rr, c)) is not None
+                                                          for c in cols.values()):
+            key = "total"                      # the one unnamed row under the header: the whole project
+        if key is None:                        # 专项债券 and the like: a row no key names
+            if out and all(_number(grid.value(rr, c)) is None for c in cols.values()):
+                break
+            continue
+        row = {}
+        for name, c in cols.items():
+            v = _number(grid.value(rr, c))
+            if v is not None:
+                row[name] = v
+        if not row or key in out:
+            continue
+        out[key] = _as_truth(row, unit)
+    return out
+
+
+def _as_truth(row: dict, unit: str) -> dict:
+    """A funds row as the truth files give it: amounts in 万元, rates in percent."""
+    for name in MONEY:
+        if name in row and unit == "元":
+            row[name] = round(row[name] / 10000, 6)
+    for name, (num, den) in RATE.items():
+        if name in row:
+            row[name] = _percent(row[name], row.get(num), row.get(den))
+    return row
 
 
 def _fund_columns(grid, covered, r, kind) -> dict[str, int]:

@@ -81,13 +81,45 @@ def _header(grid: Grid):
 
 
 def read_table(grid: Grid, path: str) -> ExportTable | None:
+    """The indicator table of one sheet, or None when the sheet has none."""
     r0 = _header(grid)
     if r0 is None:
         return None
     covered = grid.merge_map()
-    # a second header row: the cells under a split column (√ boxes) are labels, not data
+    second = _second_header(grid, r0)
+    cols, subs = _columns(grid, covered, r0, second)
+    if "三级指标" not in cols:
+        return None
+    table = ExportTable(path, grid.name, cols, sub_labels=subs, header_row=r0)
+    first = (second or r0) + 1
+    c3 = cols["三级指标"][0]
+    for r in range(first, grid.height + 1):
+        name = grid.value(r, c3)
+        l1 = _label(grid, covered, r, cols["一级指标"][0]) if "一级指标" in cols else "指标"
+        # an indicator row has its 三级 text and a 一级 (its own or its merged range's): the rest is footer
+        if name is None or not norm(name) or not indicator_name(l1).endswith("指标"):
+            if not table.indicators and r - first < 2:   # a label row under the header
+                continue
+            break
+        if re.match(r"^(三级指标|指标内容)", norm(name)):    # the header repeated for the next goal's group
+            continue
+        d = _row(grid, covered, r, cols, subs)
+        if f"{d.get('三级指标')}".strip() in ("合计", "总分"):
+            break
+        _tidy(d)
+        table.indicators.append(d)
+    _unrendered_level2(table)
+    return table
+
+
+def _second_header(grid: Grid, r0: int) -> int | None:
+    """The row under the header when it labels a split column's √ boxes (those cells are labels, not data)."""
     box_labels = {"确定能", "有可能", "完全不可能", "经费保障", "制度保障", "原因说明"}
-    second = r0 + 1 if sum(norm(grid.value(r0 + 1, c)) in box_labels for c in range(1, grid.width + 1)) >= 2 else None
+    return r0 + 1 if sum(norm(grid.value(r0 + 1, c)) in box_labels for c in range(1, grid.width + 1)) >= 2 else None
+
+
+def _columns(grid: Grid, covered, r0: int, second: int | None) -> tuple[dict[str, list[int]], dict[int, str]]:
+    """(field → columns, column → its √ box label) from the header labels by COLUMNS, the first match winning."""
     cols: dict[str, list[int]] = {}
     subs: dict[int, str] = {}
     # columns left of 一级指标 hold goals or the section title, never an indicator field
@@ -105,48 +137,38 @@ def read_table(grid: Grid, path: str) -> ExportTable | None:
                 if sub:
                     subs[c] = sub
                 break
-    if "三级指标" not in cols:
-        return None
-    table = ExportTable(path, grid.name, cols, sub_labels=subs, header_row=r0)
-    first = (second or r0) + 1
-    c3 = cols["三级指标"][0]
-    for r in range(first, grid.height + 1):
-        name = grid.value(r, c3)
-        l1 = _label(grid, covered, r, cols["一级指标"][0]) if "一级指标" in cols else "指标"
-        # an indicator row has its 三级 text and a 一级 (its own or its merged range's): the rest is footer
-        if name is None or not norm(name) or not indicator_name(l1).endswith("指标"):
-            if not table.indicators and r - first < 2:   # a label row under the header
-                continue
-            break
-        if re.match(r"^(三级指标|指标内容)", norm(name)):    # the header repeated for the next goal's group
+    return cols, subs
+
+
+def _row(grid: Grid, covered, r: int, cols: dict[str, list[int]], subs: dict[int, str]) -> dict:
+    """One indicator row as read: each field's value (blank and dash left out) and its cell address."""
+    d = {"_row": r, "_cells": {f: f"{grid.name}!{col_letter(cs[0])}{r}" for f, cs in cols.items()}}
+    for f, cs in cols.items():
+        if len(cs) > 1 and any(c in subs for c in cs):
+            d.update(_checked(grid, r, f, cs, subs))
             continue
-        d = {"_row": r, "_cells": {f: f"{grid.name}!{col_letter(cs[0])}{r}" for f, cs in cols.items()}}
-        for f, cs in cols.items():
-            if len(cs) > 1 and any(c in subs for c in cs):
-                d.update(_checked(grid, r, f, cs, subs))
-                continue
-            v = grid.value(r, cs[0])
-            if v is None and (r, cs[0]) in covered and f in ("一级指标", "二级指标"):
-                v = grid.value(*covered[(r, cs[0])])
-            if v is not None and norm(v) not in ("", "—", "-"):
-                d[f] = v
-        if f"{d.get('三级指标')}".strip() in ("合计", "总分"):
-            break
-        d["三级指标"] = indicator_name(d["三级指标"])
-        for f in ("一级指标", "二级指标"):
-            if f in d:
-                d[f] = indicator_name(d[f])
-        _split(d)
-        if norm(d.get("偏差原因")) in REASON_KINDS and "偏差原因类别" not in d:   # a one-column form names the category
-            d["偏差原因类别"] = norm(d.pop("偏差原因"))
-        for f in ("当前完成值", "实际完成值"):   # 620公里: the number, when the unit is the indicator's own
-            v = d.get(f)
-            if isinstance(v, str) and d.get("度量单位") and norm(v).endswith(norm(d["度量单位"])):
-                n = split_value(norm(v)[: -len(norm(d["度量单位"]))]).value
-                d[f] = n if isinstance(n, (int, float)) else v
-        table.indicators.append(d)
-    _unrendered_level2(table)
-    return table
+        v = grid.value(r, cs[0])
+        if v is None and (r, cs[0]) in covered and f in ("一级指标", "二级指标"):
+            v = grid.value(*covered[(r, cs[0])])
+        if v is not None and norm(v) not in ("", "—", "-"):
+            d[f] = v
+    return d
+
+
+def _tidy(d: dict) -> None:
+    """A row's values as the cycle tables mean them: names without (N分), the value split, units dropped."""
+    d["三级指标"] = indicator_name(d["三级指标"])
+    for f in ("一级指标", "二级指标"):
+        if f in d:
+            d[f] = indicator_name(d[f])
+    _split(d)
+    if norm(d.get("偏差原因")) in REASON_KINDS and "偏差原因类别" not in d:   # a one-column form names the category
+        d["偏差原因类别"] = norm(d.pop("偏差原因"))
+    for f in ("当前完成值", "实际完成值"):   # 620公里: the number, when the unit is the indicator's own
+        v = d.get(f)
+        if isinstance(v, str) and d.get("度量单位") and norm(v).endswith(norm(d["度量单位"])):
+            n = split_value(norm(v)[: -len(norm(d["度量单位"]))]).value
+            d[f] = n if isinstance(n, (int, float)) else v
 
 
 def _unrendered_level2(table: ExportTable) -> None:
@@ -287,19 +309,22 @@ AS_CYCLE = {"一级指标": "一级指标", "二级指标": "二级指标", "三
             "偏差原因": "偏差原因分析及改进措施", "当前完成值": "当前完成值", "完成可能性": "完成可能性"}
 
 
+def _cycle_indicator(kind: str | None, d: dict) -> Indicator:
+    """One export row under the cycle tables' labels, its numbers read as numbers."""
+    vals = {AS_CYCLE[k]: v for k, v in d.items() if k in AS_CYCLE}
+    if kind == "monitor" and (d.get("偏差原因") or d.get("偏差原因类别")):   # M3 forms name only a category
+        vals["偏差原因说明"] = d.get("偏差原因") or d.get("偏差原因类别")
+    for f in ("实际完成值", "分值", "公式.得分", "当前完成值"):   # numbers the form wrote as String cells
+        n = _money(vals.get(f), "万元") if vals.get(f) is not None else None
+        if n is not None:
+            vals[f] = int(n) if float(n).is_integer() else n
+    cells = [(AS_CYCLE[k], a) for k, a in d["_cells"].items() if k in AS_CYCLE]
+    return Indicator.from_dict(vals, cells=cells, row=d["_row"])
+
+
 def as_cycle_book(book: ExportBook):
     """The export as a CycleBook: every 得分 counts as typed (the system's form holds no live formula)."""
-    inds = []
-    for d in book.indicators:
-        vals = {AS_CYCLE[k]: v for k, v in d.items() if k in AS_CYCLE}
-        if book.kind == "monitor" and (d.get("偏差原因") or d.get("偏差原因类别")):   # M3 forms name only a category
-            vals["偏差原因说明"] = d.get("偏差原因") or d.get("偏差原因类别")
-        for f in ("实际完成值", "分值", "公式.得分", "当前完成值"):   # numbers the form wrote as String cells
-            n = _money(vals.get(f), "万元") if vals.get(f) is not None else None
-            if n is not None:
-                vals[f] = int(n) if float(n).is_integer() else n
-        cells = [(AS_CYCLE[k], a) for k, a in d["_cells"].items() if k in AS_CYCLE]
-        inds.append(Indicator.from_dict(vals, cells=cells, row=d["_row"]))
+    inds = [_cycle_indicator(book.kind, d) for d in book.indicators]
     head = {"项目名称": book.name, **{k: book.project.get(k) for k in ("项目编码", "主管部门", "实施单位", "预算年度")},
             "全年预算数": book.funds.get("全年预算数"),
             "全年执行数" if book.kind == "selfeval" else "当前执行数": book.funds.get("执行数")}

@@ -94,38 +94,45 @@ def evaluate(tree: Node, env: dict):
         a, b = evaluate(tree.args[0], env), evaluate(tree.args[1], env)
         if tree.value in CMP:
             return compare(tree.value, a, b)
-        a, b = _num(a), _num(b)
-        if tree.value == "+":
-            return a + b
-        if tree.value == "-":
-            return a - b
-        if tree.value == "*":
-            return a * b
-        if b == 0:
-            raise ZeroDivisionError("#DIV/0!")
-        return a / b
-    name, args = tree.value, tree.args
-    if name == "IF":
-        return evaluate(args[1] if evaluate(args[0], env) else args[2], env)
-    vals = [evaluate(x, env) for x in args]
-    if name in ("MIN", "MAX"):   # as over cell references: text and empty cells are skipped
-        nums = [_num(v) for v in vals if not isinstance(v, str) and v is not None] or [0]
-        return min(nums) if name == "MIN" else max(nums)
-    if name == "OR":
-        return any(bool(v) for v in vals)
-    if name == "AND":
-        return all(bool(v) for v in vals)
-    if name == "NOT":
-        return not vals[0]
-    if name == "ROUND":
-        return excel_round(_num(vals[0]), int(_num(vals[1])))
-    if name == "ABS":
-        return abs(_num(vals[0]))
-    if name == "LEFT":
-        return ("" if vals[0] is None else str(vals[0]))[: int(_num(vals[1]))]
-    if name == "ISNUMBER":
-        return isinstance(vals[0], (int, float)) and not isinstance(vals[0], bool)
-    raise ExprError(f"未知函数 {name}", f"unknown function {name}")   # pragma: no cover - _check refuses it
+        return _arith(tree.value, _num(a), _num(b))
+    if tree.value == "IF":
+        return evaluate(tree.args[1] if evaluate(tree.args[0], env) else tree.args[2], env)
+    vals = [evaluate(x, env) for x in tree.args]
+    if tree.value not in PY_FUNCS:   # pragma: no cover - _check refuses it
+        raise ExprError(f"未知函数 {tree.value}", f"unknown function {tree.value}")
+    return PY_FUNCS[tree.value](vals)
+
+
+def _arith(op: str, a, b):
+    """+ - * / over numbers; dividing by zero fails as Excel's #DIV/0! does."""
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    if b == 0:
+        raise ZeroDivisionError("#DIV/0!")
+    return a / b
+
+
+def _numbers(vals) -> list:
+    """MIN/MAX's operands as over cell references: text and empty cells are skipped (none at all is 0)."""
+    return [_num(v) for v in vals if not isinstance(v, str) and v is not None] or [0]
+
+
+# each function (but the lazy IF) over its arguments' values
+PY_FUNCS = {
+    "MIN": lambda vals: min(_numbers(vals)),
+    "MAX": lambda vals: max(_numbers(vals)),
+    "OR": lambda vals: any(bool(v) for v in vals),
+    "AND": lambda vals: all(bool(v) for v in vals),
+    "NOT": lambda vals: not vals[0],
+    "ROUND": lambda vals: excel_round(_num(vals[0]), int(_num(vals[1]))),
+    "ABS": lambda vals: abs(_num(vals[0])),
+    "LEFT": lambda vals: ("" if vals[0] is None else str(vals[0]))[: int(_num(vals[1]))],
+    "ISNUMBER": lambda vals: isinstance(vals[0], (int, float)) and not isinstance(vals[0], bool),
+}
 
 
 def compare(op: str, a, b) -> bool:

@@ -163,99 +163,163 @@ def _bools(xs: list[X], neutral: bool) -> list[X] | X:
     return out if out else C(neutral)
 
 
-def _call(node: Node, ctx: Ctx, mode, lets) -> X:
-    name = node.value
+@dataclass(frozen=True)
+class _Call:
+    """One call being compiled; its arguments compile only when asked, so a folded IF skips the branch it drops."""
+    node: Node
+    ctx: Ctx
+    mode: str
+    lets: dict
 
-    def arg(i, m=mode):
-        return compile_formula(node.args[i], ctx, m, lets)
+    @property
+    def name(self) -> str:
+        return self.node.value
 
-    if name in ("AND", "OR"):
-        xs = _bools([arg(i) for i in range(len(node.args))], name == "AND")
-        if isinstance(xs, X):
-            return xs
-        if len(xs) == 1:
-            return xs[0]
-        if mode != "cell":
-            return E("*".join(f"({x.text})" for x in xs)) if name == "AND" else E(f"SIGN({'+'.join(f'({x.text})' for x in xs)})")
-        return E(f"{name}({','.join(x.text for x in xs)})")
-    if name == "NOT":
-        a = arg(0)
-        if a.is_const:
-            return C(not truth(a.const))
-        return E(f"(1-({a.text}))") if mode != "cell" else E(f"NOT({a.text})")
-    if name == "IF":
-        c = arg(0)
-        if c.is_const:
-            return arg(1) if truth(c.const) else (arg(2) if len(node.args) > 2 else C(False))
-        if mode != "cell":
-            raise NoFormula("IF inside COUNTUP/COUNTALL")
-        t = arg(1)
-        e = arg(2) if len(node.args) > 2 else C(False)
-        return E(f"IF({c.text},{lit(t)},{lit(e)})", t.err or e.err)
-    if name == "THIS":
-        return arg(0, "cell")
-    if name in ("COUNTUP", "COUNTALL"):
-        a = arg(0, "up" if name == "COUNTUP" else "all")
-        if a.is_const:
-            raise NoFormula("a constant count")
-        return E(f"SUMPRODUCT(--({a.text}))")
-    if name in ("SUM", "COUNT"):
-        a = arg(0, "all")
-        return E(f"{name}({a.text})")
-    if name == "FIELD":
-        label = arg(0)
-        if not label.is_const:
-            raise NoFormula("FIELD of a non-constant")
-        return _name(str(label.const), ctx, mode, {})
-    if name in ("IN", "CONTAINS"):
-        x, lst = arg(0), arg(1)
+    def arg(self, i: int, mode: str | None = None) -> X:
+        return compile_formula(self.node.args[i], self.ctx, self.mode if mode is None else mode, self.lets)
+
+    def args(self) -> list[X]:
+        return [self.arg(i) for i in range(len(self.node.args))]
+
+    def const_list(self, i: int) -> tuple:
+        """Argument i as the constant list IN/CONTAINS/HASPATTERN/OCCURS need (a scalar is a list of one)."""
+        lst = self.arg(i)
         if not lst.is_const:
-            raise NoFormula(f"{name} over a non-constant list")
-        items = lst.const if isinstance(lst.const, (list, tuple)) else (lst.const,)
-        if x.is_const:
-            return C(PRIMITIVES[name](x.const, items))
-        if name == "IN":
-            terms = [f"{lit(x)}={q(i)}" for i in items]
-        else:
-            terms = [f"ISNUMBER(FIND({q(i)},{_s(x)}))" for i in items]
-        if not terms:
-            return C(False)
-        return E(terms[0] if len(terms) == 1 else f"OR({','.join(terms)})")
-    if name in ("HASPATTERN", "OCCURS"):
-        x, lst = arg(0), arg(1)
-        if not lst.is_const:
-            raise NoFormula(f"{name} over a non-constant list")
-        items = [str(i) for i in (lst.const if isinstance(lst.const, (list, tuple)) else (lst.const,)) if str(i)]
-        if x.is_const:
-            return C(PRIMITIVES[name](x.const, items))
-        if mode != "cell":
-            raise NoFormula(f"{name} inside COUNTUP/COUNTALL")
-        if not items:
-            return C(False if name == "HASPATTERN" else 0)
-        if name == "HASPATTERN":      # SEARCH reads the same wildcards (* ? ~) and ignores case
-            terms = [f"ISNUMBER(SEARCH({q(i)},{_s(x)}))" for i in items]
-            return E(terms[0] if len(terms) == 1 else f"OR({','.join(terms)})")
-        terms = [f'(LEN({_s(x)})-LEN(SUBSTITUTE({_s(x)},{q(i)},"")))/{len(i)}' for i in items]
-        return E("(" + "+".join(terms) + ")")
-    if name in ("HASFIELD", "HEADER"):    # a header field by its label: its absolute cell, if the sheet has one
-        label = arg(0)
+            raise NoFormula(f"{self.name} over a non-constant list")
+        return lst.const if isinstance(lst.const, (list, tuple)) else (lst.const,)
+
+    def const_label(self) -> str:
+        """The first argument as the constant field label FIELD/HASFIELD/HEADER need."""
+        label = self.arg(0)
         if not label.is_const:
-            raise NoFormula(f"{name} of a non-constant")
-        if str(label.const) not in ctx.pc:
-            raise Unavailable(str(label.const))
-        return C(True) if name == "HASFIELD" else E(ctx.pc[str(label.const)])
-    if name not in FORMULAS:
-        raise NoFormula(name)
-    xs = [arg(i) for i in range(len(node.args))]
-    if mode != "cell" and name not in ARRAY_SAFE:
-        raise NoFormula(f"{name} inside COUNTUP/COUNTALL")
+            raise NoFormula(f"{self.name} of a non-constant")
+        return str(label.const)
+
+
+def _any_of(terms: list[str]) -> X:
+    """OR of the terms (one term stands alone)."""
+    return E(terms[0] if len(terms) == 1 else f"OR({','.join(terms)})")
+
+
+def _and_or(c: _Call) -> X:
+    """Constants fold away; under SUMPRODUCT AND is a product and OR the sign of a sum."""
+    xs = _bools(c.args(), c.name == "AND")
+    if isinstance(xs, X):
+        return xs
+    if len(xs) == 1:
+        return xs[0]
+    if c.mode != "cell":
+        return E("*".join(f"({x.text})" for x in xs)) if c.name == "AND" else E(f"SIGN({'+'.join(f'({x.text})' for x in xs)})")
+    return E(f"{c.name}({','.join(x.text for x in xs)})")
+
+
+def _not(c: _Call) -> X:
+    """Under SUMPRODUCT NOT is 1 minus the condition."""
+    a = c.arg(0)
+    if a.is_const:
+        return C(not truth(a.const))
+    return E(f"(1-({a.text}))") if c.mode != "cell" else E(f"NOT({a.text})")
+
+
+def _if(c: _Call) -> X:
+    """A constant condition keeps only its branch (the other is never compiled)."""
+    cond = c.arg(0)
+    has_else = len(c.node.args) > 2
+    if cond.is_const:
+        return c.arg(1) if truth(cond.const) else (c.arg(2) if has_else else C(False))
+    if c.mode != "cell":
+        raise NoFormula("IF inside COUNTUP/COUNTALL")
+    t = c.arg(1)
+    e = c.arg(2) if has_else else C(False)
+    return E(f"IF({cond.text},{lit(t)},{lit(e)})", t.err or e.err)
+
+
+def _this(c: _Call) -> X:
+    """THIS(x): x on the checked row itself, even inside a count."""
+    return c.arg(0, "cell")
+
+
+def _count(c: _Call) -> X:
+    """COUNTUP / COUNTALL: the condition over the ranges above / of the whole block."""
+    a = c.arg(0, "up" if c.name == "COUNTUP" else "all")
+    if a.is_const:
+        raise NoFormula("a constant count")
+    return E(f"SUMPRODUCT(--({a.text}))")
+
+
+def _sum_count(c: _Call) -> X:
+    """SUM / COUNT over the whole block."""
+    return E(f"{c.name}({c.arg(0, 'all').text})")
+
+
+def _field(c: _Call) -> X:
+    """FIELD("label"): the field as if named directly (outer lets do not apply)."""
+    return _name(c.const_label(), c.ctx, c.mode, {})
+
+
+def _in_contains(c: _Call) -> X:
+    """IN: equal to an item; CONTAINS: has an item as a substring."""
+    x, items = c.arg(0), c.const_list(1)
+    if x.is_const:
+        return C(PRIMITIVES[c.name](x.const, items))
+    if c.name == "IN":
+        terms = [f"{lit(x)}={q(i)}" for i in items]
+    else:
+        terms = [f"ISNUMBER(FIND({q(i)},{_s(x)}))" for i in items]
+    if not terms:
+        return C(False)
+    return _any_of(terms)
+
+
+def _pattern(c: _Call) -> X:
+    """HASPATTERN: matches a wildcard pattern; OCCURS: how many times the items occur."""
+    x = c.arg(0)
+    items = [str(i) for i in c.const_list(1) if str(i)]
+    if x.is_const:
+        return C(PRIMITIVES[c.name](x.const, items))
+    if c.mode != "cell":
+        raise NoFormula(f"{c.name} inside COUNTUP/COUNTALL")
+    if not items:
+        return C(False if c.name == "HASPATTERN" else 0)
+    if c.name == "HASPATTERN":      # SEARCH reads the same wildcards (* ? ~) and ignores case
+        return _any_of([f"ISNUMBER(SEARCH({q(i)},{_s(x)}))" for i in items])
+    terms = [f'(LEN({_s(x)})-LEN(SUBSTITUTE({_s(x)},{q(i)},"")))/{len(i)}' for i in items]
+    return E("(" + "+".join(terms) + ")")
+
+
+def _header(c: _Call) -> X:
+    """HASFIELD / HEADER: a header field by its label: its absolute cell, if the sheet has one."""
+    label = c.const_label()
+    if label not in c.ctx.pc:
+        raise Unavailable(label)
+    return C(True) if c.name == "HASFIELD" else E(c.ctx.pc[label])
+
+
+def _primitive(c: _Call) -> X:
+    """A primitive with a formula form (FORMULAS): folded when every argument is a constant."""
+    if c.name not in FORMULAS:
+        raise NoFormula(c.name)
+    xs = c.args()
+    if c.mode != "cell" and c.name not in ARRAY_SAFE:
+        raise NoFormula(f"{c.name} inside COUNTUP/COUNTALL")
     if all(x.is_const for x in xs):
         try:
-            return C(PRIMITIVES[name](*(x.const for x in xs)))
+            return C(PRIMITIVES[c.name](*(x.const for x in xs)))
         except Exception:  # noqa: BLE001  (a constant the primitive refuses: leave it to the workbook)
             pass
-    text = FORMULAS[name](ctx, *[lit(x) for x in xs])
-    return E(text, err=name in ERRING or any(x.err for x in xs))
+    text = FORMULAS[c.name](c.ctx, *[lit(x) for x in xs])
+    return E(text, err=c.name in ERRING or any(x.err for x in xs))
+
+
+# the calls the compiler shapes itself; every other name is a primitive of FORMULAS
+SPECIAL = {"AND": _and_or, "OR": _and_or, "NOT": _not, "IF": _if, "THIS": _this,
+           "COUNTUP": _count, "COUNTALL": _count, "SUM": _sum_count, "COUNT": _sum_count, "FIELD": _field,
+           "IN": _in_contains, "CONTAINS": _in_contains, "HASPATTERN": _pattern, "OCCURS": _pattern,
+           "HASFIELD": _header, "HEADER": _header}
+
+
+def _call(node: Node, ctx: Ctx, mode, lets) -> X:
+    return SPECIAL.get(node.value, _primitive)(_Call(node, ctx, mode, lets))
 
 
 # each primitive's formula form, over the arguments' formula texts

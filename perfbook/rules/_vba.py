@@ -111,6 +111,7 @@ class VbaCompiler:
         return code if t == "s" else f"XShow({code})"
 
     def typed(self, node: Node, env: dict) -> tuple[str, str]:
+        """(VBA code, its type: b Boolean, s text, v any Variant), so b() and t() convert only when needed."""
         k = node.kind
         if k in ("num", "str", "bool"):
             return self.lit(node.value), {"num": "v", "str": "s", "bool": "b"}[k]
@@ -121,16 +122,22 @@ class VbaCompiler:
         if k == "neg":
             return f'XArith(0, "-", {self.expr(node.args[0], env)})', "v"
         if k == "op":
-            op = node.value
-            if op == "&":
-                return f"{self.t(node.args[0], env)} & {self.t(node.args[1], env)}", "s"
-            a, b = (self.expr(x, env) for x in node.args)
-            if op in "+-*/":
-                return f'XArith({a}, "{op}", {b})', "v"
-            if op == "=":
-                return f"XEq({a}, {b})", "b"
-            return f'XCmp({a}, "{op}", {b})', "b"
-        name, args = node.value, node.args
+            return self.op(node.value, node.args, env)
+        return self.call(node.value, node.args, env)
+
+    def op(self, op: str, args, env: dict) -> tuple[str, str]:
+        """An operator: & joins texts, arithmetic and comparisons go through PerfbookUtil (a failed sum is FALSE)."""
+        if op == "&":
+            return f"{self.t(args[0], env)} & {self.t(args[1], env)}", "s"
+        a, b = (self.expr(x, env) for x in args)
+        if op in "+-*/":
+            return f'XArith({a}, "{op}", {b})', "v"
+        if op == "=":
+            return f"XEq({a}, {b})", "b"
+        return f'XCmp({a}, "{op}", {b})', "b"
+
+    def call(self, name: str, args, env: dict) -> tuple[str, str]:
+        """A call: the logic and aggregates are shaped here, every other primitive is its CALLS template."""
         if name in ("AND", "OR"):
             return "(" + f" {name.title()} ".join(self.b(a, env) for a in args) + ")", "b"
         if name == "NOT":
