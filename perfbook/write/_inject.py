@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from .._comparators import GLYPHS
 from ..errors import TemplateError
-from ..ooxml import _ns
+from ..ooxml import _parts as P
 from ..ooxml._sheetxml import Cell, Row, col_index, col_letter, escape, insert_element, parse_sheet, split_ref, xml_attr
 from ..rules import _catalog as R, _frames as FR
 from ..rules._formula import Ctx
@@ -35,13 +35,10 @@ from ._template import (
     Template,
     TemplateSheet,
     _sheet,
-    rels_path,
 )
 
 FRAME_NAME = "校验框架"
 PREFIX = "校验_"
-WS_TYPE = _ns.REL_WORKSHEET
-WS_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 HELPER_GAP = 15               # blank columns left between the table and the hidden helper columns
 MAX_VALIDATION = 255          # Excel drops a validation formula longer than this
 RED = ('<dxf><font><color rgb="FF9C0006"/></font><fill><patternFill patternType="solid"><fgColor rgb="FFFFC7CE"/>'
@@ -217,12 +214,12 @@ def inject(template: Template, frame: str | FR.Frame | None = None, *, layout_on
 
     layout_only: every cell in the same place, but each formula a bare 0 and no validations or formats
     -- what the reader needs (which cells are computed) without rendering ~30 formula templates."""
-    wb_xml = template.parts[template.workbook_part].decode("utf-8")
-    if re.search(r'<definedName\b[^>]*\bname="' + FRAME_NAME + '"', wb_xml):
+    existing = {n.name for n in P.defined_names(template.parts[template.workbook_part].decode("utf-8"))}
+    if FRAME_NAME in existing:
         return template                           # already injected
     fr = FR.resolve(frame)
     t = copy.deepcopy(template)
-    names = _Names(_existing_names(wb_xml))
+    names = _Names(existing)
     lists = _lists_sheet(t, fr, names)
     dxfs = add_dxfs(t, RED, ORANGE)
     t.plans = {}
@@ -256,10 +253,6 @@ def legal_name(name: str) -> bool:
     """Excel's defined-name rules: starts with a letter, _ or \\, no spaces, not a cell reference."""
     return (0 < len(name) <= 255 and bool(_NAME_OK.match(name)) and not _CELL_LIKE.match(name)
             and name.lower() not in ("true", "false"))
-
-
-def _existing_names(wb_xml: str) -> set[str]:
-    return set(re.findall(r'<definedName\b[^>]*\bname="([^"]+)"', wb_xml))
 
 
 # --- the lists sheet -----------------------------------------------------------------------------------
@@ -316,7 +309,7 @@ def _lists_sheet(t: Template, fr: FR.Frame, names: _Names) -> TemplateSheet:
         n += 1
     part = f"xl/worksheets/sheet{n}.xml"
     t.parts[part] = xml.encode("utf-8")
-    _register_sheet(t, title, part)
+    P.register_sheet(t.parts, t.workbook_part, title, part, attrs={"state": "hidden"}, rid="rIdPbLists")
     ts = _sheet(len(t.sheets), title, part, {"state": "hidden"}, parse_sheet(xml, [], f"{t.path}:{title}"),
                 t.parts, t.path)
     t.sheets.append(ts)
@@ -327,57 +320,15 @@ def _text_cell(ref: str, value: str) -> str:
     return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(value)}</t></is></c>'
 
 
-def _register_sheet(t: Template, title: str, part: str) -> None:
-    """Content type, workbook relationship and <sheet state="hidden"> for a new worksheet part."""
-    ct = t.parts["[Content_Types].xml"].decode("utf-8")
-    ct = ct.replace("</Types>", f'<Override PartName="/{part}" ContentType="{WS_CT}"/></Types>')
-    t.parts["[Content_Types].xml"] = ct.encode("utf-8")
-    rels_part = rels_path(t.workbook_part)
-    rels = t.parts[rels_part].decode("utf-8")
-    ids = set(re.findall(r'\bId="([^"]+)"', rels))
-    rid, k = "rIdPbLists", 2
-    while rid in ids:
-        rid, k = f"rIdPbLists{k}", k + 1
-    base = t.workbook_part.rsplit("/", 1)[0]
-    target = part[len(base) + 1:] if part.startswith(base + "/") else "/" + part
-    rels = rels.replace("</Relationships>", f'<Relationship Id="{rid}" Type="{WS_TYPE}" Target="{target}"/></Relationships>')
-    t.parts[rels_part] = rels.encode("utf-8")
-    wb = t.parts[t.workbook_part].decode("utf-8")
-    sheet_ids = [int(x) for x in re.findall(r'<sheet\b[^>]*\bsheetId="(\d+)"', wb)] or [0]
-    r_prefix = _r_prefix(wb)
-    el = f'<sheet name="{xml_attr(title)}" sheetId="{max(sheet_ids) + 1}" state="hidden" {r_prefix}:id="{rid}"/>'
-    wb = re.sub(r"</sheets>", el + "</sheets>", wb, count=1)
-    t.parts[t.workbook_part] = wb.encode("utf-8")
-
-
-def _r_prefix(wb: str) -> str:
-    m = re.search(r'xmlns:(\w+)="http://schemas.openxmlformats.org/officeDocument/2006/relationships"', wb)
-    if m:
-        return m.group(1)
-    return "r"
-
-
 def _write_names(t: Template, names: _Names, fr: FR.Frame) -> None:
-    wb = t.parts[t.workbook_part].decode("utf-8")
-    if _r_prefix(wb) == "r" and "xmlns:r=" not in wb:
-        wb = wb.replace("<workbook ", '<workbook xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" ', 1)
-    items = "".join(f'<definedName name="{xml_attr(n)}">{escape(ref)}</definedName>' for n, ref in names.refs.items())
-    items += f'<definedName name="{FRAME_NAME}">{escape(q(fr.id))}</definedName>'
+    items = [P.defined_name(n, ref) for n, ref in names.refs.items()]
+    items.append(P.defined_name(FRAME_NAME, q(fr.id)))
     for ts in t.sheets:
-        pl = getattr(t, "plans", {}).get(ts.name)
+        pl = t.plans.get(ts.name)
         if pl is not None and pl.print_area:
-            ref = "'" + ts.name.replace("'", "''") + "'!" + pl.print_area
-            items += f'<definedName name="_xlnm.Print_Area" localSheetId="{ts.index}">{escape(ref)}</definedName>'
-    if re.search(r"<definedNames\s*/>", wb):
-        wb = re.sub(r"<definedNames\s*/>", f"<definedNames>{items}</definedNames>", wb, count=1)
-    elif "</definedNames>" in wb:
-        wb = wb.replace("</definedNames>", items + "</definedNames>", 1)
-    else:
-        m = re.search(r"<(calcPr|oleSize|customWorkbookViews|pivotCaches|smartTagPr|smartTagTypes|webPublishing|"
-                      r"fileRecoveryPr|webPublishObjects|extLst)\b", wb)
-        pos = m.start() if m else wb.rfind("</workbook>")
-        wb = wb[:pos] + f"<definedNames>{items}</definedNames>" + wb[pos:]
-    t.parts[t.workbook_part] = wb.encode("utf-8")
+            items.append(P.defined_name("_xlnm.Print_Area", "'" + ts.name.replace("'", "''") + "'!" + pl.print_area, ts.index))
+    wb = t.parts[t.workbook_part].decode("utf-8")
+    t.parts[t.workbook_part] = P.add_defined_names(wb, items).encode("utf-8")
 
 
 def _full_calc(t: Template) -> None:
@@ -685,8 +636,7 @@ def _project_marks(pl: Plan, fr: FR.Frame, n: dict[str, str], row_T: Row, row_S:
 
 def _has_print_area(t: Template, ts: TemplateSheet) -> bool:
     wb = t.parts[t.workbook_part].decode("utf-8")
-    return bool(re.search(rf'<definedName\b[^>]*name="_xlnm\.Print_Area"[^>]*localSheetId="{ts.index}"', wb)
-                or re.search(rf'<definedName\b[^>]*localSheetId="{ts.index}"[^>]*name="_xlnm\.Print_Area"', wb))
+    return any(n.name == "_xlnm.Print_Area" and n.local_sheet == ts.index for n in P.defined_names(wb))
 
 
 def _add_note(ts: TemplateSheet, pl: Plan, row_T: Row) -> None:
@@ -737,7 +687,7 @@ def _add_formats(tail: str, pl: Plan, marks: list[tuple[str, str]], red: int, or
 def injected_plan(template: Template, sheet: str | None = None) -> Plan:
     """Where inject put things on a template's indicator sheet (for an injected template, what it
     recorded; for a plain one, where it will put them)."""
-    plans = getattr(template, "plans", None)
+    plans = template.plans
     if plans:
         return plans[sheet] if sheet else next(iter(plans.values()))
     for ts in template.sheets:
