@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Iterable
+from typing import Callable, Iterable
 
 from defusedxml import ElementTree as ET
 
@@ -86,6 +86,12 @@ def remove_override(ct: str, part: str) -> str:
     return ct[:m.start()] + ct[m.end():] if m else ct
 
 
+def default(ct: str, extension: str) -> str | None:
+    """The content type [Content_Types].xml gives *.extension by a Default, None when it gives none."""
+    m = _entry(_DEFAULT, ct, "Extension", extension)
+    return unescape(_attrs(m.group()).get("ContentType", "")) if m else None
+
+
 def set_default(ct: str, extension: str, content_type: str) -> str:
     """The content type of every part named *.extension without an Override: replaced, or added."""
     m = _entry(_DEFAULT, ct, "Extension", extension)
@@ -102,6 +108,17 @@ def has_macros(parts: dict[str, bytes]) -> bool:
 def read_types(data: bytes) -> list[tuple[str, dict[str, str]]]:
     """(Default or Override, its attributes) for each entry, in order: what the renderer writes from."""
     return [(el.tag.split("}")[1], dict(el.attrib)) for el in ET.fromstring(data)]
+
+
+def overrides(types: list[tuple[str, dict[str, str]]]) -> dict[str, str]:
+    """Part name -> content type, for read_types' Overrides."""
+    return {a.get("PartName", "").lstrip("/"): a.get("ContentType", "") for tag, a in types if tag == "Override"}
+
+
+def without_overrides(types: list[tuple[str, dict[str, str]]], drop: Callable[[str, str], bool]) -> list[tuple[str, dict[str, str]]]:
+    """read_types' entries less the Overrides drop(part name, content type) is true of."""
+    return [(tag, a) for tag, a in types
+            if tag != "Override" or not drop(a.get("PartName", "").lstrip("/"), a.get("ContentType", ""))]
 
 
 def _type_xml(tag: str, attrs: dict[str, str]) -> str:
@@ -242,6 +259,11 @@ def r_prefix(wb: str) -> str:
     """The prefix workbook.xml binds the relationships namespace to (r when it binds none)."""
     m = re.search(rf'xmlns:(\w+)="{re.escape(_ns.R)}"', wb)
     return m.group(1) if m else "r"
+
+
+def sheet_rids(wb: str) -> list[str]:
+    """The relationship id of each <sheet> of workbook.xml, in order."""
+    return re.findall(r'<sheet\b[^>]*\b\w+:id="([^"]+)"', wb)
 
 
 def sheet_element(title: str, sheet_id: int, rid: str, attrs: dict[str, str] | None = None, prefix: str = "r") -> str:

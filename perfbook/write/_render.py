@@ -529,14 +529,11 @@ class Compiled:
         self._root = {False: P.RelsWriter(root).xml(),
                       True: P.RelsWriter(root).xml([P.relationship("rIdPbCustom", CUSTOM_TYPE, "docProps/custom.xml")])}
         types = P.read_types(parts[P.CONTENT_TYPES])
-        self._overrides = {a.get("PartName", "").lstrip("/"): a.get("ContentType") for tag, a in types if tag == "Override"}
-
-        def kept(tag: str, a: dict) -> bool:
-            p = a.get("PartName", "").lstrip("/")
-            return tag != "Override" or not (p in self._sheet_parts or p.endswith("calcChain.xml")
-                                              or p == "docProps/custom.xml" or a.get("ContentType") == P.CT_WORKSHEET)
-        keep = [(tag, a) for tag, a in types if kept(tag, a)]
-        self._has_app = any(tag == "Override" and a.get("PartName", "").lstrip("/") == "docProps/app.xml" for tag, a in keep)
+        self._overrides = P.overrides(types)
+        # the sheets are typed per workbook; calcChain is dropped, custom.xml rewritten
+        keep = P.without_overrides(types, lambda p, ct: p in self._sheet_parts or p.endswith("calcChain.xml")
+                                   or p == "docProps/custom.xml" or ct == P.CT_WORKSHEET)
+        self._has_app = "docProps/app.xml" in P.overrides(keep)
         self._types = P.TypesWriter(keep)
         self._sheet_rels_of = {s.rels_part: P.read_rels(parts[s.rels_part]) for s in t.sheets if s.rels_part}
         self._sheet_rels_fixed = {k: P.RelsWriter(v).xml() for k, v in self._sheet_rels_of.items()}
