@@ -36,7 +36,7 @@ from ..readers.reader import MATCH_THRESHOLD, load_template
 from ..rules import _advice as advice, _catalog as R, _frames as FR
 from ..rules._catalog import rules_dir
 from ..rules._vba import rules_code
-from ..write._template import Template, _main_part, _rels
+from ..write._template import Template, _main_part
 from . import _cfb as cfb, _ovba as ovba
 
 VBA_PART = "xl/vbaProject.bin"
@@ -525,7 +525,7 @@ def embed_workbook(source, dest, frame=None) -> Path:
     """Any xlsx/xlsm an official already has, as an .xlsm carrying the 校验 macros and the ribbon."""
     parts = read_package(source)
     main = _main_part(parts, source)
-    rels = _rels(parts, main)
+    rels = P.relationships(parts, main)
     wb = parts[main].decode("utf-8")
     sheet_parts = []
     for rid in P.sheet_rids(wb):

@@ -21,7 +21,7 @@ from ..ooxml import _parts as P
 from ..ooxml._package import build_zip, deflate, read_package, write_atomic
 from ..ooxml._sheetxml import ATTR_RE, CELL_RE, ROW_RE, col_letter, insert_element, split_ref, xml_text
 from ..readers._sniff import inspect
-from ..write._template import NS, R_NS, _main_part, _rels
+from ..write._template import NS, R_NS, _main_part
 from .findings import ERROR, INFO, WARNING, Finding, Report
 
 FILLS = {ERROR: "FFFFC7CE", WARNING: "FFFFEB9C", INFO: "FFDDEBF7"}
@@ -129,7 +129,7 @@ class _Package:
             wb = _main_part(parts, src)
         except PerfbookError:
             raise _unsupported(src, "找不到工作簿部件", "no workbook part") from None
-        rels = _rels(parts, wb)
+        rels = P.relationships(parts, wb)
         self.sheets: dict[str, str] = {}
         for el in ET.fromstring(parts[wb]).iter(f"{{{NS}}}sheet"):
             target = rels.get(el.get(f"{{{R_NS}}}id"))
@@ -256,7 +256,7 @@ class _Package:
         if not notes:
             return
         part = self.sheets[sheet]
-        rels = _rels(self.parts, part)
+        rels = P.relationships(self.parts, part)
         comments = next((t for t, typ in rels.values() if typ == COMMENTS_TYPE and t in self.parts), None)
         xml = self.sheet_xml(sheet)
         legacy = re.search(r'<legacyDrawing\b[^>]*?\br:id="([^"]+)"', xml)

@@ -49,68 +49,10 @@ _NAME_OK = re.compile(r"^[A-Za-z_\\\u4e00-\u9fff][\w.\u4e00-\u9fff]*$")
 _CELL_LIKE = re.compile(r"^(?:[A-Za-z]{1,3}\d+|[Rr]\d*[Cc]\d*|[RrCc])$")
 
 
-# --- formula macros (each mirrors a predicate in rules.py) -------------------------------------------
+# --- formula macros: with the predicates they mirror, in rules/_catalog.py ---------------------------
 
-def q(s) -> str:
-    """An Excel string literal."""
-    return '"' + str(s).replace('"', '""') + '"'
-
-
-def text(x: str) -> str:
-    return f'TRIM({x}&"")'
-
-
-def blank(x: str) -> str:
-    return f'LEN(TRIM({x}&""))=0'
-
-
-def filled(x: str) -> str:
-    return f'LEN(TRIM({x}&""))>0'
-
-
-def nospace(x: str) -> str:
-    out = f'{x}&""'
-    for ch in ('" "', '"\u3000"', "CHAR(10)", "CHAR(13)", "CHAR(9)"):
-        out = f'SUBSTITUTE({out},{ch},"")'
-    return out
-
-
-def norm(x: str) -> str:
-    s = nospace(x)
-    return f'IF(RIGHT({s},2)="指标",LEFT({s},LEN({s})-2),{s})'
-
-
-def contains_any(x: str, items) -> str:
-    return "OR(" + ",".join(f"ISNUMBER(FIND({q(i)},{x}))" for i in items) + ")"
-
-
-def equals_any(x: str, items) -> str:
-    return "OR(" + ",".join(f"{x}={q(i)}" for i in items) + ")"
-
-
-def in_names(x: str, name: str) -> str:
-    return f"SUMPRODUCT(--EXACT({name},{x}))>0"
-
-
-def placeholder(x: str) -> str:
-    ph = R.params()["placeholders"]
-    upper = "UPPER(" + x + '&"")'
-    return f'OR({contains_any(upper, ph["contains"])},{equals_any(text(x), ph["exact"])})'
-
-
-def pct(x: str) -> str:
-    return equals_any(text(x), R.percent_spellings())
-
-
-def strip_chars(x: str, chars) -> str:
-    out = x
-    for ch in chars:
-        out = f"SUBSTITUTE({out},{q(ch)},\"\")"
-    return out
-
-
-MACROS = dict(q=q, text=text, blank=blank, filled=filled, nospace=nospace, norm=norm, contains_any=contains_any,
-              equals_any=equals_any, in_names=in_names, placeholder=placeholder, pct=pct)
+q, text, strip_chars = R.xl_q, R.xl_text, R.xl_strip_chars
+MACROS = R.MACROS
 
 
 class _Refs(dict):
@@ -258,46 +200,19 @@ def legal_name(name: str) -> bool:
 # --- the lists sheet -----------------------------------------------------------------------------------
 
 def _lists_sheet(t: Template, fr: FR.Frame, names: _Names) -> TemplateSheet:
-    p = R.params()
+    """The hidden 下拉列表 sheet: one column per list, each named (the drop-downs and lookups use the names)."""
     used = {s.name for s in t.sheets}
-    title = LISTS_SHEET
-    k = 2
+    title, k = LISTS_SHEET, 2
     while title in used:
         title, k = f"{LISTS_SHEET}{k}", k + 1
     q_title = "'" + title.replace("'", "''") + "'"
-    columns: list[tuple[str, str, list[str], str | None]] = []    # (key, header, values, defined name)
-
-    def column(key, header, values, name=None):
-        columns.append((key, header, [str(v) for v in values], name))
-
-    column("attr", "指标属性", [p["attr"]["quantitative"][0], p["attr"]["qualitative"][0]], "指标属性")
-    column("sign", "指标性质", GLYPHS, "指标性质")
-    column("units", "度量单位", R.units(fr), "度量单位")
-    column("level1", "一级指标", [l1.name for l1 in fr.level1], "一级指标")
-    level2_names = {}
-    for i, l1 in enumerate(fr.level1, start=1):
-        level2_names[l1.name] = f"l2_{i}"
-        column(f"l2_{i}", l1.name, [l2.name for l2 in l1.level2] or ["—"], l1.name)
-    aliases1 = [(FR.norm_name(a), l1.name, l1.category or "-") for l1 in fr.level1 for a in l1.names]
-    column("l1key", "一级键", [a for a, _n, _c in aliases1])
-    column("l1name", "一级名", [n for _a, n, _c in aliases1])
-    column("l1cat", "一级类别", [c for _a, _n, c in aliases1])
-    aliases2 = [(f"{l1.name}|{FR.norm_name(a)}", l2.name, fr.category(l1, l2) or "-")
-                for l1 in fr.level1 for l2 in l1.level2 for a in l2.names]
-    column("l2key", "二级键", [a for a, _n, _c in aliases2] or ["—"])
-    column("l2name", "二级名", [n for _a, n, _c in aliases2] or ["—"])
-    column("l2cat", "二级类别", [c for _a, _n, c in aliases2] or ["-"])
-    sp = R.spellings()
-    column("spelling", "符号写法", [s for s, _g in sp])
-    column("glyph", "符号", [g for _s, g in sp])
-    column("units_all", "单位全集", R.units_all(fr))
+    columns, names.level2 = _list_columns(fr)
     rows: dict[int, list[str]] = {}
     for j, (key, header, values, name) in enumerate(columns, start=1):
         letter = col_letter(j)
         names.add(key, name or PREFIX + header, f"{q_title}!${letter}$2:${letter}${len(values) + 1}")
         for i, v in enumerate([header, *values], start=1):
             rows.setdefault(i, []).append(_text_cell(f"{letter}{i}", v))
-    names.level2 = level2_names                       # 一级 name → key of its 二级 list
     body = "".join(f'<row r="{r}">{"".join(cells)}</row>' for r, cells in sorted(rows.items()))
     xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -314,6 +229,45 @@ def _lists_sheet(t: Template, fr: FR.Frame, names: _Names) -> TemplateSheet:
                 t.parts, t.path)
     t.sheets.append(ts)
     return ts
+
+
+_Column = tuple[str, str, list[str], str | None]      # (key, header, values, defined name)
+
+
+def _list_columns(fr: FR.Frame) -> tuple[list[_Column], dict[str, str]]:
+    """The lists sheet's columns: the drop-down lists, then the lookup tables; and 一级 name → key of its 二级 list."""
+    p = R.params()
+    columns: list[_Column] = [
+        ("attr", "指标属性", [p["attr"]["quantitative"][0], p["attr"]["qualitative"][0]], "指标属性"),
+        ("sign", "指标性质", list(GLYPHS), "指标性质"),
+        ("units", "度量单位", list(R.units(fr)), "度量单位"),
+        ("level1", "一级指标", [l1.name for l1 in fr.level1], "一级指标"),
+    ]
+    level2 = {}
+    for i, l1 in enumerate(fr.level1, start=1):
+        level2[l1.name] = f"l2_{i}"
+        columns.append((f"l2_{i}", l1.name, [l2.name for l2 in l1.level2] or ["—"], l1.name))
+    columns += [(key, header, values, None) for key, header, values in _lookup_columns(fr)]
+    return [(k, h, [str(v) for v in vs], n) for k, h, vs, n in columns], level2
+
+
+def _lookup_columns(fr: FR.Frame) -> list[tuple[str, str, list]]:
+    """The tables the helper formulas look names up in: alias → 一级/二级 name and category, spellings, units."""
+    aliases1 = [(FR.norm_name(a), l1.name, l1.category or "-") for l1 in fr.level1 for a in l1.names]
+    aliases2 = [(f"{l1.name}|{FR.norm_name(a)}", l2.name, fr.category(l1, l2) or "-")
+                for l1 in fr.level1 for l2 in l1.level2 for a in l2.names]
+    sp = R.spellings()
+    return [
+        ("l1key", "一级键", [a for a, _n, _c in aliases1]),
+        ("l1name", "一级名", [n for _a, n, _c in aliases1]),
+        ("l1cat", "一级类别", [c for _a, _n, c in aliases1]),
+        ("l2key", "二级键", [a for a, _n, _c in aliases2] or ["—"]),
+        ("l2name", "二级名", [n for _a, n, _c in aliases2] or ["—"]),
+        ("l2cat", "二级类别", [c for _a, _n, c in aliases2] or ["-"]),
+        ("spelling", "符号写法", [s for s, _g in sp]),
+        ("glyph", "符号", [g for _s, g in sp]),
+        ("units_all", "单位全集", list(R.units_all(fr))),
+    ]
 
 
 def _text_cell(ref: str, value: str) -> str:
