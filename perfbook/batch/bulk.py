@@ -34,6 +34,7 @@ from ..cycle.scoring import scheme_for
 from ..errors import DataError, EnvironmentProblem, PerfbookError, environment_error
 from ..model import Project
 from ..ooxml._package import write_atomic
+from ..ooxml._parts import has_macros
 from ..readers._sniff import ensure_safe
 from ..readers.reader import load_template
 from ..write._inputs import csv_table, load, load_table
@@ -461,8 +462,7 @@ def _rows(path: Path):
 
 def _has_macros(template) -> bool:
     """Excel refuses a macro-enabled workbook saved as .xlsx, so such a template makes .xlsm files."""
-    ct = template.parts.get("[Content_Types].xml", b"")
-    return b"macroEnabled" in ct or any(n.endswith("vbaProject.bin") for n in template.parts)
+    return has_macros(template.parts)
 
 
 def _is_projects(master) -> bool:

@@ -16,6 +16,7 @@ from .. import data as shipped
 from .._version import __version__
 from ..errors import DataError, TemplateError
 from ..model import Project
+from ..ooxml import _parts as P
 from ..ooxml._package import write_atomic
 from ..ooxml._sheetxml import col_letter, escape, insert_element
 from ..write._inject import add_dxfs
@@ -89,14 +90,8 @@ def _defined_names(t: Template, names: dict[str, str]) -> None:
     """The kind and the scheme as defined names too (= "selfeval", = "default"): the VBA reads them where
     document properties are out of reach (LibreOffice's VBA mode has no CustomDocumentProperties)."""
     wb = t.parts[t.workbook_part].decode("utf-8")
-    item = "".join(f'<definedName name="{k}">{escape(chr(34) + v + chr(34))}</definedName>' for k, v in names.items())
-    if re.search(r"<definedNames\s*/>", wb):
-        wb = re.sub(r"<definedNames\s*/>", f"<definedNames>{item}</definedNames>", wb, count=1)
-    elif "</definedNames>" in wb:
-        wb = wb.replace("</definedNames>", item + "</definedNames>", 1)
-    else:
-        wb = wb.replace("</sheets>", f"</sheets><definedNames>{item}</definedNames>", 1)
-    t.parts[t.workbook_part] = wb.encode("utf-8")
+    items = [P.defined_name(k, '"' + v.replace('"', '""') + '"') for k, v in names.items()]
+    t.parts[t.workbook_part] = P.add_defined_names(wb, items).encode("utf-8")
 
 
 def _cols(ts):

@@ -10,16 +10,14 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from .._version import __version__
-from ..ooxml import _ns as ns
+from ..ooxml import _ns as ns, _parts as P
 from ..ooxml._package import build_zip, deflate, write_atomic
 from . import _vba as vba
 
 DEFAULT_NAME = "perfbook.xlam"
 _MAIN = ns.MAIN
 _R = ns.R
-_PKG = ns.PKG_REL
-_CT = ns.CONTENT_TYPES
-_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_DECL = P.DECL
 
 
 def _styles() -> str:
@@ -35,11 +33,11 @@ def _styles() -> str:
 def _sheet(codename: str, lines: list[str]) -> str:
     rows = "".join(f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t xml:space="preserve">{escape(t)}</t></is></c></row>'
                    for i, t in enumerate(lines, start=1))
-    return (f'{_DECL}<worksheet xmlns="{_MAIN}" xmlns:r="{_R}"><sheetPr codeName="{codename}"/>'
+    return P.set_sheet_codename(f'{_DECL}<worksheet xmlns="{_MAIN}" xmlns:r="{_R}"><sheetPr/>'
             '<dimension ref="A1"/><sheetViews><sheetView workbookViewId="0"/></sheetViews>'
             '<sheetFormatPr defaultRowHeight="15"/><cols><col min="1" max="1" width="90" customWidth="1"/></cols>'
             f'<sheetData>{rows}</sheetData>'
-            '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>')
+            '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>', codename)
 
 
 def addin_parts(frame: str | None = None) -> dict[str, bytes]:
@@ -49,29 +47,22 @@ def addin_parts(frame: str | None = None) -> dict[str, bytes]:
     lines = [f"perfbook {__version__} 绩效目标表校验加载项（VBA 规则版本 {vba.digest()}）",
              "安装后功能区出现“绩效目标”选项卡：校验、清除标记、新增指标行。",
              "说明见 perfbook 的 README（功能区“绩效目标”一节）；本工作表在 Excel 中作为加载项打开时不可见。"]
-    wb = (f'{_DECL}<workbook xmlns="{_MAIN}" xmlns:r="{_R}"><workbookPr codeName="{vba.WORKBOOK_CODENAME}"/>'
-          '<bookViews><workbookView/></bookViews>'
-          '<sheets><sheet name="perfbook" sheetId="1" r:id="rId1"/></sheets><calcPr calcId="191029"/></workbook>')
-    wb_rels = (f'{_DECL}<Relationships xmlns="{_PKG}">'
-               f'<Relationship Id="rId1" Type="{ns.REL_WORKSHEET}" Target="worksheets/sheet1.xml"/>'
-               f'<Relationship Id="rId2" Type="{ns.REL_STYLES}" Target="styles.xml"/>'
-               f'<Relationship Id="rId3" Type="{vba.VBA_REL}" Target="vbaProject.bin"/></Relationships>')
-    root_rels = (f'{_DECL}<Relationships xmlns="{_PKG}">'
-                 f'<Relationship Id="rId1" Type="{ns.REL_OFFICE_DOCUMENT}" Target="xl/workbook.xml"/>'
-                 f'<Relationship Id="rId2" Type="{ns.REL_CORE}" Target="docProps/core.xml"/>'
-                 f'<Relationship Id="rId3" Type="{ns.REL_EXTENDED}" Target="docProps/app.xml"/>'
-                 f'<Relationship Id="rId4" Type="{vba.UI14_REL}" Target="{vba.UI14_PART}"/>'
-                 f'<Relationship Id="rId5" Type="{vba.UI12_REL}" Target="{vba.UI12_PART}"/></Relationships>')
-    ct = (f'{_DECL}<Types xmlns="{_CT}">'
-          '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-          '<Default Extension="xml" ContentType="application/xml"/>'
-          f'<Override PartName="/xl/workbook.xml" ContentType="{vba.XLAM_MAIN_CT}"/>'
-          '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-          '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-          f'<Override PartName="/{vba.VBA_PART}" ContentType="{vba.VBA_CT}"/>'
-          '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
-          '<Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
-          '</Types>')
+    wb = P.set_workbook_codename(f'{_DECL}<workbook xmlns="{_MAIN}" xmlns:r="{_R}"><workbookPr/>'
+                                 '<bookViews><workbookView/></bookViews>'
+                                 f'<sheets>{P.sheet_element("perfbook", 1, "rId1")}</sheets><calcPr calcId="191029"/></workbook>',
+                                 vba.WORKBOOK_CODENAME)
+    wb_rels = P.rels_xml([P.relationship("rId1", ns.REL_WORKSHEET, "worksheets/sheet1.xml"),
+                          P.relationship("rId2", ns.REL_STYLES, "styles.xml"),
+                          P.relationship("rId3", vba.VBA_REL, "vbaProject.bin")])
+    root_rels = P.rels_xml([P.relationship("rId1", ns.REL_OFFICE_DOCUMENT, "xl/workbook.xml"),
+                            P.relationship("rId2", ns.REL_CORE, "docProps/core.xml"),
+                            P.relationship("rId3", ns.REL_EXTENDED, "docProps/app.xml"),
+                            P.relationship("rId4", vba.UI14_REL, vba.UI14_PART),
+                            P.relationship("rId5", vba.UI12_REL, vba.UI12_PART)])
+    ct = P.TypesWriter(()).xml(
+        [("xl/workbook.xml", vba.XLAM_MAIN_CT), ("xl/worksheets/sheet1.xml", P.CT_WORKSHEET), ("xl/styles.xml", P.CT_STYLES),
+         (vba.VBA_PART, vba.VBA_CT), ("docProps/core.xml", P.CT_CORE), ("docProps/app.xml", P.CT_APP)],
+        [("rels", P.CT_RELS), ("xml", P.CT_XML)])
     core = (f'{_DECL}<cp:coreProperties xmlns:cp="{ns.CORE_PROPS}" '
             'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
             'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
@@ -79,12 +70,11 @@ def addin_parts(frame: str | None = None) -> dict[str, bytes]:
             f'<dc:description>perfbook {__version__}; VBA {vba.digest()}</dc:description></cp:coreProperties>')
     app = (f'{_DECL}<Properties xmlns="{ns.EXTENDED_PROPS}">'
            '<Application>perfbook</Application></Properties>')
-    parts = {
-        "[Content_Types].xml": ct, "_rels/.rels": root_rels, "docProps/core.xml": core, "docProps/app.xml": app,
-        "xl/workbook.xml": wb, "xl/_rels/workbook.xml.rels": wb_rels, "xl/styles.xml": _styles(),
-        "xl/worksheets/sheet1.xml": _sheet(sheet_codename, lines),
-    }
-    out = {k: v.encode("utf-8") for k, v in parts.items()}
+    text = {"docProps/core.xml": core, "docProps/app.xml": app, "xl/workbook.xml": wb}
+    out = {P.CONTENT_TYPES: ct, P.ROOT_RELS: root_rels} | {k: v.encode("utf-8") for k, v in text.items()}
+    out["xl/_rels/workbook.xml.rels"] = wb_rels
+    out["xl/styles.xml"] = _styles().encode("utf-8")
+    out["xl/worksheets/sheet1.xml"] = _sheet(sheet_codename, lines).encode("utf-8")
     out[vba.VBA_PART] = project
     out[vba.UI14_PART] = vba.ribbon_xml(14, addin=True)
     out[vba.UI12_PART] = vba.ribbon_xml(12, addin=True)
@@ -94,8 +84,7 @@ def addin_parts(frame: str | None = None) -> dict[str, bytes]:
 def build(path: str | Path = DEFAULT_NAME, frame: str | None = None) -> Path:
     """Write perfbook.xlam (the [Content_Types].xml part first, as Open Packaging asks)."""
     parts = addin_parts(frame)
-    order = ["[Content_Types].xml"] + [k for k in parts if k != "[Content_Types].xml"]
-    return write_atomic(path, build_zip([deflate(k, parts[k]) for k in order]))
+    return write_atomic(path, build_zip([deflate(k, parts[k]) for k in P.package_order(parts)]))
 
 
 def export_sources(folder: str | Path, frame: str | None = None) -> list[Path]:

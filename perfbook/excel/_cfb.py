@@ -98,13 +98,46 @@ def write(tree: dict, timestamps: dict[str, tuple[int, int]] | None = None) -> b
     """
     entries = _entries(tree, timestamps or {})
     streams = [e for e in entries if e.kind == STREAM]
-    small = [e for e in streams if 0 < len(e.data) < MINI_CUTOFF]
     big = [e for e in streams if len(e.data) >= MINI_CUTOFF]
+    mini, minifat = _mini_stream(streams)
 
-    # the mini stream and its FAT
+    n_dir = _sectors(len(entries) * 128, SECTOR)
+    n_minifat = _sectors(len(minifat) * 4, SECTOR)
+    n_mini = _sectors(len(mini), SECTOR)
+    n_big = [_sectors(len(e.data), SECTOR) for e in big]
+    n_fat, n_difat = _fat_size(n_dir + n_minifat + n_mini + sum(n_big))
+    fat = _Fat(n_fat, n_difat)
+    dir_start = fat.chain(n_dir)
+    minifat_start = fat.chain(n_minifat)
+    root = entries[0]
+    root.start, root.size = fat.chain(n_mini), len(mini)
+    for e, n in zip(big, n_big):
+        e.start, e.size = fat.chain(n), len(e.data)
+    header_difat, difat_sectors = _difat(n_fat, n_difat)
+    header = _header(n_fat, n_difat, dir_start, minifat_start if n_minifat else ENDOFCHAIN, n_minifat, header_difat)
+
+    out = bytearray(header)
+    out += struct.pack(f"<{len(fat.ids)}I", *fat.ids)
+    for d in difat_sectors:
+        out += d
+    out += b"".join(_dir_entry(e) for e in entries) + _unused_entry() * (n_dir * 4 - len(entries))
+    out += struct.pack(f"<{len(minifat)}I", *minifat)
+    out += struct.pack("<I", FREESECT) * (n_minifat * _IDS_PER_SECTOR - len(minifat))
+    out += mini + b"\0" * (n_mini * SECTOR - len(mini))
+    for e, n in zip(big, n_big):
+        out += e.data + b"\0" * (n * SECTOR - len(e.data))
+    assert len(out) == SECTOR * (1 + fat.cursor)
+    return bytes(out)
+
+
+def _mini_stream(streams: list[_Entry]) -> tuple[bytearray, list[int]]:
+    """The streams under MINI_CUTOFF packed into the mini stream, chained by the mini FAT (their start
+    and size set; an empty stream starts nowhere)."""
     mini = bytearray()
     minifat: list[int] = []
-    for e in small:
+    for e in streams:
+        if not 0 < len(e.data) < MINI_CUTOFF:
+            continue
         n = _sectors(len(e.data), MINI_SECTOR)
         e.start, e.size = len(minifat), len(e.data)
         minifat += list(range(len(minifat) + 1, len(minifat) + n))
@@ -113,80 +146,61 @@ def write(tree: dict, timestamps: dict[str, tuple[int, int]] | None = None) -> b
     for e in streams:
         if not e.data:
             e.start, e.size = ENDOFCHAIN, 0
+    return mini, minifat
 
-    n_dir = _sectors(len(entries) * 128, SECTOR)
-    n_minifat = _sectors(len(minifat) * 4, SECTOR)
-    n_mini = _sectors(len(mini), SECTOR)
-    n_big = [_sectors(len(e.data), SECTOR) for e in big]
-    content = n_dir + n_minifat + n_mini + sum(n_big)
-    # the FAT covers every sector, its own and the DIFAT's included
-    n_fat = n_difat = 0
+
+def _fat_size(content: int) -> tuple[int, int]:
+    """(FAT sectors, DIFAT sectors): the FAT covers every sector, its own and the DIFAT's included."""
+    n_fat = 0
     while True:
         n_difat = max(0, _sectors(n_fat - _HEADER_DIFAT, _IDS_PER_SECTOR - 1))
         if n_fat * _IDS_PER_SECTOR >= content + n_fat + n_difat:
-            break
+            return n_fat, n_difat
         n_fat += 1
-    total = n_fat + n_difat + content
-    fat = [FREESECT] * (n_fat * _IDS_PER_SECTOR)
-    for s in range(n_fat):
-        fat[s] = FATSECT
-    for s in range(n_fat, n_fat + n_difat):
-        fat[s] = DIFSECT
-    cursor = n_fat + n_difat
 
-    def chain(n: int) -> int:
-        nonlocal cursor
+
+class _Fat:
+    """The FAT: its own and the DIFAT's sectors first, then each chain laid out in the order asked for."""
+
+    def __init__(self, n_fat: int, n_difat: int):
+        self.ids = [FREESECT] * (n_fat * _IDS_PER_SECTOR)
+        self.ids[:n_fat] = [FATSECT] * n_fat
+        self.ids[n_fat:n_fat + n_difat] = [DIFSECT] * n_difat
+        self.cursor = n_fat + n_difat
+
+    def chain(self, n: int) -> int:
+        """n consecutive sectors chained; the first (ENDOFCHAIN for none)."""
         if n == 0:
             return ENDOFCHAIN
-        first = cursor
+        first = self.cursor
         for s in range(first, first + n - 1):
-            fat[s] = s + 1
-        fat[first + n - 1] = ENDOFCHAIN
-        cursor += n
+            self.ids[s] = s + 1
+        self.ids[first + n - 1] = ENDOFCHAIN
+        self.cursor += n
         return first
 
-    dir_start = chain(n_dir)
-    minifat_start = chain(n_minifat)
-    root = entries[0]
-    root.start, root.size = chain(n_mini), len(mini)
-    if not mini:
-        root.start = ENDOFCHAIN
-    for e, n in zip(big, n_big):
-        e.start, e.size = chain(n), len(e.data)
-    assert cursor == total
 
-    # DIFAT: 109 in the header, then 127 per DIFAT sector plus the next DIFAT sector's number
+def _difat(n_fat: int, n_difat: int) -> tuple[list[int], list[bytes]]:
+    """The FAT's sector numbers: 109 in the header, then 127 per DIFAT sector plus the next one's number."""
     fat_ids = list(range(n_fat))
     header_difat = fat_ids[:_HEADER_DIFAT] + [FREESECT] * (_HEADER_DIFAT - min(n_fat, _HEADER_DIFAT))
-    difat_sectors = []
+    sectors = []
     rest = fat_ids[_HEADER_DIFAT:]
     for k in range(n_difat):
         ids = rest[k * 127:(k + 1) * 127]
         ids += [FREESECT] * (127 - len(ids))
         nxt = n_fat + k + 1 if k + 1 < n_difat else ENDOFCHAIN
-        difat_sectors.append(struct.pack("<128I", *ids, nxt))
+        sectors.append(struct.pack("<128I", *ids, nxt))
+    return header_difat, sectors
 
+
+def _header(n_fat: int, n_difat: int, dir_start: int, minifat_start: int, n_minifat: int, difat: list[int]) -> bytes:
     header = struct.pack(
         "<8s16sHHHHH6sIIIIIIIII", SIGNATURE, b"\0" * 16, 0x003E, 0x0003, 0xFFFE, 9, 6, b"\0" * 6,
-        0, n_fat, dir_start, 0, MINI_CUTOFF,
-        minifat_start if n_minifat else ENDOFCHAIN, n_minifat,
-        n_fat if n_difat else ENDOFCHAIN, n_difat) + struct.pack(f"<{_HEADER_DIFAT}I", *header_difat)
+        0, n_fat, dir_start, 0, MINI_CUTOFF, minifat_start, n_minifat,
+        n_fat if n_difat else ENDOFCHAIN, n_difat) + struct.pack(f"<{_HEADER_DIFAT}I", *difat)
     assert len(header) == SECTOR
-
-    out = bytearray(header)
-    out += struct.pack(f"<{len(fat)}I", *fat)
-    for d in difat_sectors:
-        out += d
-    directory = b"".join(_dir_entry(e) for e in entries)
-    directory += _unused_entry() * (n_dir * 4 - len(entries))
-    out += directory
-    mf = struct.pack(f"<{len(minifat)}I", *minifat)
-    out += mf + struct.pack("<I", FREESECT) * (n_minifat * _IDS_PER_SECTOR - len(minifat))
-    out += mini + b"\0" * (n_mini * SECTOR - len(mini))
-    for e, n in zip(big, n_big):
-        out += e.data + b"\0" * (n * SECTOR - len(e.data))
-    assert len(out) == SECTOR * (1 + total)
-    return bytes(out)
+    return header
 
 
 def _dir_entry(e: _Entry) -> bytes:

@@ -29,13 +29,14 @@ from .._comparators import comparators
 from .._values import normalise_symbols
 from ..cycle.vba import module_source
 from ..errors import PerfbookError
-from ..ooxml import _ns as ns
+from ..ooxml import _ns as ns, _parts as P
 from ..ooxml._package import build_zip, deflate, read_package, write_atomic
+from ..ooxml._parts import sheet_codename
 from ..readers.reader import MATCH_THRESHOLD, load_template
 from ..rules import _advice as advice, _catalog as R, _frames as FR
 from ..rules._catalog import rules_dir
 from ..rules._vba import rules_code
-from ..write._template import PKG_REL_NS, Template, _main_part, _rels, rels_path
+from ..write._template import Template, _main_part
 from . import _cfb as cfb, _ovba as ovba
 
 VBA_PART = "xl/vbaProject.bin"
@@ -454,72 +455,18 @@ def with_document_modules(data: bytes, codenames: tuple[str, ...]) -> bytes | No
 
 # --- embedding in a template -------------------------------------------------------------------------
 
-_SHEETPR = re.compile(r"<sheetPr\b([^>]*?)(/?)>")
-
-
-def _set_codename(head: str, name: str) -> str:
-    """codeName on the sheet's <sheetPr> (created as the worksheet's first child when missing)."""
-    m = _SHEETPR.search(head)
-    if m:
-        a = re.sub(r'\s*\bcodeName="[^"]*"', "", m.group(1))
-        return head[:m.start()] + f'<sheetPr{a} codeName="{name}"{m.group(2)}>' + head[m.end():]
-    w = re.search(r"<(?:\w+:)?worksheet\b[^>]*>", head)
-    if not w:
-        raise PerfbookError("工作表 XML 缺少 worksheet 元素", "a worksheet part has no <worksheet> element")
-    return head[:w.end()] + f'<sheetPr codeName="{name}"/>' + head[w.end():]
-
-
-def sheet_codename(xml: str) -> str | None:
-    m = _SHEETPR.search(xml)
-    if not m:
-        return None
-    c = re.search(r'\bcodeName="([^"]*)"', m.group(1))
-    return c.group(1) if c else None
-
-
-def _set_workbook_codename(wb: str, name: str) -> str:
-    m = re.search(r"<workbookPr\b([^>]*?)(/?)>", wb)
-    if m:
-        a = re.sub(r'\s*\bcodeName="[^"]*"', "", m.group(1)).rstrip()
-        return wb[:m.start()] + f'<workbookPr{a} codeName="{name}"{m.group(2)}>' + wb[m.end():]
-    # CT_Workbook order: fileVersion, fileSharing, workbookPr, ...
-    after = re.search(r"<(?:fileSharing|fileVersion)\b[^>]*?(?:/>|>.*?</(?:fileSharing|fileVersion)>)", wb, re.S)
-    pos = after.end() if after else re.search(r"<workbook\b[^>]*>", wb).end()
-    return wb[:pos] + f'<workbookPr codeName="{name}"/>' + wb[pos:]
-
-
-def _add_relationship(xml: str, rid_base: str, rtype: str, target: str) -> str:
-    """A relationship added once (an existing one of the same type and target is kept)."""
-    if re.search(rf'Type="{re.escape(rtype)}"', xml):
-        xml = re.sub(rf'<Relationship\b[^>]*Type="{re.escape(rtype)}"[^>]*/>', "", xml)
-    ids = set(re.findall(r'\bId="([^"]+)"', xml))
-    rid, k = rid_base, 2
-    while rid in ids:
-        rid, k = f"{rid_base}{k}", k + 1
-    el = f'<Relationship Id="{rid}" Type="{rtype}" Target="{target}"/>'
-    if "</Relationships>" not in xml:
-        return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                f'<Relationships xmlns="{PKG_REL_NS}">{el}</Relationships>')
-    return xml.replace("</Relationships>", el + "</Relationships>", 1)
-
-
 def _content_types(ct: str, main_part: str, main_ct: str) -> str:
     """Workbook part macro-enabled, vbaProject.bin typed; nothing else touched."""
-    ct = re.sub(rf'(<Override\b[^>]*PartName="/{re.escape(main_part)}"[^>]*ContentType=")[^"]*(")',
-                rf"\g<1>{main_ct}\g<2>", ct)
-    ct = re.sub(rf'(<Override\b[^>]*ContentType=")[^"]*("[^>]*PartName="/{re.escape(main_part)}")',
-                rf"\g<1>{main_ct}\g<2>", ct)
-    if f'PartName="/{main_part}"' not in ct:
-        ct = ct.replace("</Types>", f'<Override PartName="/{main_part}" ContentType="{main_ct}"/></Types>')
-    if f'PartName="/{VBA_PART}"' not in ct:
-        ct = ct.replace("</Types>", f'<Override PartName="/{VBA_PART}" ContentType="{VBA_CT}"/></Types>')
+    ct = P.set_override(ct, main_part, main_ct)
+    if P.override(ct, VBA_PART) is None:
+        ct = P.set_override(ct, VBA_PART, VBA_CT)
     return ct
 
 
 def _pick_codenames(wb_xml: str, own: list[str | None]) -> tuple[str, list[str]]:
     """The workbook's and each sheet's codeName: the file's own when valid and unique, else ThisWorkbook/SheetN."""
-    m = re.search(r'<workbookPr\b[^>]*\bcodeName="([^"]*)"', wb_xml)
-    wb_name = m.group(1) if m and _IDENT.match(m.group(1)) else WORKBOOK_CODENAME
+    own_wb = P.workbook_codename(wb_xml)
+    wb_name = own_wb if own_wb and _IDENT.match(own_wb) else WORKBOOK_CODENAME
     used = {wb_name.lower()}
     names = []
     for k, name in enumerate(own, start=1):
@@ -543,24 +490,19 @@ def _embed_parts(parts: dict[str, bytes], workbook_part: str, wb_name: str, name
     """Everything but the sheets' own codeNames: the project, its relationship and content type,
     the macro-enabled workbook type, the workbook codeName, the ribbon parts and their relationships."""
     wb = parts[workbook_part].decode("utf-8")
-    parts[workbook_part] = _set_workbook_codename(wb, wb_name).encode("utf-8")
-    ct = parts["[Content_Types].xml"].decode("utf-8")
+    parts[workbook_part] = P.set_workbook_codename(wb, wb_name).encode("utf-8")
+    ct = parts[P.CONTENT_TYPES].decode("utf-8")
     # a signature of someone else's project would not match ours: it goes, with its relationships
     for name in [n for n in parts if re.fullmatch(r"xl/vbaProjectSignature\w*\.bin|xl/_rels/vbaProject\.bin\.rels", n)]:
         del parts[name]
-        ct = re.sub(rf'<Override\b[^>]*PartName="/{re.escape(name)}"[^>]*/>', "", ct)
+        ct = P.remove_override(ct, name)
     parts[VBA_PART] = vba_project(tuple(names), frame_id, wb_name)
-    wb_rels = rels_path(workbook_part)
-    base = workbook_part.rsplit("/", 1)[0]
-    target = VBA_PART[len(base) + 1:] if VBA_PART.startswith(base + "/") else "/" + VBA_PART
-    parts[wb_rels] = _add_relationship(parts[wb_rels].decode("utf-8"), "rIdPbVba", VBA_REL, target).encode("utf-8")
-    parts["[Content_Types].xml"] = _content_types(ct, workbook_part, XLAM_MAIN_CT if addin else XLSM_MAIN_CT).encode("utf-8")
+    P.relate(parts, workbook_part, VBA_REL, P.relative_target(workbook_part, VBA_PART), rid="rIdPbVba", replace_type=True)
+    parts[P.CONTENT_TYPES] = _content_types(ct, workbook_part, XLAM_MAIN_CT if addin else XLSM_MAIN_CT).encode("utf-8")
     parts[UI14_PART] = ribbon_xml(14, addin=addin)
     parts[UI12_PART] = ribbon_xml(12, addin=addin)
-    root = parts.get("_rels/.rels", b"").decode("utf-8")
-    root = _add_relationship(root, "rIdPbUI14", UI14_REL, UI14_PART)
-    root = _add_relationship(root, "rIdPbUI12", UI12_REL, UI12_PART)
-    parts["_rels/.rels"] = root.encode("utf-8")
+    P.relate(parts, "", UI14_REL, UI14_PART, rid="rIdPbUI14", replace_type=True)
+    P.relate(parts, "", UI12_REL, UI12_PART, rid="rIdPbUI12", replace_type=True)
 
 
 def embed_macros(template: Template, frame=None, *, addin: bool = False) -> Template:
@@ -574,7 +516,7 @@ def embed_macros(template: Template, frame=None, *, addin: bool = False) -> Temp
     t = copy.deepcopy(template)
     wb_name, names = assign_codenames(t)
     for ts, name in zip(t.sheets, names):
-        ts.xml.head = _set_codename(ts.xml.head, name)      # sheet XML lives in ts.xml until compiled
+        ts.xml.head = P.set_sheet_codename(ts.xml.head, name)      # sheet XML lives in ts.xml until compiled
     _embed_parts(t.parts, t.workbook_part, wb_name, names, getattr(frame, "id", frame), addin)
     return t
 
@@ -583,22 +525,21 @@ def embed_workbook(source, dest, frame=None) -> Path:
     """Any xlsx/xlsm an official already has, as an .xlsm carrying the 校验 macros and the ribbon."""
     parts = read_package(source)
     main = _main_part(parts, source)
-    rels = _rels(parts, main)
+    rels = P.relationships(parts, main)
     wb = parts[main].decode("utf-8")
     sheet_parts = []
-    for rid in re.findall(r'<sheet\b[^>]*\b\w+:id="([^"]+)"', wb):
+    for rid in P.sheet_rids(wb):
         target, typ = rels.get(rid, (None, ""))
         if target in parts and typ.endswith("/worksheet"):
             sheet_parts.append(target)
     wb_name, names = _pick_codenames(wb, [sheet_codename(parts[p].decode("utf-8")) for p in sheet_parts])
     for part, name in zip(sheet_parts, names):
-        parts[part] = _set_codename(parts[part].decode("utf-8"), name).encode("utf-8")
+        parts[part] = P.set_sheet_codename(parts[part].decode("utf-8"), name).encode("utf-8")
     _embed_parts(parts, main, wb_name, names, getattr(frame, "id", frame), False)
     dest = Path(dest)
     if dest.suffix.lower() != ".xlsm":
         dest = dest.with_suffix(".xlsm")
-    order = ["[Content_Types].xml"] + [k for k in parts if k != "[Content_Types].xml"]
-    return write_atomic(dest, build_zip([deflate(k, parts[k]) for k in order]))
+    return write_atomic(dest, build_zip([deflate(k, parts[k]) for k in P.package_order(parts)]))
 
 
 # --- reading a project back (tests, and `perfbook addin build --check`) ----------------------------------

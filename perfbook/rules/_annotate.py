@@ -17,10 +17,11 @@ from pathlib import Path
 from defusedxml import ElementTree as ET
 
 from ..errors import PerfbookError, UnreadableWorkbook
+from ..ooxml import _parts as P
 from ..ooxml._package import build_zip, deflate, read_package, write_atomic
-from ..ooxml._sheetxml import ATTR_RE, CELL_RE, ROW_RE, col_letter, insert_element, split_ref, xml_attr, xml_text
+from ..ooxml._sheetxml import ATTR_RE, CELL_RE, ROW_RE, col_letter, insert_element, split_ref, xml_text
 from ..readers._sniff import inspect
-from ..write._template import NS, PKG_REL_NS, R_NS, _main_part, _rels, rels_path
+from ..write._template import NS, R_NS, _main_part
 from .findings import ERROR, INFO, WARNING, Finding, Report
 
 FILLS = {ERROR: "FFFFC7CE", WARNING: "FFFFEB9C", INFO: "FFDDEBF7"}
@@ -128,7 +129,7 @@ class _Package:
             wb = _main_part(parts, src)
         except PerfbookError:
             raise _unsupported(src, "找不到工作簿部件", "no workbook part") from None
-        rels = _rels(parts, wb)
+        rels = P.relationships(parts, wb)
         self.sheets: dict[str, str] = {}
         for el in ET.fromstring(parts[wb]).iter(f"{{{NS}}}sheet"):
             target = rels.get(el.get(f"{{{R_NS}}}id"))
@@ -255,7 +256,7 @@ class _Package:
         if not notes:
             return
         part = self.sheets[sheet]
-        rels = _rels(self.parts, part)
+        rels = P.relationships(self.parts, part)
         comments = next((t for t, typ in rels.values() if typ == COMMENTS_TYPE and t in self.parts), None)
         xml = self.sheet_xml(sheet)
         legacy = re.search(r'<legacyDrawing\b[^>]*?\br:id="([^"]+)"', xml)
@@ -342,39 +343,27 @@ class _Package:
             n += 1
         name = pattern.format(n)
         self.added.append(name)
-        ct = self.parts["[Content_Types].xml"].decode("utf-8")
+        ct = self.parts[P.CONTENT_TYPES].decode("utf-8")
         if content_type:
-            ct = ct.replace("</Types>", f'<Override PartName="/{name}" ContentType="{content_type}"/></Types>', 1)
-        elif not re.search(r'<Default\b[^>]*\bExtension="vml"', ct, re.I):
-            ct = ct.replace("</Types>", f'<Default Extension="vml" ContentType="{VML_CT}"/></Types>', 1)
-        self.parts["[Content_Types].xml"] = ct.encode("utf-8")
+            ct = P.set_override(ct, name, content_type)
+        elif P.default(ct, "vml") is None:
+            ct = P.set_default(ct, "vml", VML_CT)
+        self.parts[P.CONTENT_TYPES] = ct.encode("utf-8")
         return name
 
     def _relate(self, part: str, typ: str, target: str) -> str:
         """Add a relationship from part to target (written relative to part's folder); returns its id."""
-        rp = rels_path(part)
-        xml = self.parts.get(rp, f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                                 f'<Relationships xmlns="{PKG_REL_NS}"></Relationships>'.encode()).decode("utf-8")
-        xml = re.sub(r"<Relationships\b([^>]*)/>", r"<Relationships\1></Relationships>", xml)
-        ids = set(re.findall(r'\bId="([^"]+)"', xml))
-        n = 1
-        while f"rIdPb{n}" in ids:
-            n += 1
-        depth = part.count("/")
-        rel = "../" * depth + target if depth else target
-        xml = xml.replace("</Relationships>", f'<Relationship Id="rIdPb{n}" Type="{typ}" Target="{xml_attr(rel)}"/>'
-                                              "</Relationships>", 1)
+        rp = P.rels_path(part)
         if rp not in self.parts:
             self.added.append(rp)
-        self.parts[rp] = xml.encode("utf-8")
-        return f"rIdPb{n}"
+        depth = part.count("/")
+        return P.relate(self.parts, part, typ, "../" * depth + target if depth else target, prefix="rIdPb")
 
     def build(self) -> bytes:
         self.parts[self.styles_part] = self.styles.xml().encode("utf-8")
         for part, xml in self.xml.items():
             self.parts[part] = xml.encode("utf-8")
-        names = ["[Content_Types].xml"] + [n for n in self.parts if n != "[Content_Types].xml"]
-        return build_zip([deflate(n, self.parts[n]) for n in names])
+        return build_zip([deflate(n, self.parts[n]) for n in P.package_order(self.parts)])
 
 
 class _Styles:

@@ -207,7 +207,7 @@ def na_words() -> tuple[str, ...]:
     return tuple(_yaml("foreign.yaml")["not_applicable"])
 
 
-# --- small predicates shared by the rules (each mirrors a formula macro in inject.py) ------------------
+# --- small predicates shared by the rules (each mirrors a formula macro below) ------------------
 
 def filled(v) -> bool:
     return v is not None and str(v).strip(" ") != ""
@@ -237,6 +237,71 @@ def is_placeholder(v) -> bool:
         return False
     ph = params()["placeholders"]
     return any(s in v.upper() for s in ph["contains"]) or equals_any(trim(v), ph["exact"])
+
+
+# --- the formula macros: each the workbook twin of a predicate above (rules.yaml's formulas call them) ---
+
+def xl_q(s) -> str:
+    """An Excel string literal."""
+    return '"' + str(s).replace('"', '""') + '"'
+
+
+def xl_text(x: str) -> str:
+    return f'TRIM({x}&"")'
+
+
+def xl_blank(x: str) -> str:
+    return f'LEN(TRIM({x}&""))=0'
+
+
+def xl_filled(x: str) -> str:
+    return f'LEN(TRIM({x}&""))>0'
+
+
+def xl_nospace(x: str) -> str:
+    out = f'{x}&""'
+    for ch in ('" "', '"\u3000"', "CHAR(10)", "CHAR(13)", "CHAR(9)"):
+        out = f'SUBSTITUTE({out},{ch},"")'
+    return out
+
+
+def xl_norm(x: str) -> str:
+    s = xl_nospace(x)
+    return f'IF(RIGHT({s},2)="指标",LEFT({s},LEN({s})-2),{s})'
+
+
+def xl_contains_any(x: str, items) -> str:
+    return "OR(" + ",".join(f"ISNUMBER(FIND({xl_q(i)},{x}))" for i in items) + ")"
+
+
+def xl_equals_any(x: str, items) -> str:
+    return "OR(" + ",".join(f"{x}={xl_q(i)}" for i in items) + ")"
+
+
+def xl_in_names(x: str, name: str) -> str:
+    return f"SUMPRODUCT(--EXACT({name},{x}))>0"
+
+
+def xl_placeholder(x: str) -> str:
+    ph = params()["placeholders"]
+    upper = "UPPER(" + x + '&"")'
+    return f'OR({xl_contains_any(upper, ph["contains"])},{xl_equals_any(xl_text(x), ph["exact"])})'
+
+
+def xl_pct(x: str) -> str:
+    return xl_equals_any(xl_text(x), percent_spellings())
+
+
+def xl_strip_chars(x: str, chars) -> str:
+    out = x
+    for ch in chars:
+        out = f"SUBSTITUTE({out},{xl_q(ch)},\"\")"
+    return out
+
+
+MACROS = dict(q=xl_q, text=xl_text, blank=xl_blank, filled=xl_filled, nospace=xl_nospace, norm=xl_norm,
+              contains_any=xl_contains_any, equals_any=xl_equals_any, in_names=xl_in_names,
+              placeholder=xl_placeholder, pct=xl_pct)
 
 
 @cache
@@ -576,12 +641,11 @@ def _formula_ok(c: Compiled) -> bool:
 
 
 def _stand_in_ctx(scope: str):
-    from ..write import _inject as inject
     inds, projs = _labels()
     h = {k: f"$H{i}1" for i, k in enumerate(list(data()["helpers"]) + ["err", "warn"])}
     cells = {lab: f"$C{i}1" for i, lab in enumerate(sorted(inds))}
     return Ctx(scope, cells, h, h, cells, h, cells, {lab: f"$P${i}" for i, lab in enumerate(sorted(projs))},
-               {"units_all": "U"}, inject.MACROS, None)
+               {"units_all": "U"}, MACROS, None)
 
 
 def _const_for(c: Compiled, frame: Frame, item):

@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from .._comparators import GLYPHS
 from ..errors import TemplateError
-from ..ooxml import _ns
+from ..ooxml import _parts as P
 from ..ooxml._sheetxml import Cell, Row, col_index, col_letter, escape, insert_element, parse_sheet, split_ref, xml_attr
 from ..rules import _catalog as R, _frames as FR
 from ..rules._formula import Ctx
@@ -35,13 +35,10 @@ from ._template import (
     Template,
     TemplateSheet,
     _sheet,
-    rels_path,
 )
 
 FRAME_NAME = "校验框架"
 PREFIX = "校验_"
-WS_TYPE = _ns.REL_WORKSHEET
-WS_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 HELPER_GAP = 15               # blank columns left between the table and the hidden helper columns
 MAX_VALIDATION = 255          # Excel drops a validation formula longer than this
 RED = ('<dxf><font><color rgb="FF9C0006"/></font><fill><patternFill patternType="solid"><fgColor rgb="FFFFC7CE"/>'
@@ -52,68 +49,10 @@ _NAME_OK = re.compile(r"^[A-Za-z_\\\u4e00-\u9fff][\w.\u4e00-\u9fff]*$")
 _CELL_LIKE = re.compile(r"^(?:[A-Za-z]{1,3}\d+|[Rr]\d*[Cc]\d*|[RrCc])$")
 
 
-# --- formula macros (each mirrors a predicate in rules.py) -------------------------------------------
+# --- formula macros: with the predicates they mirror, in rules/_catalog.py ---------------------------
 
-def q(s) -> str:
-    """An Excel string literal."""
-    return '"' + str(s).replace('"', '""') + '"'
-
-
-def text(x: str) -> str:
-    return f'TRIM({x}&"")'
-
-
-def blank(x: str) -> str:
-    return f'LEN(TRIM({x}&""))=0'
-
-
-def filled(x: str) -> str:
-    return f'LEN(TRIM({x}&""))>0'
-
-
-def nospace(x: str) -> str:
-    out = f'{x}&""'
-    for ch in ('" "', '"\u3000"', "CHAR(10)", "CHAR(13)", "CHAR(9)"):
-        out = f'SUBSTITUTE({out},{ch},"")'
-    return out
-
-
-def norm(x: str) -> str:
-    s = nospace(x)
-    return f'IF(RIGHT({s},2)="指标",LEFT({s},LEN({s})-2),{s})'
-
-
-def contains_any(x: str, items) -> str:
-    return "OR(" + ",".join(f"ISNUMBER(FIND({q(i)},{x}))" for i in items) + ")"
-
-
-def equals_any(x: str, items) -> str:
-    return "OR(" + ",".join(f"{x}={q(i)}" for i in items) + ")"
-
-
-def in_names(x: str, name: str) -> str:
-    return f"SUMPRODUCT(--EXACT({name},{x}))>0"
-
-
-def placeholder(x: str) -> str:
-    ph = R.params()["placeholders"]
-    upper = "UPPER(" + x + '&"")'
-    return f'OR({contains_any(upper, ph["contains"])},{equals_any(text(x), ph["exact"])})'
-
-
-def pct(x: str) -> str:
-    return equals_any(text(x), R.percent_spellings())
-
-
-def strip_chars(x: str, chars) -> str:
-    out = x
-    for ch in chars:
-        out = f"SUBSTITUTE({out},{q(ch)},\"\")"
-    return out
-
-
-MACROS = dict(q=q, text=text, blank=blank, filled=filled, nospace=nospace, norm=norm, contains_any=contains_any,
-              equals_any=equals_any, in_names=in_names, placeholder=placeholder, pct=pct)
+q, text, strip_chars = R.xl_q, R.xl_text, R.xl_strip_chars
+MACROS = R.MACROS
 
 
 class _Refs(dict):
@@ -217,12 +156,12 @@ def inject(template: Template, frame: str | FR.Frame | None = None, *, layout_on
 
     layout_only: every cell in the same place, but each formula a bare 0 and no validations or formats
     -- what the reader needs (which cells are computed) without rendering ~30 formula templates."""
-    wb_xml = template.parts[template.workbook_part].decode("utf-8")
-    if re.search(r'<definedName\b[^>]*\bname="' + FRAME_NAME + '"', wb_xml):
+    existing = {n.name for n in P.defined_names(template.parts[template.workbook_part].decode("utf-8"))}
+    if FRAME_NAME in existing:
         return template                           # already injected
     fr = FR.resolve(frame)
     t = copy.deepcopy(template)
-    names = _Names(_existing_names(wb_xml))
+    names = _Names(existing)
     lists = _lists_sheet(t, fr, names)
     dxfs = add_dxfs(t, RED, ORANGE)
     t.plans = {}
@@ -258,53 +197,22 @@ def legal_name(name: str) -> bool:
             and name.lower() not in ("true", "false"))
 
 
-def _existing_names(wb_xml: str) -> set[str]:
-    return set(re.findall(r'<definedName\b[^>]*\bname="([^"]+)"', wb_xml))
-
-
 # --- the lists sheet -----------------------------------------------------------------------------------
 
 def _lists_sheet(t: Template, fr: FR.Frame, names: _Names) -> TemplateSheet:
-    p = R.params()
+    """The hidden 下拉列表 sheet: one column per list, each named (the drop-downs and lookups use the names)."""
     used = {s.name for s in t.sheets}
-    title = LISTS_SHEET
-    k = 2
+    title, k = LISTS_SHEET, 2
     while title in used:
         title, k = f"{LISTS_SHEET}{k}", k + 1
     q_title = "'" + title.replace("'", "''") + "'"
-    columns: list[tuple[str, str, list[str], str | None]] = []    # (key, header, values, defined name)
-
-    def column(key, header, values, name=None):
-        columns.append((key, header, [str(v) for v in values], name))
-
-    column("attr", "指标属性", [p["attr"]["quantitative"][0], p["attr"]["qualitative"][0]], "指标属性")
-    column("sign", "指标性质", GLYPHS, "指标性质")
-    column("units", "度量单位", R.units(fr), "度量单位")
-    column("level1", "一级指标", [l1.name for l1 in fr.level1], "一级指标")
-    level2_names = {}
-    for i, l1 in enumerate(fr.level1, start=1):
-        level2_names[l1.name] = f"l2_{i}"
-        column(f"l2_{i}", l1.name, [l2.name for l2 in l1.level2] or ["—"], l1.name)
-    aliases1 = [(FR.norm_name(a), l1.name, l1.category or "-") for l1 in fr.level1 for a in l1.names]
-    column("l1key", "一级键", [a for a, _n, _c in aliases1])
-    column("l1name", "一级名", [n for _a, n, _c in aliases1])
-    column("l1cat", "一级类别", [c for _a, _n, c in aliases1])
-    aliases2 = [(f"{l1.name}|{FR.norm_name(a)}", l2.name, fr.category(l1, l2) or "-")
-                for l1 in fr.level1 for l2 in l1.level2 for a in l2.names]
-    column("l2key", "二级键", [a for a, _n, _c in aliases2] or ["—"])
-    column("l2name", "二级名", [n for _a, n, _c in aliases2] or ["—"])
-    column("l2cat", "二级类别", [c for _a, _n, c in aliases2] or ["-"])
-    sp = R.spellings()
-    column("spelling", "符号写法", [s for s, _g in sp])
-    column("glyph", "符号", [g for _s, g in sp])
-    column("units_all", "单位全集", R.units_all(fr))
+    columns, names.level2 = _list_columns(fr)
     rows: dict[int, list[str]] = {}
     for j, (key, header, values, name) in enumerate(columns, start=1):
         letter = col_letter(j)
         names.add(key, name or PREFIX + header, f"{q_title}!${letter}$2:${letter}${len(values) + 1}")
         for i, v in enumerate([header, *values], start=1):
             rows.setdefault(i, []).append(_text_cell(f"{letter}{i}", v))
-    names.level2 = level2_names                       # 一级 name → key of its 二级 list
     body = "".join(f'<row r="{r}">{"".join(cells)}</row>' for r, cells in sorted(rows.items()))
     xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -316,68 +224,65 @@ def _lists_sheet(t: Template, fr: FR.Frame, names: _Names) -> TemplateSheet:
         n += 1
     part = f"xl/worksheets/sheet{n}.xml"
     t.parts[part] = xml.encode("utf-8")
-    _register_sheet(t, title, part)
+    P.register_sheet(t.parts, t.workbook_part, title, part, attrs={"state": "hidden"}, rid="rIdPbLists")
     ts = _sheet(len(t.sheets), title, part, {"state": "hidden"}, parse_sheet(xml, [], f"{t.path}:{title}"),
                 t.parts, t.path)
     t.sheets.append(ts)
     return ts
 
 
+_Column = tuple[str, str, list[str], str | None]      # (key, header, values, defined name)
+
+
+def _list_columns(fr: FR.Frame) -> tuple[list[_Column], dict[str, str]]:
+    """The lists sheet's columns: the drop-down lists, then the lookup tables; and 一级 name → key of its 二级 list."""
+    p = R.params()
+    columns: list[_Column] = [
+        ("attr", "指标属性", [p["attr"]["quantitative"][0], p["attr"]["qualitative"][0]], "指标属性"),
+        ("sign", "指标性质", list(GLYPHS), "指标性质"),
+        ("units", "度量单位", list(R.units(fr)), "度量单位"),
+        ("level1", "一级指标", [l1.name for l1 in fr.level1], "一级指标"),
+    ]
+    level2 = {}
+    for i, l1 in enumerate(fr.level1, start=1):
+        level2[l1.name] = f"l2_{i}"
+        columns.append((f"l2_{i}", l1.name, [l2.name for l2 in l1.level2] or ["—"], l1.name))
+    columns += [(key, header, values, None) for key, header, values in _lookup_columns(fr)]
+    return [(k, h, [str(v) for v in vs], n) for k, h, vs, n in columns], level2
+
+
+def _lookup_columns(fr: FR.Frame) -> list[tuple[str, str, list]]:
+    """The tables the helper formulas look names up in: alias → 一级/二级 name and category, spellings, units."""
+    aliases1 = [(FR.norm_name(a), l1.name, l1.category or "-") for l1 in fr.level1 for a in l1.names]
+    aliases2 = [(f"{l1.name}|{FR.norm_name(a)}", l2.name, fr.category(l1, l2) or "-")
+                for l1 in fr.level1 for l2 in l1.level2 for a in l2.names]
+    sp = R.spellings()
+    return [
+        ("l1key", "一级键", [a for a, _n, _c in aliases1]),
+        ("l1name", "一级名", [n for _a, n, _c in aliases1]),
+        ("l1cat", "一级类别", [c for _a, _n, c in aliases1]),
+        ("l2key", "二级键", [a for a, _n, _c in aliases2] or ["—"]),
+        ("l2name", "二级名", [n for _a, n, _c in aliases2] or ["—"]),
+        ("l2cat", "二级类别", [c for _a, _n, c in aliases2] or ["-"]),
+        ("spelling", "符号写法", [s for s, _g in sp]),
+        ("glyph", "符号", [g for _s, g in sp]),
+        ("units_all", "单位全集", list(R.units_all(fr))),
+    ]
+
+
 def _text_cell(ref: str, value: str) -> str:
     return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(value)}</t></is></c>'
 
 
-def _register_sheet(t: Template, title: str, part: str) -> None:
-    """Content type, workbook relationship and <sheet state="hidden"> for a new worksheet part."""
-    ct = t.parts["[Content_Types].xml"].decode("utf-8")
-    ct = ct.replace("</Types>", f'<Override PartName="/{part}" ContentType="{WS_CT}"/></Types>')
-    t.parts["[Content_Types].xml"] = ct.encode("utf-8")
-    rels_part = rels_path(t.workbook_part)
-    rels = t.parts[rels_part].decode("utf-8")
-    ids = set(re.findall(r'\bId="([^"]+)"', rels))
-    rid, k = "rIdPbLists", 2
-    while rid in ids:
-        rid, k = f"rIdPbLists{k}", k + 1
-    base = t.workbook_part.rsplit("/", 1)[0]
-    target = part[len(base) + 1:] if part.startswith(base + "/") else "/" + part
-    rels = rels.replace("</Relationships>", f'<Relationship Id="{rid}" Type="{WS_TYPE}" Target="{target}"/></Relationships>')
-    t.parts[rels_part] = rels.encode("utf-8")
-    wb = t.parts[t.workbook_part].decode("utf-8")
-    sheet_ids = [int(x) for x in re.findall(r'<sheet\b[^>]*\bsheetId="(\d+)"', wb)] or [0]
-    r_prefix = _r_prefix(wb)
-    el = f'<sheet name="{xml_attr(title)}" sheetId="{max(sheet_ids) + 1}" state="hidden" {r_prefix}:id="{rid}"/>'
-    wb = re.sub(r"</sheets>", el + "</sheets>", wb, count=1)
-    t.parts[t.workbook_part] = wb.encode("utf-8")
-
-
-def _r_prefix(wb: str) -> str:
-    m = re.search(r'xmlns:(\w+)="http://schemas.openxmlformats.org/officeDocument/2006/relationships"', wb)
-    if m:
-        return m.group(1)
-    return "r"
-
-
 def _write_names(t: Template, names: _Names, fr: FR.Frame) -> None:
-    wb = t.parts[t.workbook_part].decode("utf-8")
-    if _r_prefix(wb) == "r" and "xmlns:r=" not in wb:
-        wb = wb.replace("<workbook ", '<workbook xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" ', 1)
-    items = "".join(f'<definedName name="{xml_attr(n)}">{escape(ref)}</definedName>' for n, ref in names.refs.items())
-    items += f'<definedName name="{FRAME_NAME}">{escape(q(fr.id))}</definedName>'
+    items = [P.defined_name(n, ref) for n, ref in names.refs.items()]
+    items.append(P.defined_name(FRAME_NAME, q(fr.id)))
     for ts in t.sheets:
-        pl = getattr(t, "plans", {}).get(ts.name)
+        pl = t.plans.get(ts.name)
         if pl is not None and pl.print_area:
-            ref = "'" + ts.name.replace("'", "''") + "'!" + pl.print_area
-            items += f'<definedName name="_xlnm.Print_Area" localSheetId="{ts.index}">{escape(ref)}</definedName>'
-    if re.search(r"<definedNames\s*/>", wb):
-        wb = re.sub(r"<definedNames\s*/>", f"<definedNames>{items}</definedNames>", wb, count=1)
-    elif "</definedNames>" in wb:
-        wb = wb.replace("</definedNames>", items + "</definedNames>", 1)
-    else:
-        m = re.search(r"<(calcPr|oleSize|customWorkbookViews|pivotCaches|smartTagPr|smartTagTypes|webPublishing|"
-                      r"fileRecoveryPr|webPublishObjects|extLst)\b", wb)
-        pos = m.start() if m else wb.rfind("</workbook>")
-        wb = wb[:pos] + f"<definedNames>{items}</definedNames>" + wb[pos:]
-    t.parts[t.workbook_part] = wb.encode("utf-8")
+            items.append(P.defined_name("_xlnm.Print_Area", "'" + ts.name.replace("'", "''") + "'!" + pl.print_area, ts.index))
+    wb = t.parts[t.workbook_part].decode("utf-8")
+    t.parts[t.workbook_part] = P.add_defined_names(wb, items).encode("utf-8")
 
 
 def _full_calc(t: Template) -> None:
@@ -685,8 +590,7 @@ def _project_marks(pl: Plan, fr: FR.Frame, n: dict[str, str], row_T: Row, row_S:
 
 def _has_print_area(t: Template, ts: TemplateSheet) -> bool:
     wb = t.parts[t.workbook_part].decode("utf-8")
-    return bool(re.search(rf'<definedName\b[^>]*name="_xlnm\.Print_Area"[^>]*localSheetId="{ts.index}"', wb)
-                or re.search(rf'<definedName\b[^>]*localSheetId="{ts.index}"[^>]*name="_xlnm\.Print_Area"', wb))
+    return any(n.name == "_xlnm.Print_Area" and n.local_sheet == ts.index for n in P.defined_names(wb))
 
 
 def _add_note(ts: TemplateSheet, pl: Plan, row_T: Row) -> None:
@@ -737,7 +641,7 @@ def _add_formats(tail: str, pl: Plan, marks: list[tuple[str, str]], red: int, or
 def injected_plan(template: Template, sheet: str | None = None) -> Plan:
     """Where inject put things on a template's indicator sheet (for an injected template, what it
     recorded; for a plain one, where it will put them)."""
-    plans = getattr(template, "plans", None)
+    plans = template.plans
     if plans:
         return plans[sheet] if sheet else next(iter(plans.values()))
     for ts in template.sheets:

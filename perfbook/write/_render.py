@@ -12,30 +12,25 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 import jinja2
-from defusedxml import ElementTree as ET
 
 from ..excel import _vba as vba
 from ..model import Project
-from ..ooxml import _ns, _refs
+from ..ooxml import _ns, _parts as P, _refs
 from ..ooxml._package import Entry, build_zip, deflate
+from ..ooxml._parts import rels_path, resolve
 from ..ooxml._sheetxml import Cell, attrs, cell_xml, col_index, col_letter, insert_element, remove_element, unescape, xml_attr
 from . import _layout
-from ._template import PKG_REL_NS, R_NS, Template, TemplateSheet, rels_path, resolve
+from ._template import Template, TemplateSheet
 
 # deflate level of the parts written per workbook: level 1 costs a third of level 6's time for files
 # ~15 % larger; the parts copied into every workbook are deflated once, at the default level
 FAST = 1
-CT_NS = _ns.CONTENT_TYPES
 WS_TYPE = _ns.REL_WORKSHEET
-WS_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CUSTOM_TYPE = _ns.REL_CUSTOM
-CUSTOM_CT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
-APP_CT = "application/vnd.openxmlformats-officedocument.extended-properties+xml"
 MARK = re.compile(r"\x00(\d+)\x01|\x02(\w+)\x03")
 ROW_ATTRS_DROP = re.compile(r'\s*\bspans="[^"]*"')
 INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _TAB_SELECTED = re.compile(r'\s*\btabSelected="(?:1|true)"')
-_CODENAME = re.compile(r'(<sheetPr\b[^>]*?\bcodeName=")([^"]*)(")')
 
 _env = jinja2.Environment(autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
 
@@ -394,16 +389,14 @@ class Compiled:
         parts = template.parts
         wb = template.workbook_part
         self.wb_rels_part = rels_path(wb)
-        self._wb_rels = ET.fromstring(parts[self.wb_rels_part])
         self._sheet_parts = {s.part for s in template.sheets} | {s.rels_part for s in template.sheets if s.rels_part}
         drop = {p for p in parts if p.endswith("calcChain.xml")}
-        self._drop = drop | self._sheet_parts | {"[Content_Types].xml", wb, self.wb_rels_part,
-                                                  "docProps/app.xml", "docProps/custom.xml", "_rels/.rels"}
+        self._drop = drop | self._sheet_parts | {P.CONTENT_TYPES, wb, self.wb_rels_part,
+                                                  "docProps/app.xml", "docProps/custom.xml", P.ROOT_RELS}
         # every part perfbook does not rewrite: deflated once, copied into every workbook
         self.static = [deflate(n, b) for n, b in parts.items() if n not in self._drop]
-        self._ct = ET.fromstring(parts["[Content_Types].xml"])
-        self._wb_xml = parts[wb].decode("utf-8")
         self._constant: dict[tuple[int, str], tuple[str, Entry]] = {}   # sheets the same in every workbook
+        self._package_parts()
 
     def render(self, projects: list[Project], blank_rows: int = 0, meta: dict | None = None,
                names: list[str] | None = None) -> bytes:
@@ -433,9 +426,11 @@ class Compiled:
             if copy and cs.sheet.index is not None:
                 head = _TAB_SELECTED.sub("", head)
                 # a copy gets its own VBA codeName (each sheet has its own document module)
-                head = _CODENAME.sub(lambda m: f"{m.group(1)}{m.group(2)}_{n}{m.group(3)}", head, count=1)
+                own = P.sheet_codename(head)
+                if own is not None:
+                    head = P.set_sheet_codename(head, f"{own}_{n}")
                 xml = head + rest
-            codenames.append(vba.sheet_codename(head))
+            codenames.append(P.sheet_codename(head))
             entries.append(self._sheet_entry(cs, part, xml, constant))
             if cs.sheet.rels_part:
                 rels, dup = self._sheet_rels(cs.sheet, n, copy)
@@ -451,11 +446,11 @@ class Compiled:
         entries.append(deflate(self.wb_rels_part, self._workbook_rels(sheet_rows), FAST))
         entries.append(deflate("docProps/app.xml", _app_xml([r[0] for r in sheet_rows]), FAST))
         root_rels = self._root_rels(bool(meta))
-        entries.append(deflate("_rels/.rels", root_rels, FAST))
+        entries.append(deflate(P.ROOT_RELS, root_rels, FAST))
         if meta:
             entries.append(deflate("docProps/custom.xml", _custom_xml(meta), FAST))
         ct = self._content_types([r[1] for r in sheet_rows], extra_ct, bool(meta))
-        return build_zip([deflate("[Content_Types].xml", ct, FAST)] + entries + self._static_for(codenames))
+        return build_zip([deflate(P.CONTENT_TYPES, ct, FAST)] + entries + self._static_for(codenames))
 
     def _sheet_entry(self, cs, part: str, xml: str, constant: bool) -> Entry:
         if not constant:
@@ -523,134 +518,92 @@ class Compiled:
             out.append([(nm, *g[nm]) for nm in named[id(cs)] if nm in g and (g[nm][0] != nm or g[nm][2])])
         return out
 
-    # -- workbook-level parts ------------------------------------------------------------------
-    def _workbook_xml(self, plan, sheet_rows) -> str:
-        xml = self._wb_xml
-        sheets = []
-        for (title, part, cs, copy, n, _s) in sheet_rows:
-            a = "".join(f' {k}="{xml_attr(v)}"' for k, v in cs.sheet.attrs.items())
-            sheets.append(f'<sheet name="{xml_attr(title)}" sheetId="{n}"{a} r:id="rIdPb{n}"/>')
-        xml = re.sub(r"<sheets\b[^>]*>.*?</sheets>", "<sheets>" + "".join(sheets) + "</sheets>", xml, flags=re.S)
-        xml = re.sub(r"\s*\bactiveTab=\"\d+\"", "", xml)
-        xml = re.sub(r"\s*\bfirstSheet=\"\d+\"", "", xml)
-        start = re.search(r"<workbook\b[^>]*>", xml)
-        if start and "xmlns:r=" not in start.group():
-            xml = xml[:start.start()] + f'<workbook xmlns:r="{R_NS}"' + xml[start.start() + len("<workbook"):]
-        names = self._defined_names(sheet_rows)
-        xml = re.sub(r"<definedNames\b[^>]*>.*?</definedNames>|<definedNames\s*/>", "", xml, flags=re.S)
-        if names:
-            block = "<definedNames>" + names + "</definedNames>"
-            m = re.search(r"<(calcPr|oleSize|customWorkbookViews|pivotCaches|smartTagPr|smartTagTypes|webPublishing"
-                          r"|fileRecoveryPr|webPublishObjects|extLst)\b", xml)
-            pos = m.start() if m else xml.rfind("</workbook>")
-            xml = xml[:pos] + block + xml[pos:]
-        return xml
+    # -- workbook-level parts (written through ooxml._parts, from what __init__ read once) ------------
+    def _package_parts(self) -> None:
+        t = self.template
+        parts = t.parts
+        self._wb = P.WorkbookXml(parts[t.workbook_part].decode("utf-8"))
+        self._wb_rels = P.RelsWriter(a for a in P.read_rels(parts[self.wb_rels_part])
+                                     if a.get("Type") != WS_TYPE and not a.get("Target", "").endswith("calcChain.xml"))
+        root = [a for a in P.read_rels(parts[P.ROOT_RELS]) if a.get("Type") != CUSTOM_TYPE]
+        self._root = {False: P.RelsWriter(root).xml(),
+                      True: P.RelsWriter(root).xml([P.relationship("rIdPbCustom", CUSTOM_TYPE, "docProps/custom.xml")])}
+        types = P.read_types(parts[P.CONTENT_TYPES])
+        self._overrides = P.overrides(types)
+        # the sheets are typed per workbook; calcChain is dropped, custom.xml rewritten
+        keep = P.without_overrides(types, lambda p, ct: p in self._sheet_parts or p.endswith("calcChain.xml")
+                                   or p == "docProps/custom.xml" or ct == P.CT_WORKSHEET)
+        self._has_app = "docProps/app.xml" in P.overrides(keep)
+        self._types = P.TypesWriter(keep)
+        self._sheet_rels_of = {s.rels_part: P.read_rels(parts[s.rels_part]) for s in t.sheets if s.rels_part}
+        self._sheet_rels_fixed = {k: P.RelsWriter(v).xml() for k, v in self._sheet_rels_of.items()}
 
-    def _defined_names(self, sheet_rows) -> str:
-        m = re.search(r"<definedNames\b[^>]*>(.*?)</definedNames>", self._wb_xml, re.S)
+    def _workbook_xml(self, plan, sheet_rows) -> str:
+        sheets = [P.sheet_element(title, n, f"rIdPb{n}", cs.sheet.attrs) for (title, part, cs, copy, n, _s) in sheet_rows]
+        return self._wb.xml(sheets, self._defined_names(sheet_rows))
+
+    def _defined_names(self, sheet_rows) -> list[str]:
         out = []
-        for dm in re.finditer(r"<definedName\b([^>]*)>(.*?)</definedName>", m.group(1) if m else "", re.S):
-            a = attrs(dm.group(1))
-            text = dm.group(2)
-            if "localSheetId" in a:
-                k = int(a["localSheetId"])
+        printed = set()      # the sheets given a print area
+        for dn in self._wb.names:
+            text = dn.text
+            k = dn.local_sheet
+            if k is not None:
                 for idx, (title, part, cs, copy, n, s) in enumerate(sheet_rows):
                     if cs.sheet.index != k:
                         continue
-                    new = _name_text(text, cs, title, s)
-                    at = re.sub(r'localSheetId="\d+"', f'localSheetId="{idx}"', dm.group(1))
-                    out.append(f"<definedName{at}>{new}</definedName>")
+                    out.append(dn.xml(_name_text(text, cs, title, s), idx))
+                    if dn.name == "_xlnm.Print_Area":
+                        printed.add(idx)
             else:
                 first = next(((i, r) for i, r in enumerate(sheet_rows) if _refers_to(text, r[2].sheet.name)), None)
                 if first:
                     _idx, (title, part, cs, copy, n, s) = first
                     text = _name_text(text, cs, title, s)
-                out.append(f"<definedName{dm.group(1)}>{text}</definedName>")
+                out.append(dn.xml(text))
         # a print area over the official table where the template sets none: the hidden helper
         # columns would otherwise widen the printed range and shrink a fit-to-width page
-        have = {int(x) for x in re.findall(r'<definedName\b[^>]*name="_xlnm\.Print_Area"[^>]*localSheetId="(\d+)"',
-                                           "".join(out))}
         for idx, (title, part, cs, copy, n, s) in enumerate(sheet_rows):
-            if cs.print_area and idx not in have and cs.sheet.attrs.get("state", "visible") == "visible":
+            if cs.print_area and idx not in printed and cs.sheet.attrs.get("state", "visible") == "visible":
                 text = escape("'" + cs.sheet.name.replace("'", "''") + "'!" + cs.print_area)
-                out.append(f'<definedName name="_xlnm.Print_Area" localSheetId="{idx}">'
-                           f"{_name_text(text, cs, title, s)}</definedName>")
-        return "".join(out)
+                out.append(P.defined_name("_xlnm.Print_Area", _name_text(text, cs, title, s), idx, escaped=True))
+        return out
 
     def _workbook_rels(self, sheet_rows) -> bytes:
-        out = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{PKG_REL_NS}">']
-        for el in self._wb_rels:
-            if el.get("Type") == WS_TYPE or el.get("Target", "").endswith("calcChain.xml"):
-                continue
-            a = "".join(f' {k}="{xml_attr(v)}"' for k, v in el.attrib.items())
-            out.append(f"<Relationship{a}/>")
-        for (title, part, cs, copy, n, _s) in sheet_rows:
-            out.append(f'<Relationship Id="rIdPb{n}" Type="{WS_TYPE}" Target="worksheets/sheet{n}.xml"/>')
-        out.append("</Relationships>")
-        return "".join(out).encode("utf-8")
+        return self._wb_rels.xml(P.relationship(f"rIdPb{n}", WS_TYPE, f"worksheets/sheet{n}.xml")
+                                 for (title, part, cs, copy, n, _s) in sheet_rows)
 
     def _root_rels(self, with_custom: bool) -> bytes:
-        root = ET.fromstring(self.template.parts["_rels/.rels"])
-        out = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{PKG_REL_NS}">']
-        for el in root:
-            if el.get("Type") == CUSTOM_TYPE:
-                continue
-            a = "".join(f' {k}="{xml_attr(v)}"' for k, v in el.attrib.items())
-            out.append(f"<Relationship{a}/>")
-        if with_custom:
-            out.append(f'<Relationship Id="rIdPbCustom" Type="{CUSTOM_TYPE}" Target="docProps/custom.xml"/>')
-        out.append("</Relationships>")
-        return "".join(out).encode("utf-8")
+        return self._root[with_custom]
 
     def _content_types(self, sheet_parts, extra, with_custom) -> bytes:
-        out = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="{CT_NS}">']
-        has_app = False
-        for el in self._ct:
-            tag = el.tag.split("}")[1]
-            part = el.get("PartName", "")
-            if tag == "Override":
-                p = part.lstrip("/")
-                if p in self._sheet_parts or p.endswith("calcChain.xml") or p == "docProps/custom.xml":
-                    continue
-                if el.get("ContentType") == WS_CT:
-                    continue
-                has_app |= p == "docProps/app.xml"
-            a = "".join(f' {k}="{xml_attr(v)}"' for k, v in el.attrib.items())
-            out.append(f"<{tag}{a}/>")
-        for p in sheet_parts:
-            out.append(f'<Override PartName="/{p}" ContentType="{WS_CT}"/>')
-        for p, ct in extra:
-            out.append(f'<Override PartName="/{p}" ContentType="{xml_attr(ct)}"/>')
-        if not has_app:
-            out.append(f'<Override PartName="/docProps/app.xml" ContentType="{APP_CT}"/>')
+        overrides = [(p, P.CT_WORKSHEET) for p in sheet_parts] + list(extra)
+        if not self._has_app:
+            overrides.append(("docProps/app.xml", P.CT_APP))
         if with_custom:
-            out.append(f'<Override PartName="/docProps/custom.xml" ContentType="{CUSTOM_CT}"/>')
-        out.append("</Types>")
-        return "".join(out).encode("utf-8")
+            overrides.append(("docProps/custom.xml", P.CT_CUSTOM))
+        return self._types.xml(overrides)
 
     def _sheet_rels(self, sheet: TemplateSheet, n: int, copy: bool):
         """The sheet's relationships; a copy gets its own copies of drawings, comments, printer settings."""
-        root = ET.fromstring(self.template.parts[sheet.rels_part])
-        overrides = {el.get("PartName", "").lstrip("/"): el.get("ContentType") for el in self._ct
-                     if el.tag.endswith("Override")}
-        out = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{PKG_REL_NS}">']
-        dup = []
-        for el in root:
-            a = dict(el.attrib)
-            if copy and a.get("TargetMode") != "External":
+        if not copy:
+            return self._sheet_rels_fixed[sheet.rels_part], []
+        out, dup = [], []
+        for a in self._sheet_rels_of[sheet.rels_part]:
+            a = dict(a)
+            if a.get("TargetMode") != "External":
                 target = resolve(sheet.part, a["Target"])
                 stem, dot, ext = target.rpartition(".")
                 new = f"{stem}_pb{n}.{ext}"
-                dup.append((new, self.template.parts.get(target, b""), overrides.get(target)))
+                dup.append((new, self.template.parts.get(target, b""), self._overrides.get(target)))
                 # the copy's own relationships (a drawing's pictures, a header's VML images): the same
                 # targets, valid from the copy since it sits in the same folder
                 own = self.template.parts.get(rels_path(target))
                 if own is not None:
                     dup.append((rels_path(new), own, None))
                 a["Target"] = "/" + new
-            out.append("<Relationship" + "".join(f' {k}="{xml_attr(v)}"' for k, v in a.items()) + "/>")
-        out.append("</Relationships>")
-        return "".join(out).encode("utf-8"), dup
+            out.append(a)
+        return P.RelsWriter(out).xml(), dup
 
 
 def _rename_in_formulas(xml: str, pairs: list[tuple[str, str, int | None, int]]) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path, PurePosixPath
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from defusedxml import ElementTree as ET
 
@@ -17,7 +18,11 @@ from .. import _fields as F, data as shipped
 from ..errors import TemplateError
 from ..ooxml import _ns as ns
 from ..ooxml._package import read_package
+from ..ooxml._parts import relationships as _rels, rels_path
 from ..ooxml._sheetxml import NS, SheetXml, parse_sheet, shared_strings, split_ref
+
+if TYPE_CHECKING:
+    from ._inject import Plan
 
 LISTS_SHEET = "下拉列表"   # the hidden sheet of drop-down lists perfbook.write._inject adds; no data
 
@@ -135,6 +140,7 @@ class Template:
     sheets: list[TemplateSheet]
     workbook_part: str
     sst: list[str] = field(default_factory=list)
+    plans: dict[str, Plan] = field(default_factory=dict)   # indicator sheet → where inject put its checks
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "Template":
@@ -187,37 +193,6 @@ def _main_part(parts: dict[str, bytes], path) -> str:
         if typ.endswith("/officeDocument"):
             return target
     raise TemplateError("不是有效的 xlsx 模板（缺少工作簿部件）", "not an xlsx package: no workbook part", path)
-
-
-def rels_path(part: str) -> str:
-    p = PurePosixPath(part)
-    return str(p.parent / "_rels" / (p.name + ".rels")) if part else "_rels/.rels"
-
-
-def resolve(base_part: str, target: str) -> str:
-    """A relationship target as a part name (relative to the source part's folder, or absolute)."""
-    if target.startswith("/"):
-        return target[1:]
-    parts: list[str] = list(PurePosixPath(base_part).parent.parts) if base_part else []
-    for seg in target.split("/"):
-        if seg == "..":
-            parts.pop() if parts else None
-        elif seg and seg != ".":
-            parts.append(seg)
-    return "/".join(parts)
-
-
-def _rels(parts: dict[str, bytes], part: str) -> dict[str, tuple[str, str]]:
-    """Relationship id -> (target part, type) for a part; external targets are skipped."""
-    data = parts.get(rels_path(part))
-    if not data:
-        return {}
-    out = {}
-    for el in ET.fromstring(data):
-        if el.get("TargetMode") == "External":
-            continue
-        out[el.get("Id")] = (resolve(part, el.get("Target")), el.get("Type"))
-    return out
 
 
 def _sheet(index, name, part, attrs, xml: SheetXml, parts, path) -> TemplateSheet:
