@@ -161,3 +161,24 @@ def test_every_excel_made_sample_annotates_cleanly(tmp_path):
         back = openpyxl.load_workbook(out).worksheets[0]
         for r in refs:
             assert f"问题{r}" in back[r].comment.text and old.get(r, "") in back[r].comment.text, (f.name, r)
+
+
+def test_the_annotated_copy_does_not_depend_on_the_hash_seed(tmp_path):
+    """The same workbook annotated in two processes with different PYTHONHASHSEEDs gives the same bytes:
+    the comment and VML parts were numbered in set order, so each run of a songgang sample (findings on
+    several sheets) wrote a different file."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import SHARED, need_shared
+    src = need_shared(SHARED / "samples" / "shenzhen-baoan") / "songgang-00.xlsx"
+    outs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"标注{seed}.xlsx"
+        subprocess.run([sys.executable, "-m", "perfbook", "check", str(src), "--annotate", str(out)],
+                       env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, check=False)
+        outs.append(out.read_bytes())
+    with zipfile.ZipFile(tmp_path / "标注1.xlsx") as z:
+        assert sum(n.startswith("xl/comments") for n in z.namelist()) > 1    # findings on several sheets
+    assert outs[0] == outs[1]

@@ -67,7 +67,7 @@ def annotate(src, out, report: Report) -> Path:
         for sheet, items in loose.items():
             old = notes[sheet].get("A1")
             notes[sheet]["A1"] = _text(items, "本表整体的问题：\n") + ("\n" + old if old else "")
-        for sheet in set(marks) | set(notes):
+        for sheet in dict.fromkeys([*marks, *notes]):     # in order: a set would number the comment parts by hash seed
             pkg.mark(sheet, marks.get(sheet, {}))
             pkg.comment(sheet, notes.get(sheet, {}))
         data = pkg.build()
