@@ -65,6 +65,17 @@ class Table:
         return next((c for c in self.columns if c.spec is not None and c.spec.name == name and not c.project), None)
 
 
+@dataclass(frozen=True)
+class HeaderBand:
+    """The header rows of one table: h names the fields, bottom is its last row (labels merged down over
+    it, or a row of sub-labels); above holds the fields named on the row over a one-row header."""
+
+    h: int
+    bottom: int
+    main: dict
+    above: dict
+
+
 @dataclass
 class Block:
     """One project: its header fields and its indicator table (if any)."""
@@ -167,56 +178,78 @@ class SheetReader:
         one row may hold two tables side by side (中期 | 年度)."""
         main = self.header_fields(h)
         bottom = self.band_end(h, main)
-        first = bottom + 1
-        above = self.header_fields(h - 1) if h > 1 and bottom == h else {}
+        band = HeaderBand(h, bottom, main, self.header_fields(h - 1) if h > 1 and bottom == h else {})
+        cols, value_sub = self.header_columns(band)
+        cols.update(self.value_columns(h, value_sub))
+        self.claim_header(band)
+        ordered = [cols[c] for c in sorted(cols)]
+        annual, mid = self.split_side_by_side(h, ordered)
+        annual = self.adjusted(annual)
+        t = Table(h, bottom + 1, tuple(annual), set=self.table_set(h, annual) if mid is None else "annual",
+                  others=tuple(mid or ()))
+        if not any(c.spec is not None and c.spec.name == "name" for c in annual):
+            t = self.name_fallback(t)
+        return t
+
+    def header_columns(self, band: HeaderBand) -> tuple[dict[int, Column], list[tuple[int, str, int]]]:
+        """(columns by column number, the sub-columns under a merged 指标值 as (column, sub-label, row)):
+        value_columns reads those by their sub-labels, all at once."""
+        h, bottom = band.h, band.bottom
+        span = {c for r in range(h, bottom + 1) for c in self.rows.get(r, ())} | set(band.above)
         cols: dict[int, Column] = {}
-        span = set()
-        for r in range(h, bottom + 1):
-            span |= set(self.rows.get(r, ()))
-        span |= set(above)
-        value_sub: list[tuple[int, str]] = []
+        value_sub: list[tuple[int, str, int]] = []
         for c in sorted(span):
-            if (h, c) in self.covered and self.covered[(h, c)][1] != c:
-                top = self.covered[(h, c)]
-                tspec = main.get(top[1])
-            else:
-                top, tspec = (h, c), main.get(c)
-            subs = [self.sub_label(r, c) for r in range(h + 1, bottom + 1)]
-            subs = [t for t in subs if t]
+            top, tspec = self.header_top(band, c)
+            subs = [t for t in (self.sub_label(r, c) for r in range(h + 1, bottom + 1)) if t]
             anchor = self.covered.get((bottom, c), (bottom, c))
             if bottom > h and anchor[1] != c and self.own(bottom, c) is None and not (tspec and not subs):
                 continue                      # covered by a sub-label merged across from the left
             if tspec is not None and tspec.name == "value" and subs:
                 value_sub.append((c, subs[-1], anchor[0]))
                 continue
-            if tspec is None and top == (h, c) and self.own(h, c) is None and bottom == h:
-                tspec = above.get(c)
-            if tspec is None and subs:
-                tspec = F.indicator_field(subs[-1])
-            text = self.text(*top) if self.own(*top) is not None else ""
-            if tspec is not None:
-                cols[c] = Column(c, tspec.label, tspec)
-            elif text and top == (h, c) and self.merge_bottom.get((h, c), (h, c))[0] > bottom:
-                self.claimed.add((h, c))      # a group label merged down beside the rows (绩效指标)
-            elif text and top == (h, c):
-                pspec = F.project_field(text)
-                if pspec is not None:
-                    cols[c] = Column(c, pspec.label, pspec, project=True)
-                else:
-                    cols[c] = Column(c, re.sub(r"\s+", "", text), None)
-        cols.update(self.value_columns(h, value_sub))
-        for r in range(h - 1, first):
+            col = self.header_column(band, c, top, tspec, subs)
+            if col is not None:
+                cols[c] = col
+        return cols, value_sub
+
+    def header_top(self, band: HeaderBand, c: int):
+        """(the header cell naming column c, the field it names): a label merged across from the left
+        names every column under its merge."""
+        at = self.covered.get((band.h, c))
+        if at is not None and at[1] != c:
+            return at, band.main.get(at[1])
+        return (band.h, c), band.main.get(c)
+
+    def header_column(self, band: HeaderBand, c: int, top: tuple[int, int], tspec, subs: list[str]) -> Column | None:
+        """A header column not under 指标值: an indicator field (named on the header row, the row above a
+        one-row header, or by its sub-label), a project field of a flat table, or an extra column under its
+        own header. None for a cell that is no column of its own."""
+        h = band.h
+        if tspec is None and top == (h, c) and self.own(h, c) is None and band.bottom == h:
+            tspec = band.above.get(c)
+        if tspec is None and subs:
+            tspec = F.indicator_field(subs[-1])
+        if tspec is not None:
+            return Column(c, tspec.label, tspec)
+        text = self.text(*top) if self.own(*top) is not None else ""
+        if not text or top != (h, c):
+            return None
+        if self.merge_bottom.get((h, c), (h, c))[0] > band.bottom:
+            self.claimed.add((h, c))          # a group label merged down beside the rows (绩效指标)
+            return None
+        pspec = F.project_field(text)
+        if pspec is not None:
+            return Column(c, pspec.label, pspec, project=True)
+        return Column(c, re.sub(r"\s+", "", text), None)
+
+    def claim_header(self, band: HeaderBand) -> None:
+        """The header band's cells belong to the table, not to the header fields read around it: every
+        cell of its rows, and on the row above the labels over it (a field name, 绩效指标)."""
+        h = band.h
+        for r in range(h - 1, band.bottom + 1):
             for c in self.rows.get(r, ()):
-                if r != h - 1 or c in above or self.text(r, c) in hints()["group_labels"]:
+                if r != h - 1 or c in band.above or self.text(r, c) in hints()["group_labels"]:
                     self.claimed.add((r, c))
-        ordered = [cols[c] for c in sorted(cols)]
-        annual, mid = self.split_side_by_side(h, ordered)
-        annual = self.adjusted(annual)
-        t = Table(h, first, tuple(annual), set=self.table_set(h, annual) if mid is None else "annual",
-                  others=tuple(mid or ()))
-        if not any(c.spec is not None and c.spec.name == "name" for c in annual):
-            t = self.name_fallback(t)
-        return t
 
     def value_columns(self, h: int, subs: list[tuple[int, str, int]]) -> dict[int, Column]:
         """Sub-columns under a merged 指标值 header: by their sub-label, else by position (符号 | 值 |
