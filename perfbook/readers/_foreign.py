@@ -414,72 +414,96 @@ class SheetReader:
         return department_field(t)
 
     def read_pairs(self, rows: range, block: Block, *, footer: bool = False) -> None:
-        mid_cols: dict[int, int] = {}
+        """The header fields (label / value pairs) in these rows into block; footer: the rows under the
+        table, where an inline "label：value" with a long label is still a field (填报人：张三)."""
+        mid_cols: dict[int, int] = {}       # column -> the last row of a 中期资金 label and its parts under it
         for r in sorted(k for k in self.rows if k in rows):
             for c in self.rows[r]:
-                if (r, c) in self.claimed:
-                    continue
-                t = self.text(r, c)
-                if any(p in t for p in hints()["printed_notes"]):
-                    self.claimed.add((r, c))
-                    continue
-                y = re.match(hints()["year_title"], t)
-                if y:                          # "（2025年度）", "（2025）年度" under the title
-                    self.claimed.add((r, c))
-                    if block.values.get(hints()["year_label"]) is None:
-                        self.put(block, hints()["year_label"], int(y.group(1)), r, c)
-                    continue
-                if self.kind == "department" and F.label_key(t) in {F.label_key(x) for x in hints()["task_groups"]}:
-                    tasks = self.task_table(r, c)
-                    if tasks is not None:
-                        block.values.setdefault(hints()["tasks_key"], tasks)
-                        self.claimed.add((r, c))
-                        continue
-                spec, param = self.label_spec(t)
-                if t in hints()["total_labels"] and self.in_fund_group(r, c):
-                    spec = F.project_field(hints()["total_field"])
-                if mid_cols.get(c) == r - 1 and len(t) <= MAX_LABEL and isinstance(self.own(r, c), str):
-                    spec = F.project_field("其他资金")     # a part of the 中期 total: a label (keyed below)
-                if spec is None and not (_COLON.search(t) and len(t) <= MAX_LABEL):
-                    m = _INLINE.match(t)
-                    if m and (self.label_spec(m.group(1))[0] or footer or len(m.group(1)) <= 12):
-                        self.claimed.add((r, c))
-                        self.put(block, m.group(1), m.group(2), r, c, inline=True)
-                        continue
-                    y = re.match(hints()["year_title"], t)
-                    if y and block.values.get(hints()["year_label"]) is None:
-                        self.claimed.add((r, c))
-                        self.put(block, hints()["year_label"], int(y.group(1)), r, c)
-                    elif t in hints()["group_labels"] or self.is_title(r, c, t):
-                        self.claimed.add((r, c))
-                        ty = re.search(hints()["year_in_title"], t) if self.is_title(r, c, t) else None
-                        if ty and block.title_year is None:
-                            block.title_year = (int(ty.group(1)), r, c)
-                    continue
-                self.claimed.add((r, c))
-                if self.words_set(t) == "mid" and "资金" in t:
-                    mid_cols[c] = r            # 实施期/中期资金总额: the labels under it are its parts
-                    spec, t = None, t if self.words_set(t) == "mid" else "中期" + t
-                elif mid_cols.get(c) == r - 1:
-                    mid_cols[c] = r
-                    spec, t = None, "中期" + re.sub(r"^其中[:：]", "", clean_text(t) or "")
-                listed = self.numbered_list(r, c)
-                if listed is not None:
-                    self.put(block, t, listed[0], listed[1], listed[2], spec=spec, param=param)
-                    continue
-                vr, vc = self.value_for(r, c)
-                if vr is None:
-                    self.blank_slot(block, t, spec, r, c)
-                    right = c + 1 + (self.merge_bottom.get((r, c), (r, c))[1] - c)
-                    if spec is not None and spec.label not in block.cells and right <= self.g.width \
-                            and self.own(r, right) is None:
-                        block.cells[spec.label] = self.ref(r, right)   # the field's box, left blank
-                    continue
-                self.claimed.add((vr, vc))
-                self.put(block, t, self.own(vr, vc), vr, vc, spec=spec, param=param)
+                if (r, c) not in self.claimed:
+                    self.read_pair(r, c, block, mid_cols, footer)
         if block.title_year and block.values.get(hints()["year_label"]) is None:
             y, r, c = block.title_year
             self.put(block, hints()["year_label"], y, r, c)
+
+    def read_pair(self, r: int, c: int, block: Block, mid_cols: dict[int, int], footer: bool) -> None:
+        """One cell of the header area: a printed note or the year, a department's task table, a label
+        with its value, or a text that is no label."""
+        t = self.text(r, c)
+        if self.printed_or_year(r, c, t, block) or self.tasks_at(r, c, t, block):
+            return
+        spec, param = self.label_spec(t)
+        if t in hints()["total_labels"] and self.in_fund_group(r, c):
+            spec = F.project_field(hints()["total_field"])
+        if mid_cols.get(c) == r - 1 and len(t) <= MAX_LABEL and isinstance(self.own(r, c), str):
+            spec = F.project_field("其他资金")     # a part of the 中期 total: a label (keyed below)
+        if spec is None and not (_COLON.search(t) and len(t) <= MAX_LABEL):
+            self.not_a_label(r, c, t, block, footer)
+            return
+        self.claimed.add((r, c))
+        if self.words_set(t) == "mid" and "资金" in t:
+            mid_cols[c] = r                # 实施期/中期资金总额: the labels under it are its parts
+            spec = None
+        elif mid_cols.get(c) == r - 1:
+            mid_cols[c] = r
+            spec, t = None, "中期" + re.sub(r"^其中[:：]", "", clean_text(t) or "")
+        self.label_value(r, c, t, spec, param, block)
+
+    def printed_or_year(self, r: int, c: int, t: str, block: Block) -> bool:
+        """Whether the cell is a printed note (claimed, not read) or the year under the title
+        ("（2025年度）", "（2025）年度"), which is the year when no field gave one."""
+        if any(p in t for p in hints()["printed_notes"]):
+            self.claimed.add((r, c))
+            return True
+        y = re.match(hints()["year_title"], t)
+        if not y:
+            return False
+        self.claimed.add((r, c))
+        if block.values.get(hints()["year_label"]) is None:
+            self.put(block, hints()["year_label"], int(y.group(1)), r, c)
+        return True
+
+    def tasks_at(self, r: int, c: int, t: str, block: Block) -> bool:
+        """Whether the cell is a department sheet's 年度主要任务 label with its task table beside it: the
+        tasks are then one field of the block."""
+        if self.kind != "department" or F.label_key(t) not in {F.label_key(x) for x in hints()["task_groups"]}:
+            return False
+        tasks = self.task_table(r, c)
+        if tasks is None:
+            return False
+        block.values.setdefault(hints()["tasks_key"], tasks)
+        self.claimed.add((r, c))
+        return True
+
+    def not_a_label(self, r: int, c: int, t: str, block: Block, footer: bool) -> None:
+        """A header-area text that is no label: "label：value" in one cell, a group label, or the title
+        (whose year is kept in case no field gives one). Anything else is left for the unmapped note."""
+        m = _INLINE.match(t)
+        if m and (self.label_spec(m.group(1))[0] or footer or len(m.group(1)) <= 12):
+            self.claimed.add((r, c))
+            self.put(block, m.group(1), m.group(2), r, c, inline=True)
+        elif t in hints()["group_labels"] or self.is_title(r, c, t):
+            self.claimed.add((r, c))
+            ty = re.search(hints()["year_in_title"], t) if self.is_title(r, c, t) else None
+            if ty and block.title_year is None:
+                block.title_year = (int(ty.group(1)), r, c)
+
+    def label_value(self, r: int, c: int, t: str, spec, param, block: Block) -> None:
+        """A label's value: the numbered list merged beside it, the cell right of or below it, or none
+        (then the field's blank box is remembered, for a finding to point at)."""
+        listed = self.numbered_list(r, c)
+        if listed is not None:
+            self.put(block, t, listed[0], listed[1], listed[2], spec=spec, param=param)
+            return
+        vr, vc = self.value_for(r, c)
+        if vr is None:
+            self.blank_slot(block, t, spec, r, c)
+            right = c + 1 + (self.merge_bottom.get((r, c), (r, c))[1] - c)
+            if spec is not None and spec.label not in block.cells and right <= self.g.width \
+                    and self.own(r, right) is None:
+                block.cells[spec.label] = self.ref(r, right)   # the field's box, left blank
+            return
+        self.claimed.add((vr, vc))
+        self.put(block, t, self.own(vr, vc), vr, vc, spec=spec, param=param)
 
     def blank_slot(self, block: Block, label: str, spec, r: int, c: int) -> None:
         """A header label with nothing beside it: its value goes in the cell right of the label's merge
