@@ -90,6 +90,38 @@ class Block:
     levels: list = field(default_factory=list)     # (row, 一级, 二级) of every table row that names a level
 
 
+L1, L2 = "一级指标", "二级指标"
+
+
+class Headings:
+    """The 一级 / 二级 that heading rows name for the indicator rows under them (hierarchical layouts,
+    seed 001's export): a row holding only a 一级 (or only a 二级) is a heading, and the rows under it
+    leave their level cells empty."""
+
+    __slots__ = ("level1", "level2", "by_heading1", "by_heading2")
+
+    def __init__(self) -> None:
+        self.level1 = self.level2 = None
+        self.by_heading1 = self.by_heading2 = False     # whether a heading row (not an indicator row) named it
+
+    def take(self, d: dict) -> None:
+        """A row of levels only: a 一级 heading (which ends its 二级), a 二级 heading, or, under headings, a
+        pre-printed 一级 + 二级 row left empty (its levels are the current ones)."""
+        if L1 in d and L2 not in d:
+            self.level1, self.level2, self.by_heading1, self.by_heading2 = d[L1], None, True, False
+        elif L2 in d and L1 not in d:
+            self.level2, self.by_heading2 = d[L2], True
+        elif self.by_heading1 or self.by_heading2:
+            self.level1, self.level2 = d[L1], d[L2]
+
+    def fill(self, d: dict) -> None:
+        """The levels an indicator row leaves empty, from the headings above it (a 二级 only under its 一级)."""
+        if L1 not in d and self.by_heading1 and self.level1 is not None:
+            d[L1] = self.level1
+        if L2 not in d and self.by_heading2 and self.level2 is not None and d.get(L1) == self.level1:
+            d[L2] = self.level2
+
+
 class SheetReader:
     def __init__(self, grid: Grid):
         self.g = grid
@@ -681,72 +713,78 @@ class SheetReader:
         return last + 1
 
     def read_rows(self, t: Table, end: int, blocks: list[Block], block: Block, *, into: str = "indicators") -> None:
-        for r in range(t.first, end):
-            for col in t.others:
-                if self.own(r, col.col) is not None:
-                    self.claimed.add((r, col.col))
-        cur1 = cur2 = None
-        hdr1 = hdr2 = False
+        """The indicator rows of table t (up to row end) into block's list `into`; in a flat table (项目名称
+        in a column) each row goes to its project's block instead, made on first sight."""
+        self.claim_beside(t, end)
+        headings = Headings()
         name_col = next((c for c in t.columns if c.project and c.spec.name == "name"), None)
         for r in range(t.first, end):
-            d: dict = {}
-            icells: dict = {}
-            raw: dict = {}
-            proj: dict = {}
-            own_levels = {}
-            for col in t.columns:
-                v = self.filled(r, col.col)
-                if v is None:
-                    continue
-                self.claimed.add((r, col.col))
-                if isinstance(v, str):
-                    v = clean_text(v, multiline=col.spec is None or col.spec.name in LONG_TEXT)
-                    if v is None or is_empty_marker(v):
-                        continue
-                if col.project:
-                    proj[col.spec.label] = self.code(v, r, col.col, col.spec.label) if col.spec.type == "code" else v
-                    continue
-                d[col.label] = v
-                icells[col.label] = self.ref(r, col.col)
-                typed = self.own(r, col.col)
-                if col.spec is not None and isinstance(typed, str):
-                    # the text as typed in this very cell (not one filled in from a merge): what the
-                    # stray-space rule looks at, since the value itself is cleaned
-                    raw[col.label] = typed.replace("\r\n", "\n").replace("\r", "\n")
-                if col.spec is not None and col.spec.name in ("level1", "level2"):
-                    own_levels[col.spec.name] = self.own(r, col.col) is not None or (r, col.col) in self.covered
-            for c in self.rows.get(r, ()):
-                if (r, c) not in self.claimed and (r, c) not in self.covered:
-                    self.claimed.add((r, c))
-                    self.unmapped(r, c, self.own(r, c))
+            d, icells, raw, proj = self.row_cells(t, r)
+            self.unmapped_in_row(r)
             if not d and not proj:
                 continue
-            L1, L2 = "一级指标", "二级指标"
             if (L1 in d or L2 in d) and into == "indicators":
                 block.levels.append((r, d.get(L1), d.get(L2)))
-            rest = [k for k in d if k not in (L1, L2)]
-            if not rest and not proj:
-                # a heading row: only 一级, or only 二级 — or a pre-printed 二级 row left empty
-                if L1 in d and L2 not in d:
-                    cur1, cur2, hdr1, hdr2 = d[L1], None, True, False
-                elif L2 in d and L1 not in d:
-                    cur2, hdr2 = d[L2], True
-                elif hdr1 or hdr2:
-                    cur1, cur2 = d[L1], d[L2]
+            if not proj and set(d) <= {L1, L2}:
+                headings.take(d)           # a row of levels only: no indicator
                 continue
-            if L1 not in d and hdr1 and cur1 is not None:
-                d[L1] = cur1
-            if L2 not in d and hdr2 and cur2 is not None and d.get(L1) == cur1:
-                d[L2] = cur2
+            headings.fill(d)
             if name_col is not None:
                 block = self.project_for(proj, blocks, block)
             elif proj:
                 for k, v in proj.items():
                     block.values.setdefault(k, v)
-            for col in t.columns:          # a column this row left blank: its cell, for a finding to name
-                if not col.project and col.spec is not None and col.label not in icells:
-                    icells[col.label] = self.ref(r, col.col)
+            self.blank_cells(t, r, icells)
             getattr(block, into).append(self.indicator(t, r, d, icells, raw))
+
+    def claim_beside(self, t: Table, end: int) -> None:
+        """The cells of the other table beside this one (t.others, 中期 | 年度): read as a table of their own,
+        never as cells this table left unmapped."""
+        for r in range(t.first, end):
+            for col in t.others:
+                if self.own(r, col.col) is not None:
+                    self.claimed.add((r, col.col))
+
+    def blank_cells(self, t: Table, r: int, icells: dict) -> None:
+        """The cells of the fields row r left blank, so that a finding about a missing field can name its cell."""
+        for col in t.columns:
+            if not col.project and col.spec is not None and col.label not in icells:
+                icells[col.label] = self.ref(r, col.col)
+
+    def row_cells(self, t: Table, r: int) -> tuple[dict, dict, dict, dict]:
+        """(indicator fields, their cells, their text as typed, project fields) of table row r; a cell
+        merged down over rows gives its value to each of them, an empty marker (无, /) gives none."""
+        d: dict = {}
+        icells: dict = {}
+        raw: dict = {}
+        proj: dict = {}
+        for col in t.columns:
+            v = self.filled(r, col.col)
+            if v is None:
+                continue
+            self.claimed.add((r, col.col))
+            if isinstance(v, str):
+                v = clean_text(v, multiline=col.spec is None or col.spec.name in LONG_TEXT)
+                if v is None or is_empty_marker(v):
+                    continue
+            if col.project:
+                proj[col.spec.label] = self.code(v, r, col.col, col.spec.label) if col.spec.type == "code" else v
+                continue
+            d[col.label] = v
+            icells[col.label] = self.ref(r, col.col)
+            typed = self.own(r, col.col)
+            if col.spec is not None and isinstance(typed, str):
+                # the text as typed in this very cell (not one filled in from a merge): what the
+                # stray-space rule looks at, since the value itself is cleaned
+                raw[col.label] = typed.replace("\r\n", "\n").replace("\r", "\n")
+        return d, icells, raw, proj
+
+    def unmapped_in_row(self, r: int) -> None:
+        """The cells of a table row outside every column: each noted as unmapped, never dropped unsaid."""
+        for c in self.rows.get(r, ()):
+            if (r, c) not in self.claimed and (r, c) not in self.covered:
+                self.claimed.add((r, c))
+                self.unmapped(r, c, self.own(r, c))
 
     def project_for(self, proj: dict, blocks: list[Block], block: Block) -> Block:
         """Flat tables (one row per indicator, 项目名称 in a column): rows join their project."""
