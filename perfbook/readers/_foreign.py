@@ -308,21 +308,7 @@ class SheetReader:
         taken = {col.spec.name for col in out.values() if col.spec is not None}
         order = [c for c, _ in subs]
         for c, lab in unknown:
-            pos = order.index(c)
-            guess = ("sign" if pos == 0 else "unit" if pos == len(order) - 1 else "value") if len(order) >= 3 else None
-            if guess is None or guess in taken:
-                out[c] = Column(c, lab, None)
-                self.note("layout", f"指标值下的子表头“{lab}”无法识别，该列按其表头另存，未作为指标值读取，请核对",
-                          f"sub-header {lab!r} under 指标值 is not understood; its column is kept under its own "
-                          f"header, not read as 指标值; please check", row_of[c], c)
-                continue
-            spec = {"sign": F.indicator_field("指标性质"), "value": F.indicator_field("指标值"),
-                    "unit": F.indicator_field("度量单位")}[guess]
-            taken.add(guess)
-            out[c] = Column(c, spec.label, spec)
-            self.note("layout", f"指标值下的子表头“{lab}”无法识别，按其位置读作“{spec.label}”，请核对",
-                      f"sub-header {lab!r} under 指标值 is not understood; read as {spec.label} by its position; "
-                      f"please check", row_of[c], c)
+            out[c] = self.by_position(c, lab, order, taken, row_of[c])
         values = [c for c, col in out.items() if col.spec is not None and col.spec.name == "value"]
         if not values and subs:
             self.note("layout", "指标值下的各列无法确定哪一列是目标值，指标值未读取，请核对",
@@ -330,17 +316,27 @@ class SheetReader:
                       row_of[subs[0][0]], subs[0][0])
         return out
 
+    def by_position(self, c: int, lab: str, order: list[int], taken: set[str], r: int) -> Column:
+        """A sub-column under 指标值 whose sub-label is not understood: read by its place among three or more
+        (符号 | 值 | 单位) when that field is not taken yet, else kept under its own header; noted either way."""
+        pos = order.index(c)
+        guess = ("sign" if pos == 0 else "unit" if pos == len(order) - 1 else "value") if len(order) >= 3 else None
+        if guess is None or guess in taken:
+            self.note("layout", f"指标值下的子表头“{lab}”无法识别，该列按其表头另存，未作为指标值读取，请核对",
+                      f"sub-header {lab!r} under 指标值 is not understood; its column is kept under its own "
+                      f"header, not read as 指标值; please check", r, c)
+            return Column(c, lab, None)
+        spec = {"sign": F.indicator_field("指标性质"), "value": F.indicator_field("指标值"),
+                "unit": F.indicator_field("度量单位")}[guess]
+        taken.add(guess)
+        self.note("layout", f"指标值下的子表头“{lab}”无法识别，按其位置读作“{spec.label}”，请核对",
+                  f"sub-header {lab!r} under 指标值 is not understood; read as {spec.label} by its position; "
+                  f"please check", r, c)
+        return Column(c, spec.label, spec)
+
     def split_side_by_side(self, h: int, cols: list[Column]):
         """(annual columns, 中期 columns or None) of a header row that repeats the indicator fields."""
-        seen: dict[str, int] = {}
-        split = None
-        for col in cols:
-            if col.spec is None or col.project:
-                continue
-            if col.spec.name in seen and col.spec.name in ("level2", "name", "value"):
-                split = col.col
-                break
-            seen[col.spec.name] = col.col
+        split = self.second_table_at(cols)
         if split is None:
             return cols, None
         left = [c for c in cols if c.col < split]
@@ -357,6 +353,18 @@ class SheetReader:
         if sets[0] == "annual" or sets[1] == "mid":
             return left, right
         return right, left
+
+    def second_table_at(self, cols: list[Column]) -> int | None:
+        """The column where a header row starts naming the indicator fields again (a second 二级 / 三级 /
+        指标值): the first column of a table beside the first one, or None."""
+        seen: set[str] = set()
+        for col in cols:
+            if col.spec is None or col.project:
+                continue
+            if col.spec.name in seen and col.spec.name in ("level2", "name", "value"):
+                return col.col
+            seen.add(col.spec.name)
+        return None
 
     def span_set(self, h: int, cols: list[Column]) -> str | None:
         """'mid' / 'annual' from a label above the header (实施期目标 | 年度目标) over these columns."""
