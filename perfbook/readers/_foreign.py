@@ -856,6 +856,21 @@ def read_foreign(grid: Grid):
     headers = [r for r in sorted(sr.rows) if sr.is_header(r)]
     # a two-row header names fields on both rows: the upper is the header, the lower its sub-labels
     headers = [h for i, h in enumerate(headers) if not (i > 0 and headers[i - 1] == h - 1)]
+    blocks = _read_tables(sr, headers) if headers else _fields_only(sr)
+    for (r, c), v in sorted(sr.cells.items()):
+        if (r, c) not in sr.claimed and (r, c) not in sr.covered:
+            sr.unmapped(r, c, v)
+    for b in blocks:
+        if b.midterm:
+            b.values[F.midterm_key()] = b.midterm
+    found = [(b.values, b.indicators, b.cells, sr.kind, sr.layout(b)) for b in blocks if b.values or b.indicators]
+    return found, sr.notes
+
+
+def _read_tables(sr: SheetReader, headers: list[int]) -> list[Block]:
+    """One block per indicator table (header row in headers): the fields above it, its rows, the footer
+    under it. The annual table under a 中期/长期 one is the same project's, so it joins that block."""
+    grid = sr.g
     blocks: list[Block] = []
     start = 1
     after_mid = False
@@ -880,19 +895,14 @@ def read_foreign(grid: Grid):
         nxt = _next_start(sr, end, limit)
         sr.read_pairs(range(end, nxt), block, footer=True)
         start = nxt
-    if not headers:
-        block = Block()
-        sr.read_pairs(range(1, grid.height + 1), block)
-        if block.values:
-            blocks.append(block)
-    for (r, c), v in sorted(sr.cells.items()):
-        if (r, c) not in sr.claimed and (r, c) not in sr.covered:
-            sr.unmapped(r, c, v)
-    for b in blocks:
-        if b.midterm:
-            b.values[F.midterm_key()] = b.midterm
-    found = [(b.values, b.indicators, b.cells, sr.kind, sr.layout(b)) for b in blocks if b.values or b.indicators]
-    return found, sr.notes
+    return blocks
+
+
+def _fields_only(sr: SheetReader) -> list[Block]:
+    """A sheet with no indicator table: its header fields alone (项目概况), one block when it has any."""
+    block = Block()
+    sr.read_pairs(range(1, sr.g.height + 1), block)
+    return [block] if block.values else []
 
 
 def _next_start(sr: SheetReader, end: int, limit: int) -> int:
