@@ -146,7 +146,22 @@ def split_value(raw) -> Split:
     t = re.sub(r"\s+", "", normalise_symbols(original)).rstrip("。.；;，,")
     if not re.search(r"\d", t):
         return Split(QUALITATIVE, original, None, original)
+    t, note = _uncertainty(t, original)
+    m = _NUMBER.search(t)
+    if not m or _RANGE.search(t) or _DATE.search(t):
+        return _unreadable(original)
     leads, suffixes = _tables()
+    sign, head = _leading_sign(t[: m.start()], leads)
+    if _not_one_target(head, sign, leads):
+        return _unreadable(original)
+    sign, rest = _trailing_sign(t[m.end():], suffixes, sign)
+    if rest and (not _UNIT.fullmatch(rest) or any(w in rest for w, _g in suffixes)):
+        return _unreadable(original)             # "3个月内归档": a comparator inside, then more words
+    return Split(sign or EQUAL, _number(m.group()), rest or None, original, note=note)
+
+
+def _uncertainty(t: str, original: str) -> tuple[str, tuple[str, str] | None]:
+    """(text without its 约/左右 word, the note saying the value is not exact): such a value still splits."""
     note = None
     approx = next((w for w in _data().get("approximate", []) if w in t), None)
     if approx:
@@ -155,26 +170,31 @@ def split_value(raw) -> Split:
     for ch, msg in _data().get("uncertain", {}).items():
         if ch in original:
             note = (msg["zh"], msg["en"])
-    m = _NUMBER.search(t)
-    if not m or _RANGE.search(t) or _DATE.search(t):
-        return _unreadable(original)
-    head, rest = t[: m.start()], t[m.end():]
-    sign = None
-    for word, glyph in leads:                    # the comparator right before the number
+    return t, note
+
+
+def _leading_sign(head: str, leads) -> tuple[str | None, str]:
+    """(the comparator right before the number, the words before it): "不超过15万元" → (≤, "")."""
+    for word, glyph in leads:
         if head.endswith(word):
-            sign, head = glyph, head[: -len(word)]
-            break
+            return glyph, head[: -len(word)]
+    return None, head
+
+
+def _not_one_target(head: str, sign: str | None, leads) -> bool:
+    """Whether the words before the number make the cell something other than one target."""
     if len(head) > MAX_SUBJECT or head.endswith(tuple(_SUBJECT_STOP)) or re.search(r"[\d,，;；、]", head):
-        return _unreadable(original)             # "第1季度", "手册3000张；景点10处": not one target
-    if sign is None and any(word in head for word, _g in leads if len(word) > 1):
-        return _unreadable(original)             # "不超过过164万元": a comparator, but garbled
-    for word, glyph in suffixes:                 # a trailing comparator is the explicit one
+        return True                              # "第1季度", "手册3000张；景点10处": not one target
+    # "不超过过164万元": a comparator, but garbled
+    return sign is None and any(word in head for word, _g in leads if len(word) > 1)
+
+
+def _trailing_sign(rest: str, suffixes, sign: str | None) -> tuple[str | None, str]:
+    """(sign, unit) after the number: a trailing comparator ("90%以上") is the explicit one and wins."""
+    for word, glyph in suffixes:
         if rest.endswith(word) and (rest == word or _UNIT.fullmatch(rest[: -len(word)])):
-            sign, rest = glyph, rest[: -len(word)]
-            break
-    if rest and (not _UNIT.fullmatch(rest) or any(w in rest for w, _g in suffixes)):
-        return _unreadable(original)             # "3个月内归档": a comparator inside, then more words
-    return Split(sign or EQUAL, _number(m.group()), rest or None, original, note=note)
+            return glyph, rest[: -len(word)]
+    return sign, rest
 
 
 def _unreadable(original: str) -> Split:

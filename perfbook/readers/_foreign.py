@@ -65,6 +65,17 @@ class Table:
         return next((c for c in self.columns if c.spec is not None and c.spec.name == name and not c.project), None)
 
 
+@dataclass(frozen=True)
+class HeaderBand:
+    """The header rows of one table: h names the fields, bottom is its last row (labels merged down over
+    it, or a row of sub-labels); above holds the fields named on the row over a one-row header."""
+
+    h: int
+    bottom: int
+    main: dict
+    above: dict
+
+
 @dataclass
 class Block:
     """One project: its header fields and its indicator table (if any)."""
@@ -77,6 +88,38 @@ class Block:
     slots: dict = field(default_factory=dict)      # header label -> where its value is (or goes, left blank)
     table: Table | None = None
     levels: list = field(default_factory=list)     # (row, 一级, 二级) of every table row that names a level
+
+
+L1, L2 = "一级指标", "二级指标"
+
+
+class Headings:
+    """The 一级 / 二级 that heading rows name for the indicator rows under them (hierarchical layouts,
+    seed 001's export): a row holding only a 一级 (or only a 二级) is a heading, and the rows under it
+    leave their level cells empty."""
+
+    __slots__ = ("level1", "level2", "by_heading1", "by_heading2")
+
+    def __init__(self) -> None:
+        self.level1 = self.level2 = None
+        self.by_heading1 = self.by_heading2 = False     # whether a heading row (not an indicator row) named it
+
+    def take(self, d: dict) -> None:
+        """A row of levels only: a 一级 heading (which ends its 二级), a 二级 heading, or, under headings, a
+        pre-printed 一级 + 二级 row left empty (its levels are the current ones)."""
+        if L1 in d and L2 not in d:
+            self.level1, self.level2, self.by_heading1, self.by_heading2 = d[L1], None, True, False
+        elif L2 in d and L1 not in d:
+            self.level2, self.by_heading2 = d[L2], True
+        elif self.by_heading1 or self.by_heading2:
+            self.level1, self.level2 = d[L1], d[L2]
+
+    def fill(self, d: dict) -> None:
+        """The levels an indicator row leaves empty, from the headings above it (a 二级 only under its 一级)."""
+        if L1 not in d and self.by_heading1 and self.level1 is not None:
+            d[L1] = self.level1
+        if L2 not in d and self.by_heading2 and self.level2 is not None and d.get(L1) == self.level1:
+            d[L2] = self.level2
 
 
 class SheetReader:
@@ -167,56 +210,78 @@ class SheetReader:
         one row may hold two tables side by side (中期 | 年度)."""
         main = self.header_fields(h)
         bottom = self.band_end(h, main)
-        first = bottom + 1
-        above = self.header_fields(h - 1) if h > 1 and bottom == h else {}
+        band = HeaderBand(h, bottom, main, self.header_fields(h - 1) if h > 1 and bottom == h else {})
+        cols, value_sub = self.header_columns(band)
+        cols.update(self.value_columns(h, value_sub))
+        self.claim_header(band)
+        ordered = [cols[c] for c in sorted(cols)]
+        annual, mid = self.split_side_by_side(h, ordered)
+        annual = self.adjusted(annual)
+        t = Table(h, bottom + 1, tuple(annual), set=self.table_set(h, annual) if mid is None else "annual",
+                  others=tuple(mid or ()))
+        if not any(c.spec is not None and c.spec.name == "name" for c in annual):
+            t = self.name_fallback(t)
+        return t
+
+    def header_columns(self, band: HeaderBand) -> tuple[dict[int, Column], list[tuple[int, str, int]]]:
+        """(columns by column number, the sub-columns under a merged 指标值 as (column, sub-label, row)):
+        value_columns reads those by their sub-labels, all at once."""
+        h, bottom = band.h, band.bottom
+        span = {c for r in range(h, bottom + 1) for c in self.rows.get(r, ())} | set(band.above)
         cols: dict[int, Column] = {}
-        span = set()
-        for r in range(h, bottom + 1):
-            span |= set(self.rows.get(r, ()))
-        span |= set(above)
-        value_sub: list[tuple[int, str]] = []
+        value_sub: list[tuple[int, str, int]] = []
         for c in sorted(span):
-            if (h, c) in self.covered and self.covered[(h, c)][1] != c:
-                top = self.covered[(h, c)]
-                tspec = main.get(top[1])
-            else:
-                top, tspec = (h, c), main.get(c)
-            subs = [self.sub_label(r, c) for r in range(h + 1, bottom + 1)]
-            subs = [t for t in subs if t]
+            top, tspec = self.header_top(band, c)
+            subs = [t for t in (self.sub_label(r, c) for r in range(h + 1, bottom + 1)) if t]
             anchor = self.covered.get((bottom, c), (bottom, c))
             if bottom > h and anchor[1] != c and self.own(bottom, c) is None and not (tspec and not subs):
                 continue                      # covered by a sub-label merged across from the left
             if tspec is not None and tspec.name == "value" and subs:
                 value_sub.append((c, subs[-1], anchor[0]))
                 continue
-            if tspec is None and top == (h, c) and self.own(h, c) is None and bottom == h:
-                tspec = above.get(c)
-            if tspec is None and subs:
-                tspec = F.indicator_field(subs[-1])
-            text = self.text(*top) if self.own(*top) is not None else ""
-            if tspec is not None:
-                cols[c] = Column(c, tspec.label, tspec)
-            elif text and top == (h, c) and self.merge_bottom.get((h, c), (h, c))[0] > bottom:
-                self.claimed.add((h, c))      # a group label merged down beside the rows (绩效指标)
-            elif text and top == (h, c):
-                pspec = F.project_field(text)
-                if pspec is not None:
-                    cols[c] = Column(c, pspec.label, pspec, project=True)
-                else:
-                    cols[c] = Column(c, re.sub(r"\s+", "", text), None)
-        cols.update(self.value_columns(h, value_sub))
-        for r in range(h - 1, first):
+            col = self.header_column(band, c, top, tspec, subs)
+            if col is not None:
+                cols[c] = col
+        return cols, value_sub
+
+    def header_top(self, band: HeaderBand, c: int):
+        """(the header cell naming column c, the field it names): a label merged across from the left
+        names every column under its merge."""
+        at = self.covered.get((band.h, c))
+        if at is not None and at[1] != c:
+            return at, band.main.get(at[1])
+        return (band.h, c), band.main.get(c)
+
+    def header_column(self, band: HeaderBand, c: int, top: tuple[int, int], tspec, subs: list[str]) -> Column | None:
+        """A header column not under 指标值: an indicator field (named on the header row, the row above a
+        one-row header, or by its sub-label), a project field of a flat table, or an extra column under its
+        own header. None for a cell that is no column of its own."""
+        h = band.h
+        if tspec is None and top == (h, c) and self.own(h, c) is None and band.bottom == h:
+            tspec = band.above.get(c)
+        if tspec is None and subs:
+            tspec = F.indicator_field(subs[-1])
+        if tspec is not None:
+            return Column(c, tspec.label, tspec)
+        text = self.text(*top) if self.own(*top) is not None else ""
+        if not text or top != (h, c):
+            return None
+        if self.merge_bottom.get((h, c), (h, c))[0] > band.bottom:
+            self.claimed.add((h, c))          # a group label merged down beside the rows (绩效指标)
+            return None
+        pspec = F.project_field(text)
+        if pspec is not None:
+            return Column(c, pspec.label, pspec, project=True)
+        return Column(c, re.sub(r"\s+", "", text), None)
+
+    def claim_header(self, band: HeaderBand) -> None:
+        """The header band's cells belong to the table, not to the header fields read around it: every
+        cell of its rows, and on the row above the labels over it (a field name, 绩效指标)."""
+        h = band.h
+        for r in range(h - 1, band.bottom + 1):
             for c in self.rows.get(r, ()):
-                if r != h - 1 or c in above or self.text(r, c) in hints()["group_labels"]:
+                if r != h - 1 or c in band.above or self.text(r, c) in hints()["group_labels"]:
                     self.claimed.add((r, c))
-        ordered = [cols[c] for c in sorted(cols)]
-        annual, mid = self.split_side_by_side(h, ordered)
-        annual = self.adjusted(annual)
-        t = Table(h, first, tuple(annual), set=self.table_set(h, annual) if mid is None else "annual",
-                  others=tuple(mid or ()))
-        if not any(c.spec is not None and c.spec.name == "name" for c in annual):
-            t = self.name_fallback(t)
-        return t
 
     def value_columns(self, h: int, subs: list[tuple[int, str, int]]) -> dict[int, Column]:
         """Sub-columns under a merged 指标值 header: by their sub-label, else by position (符号 | 值 |
@@ -243,21 +308,7 @@ class SheetReader:
         taken = {col.spec.name for col in out.values() if col.spec is not None}
         order = [c for c, _ in subs]
         for c, lab in unknown:
-            pos = order.index(c)
-            guess = ("sign" if pos == 0 else "unit" if pos == len(order) - 1 else "value") if len(order) >= 3 else None
-            if guess is None or guess in taken:
-                out[c] = Column(c, lab, None)
-                self.note("layout", f"指标值下的子表头“{lab}”无法识别，该列按其表头另存，未作为指标值读取，请核对",
-                          f"sub-header {lab!r} under 指标值 is not understood; its column is kept under its own "
-                          f"header, not read as 指标值; please check", row_of[c], c)
-                continue
-            spec = {"sign": F.indicator_field("指标性质"), "value": F.indicator_field("指标值"),
-                    "unit": F.indicator_field("度量单位")}[guess]
-            taken.add(guess)
-            out[c] = Column(c, spec.label, spec)
-            self.note("layout", f"指标值下的子表头“{lab}”无法识别，按其位置读作“{spec.label}”，请核对",
-                      f"sub-header {lab!r} under 指标值 is not understood; read as {spec.label} by its position; "
-                      f"please check", row_of[c], c)
+            out[c] = self.by_position(c, lab, order, taken, row_of[c])
         values = [c for c, col in out.items() if col.spec is not None and col.spec.name == "value"]
         if not values and subs:
             self.note("layout", "指标值下的各列无法确定哪一列是目标值，指标值未读取，请核对",
@@ -265,17 +316,27 @@ class SheetReader:
                       row_of[subs[0][0]], subs[0][0])
         return out
 
+    def by_position(self, c: int, lab: str, order: list[int], taken: set[str], r: int) -> Column:
+        """A sub-column under 指标值 whose sub-label is not understood: read by its place among three or more
+        (符号 | 值 | 单位) when that field is not taken yet, else kept under its own header; noted either way."""
+        pos = order.index(c)
+        guess = ("sign" if pos == 0 else "unit" if pos == len(order) - 1 else "value") if len(order) >= 3 else None
+        if guess is None or guess in taken:
+            self.note("layout", f"指标值下的子表头“{lab}”无法识别，该列按其表头另存，未作为指标值读取，请核对",
+                      f"sub-header {lab!r} under 指标值 is not understood; its column is kept under its own "
+                      f"header, not read as 指标值; please check", r, c)
+            return Column(c, lab, None)
+        spec = {"sign": F.indicator_field("指标性质"), "value": F.indicator_field("指标值"),
+                "unit": F.indicator_field("度量单位")}[guess]
+        taken.add(guess)
+        self.note("layout", f"指标值下的子表头“{lab}”无法识别，按其位置读作“{spec.label}”，请核对",
+                  f"sub-header {lab!r} under 指标值 is not understood; read as {spec.label} by its position; "
+                  f"please check", r, c)
+        return Column(c, spec.label, spec)
+
     def split_side_by_side(self, h: int, cols: list[Column]):
         """(annual columns, 中期 columns or None) of a header row that repeats the indicator fields."""
-        seen: dict[str, int] = {}
-        split = None
-        for col in cols:
-            if col.spec is None or col.project:
-                continue
-            if col.spec.name in seen and col.spec.name in ("level2", "name", "value"):
-                split = col.col
-                break
-            seen[col.spec.name] = col.col
+        split = self.second_table_at(cols)
         if split is None:
             return cols, None
         left = [c for c in cols if c.col < split]
@@ -292,6 +353,18 @@ class SheetReader:
         if sets[0] == "annual" or sets[1] == "mid":
             return left, right
         return right, left
+
+    def second_table_at(self, cols: list[Column]) -> int | None:
+        """The column where a header row starts naming the indicator fields again (a second 二级 / 三级 /
+        指标值): the first column of a table beside the first one, or None."""
+        seen: set[str] = set()
+        for col in cols:
+            if col.spec is None or col.project:
+                continue
+            if col.spec.name in seen and col.spec.name in ("level2", "name", "value"):
+                return col.col
+            seen.add(col.spec.name)
+        return None
 
     def span_set(self, h: int, cols: list[Column]) -> str | None:
         """'mid' / 'annual' from a label above the header (实施期目标 | 年度目标) over these columns."""
@@ -381,72 +454,96 @@ class SheetReader:
         return department_field(t)
 
     def read_pairs(self, rows: range, block: Block, *, footer: bool = False) -> None:
-        mid_cols: dict[int, int] = {}
+        """The header fields (label / value pairs) in these rows into block; footer: the rows under the
+        table, where an inline "label：value" with a long label is still a field (填报人：张三)."""
+        mid_cols: dict[int, int] = {}       # column -> the last row of a 中期资金 label and its parts under it
         for r in sorted(k for k in self.rows if k in rows):
             for c in self.rows[r]:
-                if (r, c) in self.claimed:
-                    continue
-                t = self.text(r, c)
-                if any(p in t for p in hints()["printed_notes"]):
-                    self.claimed.add((r, c))
-                    continue
-                y = re.match(hints()["year_title"], t)
-                if y:                          # "（2025年度）", "（2025）年度" under the title
-                    self.claimed.add((r, c))
-                    if block.values.get(hints()["year_label"]) is None:
-                        self.put(block, hints()["year_label"], int(y.group(1)), r, c)
-                    continue
-                if self.kind == "department" and F.label_key(t) in {F.label_key(x) for x in hints()["task_groups"]}:
-                    tasks = self.task_table(r, c)
-                    if tasks is not None:
-                        block.values.setdefault(hints()["tasks_key"], tasks)
-                        self.claimed.add((r, c))
-                        continue
-                spec, param = self.label_spec(t)
-                if t in hints()["total_labels"] and self.in_fund_group(r, c):
-                    spec = F.project_field(hints()["total_field"])
-                if mid_cols.get(c) == r - 1 and len(t) <= MAX_LABEL and isinstance(self.own(r, c), str):
-                    spec = F.project_field("其他资金")     # a part of the 中期 total: a label (keyed below)
-                if spec is None and not (_COLON.search(t) and len(t) <= MAX_LABEL):
-                    m = _INLINE.match(t)
-                    if m and (self.label_spec(m.group(1))[0] or footer or len(m.group(1)) <= 12):
-                        self.claimed.add((r, c))
-                        self.put(block, m.group(1), m.group(2), r, c, inline=True)
-                        continue
-                    y = re.match(hints()["year_title"], t)
-                    if y and block.values.get(hints()["year_label"]) is None:
-                        self.claimed.add((r, c))
-                        self.put(block, hints()["year_label"], int(y.group(1)), r, c)
-                    elif t in hints()["group_labels"] or self.is_title(r, c, t):
-                        self.claimed.add((r, c))
-                        ty = re.search(hints()["year_in_title"], t) if self.is_title(r, c, t) else None
-                        if ty and block.title_year is None:
-                            block.title_year = (int(ty.group(1)), r, c)
-                    continue
-                self.claimed.add((r, c))
-                if self.words_set(t) == "mid" and "资金" in t:
-                    mid_cols[c] = r            # 实施期/中期资金总额: the labels under it are its parts
-                    spec, t = None, t if self.words_set(t) == "mid" else "中期" + t
-                elif mid_cols.get(c) == r - 1:
-                    mid_cols[c] = r
-                    spec, t = None, "中期" + re.sub(r"^其中[:：]", "", clean_text(t) or "")
-                listed = self.numbered_list(r, c)
-                if listed is not None:
-                    self.put(block, t, listed[0], listed[1], listed[2], spec=spec, param=param)
-                    continue
-                vr, vc = self.value_for(r, c)
-                if vr is None:
-                    self.blank_slot(block, t, spec, r, c)
-                    right = c + 1 + (self.merge_bottom.get((r, c), (r, c))[1] - c)
-                    if spec is not None and spec.label not in block.cells and right <= self.g.width \
-                            and self.own(r, right) is None:
-                        block.cells[spec.label] = self.ref(r, right)   # the field's box, left blank
-                    continue
-                self.claimed.add((vr, vc))
-                self.put(block, t, self.own(vr, vc), vr, vc, spec=spec, param=param)
+                if (r, c) not in self.claimed:
+                    self.read_pair(r, c, block, mid_cols, footer)
         if block.title_year and block.values.get(hints()["year_label"]) is None:
             y, r, c = block.title_year
             self.put(block, hints()["year_label"], y, r, c)
+
+    def read_pair(self, r: int, c: int, block: Block, mid_cols: dict[int, int], footer: bool) -> None:
+        """One cell of the header area: a printed note or the year, a department's task table, a label
+        with its value, or a text that is no label."""
+        t = self.text(r, c)
+        if self.printed_or_year(r, c, t, block) or self.tasks_at(r, c, t, block):
+            return
+        spec, param = self.label_spec(t)
+        if t in hints()["total_labels"] and self.in_fund_group(r, c):
+            spec = F.project_field(hints()["total_field"])
+        if mid_cols.get(c) == r - 1 and len(t) <= MAX_LABEL and isinstance(self.own(r, c), str):
+            spec = F.project_field("其他资金")     # a part of the 中期 total: a label (keyed below)
+        if spec is None and not (_COLON.search(t) and len(t) <= MAX_LABEL):
+            self.not_a_label(r, c, t, block, footer)
+            return
+        self.claimed.add((r, c))
+        if self.words_set(t) == "mid" and "资金" in t:
+            mid_cols[c] = r                # 实施期/中期资金总额: the labels under it are its parts
+            spec = None
+        elif mid_cols.get(c) == r - 1:
+            mid_cols[c] = r
+            spec, t = None, "中期" + re.sub(r"^其中[:：]", "", clean_text(t) or "")
+        self.label_value(r, c, t, spec, param, block)
+
+    def printed_or_year(self, r: int, c: int, t: str, block: Block) -> bool:
+        """Whether the cell is a printed note (claimed, not read) or the year under the title
+        ("（2025年度）", "（2025）年度"), which is the year when no field gave one."""
+        if any(p in t for p in hints()["printed_notes"]):
+            self.claimed.add((r, c))
+            return True
+        y = re.match(hints()["year_title"], t)
+        if not y:
+            return False
+        self.claimed.add((r, c))
+        if block.values.get(hints()["year_label"]) is None:
+            self.put(block, hints()["year_label"], int(y.group(1)), r, c)
+        return True
+
+    def tasks_at(self, r: int, c: int, t: str, block: Block) -> bool:
+        """Whether the cell is a department sheet's 年度主要任务 label with its task table beside it: the
+        tasks are then one field of the block."""
+        if self.kind != "department" or F.label_key(t) not in {F.label_key(x) for x in hints()["task_groups"]}:
+            return False
+        tasks = self.task_table(r, c)
+        if tasks is None:
+            return False
+        block.values.setdefault(hints()["tasks_key"], tasks)
+        self.claimed.add((r, c))
+        return True
+
+    def not_a_label(self, r: int, c: int, t: str, block: Block, footer: bool) -> None:
+        """A header-area text that is no label: "label：value" in one cell, a group label, or the title
+        (whose year is kept in case no field gives one). Anything else is left for the unmapped note."""
+        m = _INLINE.match(t)
+        if m and (self.label_spec(m.group(1))[0] or footer or len(m.group(1)) <= 12):
+            self.claimed.add((r, c))
+            self.put(block, m.group(1), m.group(2), r, c, inline=True)
+        elif t in hints()["group_labels"] or self.is_title(r, c, t):
+            self.claimed.add((r, c))
+            ty = re.search(hints()["year_in_title"], t) if self.is_title(r, c, t) else None
+            if ty and block.title_year is None:
+                block.title_year = (int(ty.group(1)), r, c)
+
+    def label_value(self, r: int, c: int, t: str, spec, param, block: Block) -> None:
+        """A label's value: the numbered list merged beside it, the cell right of or below it, or none
+        (then the field's blank box is remembered, for a finding to point at)."""
+        listed = self.numbered_list(r, c)
+        if listed is not None:
+            self.put(block, t, listed[0], listed[1], listed[2], spec=spec, param=param)
+            return
+        vr, vc = self.value_for(r, c)
+        if vr is None:
+            self.blank_slot(block, t, spec, r, c)
+            right = c + 1 + (self.merge_bottom.get((r, c), (r, c))[1] - c)
+            if spec is not None and spec.label not in block.cells and right <= self.g.width \
+                    and self.own(r, right) is None:
+                block.cells[spec.label] = self.ref(r, right)   # the field's box, left blank
+            return
+        self.claimed.add((vr, vc))
+        self.put(block, t, self.own(vr, vc), vr, vc, spec=spec, param=param)
 
     def blank_slot(self, block: Block, label: str, spec, r: int, c: int) -> None:
         """A header label with nothing beside it: its value goes in the cell right of the label's merge
@@ -624,72 +721,78 @@ class SheetReader:
         return last + 1
 
     def read_rows(self, t: Table, end: int, blocks: list[Block], block: Block, *, into: str = "indicators") -> None:
-        for r in range(t.first, end):
-            for col in t.others:
-                if self.own(r, col.col) is not None:
-                    self.claimed.add((r, col.col))
-        cur1 = cur2 = None
-        hdr1 = hdr2 = False
+        """The indicator rows of table t (up to row end) into block's list `into`; in a flat table (项目名称
+        in a column) each row goes to its project's block instead, made on first sight."""
+        self.claim_beside(t, end)
+        headings = Headings()
         name_col = next((c for c in t.columns if c.project and c.spec.name == "name"), None)
         for r in range(t.first, end):
-            d: dict = {}
-            icells: dict = {}
-            raw: dict = {}
-            proj: dict = {}
-            own_levels = {}
-            for col in t.columns:
-                v = self.filled(r, col.col)
-                if v is None:
-                    continue
-                self.claimed.add((r, col.col))
-                if isinstance(v, str):
-                    v = clean_text(v, multiline=col.spec is None or col.spec.name in LONG_TEXT)
-                    if v is None or is_empty_marker(v):
-                        continue
-                if col.project:
-                    proj[col.spec.label] = self.code(v, r, col.col, col.spec.label) if col.spec.type == "code" else v
-                    continue
-                d[col.label] = v
-                icells[col.label] = self.ref(r, col.col)
-                typed = self.own(r, col.col)
-                if col.spec is not None and isinstance(typed, str):
-                    # the text as typed in this very cell (not one filled in from a merge): what the
-                    # stray-space rule looks at, since the value itself is cleaned
-                    raw[col.label] = typed.replace("\r\n", "\n").replace("\r", "\n")
-                if col.spec is not None and col.spec.name in ("level1", "level2"):
-                    own_levels[col.spec.name] = self.own(r, col.col) is not None or (r, col.col) in self.covered
-            for c in self.rows.get(r, ()):
-                if (r, c) not in self.claimed and (r, c) not in self.covered:
-                    self.claimed.add((r, c))
-                    self.unmapped(r, c, self.own(r, c))
+            d, icells, raw, proj = self.row_cells(t, r)
+            self.unmapped_in_row(r)
             if not d and not proj:
                 continue
-            L1, L2 = "一级指标", "二级指标"
             if (L1 in d or L2 in d) and into == "indicators":
                 block.levels.append((r, d.get(L1), d.get(L2)))
-            rest = [k for k in d if k not in (L1, L2)]
-            if not rest and not proj:
-                # a heading row: only 一级, or only 二级 — or a pre-printed 二级 row left empty
-                if L1 in d and L2 not in d:
-                    cur1, cur2, hdr1, hdr2 = d[L1], None, True, False
-                elif L2 in d and L1 not in d:
-                    cur2, hdr2 = d[L2], True
-                elif hdr1 or hdr2:
-                    cur1, cur2 = d[L1], d[L2]
+            if not proj and set(d) <= {L1, L2}:
+                headings.take(d)           # a row of levels only: no indicator
                 continue
-            if L1 not in d and hdr1 and cur1 is not None:
-                d[L1] = cur1
-            if L2 not in d and hdr2 and cur2 is not None and d.get(L1) == cur1:
-                d[L2] = cur2
+            headings.fill(d)
             if name_col is not None:
                 block = self.project_for(proj, blocks, block)
             elif proj:
                 for k, v in proj.items():
                     block.values.setdefault(k, v)
-            for col in t.columns:          # a column this row left blank: its cell, for a finding to name
-                if not col.project and col.spec is not None and col.label not in icells:
-                    icells[col.label] = self.ref(r, col.col)
+            self.blank_cells(t, r, icells)
             getattr(block, into).append(self.indicator(t, r, d, icells, raw))
+
+    def claim_beside(self, t: Table, end: int) -> None:
+        """The cells of the other table beside this one (t.others, 中期 | 年度): read as a table of their own,
+        never as cells this table left unmapped."""
+        for r in range(t.first, end):
+            for col in t.others:
+                if self.own(r, col.col) is not None:
+                    self.claimed.add((r, col.col))
+
+    def blank_cells(self, t: Table, r: int, icells: dict) -> None:
+        """The cells of the fields row r left blank, so that a finding about a missing field can name its cell."""
+        for col in t.columns:
+            if not col.project and col.spec is not None and col.label not in icells:
+                icells[col.label] = self.ref(r, col.col)
+
+    def row_cells(self, t: Table, r: int) -> tuple[dict, dict, dict, dict]:
+        """(indicator fields, their cells, their text as typed, project fields) of table row r; a cell
+        merged down over rows gives its value to each of them, an empty marker (无, /) gives none."""
+        d: dict = {}
+        icells: dict = {}
+        raw: dict = {}
+        proj: dict = {}
+        for col in t.columns:
+            v = self.filled(r, col.col)
+            if v is None:
+                continue
+            self.claimed.add((r, col.col))
+            if isinstance(v, str):
+                v = clean_text(v, multiline=col.spec is None or col.spec.name in LONG_TEXT)
+                if v is None or is_empty_marker(v):
+                    continue
+            if col.project:
+                proj[col.spec.label] = self.code(v, r, col.col, col.spec.label) if col.spec.type == "code" else v
+                continue
+            d[col.label] = v
+            icells[col.label] = self.ref(r, col.col)
+            typed = self.own(r, col.col)
+            if col.spec is not None and isinstance(typed, str):
+                # the text as typed in this very cell (not one filled in from a merge): what the
+                # stray-space rule looks at, since the value itself is cleaned
+                raw[col.label] = typed.replace("\r\n", "\n").replace("\r", "\n")
+        return d, icells, raw, proj
+
+    def unmapped_in_row(self, r: int) -> None:
+        """The cells of a table row outside every column: each noted as unmapped, never dropped unsaid."""
+        for c in self.rows.get(r, ()):
+            if (r, c) not in self.claimed and (r, c) not in self.covered:
+                self.claimed.add((r, c))
+                self.unmapped(r, c, self.own(r, c))
 
     def project_for(self, proj: dict, blocks: list[Block], block: Block) -> Block:
         """Flat tables (one row per indicator, 项目名称 in a column): rows join their project."""
@@ -753,6 +856,21 @@ def read_foreign(grid: Grid):
     headers = [r for r in sorted(sr.rows) if sr.is_header(r)]
     # a two-row header names fields on both rows: the upper is the header, the lower its sub-labels
     headers = [h for i, h in enumerate(headers) if not (i > 0 and headers[i - 1] == h - 1)]
+    blocks = _read_tables(sr, headers) if headers else _fields_only(sr)
+    for (r, c), v in sorted(sr.cells.items()):
+        if (r, c) not in sr.claimed and (r, c) not in sr.covered:
+            sr.unmapped(r, c, v)
+    for b in blocks:
+        if b.midterm:
+            b.values[F.midterm_key()] = b.midterm
+    found = [(b.values, b.indicators, b.cells, sr.kind, sr.layout(b)) for b in blocks if b.values or b.indicators]
+    return found, sr.notes
+
+
+def _read_tables(sr: SheetReader, headers: list[int]) -> list[Block]:
+    """One block per indicator table (header row in headers): the fields above it, its rows, the footer
+    under it. The annual table under a 中期/长期 one is the same project's, so it joins that block."""
+    grid = sr.g
     blocks: list[Block] = []
     start = 1
     after_mid = False
@@ -777,19 +895,14 @@ def read_foreign(grid: Grid):
         nxt = _next_start(sr, end, limit)
         sr.read_pairs(range(end, nxt), block, footer=True)
         start = nxt
-    if not headers:
-        block = Block()
-        sr.read_pairs(range(1, grid.height + 1), block)
-        if block.values:
-            blocks.append(block)
-    for (r, c), v in sorted(sr.cells.items()):
-        if (r, c) not in sr.claimed and (r, c) not in sr.covered:
-            sr.unmapped(r, c, v)
-    for b in blocks:
-        if b.midterm:
-            b.values[F.midterm_key()] = b.midterm
-    found = [(b.values, b.indicators, b.cells, sr.kind, sr.layout(b)) for b in blocks if b.values or b.indicators]
-    return found, sr.notes
+    return blocks
+
+
+def _fields_only(sr: SheetReader) -> list[Block]:
+    """A sheet with no indicator table: its header fields alone (项目概况), one block when it has any."""
+    block = Block()
+    sr.read_pairs(range(1, sr.g.height + 1), block)
+    return [block] if block.values else []
 
 
 def _next_start(sr: SheetReader, end: int, limit: int) -> int:

@@ -355,32 +355,13 @@ def _group(parts, path) -> list[Project]:
     """Sheets → projects: the sheets of one project share its 项目名称 (or follow each other)."""
     groups: list[dict] = []
     for role, values, inds, cells, grid, layout in parts:
-        name = values.get("项目名称")
         g = groups[-1] if groups else None
-        joins = (g is not None and role is not None and g["roles"] is not None
-                 and role.index not in g["roles"]
-                 and (name is None or g["values"].get("项目名称") in (None, name)))
-        # a foreign sheet of header fields only (项目概况) joins the foreign sheet of its indicators
-        joins = joins or (g is not None and role is None and g["roles"] is None and not (inds and g["inds"])
-                          and (name is None or g["values"].get("项目名称") in (None, name))
-                          and (name is not None or g["values"].get("项目名称") is not None or not g["inds"]))
-        if not joins:
+        if g is None or not _joins(g, role, values.get("项目名称"), inds):
             # a foreign project (role None) is otherwise a project of its own
             g = {"values": {}, "inds": [], "cells": {}, "roles": set() if role is not None else None, "sheets": [],
                  "layouts": []}
             groups.append(g)
-        g["layouts"].append(layout)
-        for k, v in values.items():
-            if g["values"].get(k) is None:
-                g["values"][k] = v
-                if cells.get(k):
-                    g["cells"][k] = cells[k]
-        for k, a in cells.items():          # a field the sheet has, left blank: where it is
-            g["cells"].setdefault(k, a)
-        g["inds"].extend(inds)
-        if role is not None:
-            g["roles"].add(role.index)
-        g["sheets"].append(grid.name)
+        _add_sheet(g, role, values, inds, cells, grid, layout)
     out = []
     for g in groups:
         if not g["values"] and not g["inds"]:
@@ -389,3 +370,30 @@ def _group(parts, path) -> list[Project]:
                               cells=tuple(g["cells"].items()), layouts=tuple(g["layouts"]))
         out.append(p.with_indicators(g["inds"]))
     return out
+
+
+def _joins(g: dict, role, name, inds) -> bool:
+    """Whether a sheet belongs to the project of the group before it (g), or starts a project of its own."""
+    same_name = name is None or g["values"].get("项目名称") in (None, name)
+    if role is not None:
+        # a template sheet joins the template sheets before it, unless a sheet in its role is already there
+        return g["roles"] is not None and role.index not in g["roles"] and same_name
+    # a foreign sheet of header fields only (项目概况) joins the foreign sheet of its indicators
+    return (g["roles"] is None and not (inds and g["inds"]) and same_name
+            and (name is not None or g["values"].get("项目名称") is not None or not g["inds"]))
+
+
+def _add_sheet(g: dict, role, values: dict, inds, cells: dict, grid: Grid, layout) -> None:
+    """One sheet's fields, cells and indicators into its project's group: the first sheet to fill a field wins."""
+    g["layouts"].append(layout)
+    for k, v in values.items():
+        if g["values"].get(k) is None:
+            g["values"][k] = v
+            if cells.get(k):
+                g["cells"][k] = cells[k]
+    for k, a in cells.items():          # a field the sheet has, left blank: where it is
+        g["cells"].setdefault(k, a)
+    g["inds"].extend(inds)
+    if role is not None:
+        g["roles"].add(role.index)
+    g["sheets"].append(grid.name)

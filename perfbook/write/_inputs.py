@@ -226,6 +226,30 @@ def load_records(records, *, path=None, columns=None, side_rows=None, row_label=
     cols = [c for c in cols if str(c) not in PROVENANCE[1:]]
     found = {c: (F.project_field(str(c)) or F.indicator_field(str(c))) for c in cols}
     labels = {spec.label for spec in found.values() if spec}
+    _require_columns(cols, found, labels, side_rows, path)
+    _warn_columns(found, labels, path)      # called from here: its stacklevel names the caller of load_*
+    roles = _roles(cols, found)
+    order: dict[tuple, dict] = {}
+    for idx, rec in enumerate(records):
+        n = idx + first
+        where = f"第{n}{row_label}"
+        source, proj, ind = _split_row(rec, roles)
+        name = proj.get("项目名称")
+        if name is None and not any(v is not None for v in ind.values()):
+            continue
+        if name is None:
+            raise DataError(f"{where}缺少“项目名称”", f"{row_label} {n} has no 项目名称", path, where)
+        key = (source, str(name), proj.get("项目编码"))
+        entry = order.setdefault(key, {"fields": {}, "rows": [], "first": n})
+        _add_fields(entry, proj, name, n, where, row_label, path)
+        if any(v is not None for v in ind.values()):
+            entry["rows"].append(Indicator.from_dict({k: v for k, v in ind.items() if v is not None}, row=n))
+    return _projects(order, side_rows, path)
+
+
+def _require_columns(cols: list, found: dict, labels: set, side_rows: dict, path) -> None:
+    """Stop before reading any row when a required column is missing (the 项目 sheet may hold project ones),
+    naming the columns found and the closest labels for those that name no field."""
     side = {s.label for d in side_rows.values() for c in d if (s := F.project_field(str(c)))}
     missing = [lab for lab in REQUIRED_COLUMNS if lab not in labels and lab not in side]
     shown = [str(c) for c in cols if str(c) not in PROVENANCE]
@@ -236,9 +260,11 @@ def load_records(records, *, path=None, columns=None, side_rows=None, row_label=
             f"表格缺少必需的列：{'、'.join(missing)}；找到的列：{'、'.join(shown) or '（无）'}{hint[0]}",
             f"the table lacks required column(s): {', '.join(missing)}; found: {', '.join(shown) or '(none)'}{hint[1]}",
             path)
-    _warn_columns(found, labels, path)
-    order: dict[tuple, dict] = {}
-    # each column's role decided once (not per cell): provenance, a project field, or an indicator field / extra
+
+
+def _roles(cols: list, found: dict) -> list[tuple]:
+    """(column, role, label) of each column, decided once (not per cell): provenance ("file"), a project
+    field, or an indicator field / extra column under its own header."""
     roles = []
     for c in cols:
         spec = found[c]
@@ -247,37 +273,40 @@ def load_records(records, *, path=None, columns=None, side_rows=None, row_label=
             continue
         is_proj = spec is not None and F.project_field(str(c)) is spec and F.indicator_field(str(c)) is None
         roles.append((c, "project" if is_proj else "indicator", spec.label if spec is not None else str(c)))
-    for idx, rec in enumerate(records):
-        n = idx + first
-        where = f"第{n}{row_label}"
-        proj, ind, source = {}, {}, None
-        for c, role, label in roles:
-            v = _clean(rec.get(c))
-            if role == "file":
-                source = v
-            elif role == "project":
-                proj[label] = v
-            else:
-                ind[label] = v
-        name = proj.get("项目名称")
-        if name is None and not any(v is not None for v in ind.values()):
+    return roles
+
+
+def _split_row(rec: dict, roles: list[tuple]) -> tuple:
+    """(文件, project fields, indicator fields) of one flat row, every cell cleaned."""
+    proj, ind, source = {}, {}, None
+    for c, role, label in roles:
+        v = _clean(rec.get(c))
+        if role == "file":
+            source = v
+        elif role == "project":
+            proj[label] = v
+        else:
+            ind[label] = v
+    return source, proj, ind
+
+
+def _add_fields(entry: dict, proj: dict, name, n: int, where: str, row_label: str, path) -> None:
+    """One more row's project fields into its project: a field that differs from an earlier row's is an
+    error naming both rows (which of the two is right is the official's call, not ours)."""
+    for label, v in proj.items():
+        if v is None:
             continue
-        if name is None:
-            raise DataError(f"{where}缺少“项目名称”", f"{row_label} {n} has no 项目名称", path, where)
-        key = (source, str(name), proj.get("项目编码"))
-        entry = order.setdefault(key, {"fields": {}, "rows": [], "first": n})
-        for label, v in proj.items():
-            if v is None:
-                continue
-            prev = entry["fields"].get(label)
-            if prev is not None and str(prev) != str(v):
-                raise DataError(
-                    f"项目“{name}”的“{label}”前后不一致（第{entry['first']}{row_label}起为“{prev}”，{where}为“{v}”）",
-                    f"project '{name}': '{label}' differs between rows ({prev!r} vs {v!r} on row {n})",
-                    path, where)
-            entry["fields"][label] = v
-        if any(v is not None for v in ind.values()):
-            entry["rows"].append(Indicator.from_dict({k: v for k, v in ind.items() if v is not None}, row=n))
+        prev = entry["fields"].get(label)
+        if prev is not None and str(prev) != str(v):
+            raise DataError(
+                f"项目“{name}”的“{label}”前后不一致（第{entry['first']}{row_label}起为“{prev}”，{where}为“{v}”）",
+                f"project '{name}': '{label}' differs between rows ({prev!r} vs {v!r} on row {n})",
+                path, where)
+        entry["fields"][label] = v
+
+
+def _projects(order: dict, side_rows: dict, path) -> list[Project]:
+    """The grouped rows as Projects; a project's row on the 项目 sheet gives the fields its rows leave out."""
     out = []
     for (_source, name, _code), entry in order.items():
         fields = dict(side_rows.get(name, {}))
