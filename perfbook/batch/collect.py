@@ -230,9 +230,26 @@ def collect_one(path, options: Options) -> FileResult:
         res = _collect_cycle(path, rel)
         if res is not None:
             return res
+    book = _read(path, rel, options)
+    if isinstance(book, FileResult):
+        return book
+    findings, verdict, problems = _validate(book, rel, options)
+    for n in book.notes:
+        problems.append((rel, n.sheet, n.cell, None, NOTE_SEVERITY.get(n.kind, INFO), f"read-{n.kind}", n.zh, None))
+    project_rows, indicator_rows = _projects(book, rel, findings, verdict, options.columns)
+    dept_rows = _departments(book, rel, findings, verdict, options.columns, indicator_rows)
+    counts = {s: sum(1 for pr in problems if pr[4] == s) for s in (ERROR, WARNING, INFO)}
+    summary = (rel, book.format, READ, len(book.projects), len(indicator_rows),
+               counts[ERROR], counts[WARNING], counts[INFO], None)
+    return FileResult(rel, READ, tuple(project_rows), tuple(indicator_rows), tuple(problems), summary,
+                      tuple(dept_rows))
+
+
+def _read(path: Path, rel: str, options: Options):
+    """The Book, or the FileResult of a file that cannot be read."""
     try:
         from ..readers.reader import read
-        book = read(path, template=options.template)
+        return read(path, template=options.template)
     except NoTable as exc:
         return _failed(rel, READ, "no-table", exc.zh, _kind(path))
     except PerfbookError as exc:
@@ -242,8 +259,11 @@ def collect_one(path, options: Options) -> FileResult:
     except BaseException as exc:   # noqa: BLE001 - a parser panic (pyo3 PanicException) is a BaseException
         return _failed(rel, INTERNAL, "internal-error", _internal(exc, "读取"), _kind(path))
 
+
+def _validate(book, rel: str, options: Options) -> tuple[tuple, str, list[tuple]]:
+    """(findings, verdict, problem rows): a validator that fails is a problem row, not a crash."""
     problems: list[tuple] = []
-    findings = ()
+    findings: tuple = ()
     verdict = UNCHECKED
     check = _checker() if options.validate else None
     if check is not None:
@@ -257,12 +277,12 @@ def collect_one(path, options: Options) -> FileResult:
             raise
         except BaseException as exc:   # noqa: BLE001
             problems.append((rel, None, None, None, ERROR, "internal-error", _internal(exc, "校验"), None))
-    for f in findings:
-        problems.append((rel, f.sheet, f.cell, f.project, f.severity, f.rule, f.message, f.fix))
-    for n in book.notes:
-        problems.append((rel, n.sheet, n.cell, None, NOTE_SEVERITY.get(n.kind, INFO), f"read-{n.kind}", n.zh, None))
+    problems += [(rel, f.sheet, f.cell, f.project, f.severity, f.rule, f.message, f.fix) for f in findings]
+    return findings, verdict, problems
 
-    cols = options.columns
+
+def _projects(book, rel: str, findings, verdict: str, cols: Columns) -> tuple[list[tuple], list[tuple]]:
+    """项目 rows (with each project's error and warning counts) and their 指标 rows."""
     pknown = set(cols.project_fields) | {F.indicators_key()}
     iknown = set(cols.indicator_fields)
     project_rows, indicator_rows = [], []
@@ -279,12 +299,7 @@ def collect_one(path, options: Options) -> FileResult:
             sheet = next((addr.rsplit("!", 1)[0] for _lab, addr in ind.cells), None)
             indicator_rows.append((rel, sheet, ind.row, _plain(p.name), _plain(p.code), _plain(p.department),
                                    *(_plain(di.get(lab)) for lab in cols.indicator_fields), _other(di, iknown)))
-    dept_rows = _departments(book, rel, findings, verdict, cols, indicator_rows)
-    counts = {s: sum(1 for pr in problems if pr[4] == s) for s in (ERROR, WARNING, INFO)}
-    summary = (rel, book.format, READ, len(book.projects), len(indicator_rows),
-               counts[ERROR], counts[WARNING], counts[INFO], None)
-    return FileResult(rel, READ, tuple(project_rows), tuple(indicator_rows), tuple(problems), summary,
-                      tuple(dept_rows))
+    return project_rows, indicator_rows
 
 
 def _departments(book, rel: str, findings, verdict: str, cols: Columns, indicator_rows: list) -> list[tuple]:
