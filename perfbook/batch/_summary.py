@@ -53,26 +53,23 @@ def _gf2_square(mat: list[int]) -> list[int]:
     return [_gf2_times(mat, mat[n]) for n in range(32)]
 
 
+_ZEROS: list[list[int]] = []     # _ZEROS[k]: the crc32 operator for 2**k zero bytes, made once
+
+
 def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
     """crc32(a + b) from crc32(a), crc32(b) and len(b): a sheet's head is known only after its rows."""
-    if len2 <= 0:
-        return crc1
-    odd = [0xEDB88320] + [1 << n for n in range(31)]
-    even = _gf2_square(odd)
-    odd = _gf2_square(even)
-    while True:
-        even = _gf2_square(odd)
+    if not _ZEROS:
+        one_bit = [0xEDB88320] + [1 << n for n in range(31)]
+        op = _gf2_square(_gf2_square(_gf2_square(one_bit)))      # 1, 2, 4, 8 zero bits: one zero byte
+        for _ in range(64):
+            _ZEROS.append(op)
+            op = _gf2_square(op)
+    k = 0
+    while len2 > 0:
         if len2 & 1:
-            crc1 = _gf2_times(even, crc1)
+            crc1 = _gf2_times(_ZEROS[k], crc1)
         len2 >>= 1
-        if not len2:
-            break
-        odd = _gf2_square(even)
-        if len2 & 1:
-            crc1 = _gf2_times(odd, crc1)
-        len2 >>= 1
-        if not len2:
-            break
+        k += 1
     return crc1 ^ crc2
 
 
@@ -111,8 +108,6 @@ def _control(m: re.Match) -> str:
 
 def _text(s: str) -> str:
     """Element text: the _xHHHH_ escape for control characters (and for a literal _xHHHH_), then &<>."""
-    if _NEEDS_ESCAPE.search(s) is None:
-        return s
     s = _ESCAPED.sub(r"_x005F\1", s)
     s = _CONTROL.sub(_control, s).replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
     return escape(s)
@@ -139,7 +134,7 @@ def _number(ref: str, v) -> str:
 
 
 def _string(ref: str, s: str, style: int) -> str:
-    t = _text(_clip(s))
+    t = _text(_clip(s))      # the header's labels (a row's cells are written inline by _Sheet.add)
     space = ' xml:space="preserve"' if t[:1].isspace() or t[-1:].isspace() else ""
     return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t{space}>{t}</t></is></c>'
 
@@ -175,6 +170,7 @@ class _Sheet:
         self.pending: list[str] = []
         self.chars = 0
         self.rows = 1
+        self.lines = 1          # the most lines a text of the row being written wraps to
         head = "".join(_string(f"{x}1", lab, HEAD_STYLE) for x, lab in zip(self.letters, labels))
         self._put(f'<row r="1">{head}</row>')
 
@@ -191,15 +187,27 @@ class _Sheet:
 
     def add(self, row: tuple) -> None:
         r = self.rows + 1
-        lines = max((lines_needed(v, w) for v, w in zip(row, self.widths) if isinstance(v, str)), default=1)
-        out = [f'<row r="{r}" ht="{row_height(lines)}" customHeight="1">' if lines > 1 else f'<row r="{r}">']
-        for x, v in zip(self.letters, row):
+        out = [""]
+        for x, v, w in zip(self.letters, row, self.widths):
             if v is None:
                 continue
             if isinstance(v, (int, float)) and not isinstance(v, bool):
                 out.append(_number(f"{x}{r}", v))
-            else:
-                out.append(_string(f"{x}{r}", str(v), WRAP_STYLE))
+                continue
+            if isinstance(v, str) and ("\n" in v or len(v) * 1.8 + 0.01 >= w - 0.8):   # may wrap: measure it
+                self.lines = max(self.lines, lines_needed(v, w))
+            t = str(v)
+            if len(t) > MAX_TEXT // 2:
+                t = _clip(t)
+            if _NEEDS_ESCAPE.search(t) is not None:
+                t = _text(t)
+            space = ' xml:space="preserve"' if t[:1].isspace() or t[-1:].isspace() else ""
+            out.append(f'<c r="{x}{r}" s="{WRAP_STYLE}" t="inlineStr"><is><t{space}>{t}</t></is></c>')
+        if self.lines > 1:
+            out[0] = f'<row r="{r}" ht="{row_height(self.lines)}" customHeight="1">'
+            self.lines = 1
+        else:
+            out[0] = f'<row r="{r}">'
         out.append("</row>")
         self._put("".join(out))
         self.rows = r
