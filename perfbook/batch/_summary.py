@@ -13,6 +13,7 @@ import math
 import re
 import time
 import zlib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..errors import environment_error
@@ -76,7 +77,7 @@ def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
 class _Deflated:
     """A part's bytes deflated piece by piece; pieces sync-flushed, so deflated pieces concatenate."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.data: list[bytes] = []
         self.crc = 0
         self.size = 0
@@ -161,7 +162,7 @@ class _Sheet:
     """One worksheet part, its rows deflated as they are added; the head (whose dimension needs the row
     count) and the tail are deflated at the end and put before and after them."""
 
-    def __init__(self, title: str, labels: tuple[str, ...], widths: list[float]):
+    def __init__(self, title: str, labels: Sequence[str], widths: list[float]):
         self.title = title
         self.labels = labels
         self.widths = widths
@@ -269,7 +270,7 @@ class SummaryWriter:
     """The summary workbook, written row by row: add(sheet, row) as results come, close() at the end.
     A sheet past Excel's row limit continues on 指标(2), …"""
 
-    def __init__(self, path: Path, sheets: dict[str, tuple[str, ...]], widths: dict[str, list[float]]):
+    def __init__(self, path: Path, sheets: Mapping[str, Sequence[str]], widths: Mapping[str, list[float]]):
         self.path = Path(path)
         self.sheets = sheets
         self.widths = widths

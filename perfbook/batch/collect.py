@@ -13,7 +13,7 @@ __all__ = ["collect", "CollectResult", "FileResult"]
 import importlib
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace as _replace
 from functools import partial
 from pathlib import Path
@@ -72,7 +72,7 @@ class Columns:
         inf += [lab for lab in tpl.indicator_labels() if lab not in inf and F.indicator_field(lab) is None]
         return cls(tuple(pf), tuple(inf))
 
-    def sheets(self) -> dict[str, tuple[str, ...]]:
+    def sheets(self) -> dict[str, Sequence[str]]:
         return {
             "项目": ("文件", "工作表", "项目序号", *self.project_fields, OTHER, "指标数", "错误数", "警告数", "校验结果"),
             "指标": ("文件", "工作表", "行", "项目名称", "项目编码", "主管部门", *self.indicator_fields, OTHER),
@@ -402,7 +402,7 @@ WIDTHS = {"文件": 36, "工作表": 16, "说明": 60, "建议": 30, "三级指�
                            "绩效指标值设定依据及数据来源"), 40)}
 
 
-def column_widths(sheets: dict[str, tuple[str, ...]]) -> dict[str, list[float]]:
+def column_widths(sheets: Mapping[str, Sequence[str]]) -> dict[str, list[float]]:
     """Each sheet's column widths in characters: wide for text, narrow for counts."""
     return {name: [WIDTHS.get(label, 12 if label in INTEGER_COLUMNS else 18) for label in cols]
             for name, cols in sheets.items()}
