@@ -3,6 +3,7 @@
     python -m bench.run                # full: N = 50, 300, 3,000 fitted; memory at 10,000 and 50,000
     python -m bench.run --quick        # a few minutes: N = 50, 300, 1,000; memory at 1,000 and 5,000
     python -m bench.run --write-docs   # also put the results into README.md (between bench:start/end)
+    python -m bench.run --collect 1000,5000 --tree ../main   # collect alone, this checkout beside another
 
 Every time is CPU time (time.process_time in this process; user + system of every process of a child's
 tree, sampled with psutil), because the machine may be shared: wall time is shown beside it only for
@@ -17,7 +18,8 @@ number of rounds (the median is reported). The yardsticks (bench/plain.py):
 4. `perfbook bulk --per-project` as a whole command at N = 50, 300, 3,000: total = a + b·N fitted for
    --jobs 1 and --jobs 2, the break-even, and the 2-core speed-up; at N = 300 the plain openpyxl loop
    (bench/plain.py main) as a whole command beside it;
-5. peak resident memory of the whole process tree of bulk and collect at 10,000 and 50,000 projects.
+5. peak resident memory of the whole process tree of bulk and collect at 10,000 and 50,000 projects
+   (--collect: collect alone, its CPU, wall and 2-core speed-up too, beside another checkout with --tree).
 No numbers are asserted anywhere; the tests check behaviour, this file measures.
 """
 from __future__ import annotations
@@ -111,9 +113,9 @@ class Tree:
                 "cpu": main + sum(c for m, c in self.cpu.values() if not m)}
 
 
-def run_tree(cmd: list[str]) -> dict:
+def run_tree(cmd: list[str], cwd: Path | None = None) -> dict:
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd)
     tree = Tree(proc.pid)
     err = proc.communicate()[1]
     res = tree.stop()
@@ -255,20 +257,48 @@ def whole(tmp: Path, sizes: list[int], ms: dict) -> dict:
 
 
 def memory(tmp: Path, sizes: list[int], report=None) -> list[dict]:
-    """bulk at every N; collect at the smallest (its memory does not depend on N: rows go to disk)."""
+    """bulk and collect at every N (collect's rows are deflated as they come: its peak should stay flat)."""
     out = []
-    for k, n in enumerate(sizes):
+    for n in sizes:
         master = write_master(tmp / f"mem{n}.csv", synth_projects(n, departments=max(20, n // 50), seed=6), compact=True)
         books = tmp / f"mem{n}"
         b = run_tree(PB + ["bulk", str(master), "-o", str(books), "--per-project", "-q"])
-        c = run_tree(PB + ["collect", str(books), "-o", str(tmp / f"汇总{n}.xlsx"), "-q"]) if k == 0 else None
+        c = run_tree(PB + ["collect", str(books), "-o", str(tmp / f"汇总{n}.xlsx"), "-q"])
         out.append({"n": n, "bulk": b, "collect": c})
         print(f"  N={n:,}: bulk peak {b['peak_mb']:.0f} MB ({b['wall']:.0f} s)"
               + (f", collect peak {c['peak_mb']:.0f} MB ({c['wall']:.0f} s)" if c else ""), flush=True)
         shutil.rmtree(books, ignore_errors=True)
+        (tmp / f"汇总{n}.xlsx").unlink(missing_ok=True)
         master.unlink()
         if report:
             report(out)
+    return out
+
+
+def collect_only(tmp: Path, sizes: list[int], trees: list[Path]) -> list[dict]:
+    """`perfbook collect` alone at every N workbooks (one project each, made once by bulk), --jobs 1 and 2,
+    run from each checkout in trees (another version beside this one: before → after). Peak RSS of the
+    process tree, CPU of all processes and of the main one, wall; the 2-core speed-up as whole() gives it."""
+    out = []
+    for n in sizes:
+        master = write_master(tmp / f"col{n}.csv", synth_projects(n, departments=max(20, n // 50), seed=6), compact=True)
+        books = tmp / f"col{n}"
+        run_tree(PB + ["bulk", str(master), "-o", str(books), "--per-project", "-q"])
+        for tree in trees:
+            got = {}
+            for jobs in (1, 2):
+                summary = tmp / f"汇总{n}.xlsx"
+                got[jobs] = r = run_tree(PB + ["collect", str(books), "-o", str(summary), "-q", "--jobs", str(jobs)], cwd=tree)
+                r["size_mb"] = summary.stat().st_size / 2 ** 20
+                summary.unlink()
+                print(f"  collect N={n:,} --jobs {jobs} ({tree}): peak {r['peak_mb']:.0f} MB, CPU {r['cpu']:.2f} s "
+                      f"(main {r['cpu_main']:.2f} s), wall {r['wall']:.1f} s, summary {r['size_mb']:.1f} MB", flush=True)
+            one, two = got[1], got[2]
+            scale = {"cpu": one["cpu"] / max(two["cpu_main"], two["cpu"] / 2), "wall": one["wall"] / two["wall"]}
+            print(f"  collect N={n:,} ({tree}): 2 cores {scale['cpu']:.2f}× as CPU allows, {scale['wall']:.2f}× wall", flush=True)
+            out.append({"n": n, "tree": str(tree), "runs": got, "scale": scale})
+        shutil.rmtree(books, ignore_errors=True)
+        master.unlink()
     return out
 
 
@@ -338,7 +368,17 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", help="comma-separated N for the fit (default 50,300,3000)")
     ap.add_argument("--memory", help="comma-separated N for peak memory (default 10000,50000); 0 skips it")
     ap.add_argument("--write-docs", action="store_true", help="put the results into README.md")
+    ap.add_argument("--collect", help="only item 5's collect: comma-separated N workbooks (e.g. 1000,5000), --jobs 1 and 2")
+    ap.add_argument("--tree", action="append", type=Path,
+                    help="with --collect: run perfbook from this checkout too (repeatable; e.g. the previous version)")
     args = ap.parse_args(argv)
+    if args.collect:
+        tmp = Path(tempfile.mkdtemp(prefix="pb-bench-"))
+        try:
+            collect_only(tmp, [int(x) for x in args.collect.split(",")], [*(args.tree or []), ROOT])
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return 0
     rounds = args.rounds or (3 if args.quick else 7)
     sizes = [int(x) for x in (args.sizes or ("50,300,1000" if args.quick else "50,300,3000")).split(",")]
     mem = [int(x) for x in (args.memory or ("1000,5000" if args.quick else "10000,50000")).split(",") if int(x)]

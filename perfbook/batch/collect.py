@@ -3,19 +3,17 @@
 A bureau gets hundreds of workbooks back each round, some filled well, some broken. Each file is
 read (python-calamine via reader.py) and validated (check.py) in a worker process; the worker sends
 back only the summary rows, never the Book, and the main process writes them straight into the
-summary (XlsxWriter in constant-memory mode), so memory stays flat however many files there are.
+summary's sheet XML (batch/_summary.py), deflated as they come, so memory stays flat however many files there are.
 A file that cannot be read, or that trips a bug, becomes a row in 问题 and the run goes on.
 """
 from __future__ import annotations
 
 __all__ = ["collect", "CollectResult", "FileResult"]
 
-import gc
 import importlib
 import os
 import shutil
-import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace as _replace
 from functools import partial
 from pathlib import Path
@@ -24,18 +22,16 @@ from .. import _fields as F
 from ..cycle.check import cycle_kind, export_candidate
 from ..cycle.collect import SHEETS, export_rows, rows
 from ..department import department_fields
-from ..errors import NoTable, PerfbookError, environment_error
+from ..errors import NoTable, PerfbookError
 from ..readers._sniff import sniff
 from ..readers.reader import load_template
 from ..rules._catalog import rule
 from ..rules.findings import ERROR, INFO, WARNING
-from ..write._layout import lines_needed
 from . import _parallel as parallel
 from ._db import Database
+from ._summary import SummaryWriter
 
 WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods", ".et")
-MAX_ROWS = 1_048_576            # Excel's row limit: a longer sheet continues on 指标(2), …
-MAX_TEXT = 32_767               # Excel's limit for one cell
 
 READ, UNREADABLE, INTERNAL = "已读取", "无法读取", "内部错误"
 SKIPPED = "已跳过"              # not a workbook (.docx, .csv, .pdf …): listed in 文件, never read
@@ -76,7 +72,7 @@ class Columns:
         inf += [lab for lab in tpl.indicator_labels() if lab not in inf and F.indicator_field(lab) is None]
         return cls(tuple(pf), tuple(inf))
 
-    def sheets(self) -> dict[str, tuple[str, ...]]:
+    def sheets(self) -> dict[str, Sequence[str]]:
         return {
             "项目": ("文件", "工作表", "项目序号", *self.project_fields, OTHER, "指标数", "错误数", "警告数", "校验结果"),
             "指标": ("文件", "工作表", "行", "项目名称", "项目编码", "主管部门", *self.indicator_fields, OTHER),
@@ -234,9 +230,26 @@ def collect_one(path, options: Options) -> FileResult:
         res = _collect_cycle(path, rel)
         if res is not None:
             return res
+    book = _read(path, rel, options)
+    if isinstance(book, FileResult):
+        return book
+    findings, verdict, problems = _validate(book, rel, options)
+    for n in book.notes:
+        problems.append((rel, n.sheet, n.cell, None, NOTE_SEVERITY.get(n.kind, INFO), f"read-{n.kind}", n.zh, None))
+    project_rows, indicator_rows = _projects(book, rel, findings, verdict, options.columns)
+    dept_rows = _departments(book, rel, findings, verdict, options.columns, indicator_rows)
+    counts = {s: sum(1 for pr in problems if pr[4] == s) for s in (ERROR, WARNING, INFO)}
+    summary = (rel, book.format, READ, len(book.projects), len(indicator_rows),
+               counts[ERROR], counts[WARNING], counts[INFO], None)
+    return FileResult(rel, READ, tuple(project_rows), tuple(indicator_rows), tuple(problems), summary,
+                      tuple(dept_rows))
+
+
+def _read(path: Path, rel: str, options: Options):
+    """The Book, or the FileResult of a file that cannot be read."""
     try:
         from ..readers.reader import read
-        book = read(path, template=options.template)
+        return read(path, template=options.template)
     except NoTable as exc:
         return _failed(rel, READ, "no-table", exc.zh, _kind(path))
     except PerfbookError as exc:
@@ -246,8 +259,11 @@ def collect_one(path, options: Options) -> FileResult:
     except BaseException as exc:   # noqa: BLE001 - a parser panic (pyo3 PanicException) is a BaseException
         return _failed(rel, INTERNAL, "internal-error", _internal(exc, "读取"), _kind(path))
 
+
+def _validate(book, rel: str, options: Options) -> tuple[tuple, str, list[tuple]]:
+    """(findings, verdict, problem rows): a validator that fails is a problem row, not a crash."""
     problems: list[tuple] = []
-    findings = ()
+    findings: tuple = ()
     verdict = UNCHECKED
     check = _checker() if options.validate else None
     if check is not None:
@@ -261,12 +277,12 @@ def collect_one(path, options: Options) -> FileResult:
             raise
         except BaseException as exc:   # noqa: BLE001
             problems.append((rel, None, None, None, ERROR, "internal-error", _internal(exc, "校验"), None))
-    for f in findings:
-        problems.append((rel, f.sheet, f.cell, f.project, f.severity, f.rule, f.message, f.fix))
-    for n in book.notes:
-        problems.append((rel, n.sheet, n.cell, None, NOTE_SEVERITY.get(n.kind, INFO), f"read-{n.kind}", n.zh, None))
+    problems += [(rel, f.sheet, f.cell, f.project, f.severity, f.rule, f.message, f.fix) for f in findings]
+    return findings, verdict, problems
 
-    cols = options.columns
+
+def _projects(book, rel: str, findings, verdict: str, cols: Columns) -> tuple[list[tuple], list[tuple]]:
+    """项目 rows (with each project's error and warning counts) and their 指标 rows."""
     pknown = set(cols.project_fields) | {F.indicators_key()}
     iknown = set(cols.indicator_fields)
     project_rows, indicator_rows = [], []
@@ -283,12 +299,7 @@ def collect_one(path, options: Options) -> FileResult:
             sheet = next((addr.rsplit("!", 1)[0] for _lab, addr in ind.cells), None)
             indicator_rows.append((rel, sheet, ind.row, _plain(p.name), _plain(p.code), _plain(p.department),
                                    *(_plain(di.get(lab)) for lab in cols.indicator_fields), _other(di, iknown)))
-    dept_rows = _departments(book, rel, findings, verdict, cols, indicator_rows)
-    counts = {s: sum(1 for pr in problems if pr[4] == s) for s in (ERROR, WARNING, INFO)}
-    summary = (rel, book.format, READ, len(book.projects), len(indicator_rows),
-               counts[ERROR], counts[WARNING], counts[INFO], None)
-    return FileResult(rel, READ, tuple(project_rows), tuple(indicator_rows), tuple(problems), summary,
-                      tuple(dept_rows))
+    return project_rows, indicator_rows
 
 
 def _departments(book, rel: str, findings, verdict: str, cols: Columns, indicator_rows: list) -> list[tuple]:
@@ -389,88 +400,12 @@ WIDTHS = {"文件": 36, "工作表": 16, "说明": 60, "建议": 30, "三级指�
           **dict.fromkeys(("总体目标", "年度目标", "立项依据", "测算依据", "单位概况", "项目基本概况", "项目实施内容",
                            "资金安排情况", "项目实施计划", "项目实施成效", "指标内容", "评（扣）分标准",
                            "绩效指标值设定依据及数据来源"), 40)}
-LINE_PT, MAX_ROW_PT = 15.0, 409.5   # one line of 11 pt Calibri/等线 in points; Excel's row height limit
 
 
-class SummaryWriter:
-    """The summary workbook, written row by row (XlsxWriter constant_memory: each finished row goes
-    to disk). Every text is written as text — a 项目编码 keeps its zeros, "=…" is never a formula."""
-
-    def __init__(self, path: Path, sheets: dict[str, tuple[str, ...]], tmpdir: str | None = None):
-        import xlsxwriter
-        self.path = Path(path)
-        self.wb = xlsxwriter.Workbook(str(self.path), {"tmpdir": tmpdir,
-            "constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
-            "strings_to_urls": False, "nan_inf_to_errors": True})
-        self.head = self.wb.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1, "text_wrap": True,
-                                        "valign": "top"})
-        self.wrap = self.wb.add_format({"text_wrap": True, "valign": "top"})
-        self.sheets = sheets
-        self.current: dict[str, tuple] = {}
-        self.widths: dict[str, list[float]] = {}
-        self.parts: dict[str, int] = {}
-        for name in sheets:
-            self._new_sheet(name)
-
-    def _new_sheet(self, name: str) -> None:
-        k = self.parts.get(name, 0) + 1
-        self.parts[name] = k
-        ws = self.wb.add_worksheet(name if k == 1 else f"{name}({k})")
-        cols = self.sheets[name]
-        self.widths[name] = [WIDTHS.get(label, 12 if label in INTEGER_COLUMNS else 18) for label in cols]
-        for c, label in enumerate(cols):
-            # the column format wraps every cell written without one (all of them): long text grows the row
-            ws.set_column(c, c, WIDTHS.get(label, 12 if label in INTEGER_COLUMNS else 18), self.wrap)
-            ws.write_string(0, c, label, self.head)
-        ws.freeze_panes(1, 0)
-        # printable as it is: A4 landscape, every column on the page width, the header row on every page
-        ws.set_landscape()
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
-        ws.repeat_rows(0)
-        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-        ws.set_header(f"&L&\"-,Bold\"{ws.name}&R&F", {"margin": 0.25})
-        ws.set_footer("&C第 &P 页，共 &N 页", {"margin": 0.25})
-        self.current[name] = [ws, 1]
-
-    def add(self, sheet: str, row: tuple) -> None:
-        ws, r = self.current[sheet]
-        if r >= MAX_ROWS:
-            self._finish(sheet)
-            self._new_sheet(sheet)
-            ws, r = self.current[sheet]
-        lines = max((lines_needed(v, w) for v, w in zip(row, self.widths[sheet]) if isinstance(v, str)), default=1)
-        if lines > 1:      # a height that fits the wrapped text (neither Excel nor LibreOffice grows it on open)
-            ws.set_row(r, min(MAX_ROW_PT, lines * LINE_PT + 3))
-        for c, v in enumerate(row):
-            if v is None:
-                continue
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
-                ws.write_number(r, c, v)
-            else:
-                s = str(v)
-                ws.write_string(r, c, s if len(s) <= MAX_TEXT else s[: MAX_TEXT - 6] + "…（已截断）")
-        self.current[sheet][1] = r + 1
-
-    def _finish(self, sheet: str) -> None:
-        ws, r = self.current[sheet]
-        ws.autofilter(0, 0, max(r - 1, 0), len(self.sheets[sheet]) - 1)
-
-    def close(self, shown=None) -> None:
-        """shown: the path to name in an error (the summary's final name, not its temp name)."""
-        from xlsxwriter.exceptions import FileCreateError
-        for sheet in self.sheets:
-            self._finish(sheet)
-        failure = None
-        try:
-            self.wb.close()
-        except (FileCreateError, OSError) as exc:   # XlsxWriter wraps the OSError (disk full, read-only folder)
-            cause = exc if isinstance(exc, OSError) else (
-                exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc)))
-            failure = environment_error(cause, shown or self.path)
-        if failure is not None:
-            _quietly_collect()          # XlsxWriter's half-closed zip would complain from __del__
-            raise failure
+def column_widths(sheets: Mapping[str, Sequence[str]]) -> dict[str, list[float]]:
+    """Each sheet's column widths in characters: wide for text, narrow for counts."""
+    return {name: [WIDTHS.get(label, 12 if label in INTEGER_COLUMNS else 18) for label in cols]
+            for name, cols in sheets.items()}
 
 
 # --- the run ------------------------------------------------------------------------------------
@@ -502,7 +437,7 @@ def collect(root, output, *, template=None, frame=None, db: str | None = None, v
     database = None
     try:
         tmp = temps.file(".xlsx")
-        writer = SummaryWriter(tmp, sheets, tmpdir=temps.dir())
+        writer = SummaryWriter(tmp, sheets, column_widths(sheets))
         if db:
             database = Database(db, sheets, INTEGER_COLUMNS, str(root.resolve()), replace=replace).__enter__()
         results = parallel.run(partial(collect_one, options=options), files, execution, total=len(files),
@@ -542,22 +477,10 @@ def collect(root, output, *, template=None, frame=None, db: str | None = None, v
                          skipped=len(skipped), **counts)
 
 
-def _quietly_collect() -> None:
-    """After a failed close, XlsxWriter's zip may still try to flush from __del__ (now or at exit) and
-    print an "Exception ignored" traceback for the same OSError the user was already told about."""
-    previous = sys.unraisablehook
-
-    def hook(u):
-        if not (isinstance(u.exc_value, OSError) and "ZipFile" in repr(u.object)):
-            previous(u)
-    sys.unraisablehook = hook
-    gc.collect()
-
-
 class Temps:
-    """The summary's temp file and XlsxWriter's row files live beside the output (never the system temp
-    folder: they hold collected data), named with this process's id; a later run removes those of runs
-    that were killed."""
+    """The summary's temp file lives beside the output (never the system temp folder: it holds collected
+    data), named with this process's id; a later run removes those of runs that were killed (and the
+    .rows folders older versions left)."""
 
     def __init__(self, output: Path):
         self.output = Path(output)
@@ -574,15 +497,9 @@ class Temps:
                 shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
 
     def file(self, suffix: str) -> Path:
-        p = self.parent / f"{self.stem}{os.getpid()}{suffix}"     # created by XlsxWriter at close, not before
+        p = self.parent / f"{self.stem}{os.getpid()}{suffix}"     # created at close, not before
         self.mine.append(p)
         return p
-
-    def dir(self) -> str:
-        p = self.parent / f"{self.stem}{os.getpid()}.rows"
-        p.mkdir(exist_ok=True)
-        self.mine.append(p)
-        return str(p)
 
     def cleanup(self) -> None:
         for p in self.mine:
