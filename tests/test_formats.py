@@ -11,7 +11,8 @@ import pytest
 
 import perfbook
 from perfbook.errors import UnreadableWorkbook
-from perfbook.readers._sniff import ensure_safe, sniff
+from perfbook.readers._sniff import sniff
+from perfbook.readers.formats import ensure_safe
 
 XML2003 = """<?xml version="1.0" encoding="UTF-8"?>
 <?mso-application progid="Excel.Sheet"?>

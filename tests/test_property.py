@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 import perfbook
 from perfbook import _fields as F
 from perfbook.model import canonical
+from perfbook.readers import reader
 
 # what officials type: CJK, full-width symbols, formula-looking text, newlines, spaces, Excel's _x escapes
 ODD = ["=SUM(A1)", "=1+1", "-5%", "+86", "@x", "≥95%", "＞", "（全角）", "《通知》", "_x0041_", "\n", "  ", "\t",
@@ -22,7 +23,7 @@ numbers = st.one_of(st.integers(-10**12, 10**12), st.floats(-1e9, 1e9, allow_nan
 value = st.one_of(numbers, texts)
 codes = st.from_regex(r"\A[0-9]{1,21}\Z") | st.from_regex(r"\A[0-9A-Z]{18}\Z")
 
-PLACES = set(perfbook.readers.reader.load_template().field_labels())   # valid x: fields the template has a place for
+PLACES = set(reader.load_template().field_labels())   # valid x: fields the template has a place for
 INDICATOR_TEXT = [s.label for s in F.indicator_fields() if s.type in ("text",) and s.label not in ("一级指标", "二级指标", "三级指标")]
 
 

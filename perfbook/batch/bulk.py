@@ -35,7 +35,7 @@ from ..errors import DataError, EnvironmentProblem, PerfbookError, environment_e
 from ..model import Project
 from ..ooxml._package import write_atomic
 from ..ooxml._parts import has_macros
-from ..readers._sniff import ensure_safe
+from ..readers.formats import ensure_safe
 from ..readers.reader import load_template
 from ..write._inputs import csv_table, load, load_table
 from . import _parallel as parallel

@@ -6,6 +6,7 @@ keep their compressed bytes (no re-deflate per workbook) and output is byte-for-
 """
 from __future__ import annotations
 
+import functools
 import io
 import re
 import struct
@@ -144,6 +145,9 @@ _REF_ATTR = re.compile(rb'\br="([A-Za-z]+)?([0-9]+)"')
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b")
 _MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="\$?([A-Za-z]+)\$?([0-9]+)(?::\$?([A-Za-z]+)\$?([0-9]+))?"')
 _PREFIXED_CELL = re.compile(rb"<\w+:c[\s/>]")
+_PREFIXED_TAIL = re.compile(rb":c[\s/>]")      # what every _PREFIXED_CELL holds, found ten times faster
+# a cell tag not written <c r="...: <c>, <c/>, <c s="1" r="B2">, <c\tr=...
+_UNPLACED_CELL = re.compile(rb'<c(?!\w| r=")')
 # a cell that holds something: neither self-closing <c r="B2" s="1"/> nor closed at once <c r="B2"></c>
 _VALUED_CELL = re.compile(rb'<c r="([A-Za-z]+)([0-9]+)"[^>]*(?<!/)>(?!</c>)')
 # an r= or ref= attribute (cell, row, dimension, merge, shared formula, hyperlink ...) that may lie beyond
@@ -153,7 +157,12 @@ _FAR_REF = re.compile(rb'<[\w:]+\s[^<>]*?(?<=\s)(?:r|ref)="([^"]*?(?:[A-Za-z]{3}
 # for the few candidates, that it is an attribute (whitespace before it) of a tag (<name ... with no < or >
 # between) -- every reference _FAR_REF finds is found (tests/test_hostile*.py), plus later ones in one tag
 _FAR_VALUE = re.compile(rb'r(?:ef)?="([^"]*?(?:[A-Za-z]{3}|[0-9]{7})[^"]*)"')
+# where far_candidates may find something, four times faster again: r=" and ref=" (literal-led, so the
+# regex engine skips to them) after whitespace, whose value is not a short reference (B12, $A$1:$H$30)
+_SHORT = rb'(?!\$?[A-Za-z]{0,2}\$?[0-9]{0,6}(?::\$?[A-Za-z]{0,2}\$?[0-9]{0,6})?")'
+_MAYBE_FAR = (re.compile(rb'r="(?<=\sr=")' + _SHORT), re.compile(rb'ref="(?<=\sref=")' + _SHORT))
 _TAG_OPEN = re.compile(rb"<[\w:]+\s")
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)")     # one pass for both (twice as fast as two `in` tests)
 _REF_PART = re.compile(rb"\$?([A-Za-z]*)\$?([0-9]*)")
 _ODS_TAG = re.compile(rb"<table:(table-row|table-cell|covered-table-cell|table)\b([^>]*?)(/?)>")
 _ODS_REPEAT = re.compile(rb'number-(rows|columns)-repeated="(\d+)"')
@@ -183,9 +192,7 @@ class _Scanner:
         data = self.tail + chunk
         if self.first and data:
             self.first = False
-            if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:2] in (b"<\x00", b"\x00<"):
-                raise _refuse(self.path, f"{self.name} 使用 UTF-16 编码（Excel 不会这样保存）",
-                              f"{self.name} is UTF-16 encoded (Excel never writes that)")
+            self._encoding(data)
         cut = len(data) if final else data.rfind(b"<")
         if cut < 0:
             cut = 0
@@ -194,15 +201,32 @@ class _Scanner:
             self._too_long()
         if not seg:
             return
-        if b"<!DOCTYPE" in seg or b"<!ENTITY" in seg:
-            raise _refuse(self.path, f"{self.name} 含有 DTD/实体声明（可用于实体膨胀或读取外部文件）",
-                          f"{self.name} declares a DTD or entities (entity expansion / external entity attack)")
+        self._dtd(seg)
         if len(seg) > self.limits.max_text_bytes and max(map(len, seg.split(b"<"))) > self.limits.max_text_bytes:
             self._too_long()
         if self.sheet == "xlsx":
             self._xlsx(seg)
         elif self.sheet == "ods":
             self._ods(seg)
+
+    def whole(self, data: bytes) -> None:
+        """A part that is no sheet, given whole and no longer than a text may be: the same findings as
+        feed(data) and feed(b"", final=True), without the cutting into segments."""
+        assert self.sheet is None and len(data) <= self.limits.max_text_bytes
+        if data:
+            self.first = False
+            self._encoding(data)
+            self._dtd(data)
+
+    def _encoding(self, data: bytes) -> None:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:2] in (b"<\x00", b"\x00<"):
+            raise _refuse(self.path, f"{self.name} 使用 UTF-16 编码（Excel 不会这样保存）",
+                          f"{self.name} is UTF-16 encoded (Excel never writes that)")
+
+    def _dtd(self, seg: bytes) -> None:
+        if _DTD.search(seg):
+            raise _refuse(self.path, f"{self.name} 含有 DTD/实体声明（可用于实体膨胀或读取外部文件）",
+                          f"{self.name} declares a DTD or entities (entity expansion / external entity attack)")
 
     def _too_long(self):
         mb = self.limits.max_text_bytes // (1024 * 1024)
@@ -227,19 +251,15 @@ class _Scanner:
     def _xlsx(self, seg: bytes) -> None:
         st = self.stats
         self._far_refs(seg)
-        for c1, r1, c2, r2 in _MERGE_REF.findall(seg):
-            if c2:
-                st.merged_cells += (abs(int(r2) - int(r1)) + 1) * (abs(_col_number(c2) - _col_number(c1)) + 1)
-        st.merges += len(_MERGE.findall(seg))
-        if seg.count(b"<c ") + seg.count(b"<c>") + seg.count(b"<c/") == seg.count(b'<c r="') \
-                and not _PREFIXED_CELL.search(seg):
+        self._merges(seg)
+        if not _UNPLACED_CELL.search(seg) and not (_PREFIXED_TAIL.search(seg) and _PREFIXED_CELL.search(seg)):
             # every cell says where it is (what Excel, LibreOffice and perfbook write): one findall of
             # the cells holding a value, no per-cell Python (this scan was a third of reading a small workbook)
             valued = _VALUED_CELL.findall(seg)
             if valued:
                 cols, rows = zip(*valued)
                 st.cells += len(valued)
-                st.max_row = max(st.max_row, max(map(int, rows)))
+                st.max_row = max(st.max_row, max(map(int, set(rows))))
                 st.max_col = max(st.max_col, max(map(_col_number, set(cols))))
             last = seg.rfind(b'<c r="')
             if last >= 0:
@@ -265,6 +285,23 @@ class _Scanner:
             st.max_row = max(st.max_row, self.row)
             st.max_col = max(st.max_col, self.col)
         self._check()
+
+    def _merges(self, seg: bytes) -> None:
+        """Count <mergeCell> (any prefix) and the cells their refs cover, over the stretch of seg that can
+        hold them: from the "<" before the first "mergeCell" to the ">" after the last (a sheet keeps
+        them together at its end; the two passes over the whole sheet this replaces were a third of the scan)."""
+        first = seg.find(b"mergeCell")
+        if first < 0:
+            return
+        st = self.stats
+        start = max(seg.rfind(b"<", 0, first), 0)
+        last = seg.rfind(b"mergeCell")
+        end = seg.find(b">", last)
+        end = len(seg) if end < 0 else end + 1
+        for c1, r1, c2, r2 in _MERGE_REF.findall(seg, start, end):
+            if c2:
+                st.merged_cells += (abs(int(r2) - int(r1)) + 1) * (abs(_col_number(c2) - _col_number(c1)) + 1)
+        st.merges += len(_MERGE.findall(seg, start, end))
 
     def _ods(self, seg: bytes) -> None:
         st = self.stats
@@ -304,12 +341,20 @@ class _Scanner:
                           f"{self.name} spans too large a range ({st.max_row:,} rows x {st.max_col:,} columns)")
 
 
+def _far_starts(seg: bytes):
+    """The start of every match of _FAR_VALUE in seg, in order (overlapping ones too)."""
+    r, ref = (list(rx.finditer(seg)) for rx in _MAYBE_FAR)
+    starts = sorted(m.start() for m in r + ref) if ref else [m.start() for m in r]
+    for at in starts:
+        m = _FAR_VALUE.match(seg, at)
+        if m is not None:
+            yield m
+
+
 def far_candidates(seg: bytes):
     """The r= / ref= attributes of the tags in seg whose value may lie past Excel's limits (_FAR_VALUE)."""
-    pos = 0
-    while (m := _FAR_VALUE.search(seg, pos)) is not None:
+    for m in _far_starts(seg):
         at = m.start()
-        pos = at + 1                      # a rejected candidate must not hide the one it overlaps
         if not seg[at - 1:at].isspace():
             continue                      # sqref=, xr:ref= ... : not an r / ref attribute
         lt = seg.rfind(b"<", 0, at)
@@ -318,6 +363,7 @@ def far_candidates(seg: bytes):
         yield m
 
 
+@functools.lru_cache(maxsize=4096)
 def _col_number(letters: bytes) -> int:
     """Column number of A..XFD (any case); a run too long to be a column saturates instead of growing."""
     n = 0
@@ -326,19 +372,85 @@ def _col_number(letters: bytes) -> int:
     return n
 
 
+CHUNK = 1 << 20                         # what a streamed part is read and scanned by
+WHOLE = 4 << 20                         # a part up to this size (inflated) is inflated in one call
+
+
+def _stored(raw: bytes, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
+    """The part's bytes as they are stored, after the checks zipfile.open makes (local header, name,
+    flags, method), or None."""
+    off = info.header_offset
+    head = raw[off:off + 30] if off >= 0 else b""
+    if len(head) != 30 or head[:4] != b"PK\x03\x04" or info.flag_bits & 0x61 \
+            or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return None
+    flags, nlen, elen = struct.unpack_from("<H", head, 6)[0], *struct.unpack_from("<HH", head, 26)
+    encoding = "utf-8" if flags & 0x800 else (getattr(zf, "metadata_encoding", None) or "cp437")
+    try:
+        name = raw[off + 30:off + 30 + nlen].decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    start = off + 30 + nlen + elen
+    data = raw[start:start + info.compress_size]
+    return data if name == info.orig_filename and len(data) == info.compress_size else None
+
+
+def inflate_whole(raw: bytes, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
+    """The part inflated in one zlib call from the file's bytes, when it is small and every check the
+    streamed read makes passes (local header, name, method, lengths, CRC); None otherwise, and the
+    streamed read then says what is wrong, as it always did. zipfile's reader costs four times zlib's
+    on a sheet of tens of KB."""
+    data = _stored(raw, zf, info) if info.file_size <= WHOLE else None
+    if data is not None and info.compress_type == zipfile.ZIP_DEFLATED:
+        d = zlib.decompressobj(-15)
+        try:
+            data = d.decompress(data, info.file_size + 1)
+        except zlib.error:
+            return None
+        if not d.eof:
+            return None
+    if data is None or len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+        return None
+    return data
+
+
+class StepAside(Exception):
+    """The one-call read cannot vouch for a part: the package is read again as a stream, which says
+    what is wrong exactly as it always did."""
+
+
+def _whole(zf: zipfile.ZipFile, info: zipfile.ZipInfo, raw: bytes) -> bytes:
+    data = inflate_whole(raw, zf, info)
+    if data is None:
+        raise StepAside(info.filename)
+    return data
+
+
 def scan_part(zf: zipfile.ZipFile, name: str, path, limits: ReadLimits = READ_LIMITS,
-              sheet: str | None = None) -> PartStats:
-    """Inflate one part as a stream through the scanner; never past its declared size."""
+              sheet: str | None = None, raw: bytes | None = None) -> PartStats:
+    """Inflate one part through the scanner, never past its declared size: as a stream, or, given raw
+    (the file's bytes, zf opened on them), in one call (StepAside when that cannot be done), fed to the
+    scanner in the same chunks either way."""
     info = zf.getinfo(name)
     sc = _Scanner(name, path, limits, sheet)
     cap = min(info.file_size, limits.max_sheet_bytes if sheet else limits.max_xml_bytes)
     if info.file_size > cap:
         mb = cap // (1024 * 1024)
         raise _refuse(path, f"{name} 解压后超过 {mb} MB", f"{name} inflates to more than {mb} MB")
+    if raw is not None:
+        whole = _whole(zf, info, raw)
+        if sheet is None and len(whole) <= limits.max_text_bytes:
+            sc.whole(whole)
+        else:
+            for at in range(0, len(whole), CHUNK):
+                sc.feed(whole[at:at + CHUNK])
+            sc.feed(b"", final=True)
+        sc.stats.size = len(whole)
+        return sc.stats
     seen = 0
     try:
         with zf.open(info) as fh:
-            while chunk := fh.read(1 << 20):
+            while chunk := fh.read(CHUNK):
                 seen += len(chunk)
                 if seen > info.file_size:
                     raise _refuse(path, f"{name} 解压后超过声明大小（压缩包头信息不实）",
@@ -351,45 +463,96 @@ def scan_part(zf: zipfile.ZipFile, name: str, path, limits: ReadLimits = READ_LI
     return sc.stats
 
 
+def _package_kind(names: tuple[str, ...]) -> str:
+    """ods | xlsx (an xlsm is told later, by its parts) | zip (no workbook in it)."""
+    if "mimetype" in names and "content.xml" in names:
+        return "ods"
+    return "xlsx" if any(n.startswith("xl/") for n in names) else "zip"
+
+
+def _is_sheet(kind: str, name: str) -> bool:
+    low = name.lower()
+    if kind == "ods":
+        return name == "content.xml"
+    return low.startswith("xl/worksheets/") and low.endswith(".xml") and "/_rels/" not in low
+
+
+MAX_WHOLE_FILE = 16 << 20               # a package up to this size is read into memory once
+
+
+def _read_whole(path) -> bytes | None:
+    """The file's bytes when it is small enough to hold (the scan then inflates parts in one call each);
+    None for a bigger one or one that cannot be read (open_zip then says why, as it always did)."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_WHOLE_FILE + 1)
+    except OSError:
+        return None
+    return data if len(data) <= MAX_WHOLE_FILE else None
+
+
+def _read_checked(zf: zipfile.ZipFile, name: str, raw: bytes | None) -> bytes:
+    """A part the scan has passed."""
+    info = zf.getinfo(name)
+    return _whole(zf, info, raw) if raw is not None else zf.read(info)
+
+
+def _scan_parts(zf: zipfile.ZipFile, kind: str, path, limits: ReadLimits, raw: bytes | None):
+    """Every XML part through the scanner: (sheet figures, docProps/custom.xml or None)."""
+    total = 0
+    custom = None
+    sheets: dict[str, PartStats] = {}
+    for info in zf.infolist():
+        n = info.filename
+        if info.is_dir() or not (n.lower().endswith((".xml", ".rels")) or n == "mimetype"):
+            continue
+        is_sheet = _is_sheet(kind, n)
+        st = scan_part(zf, n, path, limits, kind if is_sheet else None, raw)
+        total += st.size
+        if total > limits.max_xml_bytes:
+            mb = limits.max_xml_bytes // (1024 * 1024)
+            raise _refuse(path, f"工作簿解压后超过 {mb} MB", f"the workbook inflates to more than {mb} MB")
+        if is_sheet:
+            sheets[n] = st
+        elif n == "docProps/custom.xml":
+            custom = _read_checked(zf, n, raw)      # checked above; read here so the zip is not opened again
+    return sheets, custom
+
+
 def inspect_package(path, limits: ReadLimits = READ_LIMITS) -> PackageInfo:
     """Check a workbook package before calamine opens it: zip bomb, lying headers, DTDs, huge
-    strings, merge floods and used ranges that would not fit in memory are all refused here."""
+    strings, merge floods and used ranges that would not fit in memory are all refused here.
+    A small file is read once and each part inflated in one call; at the least doubt (a part that
+    does not inflate cleanly, a directory zipfile cannot read from memory) it is read again as a
+    stream, so that every refusal and its message stay those of the streamed read."""
+    raw = _read_whole(path)
+    if raw is not None:
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(raw))
+        except Exception:   # noqa: BLE001 - any doubt: open_zip below opens the file and says what is wrong
+            zf = None
+        if zf is not None:
+            with zf:
+                try:
+                    check_zip(zf, path)
+                    return _inspect_open(zf, path, limits, raw)
+                except StepAside:
+                    pass
     with open_zip(path) as zf:
-        infos = [i for i in zf.infolist() if not i.is_dir()]
-        names = tuple(i.filename for i in infos)
-        if "mimetype" in names and "content.xml" in names:
-            kind = "ods"
-        elif any(n.startswith("xl/") for n in names):
-            kind = "xlsx"
-        else:
-            return PackageInfo("zip", names, False, {})
-        total = 0
-        custom = None
-        sheets: dict[str, PartStats] = {}
-        for info in infos:
-            n = info.filename
-            low = n.lower()
-            if not (low.endswith((".xml", ".rels")) or n == "mimetype"):
-                continue
-            is_sheet = ((kind == "xlsx" and low.startswith("xl/worksheets/") and low.endswith(".xml") and "/_rels/" not in low)
-                        or (kind == "ods" and n == "content.xml"))
-            st = scan_part(zf, n, path, limits, kind if is_sheet else None)
-            total += st.size
-            if total > limits.max_xml_bytes:
-                mb = limits.max_xml_bytes // (1024 * 1024)
-                raise _refuse(path, f"工作簿解压后超过 {mb} MB", f"the workbook inflates to more than {mb} MB")
-            if is_sheet:
-                sheets[n] = st
-            elif n == "docProps/custom.xml":
-                custom = zf.read(info)          # checked above; read here so the zip is not opened again
-        macros = any(n.lower().endswith("vbaproject.bin") or n.startswith("Basic/") for n in names)
-        if kind == "xlsx" and macros:
-            kind = "xlsm"
-        if kind == "xlsx":
-            ct = zf.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
-            if b"macroEnabled" in ct:
-                kind = "xlsm"
-        return PackageInfo(kind, names, macros, sheets, custom)
+        return _inspect_open(zf, path, limits, None)
+
+
+def _inspect_open(zf: zipfile.ZipFile, path, limits: ReadLimits, raw: bytes | None) -> PackageInfo:
+    names = tuple(i.filename for i in zf.infolist() if not i.is_dir())
+    kind = _package_kind(names)
+    if kind == "zip":
+        return PackageInfo("zip", names, False, {})
+    sheets, custom = _scan_parts(zf, kind, path, limits, raw)
+    macros = any(n.lower().endswith("vbaproject.bin") or n.startswith("Basic/") for n in names)
+    if kind == "xlsx" and (macros or b"macroEnabled" in (
+            _read_checked(zf, "[Content_Types].xml", raw) if "[Content_Types].xml" in names else b"")):
+        kind = "xlsm"
+    return PackageInfo(kind, names, macros, sheets, custom)
 
 
 # --- writing -------------------------------------------------------------------------------

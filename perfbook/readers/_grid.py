@@ -11,11 +11,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from defusedxml import ElementTree as ET
-
 from ..errors import UnreadableWorkbook
-from ..ooxml._package import READ_LIMITS, open_zip, read_part
-from ..ooxml._sheetxml import col_letter
+from ..ooxml._package import READ_LIMITS
 
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -163,48 +160,3 @@ def load_calamine(path: Path, fmt: str) -> list[Grid]:
         rows = [row if _ONLY_STR >= set(map(type, row)) else [_clean(v) for v in row] for row in values]
         grids.append(Grid(meta.name, rows, [(a + 1, b + 1, c + 1, d + 1) for (a, b), (c, d) in merges], visible=visible))
     return grids
-
-
-def _sheet_parts(zf, path) -> dict[str, str]:
-    """Sheet name -> worksheet part, from workbook.xml and its relationships."""
-    try:
-        wb = ET.fromstring(read_part(zf, "xl/workbook.xml", path))
-        rels = ET.fromstring(read_part(zf, "xl/_rels/workbook.xml.rels", path))
-    except Exception:
-        return {}
-    targets = {r.get("Id"): r.get("Target", "") for r in rels}
-    out = {}
-    for el in wb.iter():
-        if el.tag.endswith("}sheet"):
-            rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
-            t = targets.get(rid, "")
-            out[el.get("name")] = t.lstrip("/") if t.startswith("/") else "xl/" + t
-    return out
-
-
-def recover_raw_numbers(path: Path, grids: list[Grid]) -> None:
-    """Where a numeric cell holds a number too big for a double (a 21-digit 项目编码 typed as a number),
-    keep the exact text of its <v> element in grid.raw: calamine's float has lost digits."""
-    wanted = {g.name: [(r, c) for r, row in enumerate(g.rows, start=1) if float in set(map(type, row))
-                       for c, v in enumerate(row, start=1) if type(v) is float and abs(v) >= BIG_NUMBER]
-              for g in grids}
-    if not any(wanted.values()):
-        return
-    with open_zip(path) as zf:
-        parts = _sheet_parts(zf, path)
-        for g in grids:
-            cells = wanted.get(g.name)
-            if not cells or parts.get(g.name) not in zf.namelist():
-                continue
-            xml = read_part(zf, parts[g.name], path)
-            for r, c in cells:
-                m = re.search(rb'<(?:\w+:)?c\b[^>]*\br="' + f"{col_letter(c)}{r}".encode() + rb'"[^>]*>(.*?)</(?:\w+:)?c>', xml, re.S)
-                v = re.search(rb"<(?:\w+:)?v>([^<]*)</", m.group(1)) if m else None
-                if v:
-                    g.raw[(r, c)] = v.group(1).decode("ascii", "replace").strip()
-
-
-def custom_properties(xml: bytes) -> dict[str, str]:
-    """docProps/custom.xml of an xlsx, as the package check read it (perfbook records its frame there)."""
-    text = xml.decode("utf-8", "replace")
-    return {m.group(1): m.group(2) for m in re.finditer(r'<property\b[^>]*\bname="([^"]*)"[^>]*>\s*<vt:\w+[^>]*>(.*?)</vt:\w+>', text, re.S)}

@@ -1,7 +1,9 @@
-"""What a file really is, judged by its bytes, and whether it is safe to hand to a parser.
+"""What a file really is, judged by its bytes, and what to say about a kind perfbook cannot read.
 
 Budget systems save SpreadsheetML 2003 XML and HTML tables under ".xls", people rename CSV files to
 ".xlsx", and an encrypted .xlsx is not a zip at all but an OLE2 file: the extension says nothing.
+The formats perfbook reads, their size limits and loaders are in readers/formats (FORMATS); the guard
+that refuses a file before a parser sees it is readers/formats.inspect.
 """
 from __future__ import annotations
 
@@ -10,16 +12,16 @@ import stat
 from pathlib import Path
 
 from ..errors import UnreadableWorkbook
-from ..ooxml._package import inspect_package
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP = b"PK\x03\x04"
 ZIP_EMPTY = b"PK\x05\x06"
 HEAD = 8192
-# Formats read whole into memory by our own loaders (no compression, so size is the cost).
-MAX_FLAT_BYTES = 64 * 1024 * 1024
-MAX_OLE_BYTES = 64 * 1024 * 1024
-MAX_ZIP_BYTES = 128 * 1024 * 1024       # the compressed file itself (calamine reads it whole)
+# the most of an OLE2 file read to tell a BIFF .xls from an encrypted package or a Word file; a bigger
+# one is called 'ole' and refused by the xls format's own limit (not above this: tests/test_formats.py)
+OLE_SNIFF_BYTES = 64 * 1024 * 1024
+# every kind sniff() reports
+KINDS = ("zip", "ole", "ole-encrypted", "ole-other", "xml2003", "word2003", "xml", "html", "text", "empty", "unknown")
 
 # OLE2 stream names are stored as UTF-16LE in the directory sectors.
 _ENCRYPTED = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
@@ -77,7 +79,7 @@ def _is_word2003(t: bytes) -> bool:
 
 
 def sniff(path: str | Path) -> str:
-    """'zip' | 'ole' | 'ole-encrypted' | 'ole-other' | 'xml2003' | 'word2003' | 'xml' | 'html' | 'text' | 'empty' | 'unknown'."""
+    """One of KINDS."""
     path = Path(path)
     head, size = _head(path)
     if not head:
@@ -91,8 +93,8 @@ def sniff(path: str | Path) -> str:
 
 def _ole_kind(path: Path, size: int) -> str:
     """An OLE2 compound file: a BIFF .xls, an encrypted OOXML package, or something else (.doc)."""
-    if size > MAX_OLE_BYTES:
-        return "ole"                      # refused for size by ensure_safe
+    if size > OLE_SNIFF_BYTES:
+        return "ole"                      # refused for size by readers.formats.inspect
     data = path.read_bytes()
     if any(n in data for n in _ENCRYPTED):
         return "ole-encrypted"
@@ -101,11 +103,7 @@ def _ole_kind(path: Path, size: int) -> str:
     return "ole-other"
 
 
-def _too_big(path, size, limit):
-    return UnreadableWorkbook(f"文件过大（{size // (1024 * 1024)} MB，上限 {limit // (1024 * 1024)} MB），已拒绝",
-                              f"the file is too large ({size // (1024 * 1024)} MB, limit {limit // (1024 * 1024)} MB); refused", path)
-
-
+# what is said of a kind perfbook does not read (a zip: one whose parts hold no workbook)
 MESSAGES = {
     "empty": ("文件为空（0 字节）", "the file is empty (0 bytes)"),
     "ole-encrypted": ("工作簿已加密（设有打开密码），无法读取；请在 Excel/WPS 中去掉密码后重新保存",
@@ -125,31 +123,7 @@ MESSAGES = {
 }
 
 
-def ensure_safe(path: str | Path) -> str:
-    """Refuse what must not reach a parser; returns the kind for what may:
-    'xlsx' | 'xlsm' | 'ods' | 'ole' (BIFF .xls) | 'xml2003' | 'html'."""
-    return inspect(path)[0]
-
-
-def inspect(path: str | Path):
-    """(kind, PackageInfo or None) after the same checks as ensure_safe; loaders use the package figures."""
-    path = Path(path)
-    kind = sniff(path)
-    info = None
-    if kind == "zip" and os.path.getsize(path) > MAX_ZIP_BYTES:
-        raise _too_big(path, os.path.getsize(path), MAX_ZIP_BYTES)
-    if kind == "zip":
-        _ensure_complete_zip(path)
-        info = inspect_package(path)
-        kind = info.kind
-    if kind in MESSAGES:
-        zh, en = MESSAGES[kind]
-        raise UnreadableWorkbook(zh, en, path)
-    ensure_safe_size(path, kind)
-    return kind, info
-
-
-def _ensure_complete_zip(path: Path) -> None:
+def ensure_complete_zip(path: Path) -> None:
     """A zip ends with its directory; without one the file was cut short (a download or copy that
     stopped), which deserves that message rather than "not a zip"."""
     size = os.path.getsize(path)
@@ -160,13 +134,3 @@ def _ensure_complete_zip(path: Path) -> None:
         raise UnreadableWorkbook("文件不完整、已损坏（压缩包的目录缺失，可能下载或复制时被截断）；请重新获取原文件",
                                  "the file is incomplete (the zip directory is missing: cut short while downloading "
                                  "or copying); get the original again", path)
-
-
-def ensure_safe_size(path: Path, kind: str) -> None:
-    size = os.path.getsize(path)
-    if kind in ("xlsx", "xlsm", "ods") and size > MAX_ZIP_BYTES:
-        raise _too_big(path, size, MAX_ZIP_BYTES)
-    if kind == "ole" and size > MAX_OLE_BYTES:
-        raise _too_big(path, size, MAX_OLE_BYTES)
-    if kind in ("xml2003", "html") and size > MAX_FLAT_BYTES:
-        raise _too_big(path, size, MAX_FLAT_BYTES)

@@ -20,7 +20,7 @@ from ..errors import PerfbookError, UnreadableWorkbook
 from ..ooxml import _parts as P
 from ..ooxml._package import build_zip, deflate, read_package, write_atomic
 from ..ooxml._sheetxml import ATTR_RE, CELL_RE, ROW_RE, col_letter, insert_element, split_ref, xml_text
-from ..readers._sniff import inspect
+from ..readers.formats import inspect
 from ..write._template import NS, R_NS, _main_part
 from .findings import ERROR, INFO, WARNING, Finding, Report
 
@@ -84,7 +84,7 @@ MAX_SHEET_BYTES = 16 * 1024 * 1024
 
 
 def _ensure_annotatable(src: Path) -> None:
-    """The same package checks as every read (sniff.inspect), plus bounds for the copy itself: one merged
+    """The same package checks as every read (readers.formats.inspect), plus bounds for the copy itself: one merged
     range A30:Z100000 cost openpyxl (which wrote the copy before) 89 s and 1 GB."""
     _kind, info = inspect(src)
     sheets = info.sheets.values() if info is not None else ()

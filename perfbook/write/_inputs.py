@@ -18,7 +18,7 @@ from .. import _fields as F
 from .._suggest import closest
 from ..errors import DataError, PerfbookWarning
 from ..model import Indicator, Project, is_missing
-from ..readers._sniff import ensure_safe
+from ..readers.formats import ensure_safe
 
 DATA_SUFFIXES = (".yaml", ".yml", ".json", ".csv")   # data files, not workbooks: fill, check and the cycle take them
 REQUIRED_COLUMNS = ("项目名称", "一级指标", "二级指标", "三级指标")

@@ -1,57 +1,95 @@
-"""The workbook formats and the one door every file comes in by: open_source sniffs the bytes, checks the
-size, and hands the file to its loader. calamine reads xlsx, xlsm, ods and BIFF .xls; the modules here read
-what budget systems export as ".xls" (SpreadsheetML 2003, HTML) and what calamine leaves out (ODS merges,
-BIFF sanity). Each loader turns a file into grid.Grid objects (values plus merged ranges, 1-based). Their
-input is untrusted: XML goes through defusedxml (no DTDs, no entities), and every grid is size-checked
-before it is built.
+"""The workbook formats and the one door every file comes in by: open_source sniffs the bytes, refuses
+what is too big or hostile, and hands the file to its format's loader. Each format is declared once, in
+its own module (a Format: kind, extensions, size limit, loader), and listed once in FORMATS below:
+adding a format is one module and one line here. calamine reads xlsx, xlsm, ods and BIFF .xls; the
+modules here add what budget systems export as ".xls" (SpreadsheetML 2003, HTML) and what calamine
+leaves out (ODS merges, BIFF sanity). Every loader turns a file into grid.Grid objects (values plus
+merged ranges, 1-based). Their input is untrusted: XML goes through defusedxml (no DTDs, no entities),
+and every grid is size-checked before it is built.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ...errors import UnreadableWorkbook
-from .._grid import Source, SourceNote, custom_properties, load_calamine, recover_raw_numbers
-from .._sniff import inspect
-from .biff import check_biff
-from .html import load_html
-from .ods import ods_merges
-from .xml2003 import load_xml2003
+from ...ooxml._package import PackageInfo, inspect_package
+from .._grid import Source, SourceNote
+from .._sniff import MESSAGES, ensure_complete_zip, sniff
+from . import biff, html, ods, xlsx, xml2003
+from ._format import MB, Format
 
-__all__ = ["open_source", "LOADERS", "FORMAT_NAMES", "EXTENSIONS"]
+__all__ = ["open_source", "inspect", "ensure_safe", "ensure_safe_size", "FORMATS", "BY_KIND", "Format"]
 
-# kind (as perfbook.readers._sniff reports it) -> callable(path) -> list[Grid], for what calamine does not read
-LOADERS: dict = {"xml2003": load_xml2003, "html": load_html}
+# the registry: every format perfbook reads, by the kind inspect() reports
+FORMATS: tuple[Format, ...] = (
+    xlsx.XLSX,
+    xlsx.XLSM,
+    ods.FORMAT,
+    biff.FORMAT,
+    xml2003.FORMAT,
+    html.FORMAT,
+)
+BY_KIND: dict[str, Format] = {f.kind: f for f in FORMATS}
 
-FORMAT_NAMES = {"ole": "xls"}
-EXTENSIONS = {"xlsx": (".xlsx",), "xlsm": (".xlsm", ".xlsx"), "xls": (".xls",), "ods": (".ods",),
-              "xml2003": (".xml", ".xls"), "html": (".html", ".htm", ".xls")}
+
+def _limit(sniffed: str) -> int:
+    """The size limit of what sniff calls `sniffed`, before its own kind is known (a zip's is told by
+    its parts): the largest of the formats it may turn out to be."""
+    return max(f.max_bytes for f in FORMATS if f.sniffed == sniffed)
+
+
+def _too_big(path, size, limit):
+    return UnreadableWorkbook(f"文件过大（{size // MB} MB，上限 {limit // MB} MB），已拒绝",
+                              f"the file is too large ({size // MB} MB, limit {limit // MB} MB); refused", path)
+
+
+def ensure_safe(path: str | Path) -> str:
+    """Refuse what must not reach a parser; returns the kind for what may (a key of BY_KIND)."""
+    return inspect(path)[0]
+
+
+def inspect(path: str | Path) -> tuple[str, PackageInfo | None]:
+    """(kind, PackageInfo or None) after the same checks as ensure_safe; loaders use the package figures."""
+    path = Path(path)
+    kind = sniff(path)
+    info = None
+    if kind == "zip":
+        size = os.path.getsize(path)
+        if size > _limit("zip"):              # before the package is opened at all
+            raise _too_big(path, size, _limit("zip"))
+        ensure_complete_zip(path)
+        info = inspect_package(path)
+        kind = info.kind
+    if kind in MESSAGES:
+        zh, en = MESSAGES[kind]
+        raise UnreadableWorkbook(zh, en, path)
+    ensure_safe_size(path, kind)
+    return kind, info
+
+
+def ensure_safe_size(path: Path, kind: str) -> None:
+    """Refuse a file over its format's limit (FORMATS), naming it."""
+    fmt = BY_KIND.get(kind)
+    size = os.path.getsize(path)
+    if fmt is not None and size > fmt.max_bytes:
+        raise _too_big(path, size, fmt.max_bytes)
 
 
 def open_source(path: str | Path) -> Source:
     """Sniff, check and load any supported workbook into grids."""
     path = Path(path)
     kind, info = inspect(path)
-    fmt = FORMAT_NAMES.get(kind, kind)
-    notes: list[SourceNote] = []
-    props: dict[str, str] = {}
-    if kind in LOADERS:
-        grids = LOADERS[kind](path)
-    elif kind in ("xlsx", "xlsm", "ods", "ole"):
-        if kind == "ole":
-            check_biff(path)
-        grids = load_calamine(path, fmt)
-        if kind in ("xlsx", "xlsm"):
-            recover_raw_numbers(path, grids)
-            props = custom_properties(info.custom) if info.custom is not None else {}
-        if kind == "ods":
-            ods_merges(path, grids)
-    else:
+    fmt = BY_KIND.get(kind)
+    if fmt is None:
         raise UnreadableWorkbook(f"无法识别的文件格式（{kind}）", f"unrecognised file format ({kind})", path)
+    grids, props = fmt.load(path, info)
+    notes: list[SourceNote] = []
     if info is not None and info.macros:
         notes.append(SourceNote("macro", "含宏（VBA 工程）：perfbook 只读取数据，从不运行宏",
                                 "contains macros (a VBA project): perfbook reads the data and never runs them"))
     ext = path.suffix.lower()
-    if ext and ext not in EXTENSIONS.get(fmt, (ext,)):
-        notes.append(SourceNote("format", f"文件扩展名为 {ext}，实际内容是 {fmt} 格式，已按内容读取",
-                                f"the extension is {ext} but the content is {fmt}; read by content"))
-    return Source(str(path), fmt, grids, notes, props)
+    if ext and ext not in fmt.extensions:
+        notes.append(SourceNote("format", f"文件扩展名为 {ext}，实际内容是 {fmt.name} 格式，已按内容读取",
+                                f"the extension is {ext} but the content is {fmt.name}; read by content"))
+    return Source(str(path), fmt.name, grids, notes, props)

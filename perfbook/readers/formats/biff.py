@@ -1,6 +1,6 @@
-"""A pre-check of BIFF (.xls) files before calamine opens them: calamine lays a sheet out as a dense
-grid, so one value in IV65536 costs about 1 GB. The Workbook stream's cell records give each sheet's
-true extent; a sheet too large for a dense grid is refused here. The OLE2 container is read with
+"""BIFF (.xls, an OLE2 compound file), read by calamine after a pre-check: calamine lays a sheet out as
+a dense grid, so one value in IV65536 costs about 1 GB. The Workbook stream's cell records give each
+sheet's true extent; a sheet too large for a dense grid is refused here. The OLE2 container is read with
 xlrd's compdoc (a dependency already), the records walked by hand."""
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import struct
 from pathlib import Path
 
 from ...errors import UnreadableWorkbook
-from ...ooxml._package import READ_LIMITS
+from ...ooxml._package import READ_LIMITS, PackageInfo
+from .._grid import Grid, load_calamine
+from ._format import MB, Format
 
 BOF, EOF = 0x0809, 0x000A
 # cell records whose first four bytes are (row, column): NUMBER, RK, LABELSST, LABEL, FORMULA, BOOLERR, RSTRING
@@ -45,3 +47,12 @@ def check_biff(path: Path) -> None:
                     f"工作表的数据区域过大（{max_row:,} 行 × {max_col:,} 列），疑似恶意文件，已拒绝",
                     f"a sheet spans too large a range ({max_row:,} x {max_col:,}); refused as hostile", path)
         pos = body + size
+
+
+def load_biff(path: Path, _info: PackageInfo | None) -> tuple[list[Grid], dict[str, str]]:
+    check_biff(path)
+    return load_calamine(path, "xls"), {}
+
+
+# kind "ole" is sniff's name for an OLE2 file holding a Workbook stream; the whole file is read into memory
+FORMAT = Format("ole", "xls", "ole", (".xls",), 64 * MB, load_biff)

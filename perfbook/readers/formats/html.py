@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ...errors import UnreadableWorkbook
 from .._grid import Grid
+from ._format import MB, Format
 from ._sparse import MAX_SPAN, SparseSheet, text_limit
 
 MAX_SPAN_ROWS = 200_000     # rows held by rowspans, all cells together: bounds the bookkeeping
@@ -176,3 +177,7 @@ def load_html(path: Path) -> list[Grid]:
     if title and len(title) <= 31:
         sheet.name = title
     return [sheet.grid()]
+
+
+FORMAT = Format("html", "html", "html", (".html", ".htm", ".xls"), 64 * MB,   # read whole into memory
+                lambda path, _info: (load_html(path), {}))

@@ -9,8 +9,9 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from ...errors import UnreadableWorkbook
-from ...ooxml._package import open_zip, read_part
-from .._grid import Grid
+from ...ooxml._package import PackageInfo, open_zip, read_part
+from .._grid import Grid, load_calamine
+from ._format import MB, Format
 
 T = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 
@@ -54,3 +55,12 @@ def ods_merges(path: Path, grids: list[Grid]) -> None:
                         grid.merges.append((r, c + 1 + k * cs, r + rs - 1, c + k * cs + cs))
                 c += n
             r += reps - 1
+
+
+def load_ods(path: Path, _info: PackageInfo | None) -> tuple[list[Grid], dict[str, str]]:
+    grids = load_calamine(path, "ods")
+    ods_merges(path, grids)
+    return grids, {}
+
+
+FORMAT = Format("ods", "ods", "zip", (".ods",), 128 * MB, load_ods)    # the compressed file (calamine reads it whole)

@@ -16,6 +16,7 @@ from ..._comparators import to_number
 from ...errors import UnreadableWorkbook
 from ...ooxml._sheetxml import col_letter
 from .._grid import BIG_NUMBER, Grid
+from ._format import MB, Format
 from ._sparse import MAX_SPAN, SparseSheet, text_limit
 from .formula import evaluate_sheet
 
@@ -122,3 +123,7 @@ def _totals(sheet: SparseSheet, formulas: dict, path) -> list[tuple]:
         notes.append(("formula", f"单元格 {addr} 的公式 {f[:60]} 无法计算{shown}，请在 Excel 中打开核对",
                       f"the formula {f[:60]} in {addr} cannot be evaluated{shown_en}; please check it in Excel", addr))
     return notes
+
+
+FORMAT = Format("xml2003", "xml2003", "xml2003", (".xml", ".xls"), 64 * MB,   # parsed whole by our own loader
+                lambda path, _info: (load_xml2003(path), {}))
