@@ -17,7 +17,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..errors import environment_error
+from ..ooxml._ns import CONTENT_TYPES, CORE_PROPS, EXTENDED_PROPS, MAIN, PKG_REL, R
 from ..ooxml._package import Entry, build_zip, deflate
+from ..ooxml._parts import CT_WORKSHEET, DECL
 from ..ooxml._sheetxml import col_letter, escape
 from ..write._layout import lines_needed
 
@@ -28,11 +30,6 @@ HEAD_STYLE, WRAP_STYLE = 1, 2   # cellXfs of styles.xml below: the bold grey hea
 FLUSH_CHARS = 1 << 18           # XML text gathered before it goes to the compressor
 _SELECTED = ' tabSelected="1"'
 
-_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-_CT_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ud800-\udfff]")
 _ESCAPED = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 _NEEDS_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
@@ -230,7 +227,7 @@ class _Sheet:
     def entry(self, name: str, selected: bool) -> Entry:
         self._flush()
         self.body.close(final=False)
-        head = (f'{_DECL}<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+        head = (f'{DECL}<worksheet xmlns="{MAIN}" xmlns:r="{R}"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
                 f'<dimension ref="{self.ref()}"/><sheetViews><sheetView{_SELECTED if selected else ""}'
                 ' workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
                 '<selection pane="bottomLeft"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
@@ -250,7 +247,7 @@ class _Sheet:
 # --- the workbook -------------------------------------------------------------------------------
 
 _STYLES = (
-    f'{_DECL}<styleSheet xmlns="{_MAIN}"><fonts count="2"><font><sz val="11"/><color theme="1"/><name val="Calibri"/>'
+    f'{DECL}<styleSheet xmlns="{MAIN}"><fonts count="2"><font><sz val="11"/><color theme="1"/><name val="Calibri"/>'
     '<family val="2"/><scheme val="minor"/></font><font><b/><sz val="11"/><color theme="1"/><name val="Calibri"/>'
     '<family val="2"/><scheme val="minor"/></font></fonts><fills count="3"><fill><patternFill patternType="none"/></fill>'
     '<fill><patternFill patternType="gray125"/></fill><fill><patternFill patternType="solid"><fgColor rgb="FFF2F2F2"/>'
@@ -327,9 +324,9 @@ class SummaryWriter:
 
 
 def _content_types(n: int) -> str:
-    sheets = "".join(f'<Override PartName="/xl/worksheets/sheet{k}.xml" ContentType="{_CT_SHEET}"/>' for k in range(1, n + 1))
+    sheets = "".join(f'<Override PartName="/xl/worksheets/sheet{k}.xml" ContentType="{CT_WORKSHEET}"/>' for k in range(1, n + 1))
     ooxml = "application/vnd.openxmlformats-officedocument"
-    return (f'{_DECL}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    return (f'{DECL}<Types xmlns="{CONTENT_TYPES}">'
             '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
             '<Default Extension="xml" ContentType="application/xml"/>'
             f'<Override PartName="/docProps/app.xml" ContentType="{ooxml}.extended-properties+xml"/>'
@@ -339,17 +336,17 @@ def _content_types(n: int) -> str:
             f'<Override PartName="/xl/workbook.xml" ContentType="{ooxml}.spreadsheetml.sheet.main+xml"/>{sheets}</Types>')
 
 
-_ROOT_RELS = (f'{_DECL}<Relationships xmlns="{_PKG_REL}">'
-              f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/>'
-              f'<Relationship Id="rId2" Type="{_PKG_REL}/metadata/core-properties" Target="docProps/core.xml"/>'
-              f'<Relationship Id="rId3" Type="{_REL}/extended-properties" Target="docProps/app.xml"/></Relationships>')
+_ROOT_RELS = (f'{DECL}<Relationships xmlns="{PKG_REL}">'
+              f'<Relationship Id="rId1" Type="{R}/officeDocument" Target="xl/workbook.xml"/>'
+              f'<Relationship Id="rId2" Type="{PKG_REL}/metadata/core-properties" Target="docProps/core.xml"/>'
+              f'<Relationship Id="rId3" Type="{R}/extended-properties" Target="docProps/app.xml"/></Relationships>')
 
 
 def _workbook_rels(n: int) -> str:
-    rels = [f'<Relationship Id="rId{k}" Type="{_REL}/worksheet" Target="worksheets/sheet{k}.xml"/>' for k in range(1, n + 1)]
-    rels.append(f'<Relationship Id="rId{n + 1}" Type="{_REL}/theme" Target="theme/theme1.xml"/>')
-    rels.append(f'<Relationship Id="rId{n + 2}" Type="{_REL}/styles" Target="styles.xml"/>')
-    return f'{_DECL}<Relationships xmlns="{_PKG_REL}">{"".join(rels)}</Relationships>'
+    rels = [f'<Relationship Id="rId{k}" Type="{R}/worksheet" Target="worksheets/sheet{k}.xml"/>' for k in range(1, n + 1)]
+    rels.append(f'<Relationship Id="rId{n + 1}" Type="{R}/theme" Target="theme/theme1.xml"/>')
+    rels.append(f'<Relationship Id="rId{n + 2}" Type="{R}/styles" Target="styles.xml"/>')
+    return f'{DECL}<Relationships xmlns="{PKG_REL}">{"".join(rels)}</Relationships>'
 
 
 def _workbook(sheets: list[_Sheet]) -> str:
@@ -361,7 +358,7 @@ def _workbook(sheets: list[_Sheet]) -> str:
                       for k, ws in by_title)
     titles = "".join(f'<definedName name="_xlnm.Print_Titles" localSheetId="{k}">{escape(quote_sheet(ws.title))}!$1:$1'
                      "</definedName>" for k, ws in by_title)
-    return (f'{_DECL}<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><fileVersion appName="xl" lastEdited="4" '
+    return (f'{DECL}<workbook xmlns="{MAIN}" xmlns:r="{R}"><fileVersion appName="xl" lastEdited="4" '
             'lowestEdited="4" rupBuild="4505"/><workbookPr defaultThemeVersion="124226"/><bookViews><workbookView '
             f'xWindow="240" yWindow="15" windowWidth="16095" windowHeight="9660"/></bookViews><sheets>{tabs}</sheets>'
             f'<definedNames>{filters}{titles}</definedNames><calcPr calcId="124519" fullCalcOnLoad="1"/></workbook>')
@@ -370,7 +367,7 @@ def _workbook(sheets: list[_Sheet]) -> str:
 def _app(titles: list[str]) -> str:
     names = [escape(t) for t in titles]
     parts = "".join(f"<vt:lpstr>{t}</vt:lpstr>" for t in names + [f"{quote_sheet(t)}!Print_Titles" for t in sorted(names, key=str.lower)])
-    return (f'{_DECL}<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" '
+    return (f'{DECL}<Properties xmlns="{EXTENDED_PROPS}" '
             'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"><Application>Microsoft Excel'
             '</Application><DocSecurity>0</DocSecurity><ScaleCrop>false</ScaleCrop><HeadingPairs><vt:vector size="4" '
             'baseType="variant"><vt:variant><vt:lpstr>Worksheets</vt:lpstr></vt:variant><vt:variant><vt:i4>'
@@ -383,7 +380,7 @@ def _app(titles: list[str]) -> str:
 
 def _core() -> str:
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    return (f'{_DECL}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+    return (f'{DECL}<cp:coreProperties xmlns:cp="{CORE_PROPS}" '
             'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
             'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
             '<dc:creator></dc:creator><cp:lastModifiedBy></cp:lastModifiedBy><dcterms:created xsi:type="dcterms:W3CDTF">'
