@@ -6,14 +6,14 @@ has none. The VBA 校验 button words its fixes from the same data (PerfbookRule
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 
-import yaml
+from .. import _yaml
+from ..data import text as data_text
 
 
 @cache
 def data() -> dict:
-    d = yaml.safe_load(resources.files("perfbook").joinpath("data/advice.yaml").read_text("utf-8"))
+    d = _yaml.load(data_text("advice.yaml"))
     return {"combined": dict(d.get("combined") or {}), "without": {k: dict(v) for k, v in (d.get("without") or {}).items()},
             "lists": [tuple(map(str, p)) for p in d.get("lists") or ()]}
 
