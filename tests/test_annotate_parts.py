@@ -182,3 +182,27 @@ def test_the_annotated_copy_does_not_depend_on_the_hash_seed(tmp_path):
     with zipfile.ZipFile(tmp_path / "标注1.xlsx") as z:
         assert sum(n.startswith("xl/comments") for n in z.namelist()) > 1    # findings on several sheets
     assert outs[0] == outs[1]
+
+
+def test_a_prefixed_worksheet_is_refused_not_crashed_on(tmp_path):
+    """A sheet written with a namespace prefix (<x:worksheet>, <x:sheetData>) and only a sheet-wide note
+    (no cell to mark): the copy is refused with the usual message. It raised AttributeError on the
+    missing <worksheet> tag (found by mypy: the regex match was used unchecked)."""
+    from perfbook.errors import UnreadableWorkbook
+    from perfbook.rules._annotate import annotate
+    from perfbook.rules.findings import Finding, Report
+    src = six_mistakes(tmp_path / "six.xlsx")
+    with zipfile.ZipFile(src) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    main_ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    sheet = parts["xl/worksheets/sheet1.xml"].decode().replace(main_ns, main_ns.replace("xmlns=", "xmlns:x="), 1)
+    sheet = re.sub(r"<(/?)(\w+)(?=[\s/>])", r"<\1x:\2", sheet)
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    prefixed = tmp_path / "prefixed.xlsx"
+    with zipfile.ZipFile(prefixed, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, b in parts.items():
+            z.writestr(n, b)
+    report = Report(str(prefixed), (Finding("x", "警告", "本表的问题", sheet=S),))
+    with pytest.raises(UnreadableWorkbook, match="无法生成批注副本"):
+        annotate(prefixed, tmp_path / "marked.xlsx", report)
+    assert not (tmp_path / "marked.xlsx").exists()

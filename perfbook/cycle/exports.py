@@ -322,8 +322,11 @@ def _cycle_indicator(kind: str | None, d: dict) -> Indicator:
     return Indicator.from_dict(vals, cells=cells, row=d["_row"])
 
 
-def as_cycle_book(book: ExportBook):
-    """The export as a CycleBook: every 得分 counts as typed (the system's form holds no live formula)."""
+def as_cycle_book(book: ExportBook) -> CycleBook:
+    """The export as a CycleBook: every 得分 counts as typed (the system's form holds no live formula).
+    Only for a self-eval or monitoring export (book.kind set); a target table is not a cycle book."""
+    if book.kind is None:
+        raise ValueError(f"{book.path}: a target table, not a self-eval or monitoring export")
     inds = [_cycle_indicator(book.kind, d) for d in book.indicators]
     head = {"项目名称": book.name, **{k: book.project.get(k) for k in ("项目编码", "主管部门", "实施单位", "预算年度")},
             "全年预算数": book.funds.get("全年预算数"),

@@ -42,7 +42,7 @@ def _check(node: Node, text: str) -> None:
         raise ExprError(f"评分规则中不允许的写法：{node.value or node.kind}（{text}）",
                         f"construct not allowed in a scoring rule: {node.value or node.kind} in {text!r}")
     if node.kind == "call":
-        n = FUNCS.get(node.value, -1)
+        n = FUNCS.get(node.text, -1)
         if n == -1 or (n is not None and len(node.args) != n):
             raise ExprError(f"评分规则中未知的函数或参数个数不对：{node.value}（{text}）",
                             f"unknown function or wrong argument count: {node.value} in {text!r}")
@@ -50,7 +50,7 @@ def _check(node: Node, text: str) -> None:
         _check(a, text)
 
 
-def const(v) -> Node:
+def const(v: str | float | bool) -> Node:
     return Node("bool", v) if isinstance(v, bool) else Node("num" if isinstance(v, (int, float)) else "str", v)
 
 
@@ -61,7 +61,7 @@ def call(name: str, *args: Node) -> Node:
 def substitute(tree: Node, names: dict[str, Node]) -> Node:
     """Names replaced by other expressions (let shorthands, other rules, parameters as constants)."""
     if tree.kind == "name":
-        return names.get(tree.value, tree)
+        return names.get(tree.text, tree)
     if not tree.args:
         return tree
     return Node(tree.kind, tree.value, tuple(substitute(a, names) for a in tree.args))
@@ -94,7 +94,7 @@ def evaluate(tree: Node, env: dict):
         a, b = evaluate(tree.args[0], env), evaluate(tree.args[1], env)
         if tree.value in CMP:
             return compare(tree.value, a, b)
-        return _arith(tree.value, _num(a), _num(b))
+        return _arith(tree.text, _num(a), _num(b))
     if tree.value == "IF":
         return evaluate(tree.args[1] if evaluate(tree.args[0], env) else tree.args[2], env)
     vals = [evaluate(x, env) for x in tree.args]
@@ -160,7 +160,7 @@ def excel(tree: Node, refs: dict[str, str]) -> str:
     """The expression as an Excel formula body (no leading =); names become the cell references given."""
     k = tree.kind
     if k == "str":
-        return '"' + tree.value.replace('"', '""') + '"'
+        return '"' + tree.text.replace('"', '""') + '"'
     if k == "num":
         return repr(tree.value) if isinstance(tree.value, float) else str(tree.value)
     if k == "bool":
@@ -168,7 +168,7 @@ def excel(tree: Node, refs: dict[str, str]) -> str:
     if k == "name":
         if tree.value not in refs:
             raise ExprError(f"评分规则用到未定义的名称：{tree.value}", f"undefined name in a scoring rule: {tree.value}")
-        return refs[tree.value]
+        return refs[tree.text]
     if k == "neg":
         return f"-({excel(tree.args[0], refs)})"
     if k == "op":
@@ -215,14 +215,14 @@ class VbaFunctions:
         if k == "name":
             if tree.value not in names:
                 raise ExprError(f"评分规则用到未定义的名称：{tree.value}", f"undefined name in a scoring rule: {tree.value}")
-            return names[tree.value]
+            return names[tree.text]
         if k == "neg":
             return f"CySub(0, {self._expr(tree.args[0], params, names)})"
         a = [self._expr(x, params, names) for x in tree.args]
         if k == "op":
             if tree.value in CMP:
                 return f'CyCmp("{tree.value}", {a[0]}, {a[1]})'
-            return f"{_VBA_ARITH[tree.value]}({a[0]}, {a[1]})"
+            return f"{_VBA_ARITH[tree.text]}({a[0]}, {a[1]})"
         if tree.value == "IF":
             key = (tree, params, tuple(sorted(names.items())))
             if key not in self._seen:
@@ -233,7 +233,7 @@ class VbaFunctions:
                     f"Private Function {fn}({args}) As Variant\r\n    If CyTrue({a[0]}) Then\r\n        {fn} = {a[1]}\r\n"
                     f"    Else\r\n        {fn} = {a[2]}\r\n    End If\r\nEnd Function\r\n")
             return f"{self._seen[key]}({', '.join(params)})"
-        fn = VBA_CALLS[tree.value]
+        fn = VBA_CALLS[tree.text]
         if tree.value in ("MIN", "MAX", "OR", "AND"):
             return f"{fn}(Array({', '.join(a)}))"
         return f"{fn}({', '.join(a)})"

@@ -73,7 +73,8 @@ def prepare(t: Template, kind: str, sc: S.Scheme) -> Template:
                 cell.attrs = re.sub(r'\s*\bt="[^"]*"', "", cell.attrs).strip()
                 cell.body, cell.text = f"<f>{escape(formulas[m.group(1)])}</f>", None
         ts.slots = [s for s in ts.slots if not any(lab.startswith(FORMULA) for lab in s.labels)]
-        red = (add_dxfs(t, RED_DXF) or [None])[0]
+        dxf_ids = add_dxfs(t, RED_DXF)
+        red = dxf_ids[0] if dxf_ids else None
         cond = _red_row(kind, refs, ts.loop_row)
         if red is not None and cond:
             first, last = min(c for c in _cols(ts)), max(c for c in _cols(ts))

@@ -162,7 +162,7 @@ class SheetReader:
         return clean_text(v) if isinstance(v, str) else ("" if v is None else str(v))
 
     def note(self, kind: str, zh: str, en: str, r: int | None = None, c: int | None = None):
-        self.notes.append(Note(kind, zh, en, self.g.name, self.addr(r, c) if r else None))
+        self.notes.append(Note(kind, zh, en, self.g.name, self.addr(r, c) if r and c is not None else None))
 
     def unmapped(self, r: int, c: int, v):
         s = str(v).replace("\n", " ")[:40]
@@ -290,8 +290,8 @@ class SheetReader:
         known = {F.label_key(k): v for k, v in hints()["value_sublabels"].items()}
         unknown = []
         row_of = {c: r for c, _lab, r in subs}
-        subs = [(c, lab) for c, lab, _r in subs]
-        for c, lab in subs:
+        labels = [(c, lab) for c, lab, _r in subs]
+        for c, lab in labels:
             key = F.label_key(lab)
             if key in known:
                 name = known[key]
@@ -306,14 +306,14 @@ class SheetReader:
             else:
                 unknown.append((c, lab))
         taken = {col.spec.name for col in out.values() if col.spec is not None}
-        order = [c for c, _ in subs]
+        order = [c for c, _ in labels]
         for c, lab in unknown:
             out[c] = self.by_position(c, lab, order, taken, row_of[c])
         values = [c for c, col in out.items() if col.spec is not None and col.spec.name == "value"]
-        if not values and subs:
+        if not values and labels:
             self.note("layout", "指标值下的各列无法确定哪一列是目标值，指标值未读取，请核对",
                       "none of the columns under 指标值 could be told to be the target; 指标值 was not read",
-                      row_of[subs[0][0]], subs[0][0])
+                      row_of[labels[0][0]], labels[0][0])
         return out
 
     def by_position(self, c: int, lab: str, order: list[int], taken: set[str], r: int) -> Column:
@@ -326,8 +326,7 @@ class SheetReader:
                       f"sub-header {lab!r} under 指标值 is not understood; its column is kept under its own "
                       f"header, not read as 指标值; please check", r, c)
             return Column(c, lab, None)
-        spec = {"sign": F.indicator_field("指标性质"), "value": F.indicator_field("指标值"),
-                "unit": F.indicator_field("度量单位")}[guess]
+        spec = {"sign": _spec("指标性质"), "value": _spec("指标值"), "unit": _spec("度量单位")}[guess]
         taken.add(guess)
         self.note("layout", f"指标值下的子表头“{lab}”无法识别，按其位置读作“{spec.label}”，请核对",
                   f"sub-header {lab!r} under 指标值 is not understood; read as {spec.label} by its position; "
@@ -693,7 +692,7 @@ class SheetReader:
     def layout(self, b: Block):
         """What check needs to know of this block's layout (perfbook.readers._sheetlayout)."""
         t = b.table
-        cols = ()
+        cols: tuple[tuple[str, str, str], ...] = ()
         header = None
         if t is not None:
             cols = tuple((c.label, col_letter(c.col), re.sub(r"\s+", "", self.text(t.header, c.col)) or c.label)
@@ -725,7 +724,7 @@ class SheetReader:
         in a column) each row goes to its project's block instead, made on first sight."""
         self.claim_beside(t, end)
         headings = Headings()
-        name_col = next((c for c in t.columns if c.project and c.spec.name == "name"), None)
+        name_col = next((c for c in t.columns if c.project and c.spec is not None and c.spec.name == "name"), None)
         for r in range(t.first, end):
             d, icells, raw, proj = self.row_cells(t, r)
             self.unmapped_in_row(r)
@@ -775,7 +774,7 @@ class SheetReader:
                 v = clean_text(v, multiline=col.spec is None or col.spec.name in LONG_TEXT)
                 if v is None or is_empty_marker(v):
                     continue
-            if col.project:
+            if col.project and col.spec is not None:     # a project column always has its field
                 proj[col.spec.label] = self.code(v, r, col.col, col.spec.label) if col.spec.type == "code" else v
                 continue
             d[col.label] = v
@@ -839,8 +838,9 @@ class SheetReader:
                         icells["度量单位"] = addr
                     d[h["original_value_label"]] = value
                 if sp.note:
-                    c = t.by_name("value").col
-                    self.note("value", f"{sp.note[0]}：{sp.original}", f"{sp.note[1]}: {sp.original!r}", r, c)
+                    vcol = t.by_name("value")      # there is one: 指标值 was read from it
+                    self.note("value", f"{sp.note[0]}：{sp.original}", f"{sp.note[1]}: {sp.original!r}", r,
+                              vcol.col if vcol is not None else None)
         elif is_na(d.get("三级指标")):
             d[h["applicable_label"]] = h["applicable_no"]
         return Indicator.from_dict(d, cells=tuple(icells.items()), row=r, raw=tuple((raw or {}).items()))
@@ -913,3 +913,11 @@ def _next_start(sr: SheetReader, end: int, limit: int) -> int:
         if any(sr.label_spec(sr.text(r, c))[0] for c in sr.rows[r]):
             return r
     return limit
+
+
+def _spec(label: str) -> F.FieldSpec:
+    """An indicator field fields.yaml always defines (指标值, 指标性质, 度量单位)."""
+    spec = F.indicator_field(label)
+    if spec is None:
+        raise KeyError(f"fields.yaml has no indicator field {label}")
+    return spec

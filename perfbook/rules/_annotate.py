@@ -274,9 +274,14 @@ class _Package:
             self.parts[vml] = VML_HEAD.format(idmap=self._free_idmap()).encode()
             rid = self._relate(part, VML_TYPE, vml)
             xml = self.sheet_xml(sheet)
-            if f'xmlns:r="{R_NS}"' not in _WS_OPEN.search(xml).group():
+            ws = _WS_OPEN.search(xml)
+            if ws is None:      # e.g. a namespace-prefixed <x:worksheet>: not the form Excel writes
+                raise _unsupported(self.src, f"工作表“{sheet}”的格式无法识别", f"sheet {sheet!r} is not in the form Excel writes")
+            if f'xmlns:r="{R_NS}"' not in ws.group():
                 xml = xml.replace("<worksheet", f'<worksheet xmlns:r="{R_NS}"', 1)
             m = re.search(r"</sheetData>|<sheetData\b[^>]*/>", xml)
+            if m is None:
+                raise _unsupported(self.src, f"工作表“{sheet}”没有 sheetData", f"sheet {sheet!r} has no <sheetData>")
             tail = insert_element(xml[m.end():], "legacyDrawing", f'<legacyDrawing r:id="{rid}"/>')
             self.xml[part] = xml[:m.end()] + tail
         shown = self._merge_comments(comments, notes)
@@ -289,7 +294,10 @@ class _Package:
             raise _unsupported(self.src, f"{part} 的格式无法识别", f"{part} is not in the form Excel writes")
         xml = re.sub(r"<authors\s*/>", "<authors></authors>", xml)
         xml = re.sub(r"<commentList\s*/>", "<commentList></commentList>", xml)
-        authors = re.findall(r"<author\b[^>]*>(.*?)</author>|<author\s*/>", re.search(r"<authors\b.*?</authors>", xml, re.S).group(), re.S)
+        block = re.search(r"<authors\b.*?</authors>", xml, re.S)
+        if block is None:   # <authors count="0"/>: self-closed with attributes
+            raise _unsupported(self.src, f"{part} 的格式无法识别", f"{part} is not in the form Excel writes")
+        authors = re.findall(r"<author\b[^>]*>(.*?)</author>|<author\s*/>", block.group(), re.S)
         escaped = xml_text(AUTHOR)
         if escaped in authors:
             author = authors.index(escaped)
@@ -370,7 +378,7 @@ class _Styles:
     """styles.xml as text: a mark's cell format is the cell's own one with the mark's fill and border."""
 
     def __init__(self, xml: str, src: Path):
-        self.text = xml
+        self.text, self.src = xml, src
         self.cache: dict[tuple[int, str], int] = {}
         self.fills: list[str] = []
         self.borders: list[str] = []
@@ -423,6 +431,8 @@ class _Styles:
             if not items:
                 continue
             m = re.search(rf"<{name}\b([^>]*?)(/?)>", xml)
+            if m is None:       # __init__ found each of them
+                raise _unsupported(self.src, f"styles.xml 缺少 {name}", f"styles.xml has no <{name}>")
             attrs = re.sub(r'\s*\bcount="[^"]*"', "", m.group(1))
             open_tag = f'<{name} count="{n + len(items)}"{attrs}>'
             if m.group(2):

@@ -8,12 +8,13 @@ The same conditions become the workbook's formulas (rule_formula.py) and the VBA
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, NoReturn
 
 import yaml
 
@@ -24,7 +25,7 @@ from .._yaml import data as yaml_data
 from ..errors import DataError
 from ..model import Indicator, Project
 from . import _advice as advice, _frames as FR, _python as P
-from ._formula import Ctx, NoFormula, Unavailable, compile_formula
+from ._formula import Ctx, NoFormula, Unavailable, compile_formula, lit
 from ._frames import Frame, Level1, Level2
 from ._lang import Node, RuleSyntaxError, parse
 from .findings import Finding
@@ -401,7 +402,7 @@ class Hit:
     """A rule fired: at which field of which row (or of the project), with the message's fields."""
 
     field: str | None
-    args: dict = field(default_factory=dict)
+    args: dict = dataclasses.field(default_factory=dict)   # (in this class body `field` is the attribute above)
     row: RowFacts | None = None
     item: Any = None            # the `each` item (a frame group, a field name …) the hit is about
 
@@ -488,7 +489,7 @@ class Compiled:
     field: Node | None             # None: the literal rule.field
     row: Node | None
     args: tuple                    # ((name, tree), ...)
-    py_when: Callable = None
+    py_when: Callable | None = None    # set by _compile right after the trees (None only until then)
     py_each: Callable | None = None
     py_field: Callable | None = None
     py_row: Callable | None = None
@@ -497,11 +498,14 @@ class Compiled:
     formula_ok: bool = False
 
     def hits(self, ctx: "Context", row: "RowFacts | None"):
+        when = self.py_when
+        if when is None:
+            raise RuntimeError(f"rule {self.rule.id} run before it was compiled")
         base = P.Env(ctx, row)
         items = self.py_each(base) if self.py_each else (None,)
         for item in items:
             env = P.Env(ctx, row, {self.each_var: item} if self.each_var else {})
-            if not P.truth(self.py_when(env)):
+            if not P.truth(when(env)):
                 continue
             if self.py_unless is not None and P.truth(self.py_unless(env)):
                 continue
@@ -513,7 +517,7 @@ class Compiled:
                       at if self.rule.scope == "project" else None, item)
 
 
-def _fail(r: Rule, part: str, expr, detail: str, detail_en: str):
+def _fail(r: Rule, part: str, expr, detail: str, detail_en: str) -> NoReturn:
     raise DataError(f"规则“{r.id}”的 {part}（{expr}）有误：{detail}",
                     f"rule {r.id}: {part} ({expr}): {detail_en}", r.source)
 
@@ -666,12 +670,13 @@ def rule_items(r: Rule, ctx, frame: Frame, c: Compiled | None = None) -> list[tu
     whose terms the sheet has no cell for, are left out. Raises rule_formula.NoFormula for a
     check-only rule."""
     c = c or compiled(r.id)
-    if c.each_var:
-        items = compile_formula(c.each_list, replace(ctx, const=_const_for(c, frame, None)), "cell", c.lets)
-        items = items.const if items.is_const else ()
+    items: Iterable[Any]
+    if c.each_var and c.each_list is not None:      # _compile sets both from `each:` or neither
+        listed = compile_formula(c.each_list, replace(ctx, const=_const_for(c, frame, None)), "cell", c.lets)
+        items = listed.const if listed.is_const else ()
     else:
         items = (None,)
-    out = []
+    out: list[tuple[Any, str]] = []
     for item in items:
         try:
             x = compile_formula(c.when, replace(ctx, const=_const_for(c, frame, item)), "cell", c.lets)
@@ -681,7 +686,7 @@ def rule_items(r: Rule, ctx, frame: Frame, c: Compiled | None = None) -> list[tu
             if P.truth(x.const):
                 out.append((item, "TRUE"))
             continue
-        out.append((item, x.text))
+        out.append((item, lit(x)))
     return out
 
 
@@ -727,8 +732,11 @@ def rule_place(r: Rule, item, row_ctx, frame: Frame) -> tuple[str | None, str | 
 # --- the engine ----------------------------------------------------------------------------------
 
 def _fmt(template: str | None, args: dict) -> str | None:
-    if template is None:
-        return None
+    return None if template is None else _format(template, args)
+
+
+def _format(template: str, args: dict) -> str:
+    """The message with its {fields} filled; a field the hit does not give leaves the text as written."""
     try:
         return template.format(**args)
     except (KeyError, IndexError):
@@ -736,7 +744,7 @@ def _fmt(template: str | None, args: dict) -> str | None:
 
 
 def check_project(project: Project, frame: Frame, *, file: str | None = None,
-                  locate: Callable[[Project, RowFacts | None, str | None], tuple[str | None, str | None]] | None = None
+                  locate: Callable[[Project, RowFacts | None, str | None, Any], tuple[str | None, str | None]] | None = None
                   ) -> list[Finding]:
     """Every finding for one project under one frame, in rule order within each row, rows in order."""
     inds = [i for i in project.indicators if not i.is_empty()]
@@ -757,7 +765,7 @@ def check_project(project: Project, frame: Frame, *, file: str | None = None,
 
 def _finding(rl: Rule, hit: Hit, project: Project, row: RowFacts | None, file, locate) -> Finding:
     sheet, cell = locate(project, row, hit.field, hit.item) if locate is not _no_place else (None, None)
-    msg = _fmt(rl.message, hit.args)
+    msg = _format(rl.message, hit.args)
     if row is not None and not cell:
         where = f"第 {row.index + 1} 条指标" + (f"（{row.ind.name}）" if row.ind.name else "")
         msg = f"{where}：{msg}"

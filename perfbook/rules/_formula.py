@@ -11,6 +11,7 @@ and rules.py marks the rule "check only" from that alone.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Callable
 
 from ._lang import Node
 from ._python import PRIMITIVES, Fail, _cmp, show, truth
@@ -33,7 +34,9 @@ class Unavailable(Exception):
 class X:
     """A compiled piece: a constant (folded) or formula text; err: it may be an Excel error."""
     text: str | None = None
-    const: object = None
+    # a rule-language value (text, number, bool, None or a tuple of them), dynamically typed on purpose:
+    # _op folds constants with Python's own operators and reads a TypeError as "leave it to the workbook"
+    const: Any = None
     is_const: bool = False
     err: bool = False
 
@@ -52,6 +55,8 @@ def q(s) -> str:
 
 def lit(x: X) -> str:
     if not x.is_const:
+        if x.text is None:      # E() always gives text; a bare X() is neither constant nor formula
+            raise NoFormula("an empty formula piece")
         return x.text
     v = x.const
     if isinstance(v, bool):
@@ -88,7 +93,8 @@ class Ctx:
     pc: dict                       # header field → absolute ref
     names: dict                    # lists-sheet key → defined name
     macros: dict                   # inject's formula macros (placeholder, pct, …)
-    const: object                  # name → constant value or raises KeyError (params, frame, loop vars)
+    # name → constant value or raises KeyError (params, frame, loop vars); None until rules._catalog sets it
+    const: Callable[[str], Any] | None
 
 
 def compile_formula(node: Node, ctx: Ctx, mode: str = "cell", lets: dict | None = None) -> X:
@@ -102,18 +108,21 @@ def compile_formula(node: Node, ctx: Ctx, mode: str = "cell", lets: dict | None 
             raise NoFormula("a list of non-constants")
         return C(tuple(i.const for i in items))
     if k == "name":
-        return _name(node.value, ctx, mode, lets)
+        return _name(node.text, ctx, mode, lets)
     if k == "neg":
         a = compile_formula(node.args[0], ctx, mode, lets)
         return C(-a.const) if a.is_const else E(f"-({a.text})", a.err)
     if k == "op":
-        return _op(node.value, *(compile_formula(a, ctx, mode, lets) for a in node.args), mode=mode)
+        a, b = (compile_formula(x, ctx, mode, lets) for x in node.args)    # the parser gives an op two operands
+        return _op(node.text, a, b, mode)
     return _call(node, ctx, mode, lets)
 
 
-def _name(name, ctx: Ctx, mode, lets) -> X:
+def _name(name: str, ctx: Ctx, mode: str, lets: dict) -> X:
     if name in lets:
         return compile_formula(lets[name], ctx, mode, lets)
+    if ctx.const is None:
+        raise TypeError("a formula context without its constants (rules._catalog sets them per rule)")
     try:
         return C(ctx.const(name))
     except KeyError:
@@ -129,7 +138,7 @@ def _name(name, ctx: Ctx, mode, lets) -> X:
     raise Unavailable(name)
 
 
-def _op(op, a: X, b: X, mode) -> X:
+def _op(op: str, a: X, b: X, mode: str) -> X:
     if a.is_const and b.is_const and not isinstance(a.const, (list, tuple)) and not isinstance(b.const, (list, tuple)):
         try:
             if op == "&":
@@ -173,7 +182,7 @@ class _Call:
 
     @property
     def name(self) -> str:
-        return self.node.value
+        return self.node.text
 
     def arg(self, i: int, mode: str | None = None) -> X:
         return compile_formula(self.node.args[i], self.ctx, self.mode if mode is None else mode, self.lets)
@@ -181,7 +190,7 @@ class _Call:
     def args(self) -> list[X]:
         return [self.arg(i) for i in range(len(self.node.args))]
 
-    def const_list(self, i: int) -> tuple:
+    def const_list(self, i: int) -> tuple | list:
         """Argument i as the constant list IN/CONTAINS/HASPATTERN/OCCURS need (a scalar is a list of one)."""
         lst = self.arg(i)
         if not lst.is_const:
@@ -210,7 +219,7 @@ def _and_or(c: _Call) -> X:
         return xs[0]
     if c.mode != "cell":
         return E("*".join(f"({x.text})" for x in xs)) if c.name == "AND" else E(f"SIGN({'+'.join(f'({x.text})' for x in xs)})")
-    return E(f"{c.name}({','.join(x.text for x in xs)})")
+    return E(f"{c.name}({','.join(lit(x) for x in xs)})")
 
 
 def _not(c: _Call) -> X:
@@ -318,12 +327,12 @@ SPECIAL = {"AND": _and_or, "OR": _and_or, "NOT": _not, "IF": _if, "THIS": _this,
            "HASFIELD": _header, "HEADER": _header}
 
 
-def _call(node: Node, ctx: Ctx, mode, lets) -> X:
-    return SPECIAL.get(node.value, _primitive)(_Call(node, ctx, mode, lets))
+def _call(node: Node, ctx: Ctx, mode: str, lets: dict) -> X:
+    return SPECIAL.get(node.text, _primitive)(_Call(node, ctx, mode, lets))
 
 
 # each primitive's formula form, over the arguments' formula texts
-FORMULAS = {
+FORMULAS: dict[str, Callable[..., str]] = {
     "ISBLANK": lambda ctx, x: blank(x),
     "ISNUMBER": lambda ctx, x: f"ISNUMBER({x})",
     "ISTEXT": lambda ctx, x: f"ISTEXT({x})",

@@ -37,6 +37,13 @@ class Node:
     value: object = None
     args: tuple = ()
 
+    @property
+    def text(self) -> str:
+        """The value of a name, call, op or str node, which the parser always makes a str (typed as one)."""
+        if not isinstance(self.value, str):
+            raise TypeError(f"a {self.kind} node with a {type(self.value).__name__} value, not text")
+        return self.value
+
     def names(self):
         """Every name and function used (so a rule can say which primitives it needs)."""
         if self.kind in ("name", "call"):

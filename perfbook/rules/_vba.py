@@ -79,7 +79,7 @@ class VbaCompiler:
         if node.kind == "call":
             return node.value in LIST_CALLS
         if node.kind == "name":
-            n = node.value
+            n = node.text
             if n in lets:
                 return self.is_list(lets[n], lets, var)
             if n.startswith("frame."):
@@ -118,12 +118,12 @@ class VbaCompiler:
         if k == "list":
             return "(SEP" + "".join(f" & {self.t(a, env)} & SEP" for a in node.args) + ")", "s"
         if k == "name":
-            return self.name(node.value, env), "v"
+            return self.name(node.text, env), "v"
         if k == "neg":
             return f'XArith(0, "-", {self.expr(node.args[0], env)})', "v"
         if k == "op":
-            return self.op(node.value, node.args, env)
-        return self.call(node.value, node.args, env)
+            return self.op(node.text, node.args, env)
+        return self.call(node.text, node.args, env)
 
     def op(self, op: str, args, env: dict) -> tuple[str, str]:
         """An operator: & joins texts, arithmetic and comparisons go through PerfbookUtil (a failed sum is FALSE)."""
@@ -258,7 +258,9 @@ def rules_code(compiled: dict, vba_string, params_value) -> tuple[str, str]:
     the two dispatchers PerfbookCheck calls and LoadRuleTexts)."""
     comp = VbaCompiler(vba_string, params_value, {s.label: s.name for s in F.indicator_fields()},
                        {s.label: s.name for s in F.project_fields()})
-    subs, row_cases, proj_cases = [], [], []
+    subs: list[str] = []
+    row_cases: list[int] = []
+    proj_cases: list[int] = []
     for k, c in enumerate(compiled.values(), start=1):
         unless = compiled[c.rule.unless] if c.rule.unless else None
         subs.append(comp.rule_sub(k, c, unless))

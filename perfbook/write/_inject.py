@@ -107,13 +107,16 @@ def helper_names() -> list[str]:
 
 
 def plan(ts: TemplateSheet) -> Plan:
+    """Only for a sheet with an indicator row (every caller picks such sheets)."""
     T = ts.loop_row
+    if T is None:
+        raise ValueError(f"sheet {ts.name} has no indicator row to plan helpers for")
     fields = {s.labels[0]: col_letter(s.col) for s in ts.loop_slots() if s.single}
     # hidden, and well away from the table: the columns right beside it stay free for notes
     start = _first_free_column(ts) + HELPER_GAP
     helpers = {name: col_letter(start + i) for i, name in enumerate(helper_names())}
-    summary = _summary_place(ts)
-    header = {}
+    summary = _summary_place(ts, T)
+    header: dict[str, str] = {}
     for s in ts.slots:
         if s.single and not s.loop and s.row < T:
             header.setdefault(s.labels[0], f"${col_letter(s.col)}${s.row}")
@@ -134,14 +137,13 @@ def _first_free_column(ts: TemplateSheet) -> int:
     return max(used) + 1
 
 
-def _summary_place(ts: TemplateSheet) -> tuple[int, int]:
+def _summary_place(ts: TemplateSheet, T: int) -> tuple[int, int]:
     mark = R.data()["summary"]["mark"]
     for s in ts.slots:
         if not s.loop and s.single and s.labels == (mark,) and s.row != ts.loop_row:
             return s.row, s.col
     # no mark: the first free row under the table when a printed footer keeps the reader's block end
     # apart from it, else beside the title above the table
-    T = ts.loop_row
     below = [r for (r, _c) in ts.literals if r > T]
     if below:
         last = max([row.r for row in ts.xml.rows] + [r2 for (_r1, _c1, r2, _c2) in ts.merges])
@@ -463,7 +465,7 @@ def _hide_columns(head: str, first: int, last: int) -> str:
         return head[:pos] + f"<cols>{new}</cols>" + head[pos:]
     kept = []
     for el in re.findall(r"<col\b[^>]*/>", m.group(1)):
-        lo, hi = int(re.search(r'\bmin="(\d+)"', el).group(1)), int(re.search(r'\bmax="(\d+)"', el).group(1))
+        lo, hi = _col_span(el)
         if hi < first or lo > last:
             kept.append((lo, el))
             continue
@@ -474,6 +476,15 @@ def _hide_columns(head: str, first: int, last: int) -> str:
     kept.append((first, new))
     body = "".join(el for _lo, el in sorted(kept, key=lambda x: x[0]))
     return head[:m.start()] + f"<cols>{body}</cols>" + head[m.end():]
+
+
+def _col_span(el: str) -> tuple[int, int]:
+    """(min, max) of a <col/> element; both attributes are required (CT_Col), so a template without
+    them is refused rather than crashing."""
+    lo, hi = re.search(r'\bmin="(\d+)"', el), re.search(r'\bmax="(\d+)"', el)
+    if lo is None or hi is None:
+        raise TemplateError(f"模板的列宽设置缺少 min/max 属性：{el[:80]}", f"a <col> element without min/max: {el[:80]!r}")
+    return int(lo.group(1)), int(hi.group(1))
 
 
 def _taken_cells(tail: str) -> set[str]:
@@ -555,7 +566,8 @@ def _project_marks(pl: Plan, fr: FR.Frame, n: dict[str, str], row_T: Row, row_S:
     columns added."""
     T, sr = pl.T, pl.summary[0]
     pctx, rctx = rule_ctx(pl, fr, n, "project"), rule_ctx(pl, fr, n, "row")
-    marks, at_terms = [], {}
+    marks: list[tuple[str, str]] = []
+    at_terms: dict[str, list[str]] = {}
     nxt = max(col_index(c) for c in [*pl.helpers.values(), *pl.project_cells.values()]) + 1
     extra = []
     for rid in pl.project_cells:

@@ -45,7 +45,7 @@ class SparseSheet:
                 f"sheet '{self.name}' spans too large a range ({self.max_row:,} x {self.max_col:,}); refused as hostile", path)
 
     def grid(self) -> Grid:
-        rows = [[""] * self.max_col for _ in range(self.max_row)]
+        rows: list[list[object]] = [[""] * self.max_col for _ in range(self.max_row)]
         for (r, c), v in self.cells.items():
             rows[r - 1][c - 1] = v
         return Grid(self.name, rows, self.merges, self.visible, self.raw)

@@ -25,6 +25,8 @@ def _coord(part: str | None, base: int) -> int:
 
 def _ref(text: str, r: int, c: int) -> tuple[int, int]:
     m = _PART.fullmatch(text)
+    if m is None:      # a ref token always matches; kept so a wrong caller is refused, not crashed
+        raise Unsupported(text)
     return _coord(m.group(1), r), _coord(m.group(2), c)
 
 
@@ -37,6 +39,8 @@ def _tokens(formula: str) -> list[tuple[str, str]]:
         if not m:
             raise Unsupported(formula)
         kind = m.lastgroup
+        if kind is None:   # every alternative is a named group, so a match names one
+            raise Unsupported(formula)
         out.append((kind, m.group(kind)))
         pos = m.end()
     return out
