@@ -460,6 +460,10 @@ class Compiled:
             self._constant[key] = (xml, deflate(part, xml.encode("utf-8")))
         return self._constant[key][1]
 
+    def cached_entries(self) -> list[Entry]:
+        """Every part this renderer copies into workbooks already deflated (what bench/run.py's floor copies too)."""
+        return list(self.static) + [e for _xml, e in self._constant.values()]
+
     def _static_for(self, codenames: list) -> list:
         """The copied parts; a VBA project perfbook built gets a document module for every sheet copy."""
         data = self.template.parts.get(vba.VBA_PART)
