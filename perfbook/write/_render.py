@@ -1,8 +1,10 @@
 """Fill a template by rendering its sheet XML: compiled once, rendered per workbook.
 
-Compiling turns each template sheet into a jinja2 template (rows below the indicator row and every
-reference to them move by ``s``), and deflates every other part of the package once. Rendering a
-workbook is then: build the indicator rows, render the sheet templates, zip. Macros, the ribbon,
+Compiling cuts each template sheet's XML at its marks (rows below the indicator row and every
+reference to them move by ``s``; a field's cell, a row's height, the merges and the indicator rows are
+slots), and deflates every other part of the package once. Rendering a workbook is then: the sheet's
+fixed text for this ``s`` (joined once per ``s`` and kept), the indicator rows (their fixed text per
+row count kept the same way, the data's cells between), plain string joins, zip. Macros, the ribbon,
 x14 extensions and anything else in the template travel byte for byte.
 """
 from __future__ import annotations
@@ -11,14 +13,13 @@ import re
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-import jinja2
-
 from ..excel import _vba as vba
 from ..model import Project
 from ..ooxml import _ns, _parts as P, _refs
 from ..ooxml._package import Entry, build_zip, deflate
 from ..ooxml._parts import rels_path, resolve
-from ..ooxml._sheetxml import Cell, attrs, cell_xml, col_index, col_letter, insert_element, remove_element, unescape, xml_attr
+from ..ooxml._sheetxml import (Cell, attrs, cell_xml, col_index, col_letter, insert_element, remove_element, unescape, xml_attr,
+                               xml_text)
 from . import _layout
 from ._template import Template, TemplateSheet
 
@@ -32,25 +33,35 @@ ROW_ATTRS_DROP = re.compile(r'\s*\bspans="[^"]*"')
 INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _TAB_SELECTED = re.compile(r'\s*\btabSelected="(?:1|true)"')
 
-_env = jinja2.Environment(autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+_NEWLINES = re.compile(r"\r\n|\r")
+_INLINE = ' t="inlineStr"><is><t xml:space="preserve">'
+# frames and indicator-row texts kept per compiled sheet: one per row count a workbook has had
+_KEEP = 64
+_KEEP_ROWS = 400        # more indicator rows than this are cut per workbook, not kept
 
 
 def _marked(r: int) -> str:
     return f"\x00{r}\x01"
 
 
-def to_jinja(text: str) -> str:
-    """Text with row markers (\\x00r\\x01 = r + s) and slot markers (\\x02name\\x03) as jinja2 source."""
-    out, pos = [], 0
+def split_marks(text: str) -> tuple[list[str], list]:
+    """Text with row markers (\\x00r\\x01 = r + s) and slot markers (\\x02name\\x03) cut at them: the
+    literal pieces and, between them, each mark (int r or the slot's name). The pieces' line breaks are
+    written \\n, as the jinja2 templates this replaced wrote them (the bytes stay the same)."""
+    lits, marks, pos = [], [], 0
     for m in MARK.finditer(text):
-        lit = text[pos:m.start()]
-        if lit:
-            out.append("{% raw %}" + lit + "{% endraw %}")
-        out.append(f"{{{{ {m.group(1)} + s }}}}" if m.group(1) else f"{{{{ {m.group(2)} }}}}")
+        lits.append(text[pos:m.start()])
+        marks.append(int(m.group(1)) if m.group(1) else m.group(2))
         pos = m.end()
-    if text[pos:]:
-        out.append("{% raw %}" + text[pos:] + "{% endraw %}")
-    return "".join(out)
+    lits.append(text[pos:])
+    return [_NEWLINES.sub("\n", x) for x in lits], marks
+
+
+def _xml_text(text: str) -> str:
+    """xml_text, at once for the commonest text: printable (so nothing XML cannot hold), nothing to escape."""
+    if "&" in text or "<" in text or ">" in text or "_" in text or not text.isprintable():
+        return xml_text(text)
+    return text
 
 
 def _grow(text: str, T: int, sheet: str | None, whole_rows=False) -> str:
@@ -119,7 +130,7 @@ class _LoopCell:
 
 
 class CompiledSheet:
-    """One template sheet as a jinja2 template plus the pieces of its indicator row."""
+    """One template sheet cut at its marks (split_marks) plus the pieces of its indicator row."""
 
     def __init__(self, sheet: TemplateSheet):
         self.sheet = sheet
@@ -140,10 +151,23 @@ class CompiledSheet:
             body.append("\x02loop_rows\x03")
         head = _shift_refs_in_xml(sheet.xml.head, self.T, name)
         tail = _shift_refs_in_xml(tail, self.T, name)
-        source = to_jinja(head + "".join(body) + tail)
-        self.jinja = _env.from_string(source)
+        self.source = head + "".join(body) + tail
+        self._lits, self._marks = split_marks(self.source)
+        self._frames: dict[int, tuple] = {}
+        self._rows_kept: dict[int, list] = {}
+        self._merges_kept: dict[int, list[str]] = {}
         self.loop_cells = self._loop_cells()
         self.print_area = _print_area(sheet)
+        # the slots rendered per workbook: each once, though a row's height and its cell both need it
+        self._header_slots = list({id(x[0]): x[0] for x in self.slot_names.values()}.values())
+        self._header_slots += [sl for pairs in self.fit_rows.values() for sl, _w in pairs
+                               if all(sl is not h for h in self._header_slots)]
+        # the indicator row's cells that take the data, in order; the others are fixed text per row count
+        self._data_cells = [(lc.slot_label, lc.slot, lc.style) for lc in self.loop_cells
+                            if lc.slot_label is not None or lc.slot is not None]
+        # the columns whose text decides a row's height (一级/二级 are merged over their groups)
+        self._text_cols = [(lc.slot_label, self.loop_widths.get(col_index(lc.col), 8.43))
+                           for lc in self.loop_cells if lc.slot_label and lc.slot_label not in ("一级指标", "二级指标")]
 
     # -- compile -----------------------------------------------------------------------------
     def _classify_merges(self):
@@ -240,65 +264,115 @@ class CompiledSheet:
             return 0
         return max((len(project.indicators) if project else 0) + blank_rows, 1)
 
-    def render(self, project: Project | None, blank_rows: int = 0) -> str:
-        values = project_values(project)
-        inds = [i.to_dict() for i in project.indicators] if project else []
+    def render(self, project: Project | None, blank_rows: int = 0, data: tuple | None = None) -> str:
+        """The sheet's XML for one project; data: its (values, indicator dicts), from project_data."""
+        values, inds = data if data is not None else project_data(project)
         n = self.rows_for(project, blank_rows)
         s = max(n - 1, 0)
-        ctx = {"s": s, "merges": self._merges_xml(inds, n, s), "loop_rows": self._loop_rows(inds, n, s)}
+        lits, names, refs = self._frame(s)
+        ctx = {"merges": self._merges_xml(inds, n, s)}
+        if self.T is not None:
+            ctx["loop_rows"] = self._loop_rows(inds, n, s)
+        got = {id(sl): sl.render(values) for sl in self._header_slots}
         for r, pairs in self.fit_rows.items():
-            h = _layout.height_for([(slot.render(values), w) for slot, w in pairs], self.row_heights[r])
+            h = _layout.height_for([(got[id(sl)], w) for sl, w in pairs], self.row_heights[r])
             base = self.row_attr_base[r]
             ht = f' ht="{h}" customHeight="1"' if h else (
                 f' ht="{self.row_heights[r]}" customHeight="1"' if r in self.row_fixed else "")
             ctx[f"h{r}"] = (f" {base}" if base else "") + ht
-        for k, (slot, ref, style) in self.slot_names.items():
-            r = ref
-            if self.T is not None and "\x00" in ref:
-                r = MARK.sub(lambda m: str(int(m.group(1)) + s) if m.group(1) else m.group(), ref)
-            ctx[f"c{k}"] = cell_xml(r, slot.render(values), style)
-        return self.jinja.render(ctx)
+        for k, (slot, _ref, style) in self.slot_names.items():
+            ctx[f"c{k}"] = cell_xml(refs[k], got[id(slot)], style)
+        out = [""] * (2 * len(names) + 1)
+        out[0::2] = lits
+        out[1::2] = [ctx[nm] for nm in names]
+        return "".join(out)
+
+    def _frame(self, s: int) -> tuple[list[str], list[str], dict[int, str]]:
+        """The sheet's fixed text for a block grown by s, cut where the slots go (their names between), and
+        the cell reference of each field's slot: worked out once per s."""
+        got = self._frames.get(s)
+        if got is None:
+            lits, names = [self._lits[0]], []
+            for mark, lit in zip(self._marks, self._lits[1:]):
+                if isinstance(mark, int):
+                    lits[-1] += str(mark + s) + lit
+                else:
+                    names.append(mark)
+                    lits.append(lit)
+            refs = {k: MARK.sub(lambda m: str(int(m.group(1)) + s) if m.group(1) else m.group(), ref)
+                    for k, (_slot, ref, _style) in self.slot_names.items()}
+            if len(self._frames) >= _KEEP:
+                self._frames.clear()
+            got = self._frames[s] = (lits, names, refs)
+        return got
 
     def _loop_rows(self, inds: list[dict], n: int, s: int) -> str:
-        if self.T is None:
-            return ""
-        T = self.T
+        """The n indicator rows: each row's fixed text (_row_texts) with the data's cells between."""
         cont1, cont2 = _continuations(inds)
-        # the columns whose text decides a row's height (一级/二级 are merged over their groups)
-        text_cols = [(lc.slot_label, self.loop_widths.get(col_index(lc.col), 8.43))
-                     for lc in self.loop_cells if lc.slot_label and lc.slot_label not in ("一级指标", "二级指标")]
+        minimum = self.loop_min_height
+        plain_ht = f' ht="{minimum}"' if minimum and minimum != 15.0 else ""
+        blank = _layout.height_for([], minimum)          # a row with no text: each column one line
+        text_cols, data_cells = self._text_cols, self._data_cells
         out = []
+        for i, (opening, chunks, prefixes) in enumerate(self._row_texts(n, s)):
+            vals = inds[i] if i < len(inds) else {}
+            # the height that fits the row's text, without customHeight: Excel (and LibreOffice) keep it
+            # on opening and grow the row again as text is typed or edited (its cells are not merged
+            # across columns, so Excel's autofit sees them)
+            h = _layout.height_for([(vals.get(label), width) for label, width in text_cols], minimum) if vals else blank
+            out.append(opening)
+            out.append(f' ht="{h}"' if h else plain_ht)
+            out.append(chunks[0])
+            for k, (label, slot, style) in enumerate(data_cells):
+                if label is not None:
+                    v = None if (i in cont1 and label == "一级指标") or (i in cont2 and label == "二级指标") else vals.get(label)
+                else:
+                    v = slot.render(vals) if vals else None
+                if v is None or v == "":
+                    if style is not None:
+                        out.append(prefixes[k] + "/>")
+                elif type(v) is str:
+                    out.append(prefixes[k] + _INLINE + _xml_text(v) + "</t></is></c>")
+                else:
+                    out.append(cell_xml(prefixes[k][6:prefixes[k].index('"', 6)], v, style))
+                out.append(chunks[k + 1])
+        return "".join(out)
+
+    def _row_texts(self, n: int, s: int) -> list[tuple[str, list[str], list[str]]]:
+        """Per indicator row of a block of n: '<row r=".."' and its attributes, the fixed text between the
+        data's cells (the first piece opens with '>', the last closes the row) and each data cell's
+        '<c r=".." s=".."' -- the same for every workbook of n rows, so kept per n."""
+        got = self._rows_kept.get(n)
+        if got is not None:
+            return got
+        T = self.T
+        got = []
         for i in range(n):
             r = T + i
-            vals = inds[i] if i < len(inds) else {}
-            cells = []
+            chunks, cur, prefixes = [], [">"], []
             for lc in self.loop_cells:
                 ref = f"{lc.col}{r}"
-                if lc.slot_label is not None:
-                    v = vals.get(lc.slot_label)
-                    if (lc.slot_label == "一级指标" and i in cont1) or (lc.slot_label == "二级指标" and i in cont2):
-                        v = None
-                    cells.append(cell_xml(ref, v, lc.style))
-                elif lc.slot is not None:
-                    cells.append(cell_xml(ref, lc.slot.render(vals) if vals else None, lc.style))
+                if lc.slot_label is not None or lc.slot is not None:
+                    chunks.append("".join(cur))
+                    cur = []
+                    prefixes.append(f'<c r="{ref}" s="{lc.style}"' if lc.style is not None else f'<c r="{ref}"')
                 elif lc.static is None:
-                    cells.append(f'<c r="{ref}" {lc.attrs}/>' if lc.attrs else f'<c r="{ref}"/>')
+                    cur.append(f'<c r="{ref}" {lc.attrs}/>' if lc.attrs else f'<c r="{ref}"/>')
                 else:
                     body = self._row_body(lc)
                     if body.shareable and n > 1:
                         text = body.render_shared(i, s, self._shared_si(lc), f"{lc.col}{T}:{lc.col}{T + n - 1}")
                     else:
                         text = body.render(i, s)
-                    cells.append(f'<c r="{ref}" {lc.attrs}>{text}</c>')
-            texts = [(vals.get(label), width) for label, width in text_cols]
-            h = _layout.height_for(texts, self.loop_min_height) or (
-                self.loop_min_height if self.loop_min_height != 15.0 else None)
-            # the height that fits the row's text, without customHeight: Excel (and LibreOffice) keep it
-            # on opening and grow the row again as text is typed or edited (its cells are not merged
-            # across columns, so Excel's autofit sees them)
-            ht = f' ht="{h}"' if h else ""
-            out.append(f'<row r="{r}"{self.loop_row_attrs}{ht}>{"".join(cells)}</row>')
-        return "".join(out)
+                    cur.append(f'<c r="{ref}" {lc.attrs}>{text}</c>')
+            cur.append("</row>")
+            chunks.append("".join(cur))
+            got.append((f'<row r="{r}"{self.loop_row_attrs}', chunks, prefixes))
+        if n <= _KEEP_ROWS:
+            if len(self._rows_kept) >= _KEEP:
+                self._rows_kept.clear()
+            self._rows_kept[n] = got
+        return got
 
     def _shared_si(self, lc: _LoopCell) -> int:
         """The shared-formula group of an indicator-row cell: numbered after any the template uses."""
@@ -320,29 +394,46 @@ class CompiledSheet:
 
     def _merges_xml(self, inds: list[dict], n: int, s: int) -> str:
         T = self.T
-        refs = []
-        for (r1, c1, r2, c2) in self.static_merges:
-            if T is not None:
-                r1 = r1 if r1 <= T else r1 + s
-                r2 = r2 if r2 < T else r2 + s
-            refs.append((r1, c1, r2, c2))
+        refs = list(self._fixed_merges(n, s))
         if T is not None:
-            for i in range(n):
-                for (c1, c2) in self.loop_merges:
-                    refs.append((T + i, c1, T + i, c2))
             runs = {"一级指标": _runs(inds, ("一级指标",)), "二级指标": _runs(inds, ("一级指标", "二级指标"))}
             for label, (c1, c2) in self.group_merges.items():
                 covered = set()
                 for a, b in runs[label]:
                     if b > a or c2 > c1:
-                        refs.append((T + a, c1, T + b, c2))
+                        refs.append(_merge_ref(T + a, c1, T + b, c2))
                     covered.update(range(a, b + 1))
                 if c2 > c1:
-                    refs.extend((T + i, c1, T + i, c2) for i in range(n) if i not in covered)
+                    refs.extend(_merge_ref(T + i, c1, T + i, c2) for i in range(n) if i not in covered)
         if not refs:
             return ""
-        body = "".join(f'<mergeCell ref="{col_letter(c1)}{r1}:{col_letter(c2)}{r2}"/>' for r1, c1, r2, c2 in refs)
-        return f'<mergeCells count="{len(refs)}">{body}</mergeCells>'
+        return f'<mergeCells count="{len(refs)}">{"".join(refs)}</mergeCells>'
+
+    def _fixed_merges(self, n: int, s: int) -> list[str]:
+        """The template's merges moved by s and the indicator row's on each of n rows: kept per n."""
+        got = self._merges_kept.get(n)
+        if got is not None:
+            return got
+        T = self.T
+        got = []
+        for (r1, c1, r2, c2) in self.static_merges:
+            if T is not None:
+                r1 = r1 if r1 <= T else r1 + s
+                r2 = r2 if r2 < T else r2 + s
+            got.append(_merge_ref(r1, c1, r2, c2))
+        if T is not None:
+            for i in range(n):
+                for (c1, c2) in self.loop_merges:
+                    got.append(_merge_ref(T + i, c1, T + i, c2))
+        if n <= _KEEP_ROWS:
+            if len(self._merges_kept) >= _KEEP:
+                self._merges_kept.clear()
+            self._merges_kept[n] = got
+        return got
+
+
+def _merge_ref(r1: int, c1: int, r2: int, c2: int) -> str:
+    return f'<mergeCell ref="{col_letter(c1)}{r1}:{col_letter(c2)}{r2}"/>'
 
 
 def _runs(inds: list[dict], keys: tuple[str, ...]) -> list[tuple[int, int]]:
@@ -371,6 +462,13 @@ def project_values(project: Project | None) -> dict:
     d = project.to_dict()
     d.pop("指标", None)
     return d
+
+
+def project_data(project: Project | None) -> tuple[dict, list[dict]]:
+    """A project's header values and indicator dicts, worked out once for all its sheets."""
+    if project is None:
+        return {}, []
+    return project_values(project), [i.to_dict() for i in project.indicators]
 
 
 def sheet_title(name: str) -> str:
@@ -407,6 +505,7 @@ class Compiled:
         extra_ct = []
         codenames = []
         renames = self._renames(plan, blank_rows)
+        data: dict[int, tuple] = {}          # each project's values, for all its sheets
         for n, (cs, project, title, copy) in enumerate(plan, start=1):
             part = f"xl/worksheets/sheet{n}.xml"
             # a sheet with no marks and nothing renamed in it (the drop-down lists) is the same bytes in
@@ -416,7 +515,9 @@ class Compiled:
             if hit is not None:
                 xml = hit[0]
             else:
-                xml = cs.render(project, blank_rows if cs.T is not None else 0)
+                if id(project) not in data:
+                    data[id(project)] = project_data(project)
+                xml = cs.render(project, blank_rows if cs.T is not None else 0, data[id(project)])
             if renames[n - 1]:
                 xml = _rename_in_formulas(xml, renames[n - 1])
             # sheetPr and sheetViews come before sheetData: only that head is searched (a regex over a
