@@ -67,7 +67,12 @@ MAX_ROW_PT = 409.5
 
 def height_for(cells: list[tuple[object, float]], minimum: float) -> float | None:
     """Row height fitting every (text, width) pair, or None when the minimum already fits."""
-    need = max((lines_needed(t, w) for t, w in cells), default=1) * LINE_PT + PAD_PT
+    return height_of(max((lines_needed(t, w) for t, w in cells), default=1), minimum)
+
+
+def height_of(lines: int, minimum: float) -> float | None:
+    """Row height for that many lines, or None when the minimum already fits."""
+    need = lines * LINE_PT + PAD_PT
     # Excel's row height limit; longer text still wraps, readable in the cell and the formula bar
     need = min(need, MAX_ROW_PT)
     return round(need, 2) if need > minimum + 0.1 else None

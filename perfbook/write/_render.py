@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
+from .. import _fields as F
 from ..excel import _vba as vba
 from ..model import Project
 from ..ooxml import _ns, _parts as P, _refs
@@ -156,6 +157,7 @@ class CompiledSheet:
         self._frames: dict[int, tuple] = {}
         self._rows_kept: dict[int, list] = {}
         self._merges_kept: dict[int, list[str]] = {}
+        self._heights: dict[int, str] = {}
         self.loop_cells = self._loop_cells()
         self.print_area = _print_area(sheet)
         # the slots rendered per workbook: each once, though a row's height and its cell both need it
@@ -270,9 +272,11 @@ class CompiledSheet:
         n = self.rows_for(project, blank_rows)
         s = max(n - 1, 0)
         lits, names, refs = self._frame(s)
-        ctx = {"merges": self._merges_xml(inds, n, s)}
+        runs = ({"一级指标": _runs(inds, ("一级指标",)), "二级指标": _runs(inds, ("一级指标", "二级指标"))}
+                if self.T is not None else {})
+        ctx = {"merges": self._merges_xml(runs, n, s)}
         if self.T is not None:
-            ctx["loop_rows"] = self._loop_rows(inds, n, s)
+            ctx["loop_rows"] = self._loop_rows(inds, runs, n, s)
         got = {id(sl): sl.render(values) for sl in self._header_slots}
         for r, pairs in self.fit_rows.items():
             h = _layout.height_for([(got[id(sl)], w) for sl, w in pairs], self.row_heights[r])
@@ -306,22 +310,29 @@ class CompiledSheet:
             got = self._frames[s] = (lits, names, refs)
         return got
 
-    def _loop_rows(self, inds: list[dict], n: int, s: int) -> str:
+    def _loop_rows(self, inds: list[dict], runs: dict, n: int, s: int) -> str:
         """The n indicator rows: each row's fixed text (_row_texts) with the data's cells between."""
-        cont1, cont2 = _continuations(inds)
-        minimum = self.loop_min_height
-        plain_ht = f' ht="{minimum}"' if minimum and minimum != 15.0 else ""
-        blank = _layout.height_for([], minimum)          # a row with no text: each column one line
-        text_cols, data_cells = self._text_cols, self._data_cells
+        cont1, cont2 = _continuations(runs)
+        text_cols, data_cells, heights = self._text_cols, self._data_cells, self._heights
+        lines_needed = _layout.lines_needed
         out = []
         for i, (opening, chunks, prefixes) in enumerate(self._row_texts(n, s)):
             vals = inds[i] if i < len(inds) else {}
             # the height that fits the row's text, without customHeight: Excel (and LibreOffice) keep it
             # on opening and grow the row again as text is typed or edited (its cells are not merged
             # across columns, so Excel's autofit sees them)
-            h = _layout.height_for([(vals.get(label), width) for label, width in text_cols], minimum) if vals else blank
+            lines = 1
+            for label, width in text_cols:
+                v = vals.get(label)
+                if v is not None:
+                    k = lines_needed(v, width)
+                    if k > lines:
+                        lines = k
+            ht = heights.get(lines)
+            if ht is None:
+                ht = heights[lines] = self._row_ht(lines)
             out.append(opening)
-            out.append(f' ht="{h}"' if h else plain_ht)
+            out.append(ht)
             out.append(chunks[0])
             for k, (label, slot, style) in enumerate(data_cells):
                 if label is not None:
@@ -337,6 +348,12 @@ class CompiledSheet:
                     out.append(cell_xml(prefixes[k][6:prefixes[k].index('"', 6)], v, style))
                 out.append(chunks[k + 1])
         return "".join(out)
+
+    def _row_ht(self, lines: int) -> str:
+        """An indicator row's ht attribute for text of that many lines (kept per line count in _heights)."""
+        h = _layout.height_of(lines, self.loop_min_height) or (
+            self.loop_min_height if self.loop_min_height != 15.0 else None)
+        return f' ht="{h}"' if h else ""
 
     def _row_texts(self, n: int, s: int) -> list[tuple[str, list[str], list[str]]]:
         """Per indicator row of a block of n: '<row r=".."' and its attributes, the fixed text between the
@@ -392,11 +409,10 @@ class CompiledSheet:
             tpl = cache[lc.col] = _StaticBody(lc.static, self.T, self.sheet.name)
         return tpl
 
-    def _merges_xml(self, inds: list[dict], n: int, s: int) -> str:
+    def _merges_xml(self, runs: dict, n: int, s: int) -> str:
         T = self.T
         refs = list(self._fixed_merges(n, s))
         if T is not None:
-            runs = {"一级指标": _runs(inds, ("一级指标",)), "二级指标": _runs(inds, ("一级指标", "二级指标"))}
             for label, (c1, c2) in self.group_merges.items():
                 covered = set()
                 for a, b in runs[label]:
@@ -448,10 +464,11 @@ def _runs(inds: list[dict], keys: tuple[str, ...]) -> list[tuple[int, int]]:
     return runs
 
 
-def _continuations(inds: list[dict]) -> tuple[set[int], set[int]]:
+def _continuations(runs: dict) -> tuple[set[int], set[int]]:
+    """The rows whose 一级 / 二级 cell a run above covers (left empty: the merge shows the run's text)."""
     c1, c2 = set(), set()
-    for label, keys, out in (("一级指标", ("一级指标",), c1), ("二级指标", ("一级指标", "二级指标"), c2)):
-        for a, b in _runs(inds, keys):
+    for label, out in (("一级指标", c1), ("二级指标", c2)):
+        for a, b in runs[label]:
             out.update(range(a + 1, b + 1))
     return c1, c2
 
@@ -465,10 +482,15 @@ def project_values(project: Project | None) -> dict:
 
 
 def project_data(project: Project | None) -> tuple[dict, list[dict]]:
-    """A project's header values and indicator dicts, worked out once for all its sheets."""
+    """A project's header values (project_values, without converting its indicators twice) and indicator
+    dicts, worked out once for all its sheets."""
     if project is None:
         return {}, []
-    return project_values(project), [i.to_dict() for i in project.indicators]
+    values = dict(project._items())
+    if project.midterm:
+        values[F.midterm_key()] = [i.to_dict() for i in project.midterm]
+    values.pop(F.indicators_key(), None)
+    return values, [i.to_dict() for i in project.indicators]
 
 
 def sheet_title(name: str) -> str:
@@ -602,12 +624,14 @@ class Compiled:
         """Per planned sheet, the (template name, title, T, s) of each other sheet its formulas name: such
         a formula names that sheet's copy in the same project's set (a sheet outside the sets, the
         first set's), its row references moved as that copy's indicator block grew."""
-        names = {cs.sheet.name for cs in self.sheets}
-        named = {}
-        for cs in self.sheets:
-            text = "".join(c.body or "" for r in cs.sheet.xml.rows for c in r.cells)
-            named[id(cs)] = [nm for nm in names if nm != cs.sheet.name and "<f" in text
-                             and (f"{xml_attr(nm)}!" in text or f"{xml_attr(nm)}'!" in text)]
+        named = self.__dict__.get("_named")
+        if named is None:          # which other sheets each sheet's formulas name: the template's, found once
+            names = {cs.sheet.name for cs in self.sheets}
+            named = self._named = {}
+            for cs in self.sheets:
+                text = "".join(c.body or "" for r in cs.sheet.xml.rows for c in r.cells)
+                named[id(cs)] = [nm for nm in names if nm != cs.sheet.name and "<f" in text
+                                 and (f"{xml_attr(nm)}!" in text or f"{xml_attr(nm)}'!" in text)]
         groups, cur = [], {}
         for cs, p, title, _c in plan:
             if cs.sheet.dynamic:
@@ -628,6 +652,9 @@ class Compiled:
         t = self.template
         parts = t.parts
         self._wb = P.WorkbookXml(parts[t.workbook_part].decode("utf-8"))
+        self._names = [(dn, dn.name, dn.local_sheet) for dn in self._wb.names]
+        self._local_names: dict[tuple[int, int], str] = {}
+        self._moved_names: dict[tuple[str, int, int], str] = {}
         self._wb_rels = P.RelsWriter(a for a in P.read_rels(parts[self.wb_rels_part])
                                      if a.get("Type") != WS_TYPE and not a.get("Target", "").endswith("calcChain.xml"))
         root = [a for a in P.read_rels(parts[P.ROOT_RELS]) if a.get("Type") != CUSTOM_TYPE]
@@ -650,29 +677,49 @@ class Compiled:
     def _defined_names(self, sheet_rows) -> list[str]:
         out = []
         printed = set()      # the sheets given a print area
-        for dn in self._wb.names:
+        name_text = self._name_text
+        for dn, name, k in self._names:
             text = dn.text
-            k = dn.local_sheet
             if k is not None:
                 for idx, (title, part, cs, copy, n, s) in enumerate(sheet_rows):
                     if cs.sheet.index != k:
                         continue
-                    out.append(dn.xml(_name_text(text, cs, title, s), idx))
-                    if dn.name == "_xlnm.Print_Area":
+                    out.append(self._local_name(dn, idx).replace("\x00", name_text(text, cs, title, s)))
+                    if name == "_xlnm.Print_Area":
                         printed.add(idx)
             else:
                 first = next(((i, r) for i, r in enumerate(sheet_rows) if _refers_to(text, r[2].sheet.name)), None)
                 if first:
                     _idx, (title, part, cs, copy, n, s) = first
-                    text = _name_text(text, cs, title, s)
+                    text = name_text(text, cs, title, s)
                 out.append(dn.xml(text))
         # a print area over the official table where the template sets none: the hidden helper
         # columns would otherwise widen the printed range and shrink a fit-to-width page
         for idx, (title, part, cs, copy, n, s) in enumerate(sheet_rows):
             if cs.print_area and idx not in printed and cs.sheet.attrs.get("state", "visible") == "visible":
                 text = escape("'" + cs.sheet.name.replace("'", "''") + "'!" + cs.print_area)
-                out.append(P.defined_name("_xlnm.Print_Area", _name_text(text, cs, title, s), idx, escaped=True))
+                out.append(P.defined_name("_xlnm.Print_Area", name_text(text, cs, title, s), idx, escaped=True))
         return out
+
+    def _local_name(self, dn: P.DefinedName, idx: int) -> str:
+        """A sheet-scoped name's element for the idx-th sheet, its formula left as \\x00 (kept per name and idx)."""
+        key = (id(dn), idx)
+        got = self._local_names.get(key)
+        if got is None:
+            got = self._local_names[key] = dn.xml("\x00", idx)
+        return got
+
+    def _name_text(self, text: str, cs: CompiledSheet, title: str, s: int) -> str:
+        """_name_text, its rows moved once per (formula, sheet, s): only the renaming is per workbook."""
+        if cs.T is None or not s:
+            return _rename_sheet(text, cs.sheet.name, title)
+        key = (text, id(cs), s)
+        moved = self._moved_names.get(key)
+        if moved is None:
+            if len(self._moved_names) >= 4096:
+                self._moved_names.clear()
+            moved = self._moved_names[key] = _name_text(text, cs, cs.sheet.name, s)
+        return _rename_sheet(moved, cs.sheet.name, title)
 
     def _workbook_rels(self, sheet_rows) -> bytes:
         return self._wb_rels.xml(P.relationship(f"rIdPb{n}", WS_TYPE, f"worksheets/sheet{n}.xml")
