@@ -527,7 +527,7 @@ class Compiled:
         extra_ct = []
         codenames = []
         renames = self._renames(plan, blank_rows)
-        data: dict[int, tuple] = {}          # each project's values, for all its sheets
+        values_of: dict[int, tuple] = {}          # each project's values, for all its sheets
         for n, (cs, project, title, copy) in enumerate(plan, start=1):
             part = f"xl/worksheets/sheet{n}.xml"
             # a sheet with no marks and nothing renamed in it (the drop-down lists) is the same bytes in
@@ -537,9 +537,9 @@ class Compiled:
             if hit is not None:
                 xml = hit[0]
             else:
-                if id(project) not in data:
-                    data[id(project)] = project_data(project)
-                xml = cs.render(project, blank_rows if cs.T is not None else 0, data[id(project)])
+                if id(project) not in values_of:
+                    values_of[id(project)] = project_data(project)
+                xml = cs.render(project, blank_rows if cs.T is not None else 0, values_of[id(project)])
             if renames[n - 1]:
                 xml = _rename_in_formulas(xml, renames[n - 1])
             # sheetPr and sheetViews come before sheetData: only that head is searched (a regex over a
