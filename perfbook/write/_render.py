@@ -36,6 +36,7 @@ _TAB_SELECTED = re.compile(r'\s*\btabSelected="(?:1|true)"')
 
 _NEWLINES = re.compile(r"\r\n|\r")
 _INLINE = ' t="inlineStr"><is><t xml:space="preserve">'
+_BLANK = ((), ("一级指标",), ("二级指标",), ("一级指标", "二级指标"))   # the cells a row leaves to a merge above
 # frames and indicator-row texts kept per compiled sheet: one per row count a workbook has had
 _KEEP = 64
 _KEEP_ROWS = 400        # more indicator rows than this are cut per workbook, not kept
@@ -63,6 +64,14 @@ def _xml_text(text: str) -> str:
     if "&" in text or "<" in text or ">" in text or "_" in text or not text.isprintable():
         return xml_text(text)
     return text
+
+
+def _cell_xml(ref: str, value, style: str | None) -> str:
+    """cell_xml, a text written here (the commonest value)."""
+    if type(value) is not str or value == "":
+        return cell_xml(ref, value, style)
+    s = f' s="{style}"' if style is not None else ""
+    return f'<c r="{ref}"{s}{_INLINE}{_xml_text(value)}</t></is></c>'
 
 
 def _grow(text: str, T: int, sheet: str | None, whole_rows=False) -> str:
@@ -168,8 +177,10 @@ class CompiledSheet:
         self._data_cells = [(lc.slot_label, lc.slot, lc.style) for lc in self.loop_cells
                             if lc.slot_label is not None or lc.slot is not None]
         # the columns whose text decides a row's height (一级/二级 are merged over their groups)
-        self._text_cols = [(lc.slot_label, self.loop_widths.get(col_index(lc.col), 8.43))
-                           for lc in self.loop_cells if lc.slot_label and lc.slot_label not in ("一级指标", "二级指标")]
+        # (and the width less padding: _layout.lines_needed's one-line test, made here before calling it)
+        self._text_cols = [(lc.slot_label, w, max(w - 0.8, 1.0)) for lc in self.loop_cells
+                           if lc.slot_label and lc.slot_label not in ("一级指标", "二级指标")
+                           for w in [self.loop_widths.get(col_index(lc.col), 8.43)]]
 
     # -- compile -----------------------------------------------------------------------------
     def _classify_merges(self):
@@ -285,7 +296,7 @@ class CompiledSheet:
                 f' ht="{self.row_heights[r]}" customHeight="1"' if r in self.row_fixed else "")
             ctx[f"h{r}"] = (f" {base}" if base else "") + ht
         for k, (slot, _ref, style) in self.slot_names.items():
-            ctx[f"c{k}"] = cell_xml(refs[k], got[id(slot)], style)
+            ctx[f"c{k}"] = _cell_xml(refs[k], got[id(slot)], style)
         out = [""] * (2 * len(names) + 1)
         out[0::2] = lits
         out[1::2] = [ctx[nm] for nm in names]
@@ -315,38 +326,46 @@ class CompiledSheet:
         cont1, cont2 = _continuations(runs)
         text_cols, data_cells, heights = self._text_cols, self._data_cells, self._heights
         lines_needed = _layout.lines_needed
-        out = []
-        for i, (opening, chunks, prefixes) in enumerate(self._row_texts(n, s)):
+        out: list[str] = []
+        put = out.append
+        for i, (opening, first, cells) in enumerate(self._row_texts(n, s)):
             vals = inds[i] if i < len(inds) else {}
+            get = vals.get
             # the height that fits the row's text, without customHeight: Excel (and LibreOffice) keep it
             # on opening and grow the row again as text is typed or edited (its cells are not merged
             # across columns, so Excel's autofit sees them)
             lines = 1
-            for label, width in text_cols:
-                v = vals.get(label)
-                if v is not None:
-                    k = lines_needed(v, width)
-                    if k > lines:
-                        lines = k
+            for label, width, usable in text_cols:
+                v = get(label)
+                # no character is wider than 1.8 units (_layout.text_units): a line of text that needs no
+                # more lines so counted needs no more than the row already has
+                if v is None or (type(v) is str and 1.8 * len(v) / usable <= lines and "\n" not in v):
+                    continue
+                k = lines_needed(v, width)
+                if k > lines:
+                    lines = k
             ht = heights.get(lines)
             if ht is None:
                 ht = heights[lines] = self._row_ht(lines)
-            out.append(opening)
-            out.append(ht)
-            out.append(chunks[0])
-            for k, (label, slot, style) in enumerate(data_cells):
+            put(opening)
+            put(ht)
+            put(first)
+            # a 一级 / 二级 cell a run above covers stays empty: the merge shows the run's text
+            blank = _BLANK[(i in cont1) + 2 * (i in cont2)]
+            for (label, slot, style), (empty, text_open, ref, after) in zip(data_cells, cells):
                 if label is not None:
-                    v = None if (i in cont1 and label == "一级指标") or (i in cont2 and label == "二级指标") else vals.get(label)
+                    v = None if label in blank else get(label)
                 else:
                     v = slot.render(vals) if vals else None
                 if v is None or v == "":
-                    if style is not None:
-                        out.append(prefixes[k] + "/>")
+                    put(empty)
                 elif type(v) is str:
-                    out.append(prefixes[k] + _INLINE + _xml_text(v) + "</t></is></c>")
+                    put(text_open)
+                    put(_xml_text(v))
+                    put("</t></is></c>")
                 else:
-                    out.append(cell_xml(prefixes[k][6:prefixes[k].index('"', 6)], v, style))
-                out.append(chunks[k + 1])
+                    put(cell_xml(ref, v, style))
+                put(after)
         return "".join(out)
 
     def _row_ht(self, lines: int) -> str:
@@ -355,10 +374,11 @@ class CompiledSheet:
             self.loop_min_height if self.loop_min_height != 15.0 else None)
         return f' ht="{h}"' if h else ""
 
-    def _row_texts(self, n: int, s: int) -> list[tuple[str, list[str], list[str]]]:
-        """Per indicator row of a block of n: '<row r=".."' and its attributes, the fixed text between the
-        data's cells (the first piece opens with '>', the last closes the row) and each data cell's
-        '<c r=".." s=".."' -- the same for every workbook of n rows, so kept per n."""
+    def _row_texts(self, n: int, s: int) -> list[tuple[str, str, list[tuple[str, str, str, str]]]]:
+        """Per indicator row of a block of n: '<row r=".."' and its attributes, the fixed text up to the first
+        data cell (opening with '>'), and per data cell: itself empty, the opening of its text, its
+        reference and the fixed text after it (the last closes the row) -- the same for every workbook of
+        n rows, so kept per n."""
         got = self._rows_kept.get(n)
         if got is not None:
             return got
@@ -366,13 +386,14 @@ class CompiledSheet:
         got = []
         for i in range(n):
             r = T + i
-            chunks, cur, prefixes = [], [">"], []
+            chunks, cur, cells = [], [">"], []
             for lc in self.loop_cells:
                 ref = f"{lc.col}{r}"
                 if lc.slot_label is not None or lc.slot is not None:
                     chunks.append("".join(cur))
                     cur = []
-                    prefixes.append(f'<c r="{ref}" s="{lc.style}"' if lc.style is not None else f'<c r="{ref}"')
+                    prefix = f'<c r="{ref}" s="{lc.style}"' if lc.style is not None else f'<c r="{ref}"'
+                    cells.append((prefix + "/>" if lc.style is not None else "", prefix + _INLINE, ref))
                 elif lc.static is None:
                     cur.append(f'<c r="{ref}" {lc.attrs}/>' if lc.attrs else f'<c r="{ref}"/>')
                 else:
@@ -384,7 +405,8 @@ class CompiledSheet:
                     cur.append(f'<c r="{ref}" {lc.attrs}>{text}</c>')
             cur.append("</row>")
             chunks.append("".join(cur))
-            got.append((f'<row r="{r}"{self.loop_row_attrs}', chunks, prefixes))
+            got.append((f'<row r="{r}"{self.loop_row_attrs}', chunks[0],
+                        [(*cell, after) for cell, after in zip(cells, chunks[1:])]))
         if n <= _KEEP_ROWS:
             if len(self._rows_kept) >= _KEEP:
                 self._rows_kept.clear()
@@ -652,7 +674,9 @@ class Compiled:
         t = self.template
         parts = t.parts
         self._wb = P.WorkbookXml(parts[t.workbook_part].decode("utf-8"))
-        self._names = [(dn, dn.name, dn.local_sheet) for dn in self._wb.names]
+        # each name with its scope and the template's sheets its formula names
+        self._names = [(dn, dn.name, dn.local_sheet, {s.name for s in t.sheets if _refers_to(dn.text, s.name)})
+                       for dn in self._wb.names]
         self._local_names: dict[tuple[int, int], str] = {}
         self._moved_names: dict[tuple[str, int, int], str] = {}
         self._wb_rels = P.RelsWriter(a for a in P.read_rels(parts[self.wb_rels_part])
@@ -678,7 +702,7 @@ class Compiled:
         out = []
         printed = set()      # the sheets given a print area
         name_text = self._name_text
-        for dn, name, k in self._names:
+        for dn, name, k, refers in self._names:
             text = dn.text
             if k is not None:
                 for idx, (title, part, cs, copy, n, s) in enumerate(sheet_rows):
@@ -688,7 +712,7 @@ class Compiled:
                     if name == "_xlnm.Print_Area":
                         printed.add(idx)
             else:
-                first = next(((i, r) for i, r in enumerate(sheet_rows) if _refers_to(text, r[2].sheet.name)), None)
+                first = next(((i, r) for i, r in enumerate(sheet_rows) if r[2].sheet.name in refers), None) if refers else None
                 if first:
                     _idx, (title, part, cs, copy, n, s) = first
                     text = name_text(text, cs, title, s)
