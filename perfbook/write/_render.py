@@ -165,8 +165,9 @@ class CompiledSheet:
         self._lits, self._marks = split_marks(self.source)
         self._frames: dict[int, tuple] = {}
         self._rows_kept: dict[int, list] = {}
-        self._merges_kept: dict[int, list[str]] = {}
+        self._merges_kept: dict[int, tuple[int, str]] = {}
         self._heights: dict[int, str] = {}
+        self._fit_attrs: dict[tuple[int, int], str] = {}
         self.loop_cells = self._loop_cells()
         self.print_area = _print_area(sheet)
         # the slots rendered per workbook: each once, though a row's height and its cell both need it
@@ -289,18 +290,27 @@ class CompiledSheet:
         if self.T is not None:
             ctx["loop_rows"] = self._loop_rows(inds, runs, n, s)
         got = {id(sl): sl.render(values) for sl in self._header_slots}
+        lines_needed, kept = _layout.lines_needed, self._fit_attrs
         for r, pairs in self.fit_rows.items():
-            h = _layout.height_for([(got[id(sl)], w) for sl, w in pairs], self.row_heights[r])
-            base = self.row_attr_base[r]
-            ht = f' ht="{h}" customHeight="1"' if h else (
-                f' ht="{self.row_heights[r]}" customHeight="1"' if r in self.row_fixed else "")
-            ctx[f"h{r}"] = (f" {base}" if base else "") + ht
+            lines = max([lines_needed(got[id(sl)], w) for sl, w in pairs], default=1)
+            attrs = kept.get((r, lines))
+            if attrs is None:
+                attrs = kept[(r, lines)] = self._fit_attr(r, lines)
+            ctx[f"h{r}"] = attrs
         for k, (slot, _ref, style) in self.slot_names.items():
             ctx[f"c{k}"] = _cell_xml(refs[k], got[id(slot)], style)
         out = [""] * (2 * len(names) + 1)
         out[0::2] = lits
         out[1::2] = [ctx[nm] for nm in names]
         return "".join(out)
+
+    def _fit_attr(self, r: int, lines: int) -> str:
+        """The attributes of template row r, which has fields, for text of that many lines (_fit_attrs keeps them)."""
+        h = _layout.height_of(lines, self.row_heights[r])
+        base = self.row_attr_base[r]
+        ht = f' ht="{h}" customHeight="1"' if h else (
+            f' ht="{self.row_heights[r]}" customHeight="1"' if r in self.row_fixed else "")
+        return (f" {base}" if base else "") + ht
 
     def _frame(self, s: int) -> tuple[list[str], list[str], dict[int, str]]:
         """The sheet's fixed text for a block grown by s, cut where the slots go (their names between), and
@@ -433,7 +443,8 @@ class CompiledSheet:
 
     def _merges_xml(self, runs: dict, n: int, s: int) -> str:
         T = self.T
-        refs = list(self._fixed_merges(n, s))
+        count, fixed = self._fixed_merges(n, s)
+        refs = []
         if T is not None:
             for label, (c1, c2) in self.group_merges.items():
                 covered = set()
@@ -443,26 +454,28 @@ class CompiledSheet:
                     covered.update(range(a, b + 1))
                 if c2 > c1:
                     refs.extend(_merge_ref(T + i, c1, T + i, c2) for i in range(n) if i not in covered)
-        if not refs:
+        if not count and not refs:
             return ""
-        return f'<mergeCells count="{len(refs)}">{"".join(refs)}</mergeCells>'
+        return f'<mergeCells count="{count + len(refs)}">{fixed}{"".join(refs)}</mergeCells>'
 
-    def _fixed_merges(self, n: int, s: int) -> list[str]:
-        """The template's merges moved by s and the indicator row's on each of n rows: kept per n."""
+    def _fixed_merges(self, n: int, s: int) -> tuple[int, str]:
+        """The template's merges moved by s and the indicator row's on each of n rows (how many, their
+        XML): kept per n."""
         got = self._merges_kept.get(n)
         if got is not None:
             return got
         T = self.T
-        got = []
+        refs = []
         for (r1, c1, r2, c2) in self.static_merges:
             if T is not None:
                 r1 = r1 if r1 <= T else r1 + s
                 r2 = r2 if r2 < T else r2 + s
-            got.append(_merge_ref(r1, c1, r2, c2))
+            refs.append(_merge_ref(r1, c1, r2, c2))
         if T is not None:
             for i in range(n):
                 for (c1, c2) in self.loop_merges:
-                    got.append(_merge_ref(T + i, c1, T + i, c2))
+                    refs.append(_merge_ref(T + i, c1, T + i, c2))
+        got = (len(refs), "".join(refs))
         if n <= _KEEP_ROWS:
             if len(self._merges_kept) >= _KEEP:
                 self._merges_kept.clear()
