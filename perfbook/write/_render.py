@@ -606,7 +606,7 @@ class Compiled:
         root_rels = self._root_rels(bool(meta))
         entries.append(deflate(P.ROOT_RELS, root_rels, FAST))
         if meta:
-            entries.append(deflate("docProps/custom.xml", _custom_xml(meta), FAST))
+            entries.append(deflate("docProps/custom.xml", self._custom(meta), FAST))
         ct = self._content_types([r[1] for r in sheet_rows], extra_ct, bool(meta))
         return build_zip([deflate(P.CONTENT_TYPES, ct, FAST)] + entries + self._static_for(codenames))
 
@@ -706,6 +706,8 @@ class Compiled:
         self._types = P.TypesWriter(keep)
         self._sheet_rels_of = {s.rels_part: P.read_rels(parts[s.rels_part]) for s in t.sheets if s.rels_part}
         self._sheet_rels_fixed = {k: P.RelsWriter(v).xml() for k, v in self._sheet_rels_of.items()}
+        # package parts that depend on the workbook's shape only (how many sheets, which parts, the meta)
+        self._kept_parts: dict[tuple, bytes] = {}
 
     def _workbook_xml(self, plan, sheet_rows) -> str:
         sheets = [P.sheet_element(title, n, f"rIdPb{n}", cs.sheet.attrs) for (title, part, cs, copy, n, _s) in sheet_rows]
@@ -759,19 +761,39 @@ class Compiled:
         return _rename_sheet(moved, cs.sheet.name, title)
 
     def _workbook_rels(self, sheet_rows) -> bytes:
-        return self._wb_rels.xml(P.relationship(f"rIdPb{n}", WS_TYPE, f"worksheets/sheet{n}.xml")
-                                 for (title, part, cs, copy, n, _s) in sheet_rows)
+        # the same for every workbook of as many sheets: written once per count
+        key = ("rels", len(sheet_rows))
+        got = self._kept_parts.get(key)
+        if got is None:
+            got = self._kept_parts[key] = self._wb_rels.xml(
+                P.relationship(f"rIdPb{n}", WS_TYPE, f"worksheets/sheet{n}.xml") for (title, part, cs, copy, n, _s) in sheet_rows)
+        return got
 
     def _root_rels(self, with_custom: bool) -> bytes:
         return self._root[with_custom]
 
     def _content_types(self, sheet_parts, extra, with_custom) -> bytes:
+        # the same for every workbook of the same parts: written once for them
+        key = ("types", tuple(sheet_parts), tuple(extra), with_custom)
+        got = self._kept_parts.get(key)
+        if got is not None:
+            return got
         overrides = [(p, P.CT_WORKSHEET) for p in sheet_parts] + list(extra)
         if not self._has_app:
             overrides.append(("docProps/app.xml", P.CT_APP))
         if with_custom:
             overrides.append(("docProps/custom.xml", P.CT_CUSTOM))
-        return self._types.xml(overrides)
+        if len(self._kept_parts) >= _KEEP:
+            self._kept_parts.clear()
+        got = self._kept_parts[key] = self._types.xml(overrides)
+        return got
+
+    def _custom(self, meta: dict) -> bytes:
+        key = ("custom", tuple((str(k), str(v)) for k, v in meta.items()))
+        got = self._kept_parts.get(key)
+        if got is None:
+            got = self._kept_parts[key] = _custom_xml(meta)
+        return got
 
     def _sheet_rels(self, sheet: TemplateSheet, n: int, copy: bool):
         """The sheet's relationships; a copy gets its own copies of drawings, comments, printer settings."""
