@@ -19,8 +19,7 @@ from ..model import Project
 from ..ooxml import _ns, _parts as P, _refs
 from ..ooxml._package import Entry, build_zip, deflate
 from ..ooxml._parts import rels_path, resolve
-from ..ooxml._sheetxml import (Cell, attrs, cell_xml, col_index, col_letter, insert_element, remove_element, unescape, xml_attr,
-                               xml_text)
+from ..ooxml._sheetxml import Cell, attrs, cell_xml, col_index, col_letter, insert_element, remove_element, unescape, xml_attr, xml_text
 from . import _layout
 from ._template import Template, TemplateSheet
 
