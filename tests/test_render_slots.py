@@ -165,3 +165,8 @@ def test_the_first_parts_content_type_is_read_from_its_local_header():
     assert _first_content_types(other) is None
     assert _first_content_types(data[:40]) is None
     assert fit_extension("a.xlsx", other) == other
+
+
+def test_split_marks_cuts_at_row_and_slot_marks():
+    assert split_marks('<a r="\x0012\x01">\r\n\x02merges\x03\r</a>') == (['<a r="', '">\n', "\n</a>"], [12, "merges"])
+    assert split_marks("") == ([""], [])
