@@ -483,18 +483,31 @@ class CompiledSheet:
 
 
 def _merge_ref(r1: int, c1: int, r2: int, c2: int) -> str:
-    return f'<mergeCell ref="{col_letter(c1)}{r1}:{col_letter(c2)}{r2}"/>'
+    return f'<mergeCell ref="{_letter(c1)}{r1}:{_letter(c2)}{r2}"/>'
+
+
+_LETTERS: dict[int, str] = {}
+
+
+def _letter(col: int) -> str:
+    """col_letter, kept per column (a workbook's merges name the same few columns on every row)."""
+    got = _LETTERS.get(col)
+    if got is None:
+        got = _LETTERS[col] = col_letter(col)
+    return got
 
 
 def _runs(inds: list[dict], keys: tuple[str, ...]) -> list[tuple[int, int]]:
     """Run-length groups of equal, non-empty keys; a 二级 run never crosses a 一级 boundary."""
     runs, start, prev = [], 0, None
-    for i, ind in enumerate(inds + [{}]):
-        k = tuple(ind.get(x) for x in keys)
-        if k != prev or i == len(inds):
+    for i, ind in enumerate(inds):
+        k = tuple(map(ind.get, keys))
+        if k != prev:
             if prev is not None and all(v is not None for v in prev):
                 runs.append((start, i - 1))
             start, prev = i, k
+    if prev is not None and all(v is not None for v in prev):
+        runs.append((start, len(inds) - 1))
     return runs
 
 
