@@ -333,7 +333,7 @@ class CompiledSheet:
     def _loop_rows(self, inds: list[dict], runs: dict, n: int, s: int) -> str:
         """The n indicator rows: each row's fixed text (_row_texts) with the data's cells between."""
         cont1, cont2 = _continuations(runs)
-        text_cols, data_cells, heights = self._text_cols, self._data_cells, self._heights
+        text_cols, heights = self._text_cols, self._heights
         lines_needed = _layout.lines_needed
         out: list[str] = []
         put = out.append
@@ -361,9 +361,9 @@ class CompiledSheet:
             put(first)
             # a 一级 / 二级 cell a run above covers stays empty: the merge shows the run's text
             blank = _BLANK[(i in cont1) + 2 * (i in cont2)]
-            for (label, slot, style), (empty, text_open, ref, after) in zip(data_cells, cells):
+            for label, slot, style, empty, text_open, ref, after in cells:
                 if label is not None:
-                    v = None if label in blank else get(label)
+                    v = get(label) if not blank or label not in blank else None
                 else:
                     v = slot.render(vals) if vals else None
                 if v is None or v == "":
@@ -383,11 +383,11 @@ class CompiledSheet:
             self.loop_min_height if self.loop_min_height != 15.0 else None)
         return f' ht="{h}"' if h else ""
 
-    def _row_texts(self, n: int, s: int) -> list[tuple[str, str, list[tuple[str, str, str, str]]]]:
+    def _row_texts(self, n: int, s: int) -> list[tuple[str, str, list[tuple]]]:
         """Per indicator row of a block of n: '<row r=".."' and its attributes, the fixed text up to the first
-        data cell (opening with '>'), and per data cell: itself empty, the opening of its text, its
-        reference and the fixed text after it (the last closes the row) -- the same for every workbook of
-        n rows, so kept per n."""
+        data cell (opening with '>'), and per data cell: its label, composite slot and style (_data_cells),
+        itself empty, the opening of its text, its reference and the fixed text after it (the last closes
+        the row) -- the same for every workbook of n rows, so kept per n."""
         got = self._rows_kept.get(n)
         if got is not None:
             return got
@@ -415,7 +415,7 @@ class CompiledSheet:
             cur.append("</row>")
             chunks.append("".join(cur))
             got.append((f'<row r="{r}"{self.loop_row_attrs}', chunks[0],
-                        [(*cell, after) for cell, after in zip(cells, chunks[1:])]))
+                        [(*data, *cell, after) for data, cell, after in zip(self._data_cells, cells, chunks[1:])]))
         if n <= _KEEP_ROWS:
             if len(self._rows_kept) >= _KEEP:
                 self._rows_kept.clear()
