@@ -417,8 +417,8 @@ class CompiledSheet:
             got.append((f'<row r="{r}"{self.loop_row_attrs}', chunks[0],
                         [(*data, *cell, after) for data, cell, after in zip(self._data_cells, cells, chunks[1:])]))
         if n <= _KEEP_ROWS:
-            if len(self._rows_kept) >= _KEEP:
-                self._rows_kept.clear()
+            if len(self._rows_kept) >= _KEEP or sum(self._rows_kept) + n > _KEEP_ROWS * 4:
+                self._rows_kept.clear()            # (a few MB at most: about 1.5 KB a row)
             self._rows_kept[n] = got
         return got
 
