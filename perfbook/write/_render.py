@@ -680,14 +680,7 @@ class Compiled:
         """Per planned sheet, the (template name, title, T, s) of each other sheet its formulas name: such
         a formula names that sheet's copy in the same project's set (a sheet outside the sets, the
         first set's), its row references moved as that copy's indicator block grew."""
-        named = self.__dict__.get("_named")
-        if named is None:          # which other sheets each sheet's formulas name: the template's, found once
-            names = {cs.sheet.name for cs in self.sheets}
-            named = self._named = {}
-            for cs in self.sheets:
-                text = "".join(c.body or "" for r in cs.sheet.xml.rows for c in r.cells)
-                named[id(cs)] = [nm for nm in names if nm != cs.sheet.name and "<f" in text
-                                 and (f"{xml_attr(nm)}!" in text or f"{xml_attr(nm)}'!" in text)]
+        named = self.__dict__.get("_named") or self._named_sheets()
         groups, cur = [], {}
         for cs, p, title, _c in plan:
             if cs.sheet.dynamic:
@@ -702,6 +695,16 @@ class Compiled:
             g = group if cs.sheet.dynamic else first
             out.append([(nm, *g[nm]) for nm in named[id(cs)] if nm in g and (g[nm][0] != nm or g[nm][2])])
         return out
+
+    def _named_sheets(self) -> dict[int, list[str]]:
+        """Which other sheets each sheet's formulas name: the template's, found once."""
+        names = {cs.sheet.name for cs in self.sheets}
+        named = self._named = {}
+        for cs in self.sheets:
+            text = "".join(c.body or "" for r in cs.sheet.xml.rows for c in r.cells)
+            named[id(cs)] = [nm for nm in names if nm != cs.sheet.name and "<f" in text
+                             and (f"{xml_attr(nm)}!" in text or f"{xml_attr(nm)}'!" in text)]
+        return named
 
     # -- workbook-level parts (written through ooxml._parts, from what __init__ read once) ------------
     def _package_parts(self) -> None:
