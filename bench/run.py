@@ -5,6 +5,7 @@
     python -m bench.run --write-docs   # also put the results into README.md (between bench:start/end)
     python -m bench.run --collect 1000,5000 --tree ../main   # collect alone, this checkout beside another
     python -m bench.run --reading      # seconds: yardstick 3 on one project only, perfbook.read split in its steps
+    python -m bench.run --generation   # a minute: yardstick 2 alone, 100 rounds
 
 Every time is CPU time (time.process_time in this process; user + system of every process of a child's
 tree, sampled with psutil), because the machine may be shared: wall time is shown beside it only for
@@ -13,7 +14,8 @@ number of rounds (the median is reported). The yardsticks (bench/plain.py):
 1. start-up: `perfbook --help`, `read` and `check` of one workbook beside `python -c "import openpyxl"`;
 2. generation per workbook: perfbook's compiled render + atomic write, a plain openpyxl script writing the
    same cells and merges (no styles, validations or names, so it does less than perfbook), and the floor
-   (deflate the parts that change + zip + write);
+   (the same parts and bytes perfbook writes: deflate those it deflates per workbook, copy those it copies
+   already deflated, zip, write);
 3. reading per workbook: perfbook.read (safety scan included) beside calamine alone, pandas with the
    calamine and openpyxl engines, openpyxl read_only and normal mode;
 4. `perfbook bulk --per-project` as a whole command at N = 50, 300, 3,000: total = a + b·N fitted for
@@ -26,6 +28,7 @@ No numbers are asserted anywhere; the tests check behaviour, this file measures.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import platform
 import shutil
@@ -162,32 +165,81 @@ def startup_cpu(one: Path, rounds: int) -> dict:
 
 # --- 2. generation and 3. reading, per workbook ---------------------------------------------------
 
-def per_workbook(tmp: Path, rounds: int) -> tuple[list, list]:
-    import perfbook
+def _floor_parts(c, data: bytes) -> list:
+    """Every part of a rendered workbook, in its order: (name, raw, None) for a part perfbook deflates per
+    workbook, (name, None, Entry) for one it copies already deflated (from the template, or a part the
+    same in every workbook, cached by the renderer). The floor then does exactly the deflating perfbook
+    does, on the same bytes: a part is copied only if perfbook's output holds that cached entry."""
+    import io
+    import zipfile
+    cached = {(e.name, e.crc, e.size, len(e.data)): e for e in c.cached_entries()}
+    out = []
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for info in z.infolist():
+            e = cached.get((info.filename.encode("utf-8"), info.CRC, info.file_size, info.compress_size))
+            out.append((info.filename, None, e) if e is not None else (info.filename, z.read(info), None))
+    return out
+
+
+def _floor_write(parts: list, path: Path) -> None:
+    """The least any writer of these bytes must do: deflate what changes (level 1, as perfbook), zip, write."""
+    from perfbook.ooxml._package import build_zip, deflate
+    entries = [e if e is not None else deflate(name, raw, 1) for name, raw, e in parts]
+    with open(path, "wb") as fh:
+        fh.write(build_zip(entries))
+
+
+def _generation_sets() -> dict:
+    from perfbook.write._inputs import load
+    filled = load(synth_projects(12, departments=2, seed=1))
+    return {"一个项目（约 11 个指标）": [filled[0]], "部门工作簿（5 个项目）": filled[:5]}
+
+
+def generation(tmp: Path, rounds: int) -> list:
+    """Per workbook: perfbook's render + atomic write, the floor (the same parts, the same bytes) and a
+    plain openpyxl script writing the same cells and merges. CPU per call, the rounds interleaved."""
     from perfbook.ooxml._package import write_atomic
     from perfbook.write.fill import compiled, meta_for
-    from perfbook.write._inputs import load
 
     c = compiled()
     meta = meta_for(None, None)
-    filled = load(synth_projects(12, departments=2, seed=1))
-    sets = {"一个项目（约 11 个指标）": [filled[0]], "部门工作簿（5 个项目）": filled[:5]}
-    gen, rd = [], []
-    for label, ps in sets.items():
+    gen = []
+    for label, ps in _generation_sets().items():
         data = c.render(ps, meta=meta)
-        c.render(ps, meta=meta)
-        static = {e.name for e in c.static} | {v[1].name for v in c._constant.values()}
+        data = c.render(ps, meta=meta)
+        parts = _floor_parts(c, data)
+        _floor_write(parts, tmp / "f.xlsx")
+        if (tmp / "f.xlsx").read_bytes() != data:
+            raise SystemExit(f"the floor does not write perfbook's bytes for {label}")
         book = plain.contents(data)
-        dyn, fixed = plain.floor_parts(data, static)
-        out = tmp / "w.xlsx"
-        fns = {"perfbook": lambda: write_atomic(out, c.render(ps, meta=meta)),
-               "openpyxl": lambda: plain.openpyxl_write(book, tmp / "o.xlsx"),
-               "floor": lambda: plain.floor_write(dyn, fixed, tmp / "f.xlsx")}
+        # every call writes a new file, as bulk does: a rename or truncation over the file of the round
+        # before costs ext4 a flush of that file (auto_da_alloc), more CPU than the writing itself
+        out, k = tmp / "gen", itertools.count()
+        out.mkdir(exist_ok=True)
+        fns = {"perfbook": lambda: write_atomic(out / f"w{next(k)}.xlsx", c.render(ps, meta=meta)),
+               "openpyxl": lambda: plain.openpyxl_write(book, out / f"o{next(k)}.xlsx"),
+               "floor": lambda: _floor_write(parts, out / f"f{next(k)}.xlsx")}
         for fn in fns.values():
             fn()                                                 # warm: imports, caches
         t = cpu_each(fns, rounds)
+        shutil.rmtree(out)
         gen.append({"set": label, **{k: v * 1000 for k, v in t.items()}})
-        print(f"  generate {label}: " + ", ".join(f"{k} {v * 1000:.2f} ms" for k, v in t.items()), flush=True)
+        print(f"  generate {label}: " + ", ".join(f"{k} {v * 1000:.2f} ms" for k, v in t.items())
+              + f" ({t['perfbook'] / t['floor']:.2f}× floor, openpyxl {t['openpyxl'] / t['perfbook']:.1f}× perfbook)",
+              flush=True)
+    return gen
+
+
+def per_workbook(tmp: Path, rounds: int) -> tuple[list, list]:
+    import perfbook
+    from perfbook.write.fill import compiled, meta_for
+
+    gen = generation(tmp, rounds)
+    c = compiled()
+    meta = meta_for(None, None)
+    rd = []
+    for label, ps in _generation_sets().items():
+        data = c.render(ps, meta=meta)
         path = tmp / f"r{len(rd)}.xlsx"
         path.write_bytes(data)
         readers = {"perfbook.read": lambda: perfbook.read(path),
@@ -393,6 +445,7 @@ def main(argv=None) -> int:
     ap.add_argument("--memory", help="comma-separated N for peak memory (default 10000,50000); 0 skips it")
     ap.add_argument("--write-docs", action="store_true", help="put the results into README.md")
     ap.add_argument("--reading", action="store_true", help="only reading one project, in its steps (200 rounds)")
+    ap.add_argument("--generation", action="store_true", help="only the generation table (100 rounds)")
     ap.add_argument("--collect", help="only item 5's collect: comma-separated N workbooks (e.g. 1000,5000), --jobs 1 and 2")
     ap.add_argument("--tree", action="append", type=Path,
                     help="with --collect: run perfbook from this checkout too (repeatable; e.g. the previous version)")
@@ -409,6 +462,11 @@ def main(argv=None) -> int:
         with tempfile.TemporaryDirectory(prefix="pb-bench-") as d:
             print(f"reading one project ({args.rounds or 200} rounds, load {machine()['load']:.1f}):", flush=True)
             reading(perfbook.fill(ROOT / "examples" / "seed-001.yaml", Path(d) / "ONE.xlsx"), args.rounds or 200)
+        return 0
+    if args.generation:
+        with tempfile.TemporaryDirectory(prefix="pb-bench-") as d:
+            print(f"generation per workbook ({args.rounds or 100} rounds, load {machine()['load']:.1f}):", flush=True)
+            generation(Path(d), args.rounds or 100)
         return 0
     rounds = args.rounds or (3 if args.quick else 7)
     sizes = [int(x) for x in (args.sizes or ("50,300,1000" if args.quick else "50,300,3000")).split(",")]

@@ -1,8 +1,10 @@
 """Fill a template by rendering its sheet XML: compiled once, rendered per workbook.
 
-Compiling turns each template sheet into a jinja2 template (rows below the indicator row and every
-reference to them move by ``s``), and deflates every other part of the package once. Rendering a
-workbook is then: build the indicator rows, render the sheet templates, zip. Macros, the ribbon,
+Compiling cuts each template sheet's XML at its marks (rows below the indicator row and every
+reference to them move by ``s``; a field's cell, a row's height, the merges and the indicator rows are
+slots), and deflates every other part of the package once. Rendering a workbook is then: the sheet's
+fixed text for this ``s`` (joined once per ``s`` and kept), the indicator rows (their fixed text per
+row count kept the same way, the data's cells between), plain string joins, zip. Macros, the ribbon,
 x14 extensions and anything else in the template travel byte for byte.
 """
 from __future__ import annotations
@@ -11,14 +13,13 @@ import re
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-import jinja2
-
+from .. import _fields as F
 from ..excel import _vba as vba
 from ..model import Project
 from ..ooxml import _ns, _parts as P, _refs
 from ..ooxml._package import Entry, build_zip, deflate
 from ..ooxml._parts import rels_path, resolve
-from ..ooxml._sheetxml import Cell, attrs, cell_xml, col_index, col_letter, insert_element, remove_element, unescape, xml_attr
+from ..ooxml._sheetxml import Cell, attrs, cell_xml, col_index, col_letter, insert_element, remove_element, unescape, xml_attr, xml_text
 from . import _layout
 from ._template import Template, TemplateSheet
 
@@ -32,25 +33,44 @@ ROW_ATTRS_DROP = re.compile(r'\s*\bspans="[^"]*"')
 INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _TAB_SELECTED = re.compile(r'\s*\btabSelected="(?:1|true)"')
 
-_env = jinja2.Environment(autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+_NEWLINES = re.compile(r"\r\n|\r")
+_INLINE = ' t="inlineStr"><is><t xml:space="preserve">'
+_BLANK = ((), ("一级指标",), ("二级指标",), ("一级指标", "二级指标"))   # the cells a row leaves to a merge above
+# frames and indicator-row texts kept per compiled sheet: one per row count a workbook has had
+_KEEP = 64
+_KEEP_ROWS = 400        # more indicator rows than this are cut per workbook, not kept
 
 
 def _marked(r: int) -> str:
     return f"\x00{r}\x01"
 
 
-def to_jinja(text: str) -> str:
-    """Text with row markers (\\x00r\\x01 = r + s) and slot markers (\\x02name\\x03) as jinja2 source."""
-    out, pos = [], 0
+def split_marks(text: str) -> tuple[list[str], list]:
+    """Text with row markers (\\x00r\\x01 = r + s) and slot markers (\\x02name\\x03) cut at them: the
+    literal pieces and, between them, each mark (int r or the slot's name). The pieces' line breaks are
+    written \\n, as the jinja2 templates this replaced wrote them (the bytes stay the same)."""
+    lits, marks, pos = [], [], 0
     for m in MARK.finditer(text):
-        lit = text[pos:m.start()]
-        if lit:
-            out.append("{% raw %}" + lit + "{% endraw %}")
-        out.append(f"{{{{ {m.group(1)} + s }}}}" if m.group(1) else f"{{{{ {m.group(2)} }}}}")
+        lits.append(text[pos:m.start()])
+        marks.append(int(m.group(1)) if m.group(1) else m.group(2))
         pos = m.end()
-    if text[pos:]:
-        out.append("{% raw %}" + text[pos:] + "{% endraw %}")
-    return "".join(out)
+    lits.append(text[pos:])
+    return [_NEWLINES.sub("\n", x) for x in lits], marks
+
+
+def _xml_text(text: str) -> str:
+    """xml_text, at once for the commonest text: printable (so nothing XML cannot hold), nothing to escape."""
+    if "&" in text or "<" in text or ">" in text or "_" in text or not text.isprintable():
+        return xml_text(text)
+    return text
+
+
+def _cell_xml(ref: str, value, style: str | None) -> str:
+    """cell_xml, a text written here (the commonest value)."""
+    if type(value) is not str or value == "":
+        return cell_xml(ref, value, style)
+    s = f' s="{style}"' if style is not None else ""
+    return f'<c r="{ref}"{s}{_INLINE}{_xml_text(value)}</t></is></c>'
 
 
 def _grow(text: str, T: int, sheet: str | None, whole_rows=False) -> str:
@@ -119,7 +139,7 @@ class _LoopCell:
 
 
 class CompiledSheet:
-    """One template sheet as a jinja2 template plus the pieces of its indicator row."""
+    """One template sheet cut at its marks (split_marks) plus the pieces of its indicator row."""
 
     def __init__(self, sheet: TemplateSheet):
         self.sheet = sheet
@@ -140,10 +160,27 @@ class CompiledSheet:
             body.append("\x02loop_rows\x03")
         head = _shift_refs_in_xml(sheet.xml.head, self.T, name)
         tail = _shift_refs_in_xml(tail, self.T, name)
-        source = to_jinja(head + "".join(body) + tail)
-        self.jinja = _env.from_string(source)
+        self.source = head + "".join(body) + tail
+        self._lits, self._marks = split_marks(self.source)
+        self._frames: dict[int, tuple] = {}
+        self._rows_kept: dict[int, list] = {}
+        self._merges_kept: dict[int, tuple[int, str]] = {}
+        self._heights: dict[int, str] = {}
+        self._fit_attrs: dict[tuple[int, int], str] = {}
         self.loop_cells = self._loop_cells()
         self.print_area = _print_area(sheet)
+        # the slots rendered per workbook: each once, though a row's height and its cell both need it
+        self._header_slots = list({id(x[0]): x[0] for x in self.slot_names.values()}.values())
+        self._header_slots += [sl for pairs in self.fit_rows.values() for sl, _w in pairs
+                               if all(sl is not h for h in self._header_slots)]
+        # the indicator row's cells that take the data, in order; the others are fixed text per row count
+        self._data_cells = [(lc.slot_label, lc.slot, lc.style) for lc in self.loop_cells
+                            if lc.slot_label is not None or lc.slot is not None]
+        # the columns whose text decides a row's height (一级/二级 are merged over their groups)
+        # (and the width less padding: _layout.lines_needed's one-line test, made here before calling it)
+        self._text_cols = [(lc.slot_label, w, max(w - 0.8, 1.0)) for lc in self.loop_cells
+                           if lc.slot_label and lc.slot_label not in ("一级指标", "二级指标")
+                           for w in [self.loop_widths.get(col_index(lc.col), 8.43)]]
 
     # -- compile -----------------------------------------------------------------------------
     def _classify_merges(self):
@@ -240,65 +277,150 @@ class CompiledSheet:
             return 0
         return max((len(project.indicators) if project else 0) + blank_rows, 1)
 
-    def render(self, project: Project | None, blank_rows: int = 0) -> str:
-        values = project_values(project)
-        inds = [i.to_dict() for i in project.indicators] if project else []
+    def render(self, project: Project | None, blank_rows: int = 0, data: tuple | None = None) -> str:
+        """The sheet's XML for one project; data: its (values, indicator dicts), from project_data."""
+        values, inds = data if data is not None else project_data(project)
         n = self.rows_for(project, blank_rows)
         s = max(n - 1, 0)
-        ctx = {"s": s, "merges": self._merges_xml(inds, n, s), "loop_rows": self._loop_rows(inds, n, s)}
+        lits, names, refs = self._frame(s)
+        runs = ({"一级指标": _runs(inds, ("一级指标",)), "二级指标": _runs(inds, ("一级指标", "二级指标"))}
+                if self.T is not None else {})
+        ctx = {"merges": self._merges_xml(runs, n, s)}
+        if self.T is not None:
+            ctx["loop_rows"] = self._loop_rows(inds, runs, n, s)
+        got = {id(sl): sl.render(values) for sl in self._header_slots}
+        lines_needed, kept = _layout.lines_needed, self._fit_attrs
         for r, pairs in self.fit_rows.items():
-            h = _layout.height_for([(slot.render(values), w) for slot, w in pairs], self.row_heights[r])
-            base = self.row_attr_base[r]
-            ht = f' ht="{h}" customHeight="1"' if h else (
-                f' ht="{self.row_heights[r]}" customHeight="1"' if r in self.row_fixed else "")
-            ctx[f"h{r}"] = (f" {base}" if base else "") + ht
-        for k, (slot, ref, style) in self.slot_names.items():
-            r = ref
-            if self.T is not None and "\x00" in ref:
-                r = MARK.sub(lambda m: str(int(m.group(1)) + s) if m.group(1) else m.group(), ref)
-            ctx[f"c{k}"] = cell_xml(r, slot.render(values), style)
-        return self.jinja.render(ctx)
+            lines = max([lines_needed(got[id(sl)], w) for sl, w in pairs], default=1)
+            attrs = kept.get((r, lines))
+            if attrs is None:
+                attrs = kept[(r, lines)] = self._fit_attr(r, lines)
+            ctx[f"h{r}"] = attrs
+        for k, (slot, _ref, style) in self.slot_names.items():
+            ctx[f"c{k}"] = _cell_xml(refs[k], got[id(slot)], style)
+        out = [""] * (2 * len(names) + 1)
+        out[0::2] = lits
+        out[1::2] = [ctx[nm] for nm in names]
+        return "".join(out)
 
-    def _loop_rows(self, inds: list[dict], n: int, s: int) -> str:
-        if self.T is None:
-            return ""
+    def _fit_attr(self, r: int, lines: int) -> str:
+        """The attributes of template row r, which has fields, for text of that many lines (_fit_attrs keeps them)."""
+        h = _layout.height_of(lines, self.row_heights[r])
+        base = self.row_attr_base[r]
+        ht = f' ht="{h}" customHeight="1"' if h else (
+            f' ht="{self.row_heights[r]}" customHeight="1"' if r in self.row_fixed else "")
+        return (f" {base}" if base else "") + ht
+
+    def _frame(self, s: int) -> tuple[list[str], list[str], dict[int, str]]:
+        """The sheet's fixed text for a block grown by s, cut where the slots go (their names between), and
+        the cell reference of each field's slot: worked out once per s."""
+        got = self._frames.get(s)
+        if got is None:
+            lits, names = [self._lits[0]], []
+            for mark, lit in zip(self._marks, self._lits[1:]):
+                if isinstance(mark, int):
+                    lits[-1] += str(mark + s) + lit
+                else:
+                    names.append(mark)
+                    lits.append(lit)
+            refs = {k: MARK.sub(lambda m: str(int(m.group(1)) + s) if m.group(1) else m.group(), ref)
+                    for k, (_slot, ref, _style) in self.slot_names.items()}
+            if len(self._frames) >= _KEEP:
+                self._frames.clear()
+            got = self._frames[s] = (lits, names, refs)
+        return got
+
+    def _loop_rows(self, inds: list[dict], runs: dict, n: int, s: int) -> str:
+        """The n indicator rows: each row's fixed text (_row_texts) with the data's cells between."""
+        cont1, cont2 = _continuations(runs)
+        text_cols, heights = self._text_cols, self._heights
+        lines_needed = _layout.lines_needed
+        out: list[str] = []
+        put = out.append
+        for i, (opening, first, cells) in enumerate(self._row_texts(n, s)):
+            vals = inds[i] if i < len(inds) else {}
+            get = vals.get
+            # the height that fits the row's text, without customHeight: Excel (and LibreOffice) keep it
+            # on opening and grow the row again as text is typed or edited (its cells are not merged
+            # across columns, so Excel's autofit sees them)
+            lines = 1
+            for label, width, usable in text_cols:
+                v = get(label)
+                # no character is wider than 1.8 units (_layout.text_units): a line of text that needs no
+                # more lines so counted needs no more than the row already has
+                if v is None or (type(v) is str and 1.8 * len(v) / usable <= lines and "\n" not in v):
+                    continue
+                k = lines_needed(v, width)
+                if k > lines:
+                    lines = k
+            ht = heights.get(lines)
+            if ht is None:
+                ht = heights[lines] = self._row_ht(lines)
+            put(opening)
+            put(ht)
+            put(first)
+            # a 一级 / 二级 cell a run above covers stays empty: the merge shows the run's text
+            blank = _BLANK[(i in cont1) + 2 * (i in cont2)]
+            for label, slot, style, empty, text_open, ref, after in cells:
+                if label is not None:
+                    v = get(label) if not blank or label not in blank else None
+                else:
+                    v = slot.render(vals) if vals else None
+                if v is None or v == "":
+                    put(empty)
+                elif type(v) is str:
+                    put(text_open)
+                    put(_xml_text(v))
+                    put("</t></is></c>")
+                else:
+                    put(cell_xml(ref, v, style))
+                put(after)
+        return "".join(out)
+
+    def _row_ht(self, lines: int) -> str:
+        """An indicator row's ht attribute for text of that many lines (kept per line count in _heights)."""
+        h = _layout.height_of(lines, self.loop_min_height) or (
+            self.loop_min_height if self.loop_min_height != 15.0 else None)
+        return f' ht="{h}"' if h else ""
+
+    def _row_texts(self, n: int, s: int) -> list[tuple[str, str, list[tuple]]]:
+        """Per indicator row of a block of n: '<row r=".."' and its attributes, the fixed text up to the first
+        data cell (opening with '>'), and per data cell: its label, composite slot and style (_data_cells),
+        itself empty, the opening of its text, its reference and the fixed text after it (the last closes
+        the row) -- the same for every workbook of n rows, so kept per n."""
+        got = self._rows_kept.get(n)
+        if got is not None:
+            return got
         T = self.T
-        cont1, cont2 = _continuations(inds)
-        # the columns whose text decides a row's height (一级/二级 are merged over their groups)
-        text_cols = [(lc.slot_label, self.loop_widths.get(col_index(lc.col), 8.43))
-                     for lc in self.loop_cells if lc.slot_label and lc.slot_label not in ("一级指标", "二级指标")]
-        out = []
+        got = []
         for i in range(n):
             r = T + i
-            vals = inds[i] if i < len(inds) else {}
-            cells = []
+            chunks, cur, cells = [], [">"], []
             for lc in self.loop_cells:
                 ref = f"{lc.col}{r}"
-                if lc.slot_label is not None:
-                    v = vals.get(lc.slot_label)
-                    if (lc.slot_label == "一级指标" and i in cont1) or (lc.slot_label == "二级指标" and i in cont2):
-                        v = None
-                    cells.append(cell_xml(ref, v, lc.style))
-                elif lc.slot is not None:
-                    cells.append(cell_xml(ref, lc.slot.render(vals) if vals else None, lc.style))
+                if lc.slot_label is not None or lc.slot is not None:
+                    chunks.append("".join(cur))
+                    cur = []
+                    prefix = f'<c r="{ref}" s="{lc.style}"' if lc.style is not None else f'<c r="{ref}"'
+                    cells.append((prefix + "/>" if lc.style is not None else "", prefix + _INLINE, ref))
                 elif lc.static is None:
-                    cells.append(f'<c r="{ref}" {lc.attrs}/>' if lc.attrs else f'<c r="{ref}"/>')
+                    cur.append(f'<c r="{ref}" {lc.attrs}/>' if lc.attrs else f'<c r="{ref}"/>')
                 else:
                     body = self._row_body(lc)
                     if body.shareable and n > 1:
                         text = body.render_shared(i, s, self._shared_si(lc), f"{lc.col}{T}:{lc.col}{T + n - 1}")
                     else:
                         text = body.render(i, s)
-                    cells.append(f'<c r="{ref}" {lc.attrs}>{text}</c>')
-            texts = [(vals.get(label), width) for label, width in text_cols]
-            h = _layout.height_for(texts, self.loop_min_height) or (
-                self.loop_min_height if self.loop_min_height != 15.0 else None)
-            # the height that fits the row's text, without customHeight: Excel (and LibreOffice) keep it
-            # on opening and grow the row again as text is typed or edited (its cells are not merged
-            # across columns, so Excel's autofit sees them)
-            ht = f' ht="{h}"' if h else ""
-            out.append(f'<row r="{r}"{self.loop_row_attrs}{ht}>{"".join(cells)}</row>')
-        return "".join(out)
+                    cur.append(f'<c r="{ref}" {lc.attrs}>{text}</c>')
+            cur.append("</row>")
+            chunks.append("".join(cur))
+            got.append((f'<row r="{r}"{self.loop_row_attrs}', chunks[0],
+                        [(*data, *cell, after) for data, cell, after in zip(self._data_cells, cells, chunks[1:])]))
+        if n <= _KEEP_ROWS:
+            if len(self._rows_kept) >= _KEEP or sum(self._rows_kept) + n > _KEEP_ROWS * 4:
+                self._rows_kept.clear()            # (a few MB at most: about 1.5 KB a row)
+            self._rows_kept[n] = got
+        return got
 
     def _shared_si(self, lc: _LoopCell) -> int:
         """The shared-formula group of an indicator-row cell: numbered after any the template uses."""
@@ -318,49 +440,82 @@ class CompiledSheet:
             tpl = cache[lc.col] = _StaticBody(lc.static, self.T, self.sheet.name)
         return tpl
 
-    def _merges_xml(self, inds: list[dict], n: int, s: int) -> str:
+    def _merges_xml(self, runs: dict, n: int, s: int) -> str:
+        T = self.T
+        count, fixed = self._fixed_merges(n, s)
+        refs = []
+        if T is not None:
+            for label, (c1, c2) in self.group_merges.items():
+                covered = set()
+                for a, b in runs[label]:
+                    if b > a or c2 > c1:
+                        refs.append(_merge_ref(T + a, c1, T + b, c2))
+                    covered.update(range(a, b + 1))
+                if c2 > c1:
+                    refs.extend(_merge_ref(T + i, c1, T + i, c2) for i in range(n) if i not in covered)
+        if not count and not refs:
+            return ""
+        return f'<mergeCells count="{count + len(refs)}">{fixed}{"".join(refs)}</mergeCells>'
+
+    def _fixed_merges(self, n: int, s: int) -> tuple[int, str]:
+        """The template's merges moved by s and the indicator row's on each of n rows (how many, their
+        XML): kept per n."""
+        got = self._merges_kept.get(n)
+        if got is not None:
+            return got
         T = self.T
         refs = []
         for (r1, c1, r2, c2) in self.static_merges:
             if T is not None:
                 r1 = r1 if r1 <= T else r1 + s
                 r2 = r2 if r2 < T else r2 + s
-            refs.append((r1, c1, r2, c2))
+            refs.append(_merge_ref(r1, c1, r2, c2))
         if T is not None:
             for i in range(n):
                 for (c1, c2) in self.loop_merges:
-                    refs.append((T + i, c1, T + i, c2))
-            runs = {"一级指标": _runs(inds, ("一级指标",)), "二级指标": _runs(inds, ("一级指标", "二级指标"))}
-            for label, (c1, c2) in self.group_merges.items():
-                covered = set()
-                for a, b in runs[label]:
-                    if b > a or c2 > c1:
-                        refs.append((T + a, c1, T + b, c2))
-                    covered.update(range(a, b + 1))
-                if c2 > c1:
-                    refs.extend((T + i, c1, T + i, c2) for i in range(n) if i not in covered)
-        if not refs:
-            return ""
-        body = "".join(f'<mergeCell ref="{col_letter(c1)}{r1}:{col_letter(c2)}{r2}"/>' for r1, c1, r2, c2 in refs)
-        return f'<mergeCells count="{len(refs)}">{body}</mergeCells>'
+                    refs.append(_merge_ref(T + i, c1, T + i, c2))
+        got = (len(refs), "".join(refs))
+        if n <= _KEEP_ROWS:
+            if len(self._merges_kept) >= _KEEP:
+                self._merges_kept.clear()
+            self._merges_kept[n] = got
+        return got
+
+
+def _merge_ref(r1: int, c1: int, r2: int, c2: int) -> str:
+    return f'<mergeCell ref="{_letter(c1)}{r1}:{_letter(c2)}{r2}"/>'
+
+
+_LETTERS: dict[int, str] = {}
+
+
+def _letter(col: int) -> str:
+    """col_letter, kept per column (a workbook's merges name the same few columns on every row)."""
+    got = _LETTERS.get(col)
+    if got is None:
+        got = _LETTERS[col] = col_letter(col)
+    return got
 
 
 def _runs(inds: list[dict], keys: tuple[str, ...]) -> list[tuple[int, int]]:
     """Run-length groups of equal, non-empty keys; a 二级 run never crosses a 一级 boundary."""
     runs, start, prev = [], 0, None
-    for i, ind in enumerate(inds + [{}]):
-        k = tuple(ind.get(x) for x in keys)
-        if k != prev or i == len(inds):
+    for i, ind in enumerate(inds):
+        k = tuple(map(ind.get, keys))
+        if k != prev:
             if prev is not None and all(v is not None for v in prev):
                 runs.append((start, i - 1))
             start, prev = i, k
+    if prev is not None and all(v is not None for v in prev):
+        runs.append((start, len(inds) - 1))
     return runs
 
 
-def _continuations(inds: list[dict]) -> tuple[set[int], set[int]]:
+def _continuations(runs: dict) -> tuple[set[int], set[int]]:
+    """The rows whose 一级 / 二级 cell a run above covers (left empty: the merge shows the run's text)."""
     c1, c2 = set(), set()
-    for label, keys, out in (("一级指标", ("一级指标",), c1), ("二级指标", ("一级指标", "二级指标"), c2)):
-        for a, b in _runs(inds, keys):
+    for label, out in (("一级指标", c1), ("二级指标", c2)):
+        for a, b in runs[label]:
             out.update(range(a + 1, b + 1))
     return c1, c2
 
@@ -370,6 +525,26 @@ def project_values(project: Project | None) -> dict:
         return {}
     d = project.to_dict()
     d.pop("指标", None)
+    return d
+
+
+def project_data(project: Project | None) -> tuple[dict, list[dict]]:
+    """A project's header values (project_values, without converting its indicators twice) and indicator
+    dicts, worked out once for all its sheets."""
+    if project is None:
+        return {}, []
+    values = dict(project._items())
+    if project.midterm:
+        values[F.midterm_key()] = [i.to_dict() for i in project.midterm]
+    values.pop(F.indicators_key(), None)
+    return values, [_record_dict(i) for i in project.indicators]
+
+
+def _record_dict(rec) -> dict:
+    """rec.to_dict() (dict(rec._items())) as one comprehension: the same keys in the same order, a third faster."""
+    d = {spec.label: v for spec in rec._specs if (v := getattr(rec, spec.name)) is not None}
+    if rec.extra:
+        d.update(rec.extra)
     return d
 
 
@@ -407,6 +582,7 @@ class Compiled:
         extra_ct = []
         codenames = []
         renames = self._renames(plan, blank_rows)
+        values_of: dict[int, tuple] = {}          # each project's values, for all its sheets
         for n, (cs, project, title, copy) in enumerate(plan, start=1):
             part = f"xl/worksheets/sheet{n}.xml"
             # a sheet with no marks and nothing renamed in it (the drop-down lists) is the same bytes in
@@ -416,7 +592,9 @@ class Compiled:
             if hit is not None:
                 xml = hit[0]
             else:
-                xml = cs.render(project, blank_rows if cs.T is not None else 0)
+                if id(project) not in values_of:
+                    values_of[id(project)] = project_data(project)
+                xml = cs.render(project, blank_rows if cs.T is not None else 0, values_of[id(project)])
             if renames[n - 1]:
                 xml = _rename_in_formulas(xml, renames[n - 1])
             # sheetPr and sheetViews come before sheetData: only that head is searched (a regex over a
@@ -424,7 +602,8 @@ class Compiled:
             cut = xml.find("<sheetData")
             head, rest = (xml[:cut], xml[cut:]) if cut >= 0 else (xml, "")
             if copy and cs.sheet.index is not None:
-                head = _TAB_SELECTED.sub("", head)
+                if "tabSelected" in head:          # the regex (led by a run of spaces) costs far more
+                    head = _TAB_SELECTED.sub("", head)
                 # a copy gets its own VBA codeName (each sheet has its own document module)
                 own = P.sheet_codename(head)
                 if own is not None:
@@ -448,7 +627,7 @@ class Compiled:
         root_rels = self._root_rels(bool(meta))
         entries.append(deflate(P.ROOT_RELS, root_rels, FAST))
         if meta:
-            entries.append(deflate("docProps/custom.xml", _custom_xml(meta), FAST))
+            entries.append(deflate("docProps/custom.xml", self._custom(meta), FAST))
         ct = self._content_types([r[1] for r in sheet_rows], extra_ct, bool(meta))
         return build_zip([deflate(P.CONTENT_TYPES, ct, FAST)] + entries + self._static_for(codenames))
 
@@ -459,6 +638,10 @@ class Compiled:
         if key not in self._constant:
             self._constant[key] = (xml, deflate(part, xml.encode("utf-8")))
         return self._constant[key][1]
+
+    def cached_entries(self) -> list[Entry]:
+        """Every part this renderer copies into workbooks already deflated (what bench/run.py's floor copies too)."""
+        return list(self.static) + [e for _xml, e in self._constant.values()]
 
     def _static_for(self, codenames: list) -> list:
         """The copied parts; a VBA project perfbook built gets a document module for every sheet copy."""
@@ -497,12 +680,7 @@ class Compiled:
         """Per planned sheet, the (template name, title, T, s) of each other sheet its formulas name: such
         a formula names that sheet's copy in the same project's set (a sheet outside the sets, the
         first set's), its row references moved as that copy's indicator block grew."""
-        names = {cs.sheet.name for cs in self.sheets}
-        named = {}
-        for cs in self.sheets:
-            text = "".join(c.body or "" for r in cs.sheet.xml.rows for c in r.cells)
-            named[id(cs)] = [nm for nm in names if nm != cs.sheet.name and "<f" in text
-                             and (f"{xml_attr(nm)}!" in text or f"{xml_attr(nm)}'!" in text)]
+        named = self.__dict__.get("_named") or self._named_sheets()
         groups, cur = [], {}
         for cs, p, title, _c in plan:
             if cs.sheet.dynamic:
@@ -518,11 +696,26 @@ class Compiled:
             out.append([(nm, *g[nm]) for nm in named[id(cs)] if nm in g and (g[nm][0] != nm or g[nm][2])])
         return out
 
+    def _named_sheets(self) -> dict[int, list[str]]:
+        """Which other sheets each sheet's formulas name: the template's, found once."""
+        names = {cs.sheet.name for cs in self.sheets}
+        named = self._named = {}
+        for cs in self.sheets:
+            text = "".join(c.body or "" for r in cs.sheet.xml.rows for c in r.cells)
+            named[id(cs)] = [nm for nm in names if nm != cs.sheet.name and "<f" in text
+                             and (f"{xml_attr(nm)}!" in text or f"{xml_attr(nm)}'!" in text)]
+        return named
+
     # -- workbook-level parts (written through ooxml._parts, from what __init__ read once) ------------
     def _package_parts(self) -> None:
         t = self.template
         parts = t.parts
         self._wb = P.WorkbookXml(parts[t.workbook_part].decode("utf-8"))
+        # each name with its scope and the template's sheets its formula names
+        self._names = [(dn, dn.name, dn.local_sheet, {s.name for s in t.sheets if _refers_to(dn.text, s.name)})
+                       for dn in self._wb.names]
+        self._local_names: dict[tuple[int, int], str] = {}
+        self._moved_names: dict[tuple[str, int, int], str] = {}
         self._wb_rels = P.RelsWriter(a for a in P.read_rels(parts[self.wb_rels_part])
                                      if a.get("Type") != WS_TYPE and not a.get("Target", "").endswith("calcChain.xml"))
         root = [a for a in P.read_rels(parts[P.ROOT_RELS]) if a.get("Type") != CUSTOM_TYPE]
@@ -537,6 +730,8 @@ class Compiled:
         self._types = P.TypesWriter(keep)
         self._sheet_rels_of = {s.rels_part: P.read_rels(parts[s.rels_part]) for s in t.sheets if s.rels_part}
         self._sheet_rels_fixed = {k: P.RelsWriter(v).xml() for k, v in self._sheet_rels_of.items()}
+        # package parts that depend on the workbook's shape only (how many sheets, which parts, the meta)
+        self._kept_parts: dict[tuple, bytes] = {}
 
     def _workbook_xml(self, plan, sheet_rows) -> str:
         sheets = [P.sheet_element(title, n, f"rIdPb{n}", cs.sheet.attrs) for (title, part, cs, copy, n, _s) in sheet_rows]
@@ -545,44 +740,84 @@ class Compiled:
     def _defined_names(self, sheet_rows) -> list[str]:
         out = []
         printed = set()      # the sheets given a print area
-        for dn in self._wb.names:
+        name_text = self._name_text
+        for dn, name, k, refers in self._names:
             text = dn.text
-            k = dn.local_sheet
             if k is not None:
                 for idx, (title, part, cs, copy, n, s) in enumerate(sheet_rows):
                     if cs.sheet.index != k:
                         continue
-                    out.append(dn.xml(_name_text(text, cs, title, s), idx))
-                    if dn.name == "_xlnm.Print_Area":
+                    out.append(self._local_name(dn, idx).replace("\x00", name_text(text, cs, title, s)))
+                    if name == "_xlnm.Print_Area":
                         printed.add(idx)
             else:
-                first = next(((i, r) for i, r in enumerate(sheet_rows) if _refers_to(text, r[2].sheet.name)), None)
+                first = next(((i, r) for i, r in enumerate(sheet_rows) if r[2].sheet.name in refers), None) if refers else None
                 if first:
                     _idx, (title, part, cs, copy, n, s) = first
-                    text = _name_text(text, cs, title, s)
+                    text = name_text(text, cs, title, s)
                 out.append(dn.xml(text))
         # a print area over the official table where the template sets none: the hidden helper
         # columns would otherwise widen the printed range and shrink a fit-to-width page
         for idx, (title, part, cs, copy, n, s) in enumerate(sheet_rows):
             if cs.print_area and idx not in printed and cs.sheet.attrs.get("state", "visible") == "visible":
                 text = escape("'" + cs.sheet.name.replace("'", "''") + "'!" + cs.print_area)
-                out.append(P.defined_name("_xlnm.Print_Area", _name_text(text, cs, title, s), idx, escaped=True))
+                out.append(P.defined_name("_xlnm.Print_Area", name_text(text, cs, title, s), idx, escaped=True))
         return out
 
+    def _local_name(self, dn: P.DefinedName, idx: int) -> str:
+        """A sheet-scoped name's element for the idx-th sheet, its formula left as \\x00 (kept per name and idx)."""
+        key = (id(dn), idx)
+        got = self._local_names.get(key)
+        if got is None:
+            got = self._local_names[key] = dn.xml("\x00", idx)
+        return got
+
+    def _name_text(self, text: str, cs: CompiledSheet, title: str, s: int) -> str:
+        """_name_text, its rows moved once per (formula, sheet, s): only the renaming is per workbook."""
+        if cs.T is None or not s:
+            return _rename_sheet(text, cs.sheet.name, title)
+        key = (text, id(cs), s)
+        moved = self._moved_names.get(key)
+        if moved is None:
+            if len(self._moved_names) >= 4096:
+                self._moved_names.clear()
+            moved = self._moved_names[key] = _name_text(text, cs, cs.sheet.name, s)
+        return _rename_sheet(moved, cs.sheet.name, title)
+
     def _workbook_rels(self, sheet_rows) -> bytes:
-        return self._wb_rels.xml(P.relationship(f"rIdPb{n}", WS_TYPE, f"worksheets/sheet{n}.xml")
-                                 for (title, part, cs, copy, n, _s) in sheet_rows)
+        # the same for every workbook of as many sheets: written once per count
+        key = ("rels", len(sheet_rows))
+        got = self._kept_parts.get(key)
+        if got is None:
+            got = self._kept_parts[key] = self._wb_rels.xml(
+                P.relationship(f"rIdPb{n}", WS_TYPE, f"worksheets/sheet{n}.xml") for (title, part, cs, copy, n, _s) in sheet_rows)
+        return got
 
     def _root_rels(self, with_custom: bool) -> bytes:
         return self._root[with_custom]
 
     def _content_types(self, sheet_parts, extra, with_custom) -> bytes:
+        # the same for every workbook of the same parts: written once for them
+        key = ("types", tuple(sheet_parts), tuple(extra), with_custom)
+        got = self._kept_parts.get(key)
+        if got is not None:
+            return got
         overrides = [(p, P.CT_WORKSHEET) for p in sheet_parts] + list(extra)
         if not self._has_app:
             overrides.append(("docProps/app.xml", P.CT_APP))
         if with_custom:
             overrides.append(("docProps/custom.xml", P.CT_CUSTOM))
-        return self._types.xml(overrides)
+        if len(self._kept_parts) >= _KEEP:
+            self._kept_parts.clear()
+        got = self._kept_parts[key] = self._types.xml(overrides)
+        return got
+
+    def _custom(self, meta: dict) -> bytes:
+        key = ("custom", tuple((str(k), str(v)) for k, v in meta.items()))
+        got = self._kept_parts.get(key)
+        if got is None:
+            got = self._kept_parts[key] = _custom_xml(meta)
+        return got
 
     def _sheet_rels(self, sheet: TemplateSheet, n: int, copy: bool):
         """The sheet's relationships; a copy gets its own copies of drawings, comments, printer settings."""

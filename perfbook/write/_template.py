@@ -51,9 +51,10 @@ class Slot:
     labels: tuple[str, ...]   # labels as written, without the 指标. prefix
     loop: bool
 
-    @property
+    @cached_property
     def single(self) -> bool:
-        """The whole cell is one placeholder: the value keeps its type (number stays number)."""
+        """The whole cell is one placeholder: the value keeps its type (number stays number). Kept: each
+        workbook asks it of every slot."""
         return PLACEHOLDER.fullmatch(self.text.strip()) is not None
 
     @cached_property
