@@ -35,6 +35,7 @@ from ._template import (
     Template,
     TemplateSheet,
     _sheet,
+    print_area,
 )
 
 FRAME_NAME = "校验框架"
@@ -393,8 +394,7 @@ def _inject_sheet(t: Template, ts: TemplateSheet, fr: FR.Frame, names: _Names, d
     # the print area, where the template sets none, taken before inject adds any cell (the helpers
     # are hidden, but the 校验提示 column is not, and is not for paper)
     if not _has_print_area(t, ts):
-        from ._render import _print_area
-        pl.print_area = _print_area(ts)
+        pl.print_area = print_area(ts)
     formulas = {k: "0" for k in pl.helpers} if layout_only else helper_formulas(pl, fr, n)
     # the helper formulas on the indicator row (the renderer writes them on every indicator row)
     row_T = next((r for r in ts.xml.rows if r.r == T), None)

@@ -19,9 +19,9 @@ from ..model import Project
 from ..ooxml import _ns, _parts as P, _refs
 from ..ooxml._package import Entry, build_zip, deflate
 from ..ooxml._parts import rels_path, resolve
-from ..ooxml._sheetxml import Cell, attrs, cell_xml, col_index, col_letter, insert_element, remove_element, unescape, xml_attr, xml_text
+from ..ooxml._sheetxml import Cell, cell_xml, col_index, col_letter, insert_element, remove_element, unescape, xml_attr, xml_text
 from . import _layout
-from ._template import Template, TemplateSheet
+from ._template import Template, TemplateSheet, print_area
 
 # deflate level of the parts written per workbook: level 1 costs a third of level 6's time for files
 # ~15 % larger; the parts copied into every workbook are deflated once, at the default level
@@ -168,7 +168,7 @@ class CompiledSheet:
         self._heights: dict[int, str] = {}
         self._fit_attrs: dict[tuple[int, int], str] = {}
         self.loop_cells = self._loop_cells()
-        self.print_area = _print_area(sheet)
+        self.print_area = print_area(sheet)
         # the slots rendered per workbook: each once, though a row's height and its cell both need it
         self._header_slots = list({id(x[0]): x[0] for x in self.slot_names.values()}.values())
         self._header_slots += [sl for pairs in self.fit_rows.values() for sl, _w in pairs
@@ -851,22 +851,6 @@ def _rename_in_formulas(xml: str, pairs: list[tuple[str, str, int | None, int]])
             text = _rename_sheet(text, old, new)
         return m.group(1) + escape(text) + m.group(3)
     return re.sub(r"(<f\b[^>]*>)(.*?)(</f>)", fix, xml, flags=re.S)
-
-
-def _print_area(sheet: TemplateSheet) -> str | None:
-    """$A$1 to the last row and column the template's table uses, hidden columns left out."""
-    hidden = set()
-    for a in re.findall(r"<col\b([^>]*)/?>", sheet.xml.head):
-        at = attrs(a)
-        if at.get("hidden") in ("1", "true"):
-            hidden.update(range(int(at.get("min", 0)), int(at.get("max", 0)) + 1))
-    cells = [(c.row, c.col) for row in sheet.xml.rows for c in row.cells if c.col not in hidden]
-    cells += [(r2, c2) for _r1, _c1, r2, c2 in sheet.merges if c2 not in hidden]
-    if sheet.loop_row:
-        cells.append((sheet.loop_row, 1))
-    if not cells:
-        return None
-    return f"$A$1:${col_letter(max(c for _r, c in cells))}${max(r for r, _c in cells)}"
 
 
 def _name_text(text: str, cs: CompiledSheet, title: str, s: int) -> str:

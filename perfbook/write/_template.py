@@ -19,7 +19,7 @@ from ..errors import TemplateError
 from ..ooxml import _ns as ns
 from ..ooxml._package import read_package
 from ..ooxml._parts import relationships as _rels, rels_path
-from ..ooxml._sheetxml import NS, SheetXml, parse_sheet, shared_strings, split_ref
+from ..ooxml._sheetxml import NS, SheetXml, attrs, col_letter, parse_sheet, shared_strings, split_ref
 
 if TYPE_CHECKING:
     from ._inject import Plan
@@ -230,3 +230,19 @@ def _sheet(index, name, part, attrs, xml: SheetXml, parts, path) -> TemplateShee
 
 def known_label(label: str) -> bool:
     return F.project_field(label) is not None or F.indicator_field(label) is not None
+
+
+def print_area(sheet: TemplateSheet) -> str | None:
+    """$A$1 to the last row and column the template's table uses, hidden columns left out."""
+    hidden = set()
+    for a in re.findall(r"<col\b([^>]*)/?>", sheet.xml.head):
+        at = attrs(a)
+        if at.get("hidden") in ("1", "true"):
+            hidden.update(range(int(at.get("min", 0)), int(at.get("max", 0)) + 1))
+    cells = [(c.row, c.col) for row in sheet.xml.rows for c in row.cells if c.col not in hidden]
+    cells += [(r2, c2) for _r1, _c1, r2, c2 in sheet.merges if c2 not in hidden]
+    if sheet.loop_row:
+        cells.append((sheet.loop_row, 1))
+    if not cells:
+        return None
+    return f"$A$1:${col_letter(max(c for _r, c in cells))}${max(r for r, _c in cells)}"
