@@ -202,7 +202,7 @@ def rule_data(default_frame: str | None = None) -> dict:
         suffixes += [(normalise_symbols(w), c.glyph) for w in c.suffix]
     by_len = lambda t: (-len(t[0]), t[0])  # noqa: E731
     frames = list(FR.frames().values())
-    base_units, aliases = R._units()
+    base_units, aliases = R.unit_table()
     return {
         "rules": R.rules(),
         "advice": advice.data(),

@@ -1,10 +1,10 @@
 """The checker: rules from data/rules.yaml applied to projects, one Finding per problem.
 
 Every rule is data: its texts, parameters and its condition (`when:`, in the rule language of
-rulelang.py). This module loads and validates the rules (the shipped ones plus a bureau's
-`--rules-dir` / PERFBOOK_RULES), builds the per-row facts the conditions read (RowFacts: the Python
-twins of the workbook's hidden helper columns) and runs the compiled conditions (rule_python.py).
-The same conditions become the workbook's formulas (rule_formula.py) and the VBA (rule_vba.py).
+rules/_lang.py). This module validates and compiles the rules (their data, the shipped ones plus a bureau's
+`--rules-dir` / PERFBOOK_RULES, is rules/_data.py), builds the per-row facts the conditions read (RowFacts: the Python
+twins of the workbook's hidden helper columns) and runs the compiled conditions (rules/_python.py).
+The same conditions become the workbook's formulas (rules/_formula.py) and the VBA (rules/_vba.py).
 """
 from __future__ import annotations
 
@@ -13,26 +13,43 @@ import os
 import re
 from dataclasses import dataclass, replace
 from functools import cache
-from pathlib import Path
 from typing import Any, Callable, Iterable, NoReturn
 
-import yaml
-
-from .. import _fields as F, data as shipped
-from .._comparators import GLYPHS, _spelling_map
-from .._values import clean_text, split_value
-from .._yaml import data as yaml_data
+from .. import _fields as F
+from .._comparators import GLYPHS
 from ..errors import DataError
 from ..model import Indicator, Project
-from . import _advice as advice, _frames as FR, _python as P
+from . import _advice as advice, _data as D, _frames as FR, _python as P
+from ._data import (
+    ENV_RULES as ENV_RULES,
+    data as data,
+    equals_any as equals_any,
+    filled as filled,
+    is_bare_number as is_bare_number,
+    is_na as is_na,
+    is_percent as is_percent,
+    is_placeholder as is_placeholder,
+    na_words as na_words,
+    name_length as name_length,
+    nospace as nospace,
+    number as number,
+    params as params,
+    percent_spellings as percent_spellings,
+    rules_dir as rules_dir,
+    score_of as score_of,
+    spellings as spellings,
+    split_typed as split_typed,
+    trim as trim,
+    unit_table as unit_table,
+    units as units,
+    units_all as units_all,
+)
 from ._formula import Ctx, NoFormula, Unavailable, compile_formula, lit
 from ._frames import Frame, Level1, Level2
 from ._lang import Node, RuleSyntaxError, parse
 from .findings import Finding
 
 QUANT, QUAL = "定量", "定性"
-_NOSPACE = re.compile("[ \u3000\n\r\t]")
-ENV_RULES = "PERFBOOK_RULES"
 SEVERITIES = ("错误", "警告", "提示")
 
 
@@ -69,70 +86,6 @@ class Rule:
         return not self.formula
 
 
-def _yaml(name: str) -> dict:
-    return yaml_data(name)
-
-
-_rules_dir: list[str | None] = [None]
-
-
-def set_rules_dir(path: str | os.PathLike | None) -> None:
-    """A bureau's rule folder (every *.yaml in it adds or overrides rules); None: PERFBOOK_RULES only."""
-    _rules_dir[0] = str(path) if path else None
-    for f in (data, rules, rule, folds, _compiled_all):
-        f.cache_clear()
-
-
-def rules_dir() -> str | None:
-    return _rules_dir[0] or os.environ.get(ENV_RULES) or None
-
-
-@cache
-def data() -> dict:
-    """The shipped rules.yaml with a bureau's files laid over it: `params` merged key by key, a rule
-    with a known id replaces that rule, a new id is added (after the shipped row or project rules)."""
-    d = _yaml("rules.yaml")
-    src = shipped.path("rules.yaml")
-    for r in d["rules"]:
-        r["_source"] = src
-    extra = rules_dir()
-    if extra:
-        folder = Path(extra)
-        if not folder.is_dir():
-            raise DataError(f"规则目录不存在：{folder}", f"rules folder not found: {folder}", folder)
-        for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
-            _overlay(d, path)
-    return d
-
-
-def _overlay(d: dict, path: Path) -> None:
-    try:
-        add = yaml.safe_load(path.read_text("utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise DataError(f"规则文件不是有效的 YAML：{exc}", f"the rule file is not valid YAML: {exc}", path) from exc
-    if not isinstance(add, dict) or not isinstance(add.get("rules", []), list):
-        raise DataError("规则文件应含 rules: 列表（可选 params:、let:）", "a rule file holds a rules: list", path)
-    for k, v in (add.get("params") or {}).items():
-        d["params"][k] = v
-    for k, v in (add.get("let") or {}).items():
-        d["let"][k] = v
-    ids = [r["id"] for r in d["rules"]]
-    for r in add.get("rules") or []:
-        if not isinstance(r, dict) or not r.get("id"):
-            raise DataError("规则缺少 id", "a rule has no id", path)
-        r = {**r, "_source": str(path)}
-        if r["id"] in ids:
-            i = ids.index(r["id"])
-            d["rules"][i] = {**d["rules"][i], **r}
-        else:
-            d["rules"].append(r)
-            ids.append(r["id"])
-
-
-def params() -> dict:
-    return data()["params"]
-
-
 def _rule(d: dict) -> Rule:
     src = d.get("_source", "rules.yaml")
     rid = str(d.get("id"))
@@ -158,6 +111,13 @@ def _rule(d: dict) -> Rule:
                 None if d.get("fold") is None else str(d["fold"]))
 
 
+def set_rules_dir(path: str | os.PathLike | None) -> None:
+    """A bureau's rule folder (every *.yaml in it adds or overrides rules); None: PERFBOOK_RULES only."""
+    D._rules_dir[0] = str(path) if path else None
+    for f in (D.data, rules, rule, folds, _compiled_all):
+        f.cache_clear()
+
+
 @cache
 def rules() -> tuple[Rule, ...]:
     """Row rules, then project rules, each in file order; every condition is parsed and checked here,
@@ -174,70 +134,6 @@ def folds() -> dict[str, str]:
 @cache
 def rule(rule_id: str) -> Rule:
     return next(r for r in rules() if r.id == rule_id)
-
-
-@cache
-def _units() -> tuple[tuple[str, ...], dict[str, str]]:
-    d = _yaml("units.yaml")
-    return tuple(map(str, d["units"])), {str(k): str(v) for k, v in (d.get("aliases") or {}).items()}
-
-
-def units(frame: Frame | None = None) -> tuple[str, ...]:
-    """The drop-down list: the shipped units plus the frame's own."""
-    base, _ = _units()
-    extra = tuple(u for u in (frame.units if frame else ()) if u not in base)
-    return base + extra
-
-
-def units_all(frame: Frame | None = None) -> tuple[str, ...]:
-    """Every unit spelling accepted without a warning (list + aliases)."""
-    return units(frame) + tuple(a for a in _units()[1] if a not in units(frame))
-
-
-def percent_spellings() -> tuple[str, ...]:
-    return ("%", *(a for a, c in _units()[1].items() if c == "%"))
-
-
-def spellings() -> tuple[tuple[str, str], ...]:
-    """(typed spelling, system glyph): every spelling the data model turns into a glyph."""
-    return tuple(sorted(_spelling_map().items()))
-
-
-@cache
-def na_words() -> tuple[str, ...]:
-    return tuple(_yaml("foreign.yaml")["not_applicable"])
-
-
-# --- small predicates shared by the rules (each mirrors a formula macro below) ------------------
-
-def filled(v) -> bool:
-    return v is not None and str(v).strip(" ") != ""
-
-
-def trim(v) -> str:
-    """Excel's TRIM: spaces at the ends removed, runs of spaces inside made one."""
-    return re.sub(" +", " ", "" if v is None else str(v)).strip(" ")
-
-
-def nospace(v) -> str:
-    return _NOSPACE.sub("", "" if v is None else str(v))
-
-
-def equals_any(text: str, items) -> bool:
-    """Excel's "=" on text ignores case."""
-    t = text.lower()
-    return any(t == str(i).lower() for i in items)
-
-
-def is_na(v) -> bool:
-    return v is not None and equals_any(nospace(v), na_words())
-
-
-def is_placeholder(v) -> bool:
-    if not isinstance(v, str):
-        return False
-    ph = params()["placeholders"]
-    return any(s in v.upper() for s in ph["contains"]) or equals_any(trim(v), ph["exact"])
 
 
 # --- the formula macros: each the workbook twin of a predicate above (rules.yaml's formulas call them) ---
@@ -303,45 +199,6 @@ def xl_strip_chars(x: str, chars) -> str:
 MACROS = dict(q=xl_q, text=xl_text, blank=xl_blank, filled=xl_filled, nospace=xl_nospace, norm=xl_norm,
               contains_any=xl_contains_any, equals_any=xl_equals_any, in_names=xl_in_names,
               placeholder=xl_placeholder, pct=xl_pct)
-
-
-@cache
-def _bare_re() -> re.Pattern:
-    d = re.escape(params()["digits"])
-    return re.compile(f"-?[{d}]+(?:\\.[{d}]+)?")
-
-
-def is_bare_number(v) -> bool:
-    """PerfUtil.isNumeric: a number, or text that is only a number (no unit, sign, separator, space)."""
-    if isinstance(v, bool):
-        return False
-    if isinstance(v, (int, float)):
-        return True
-    return isinstance(v, str) and _bare_re().fullmatch(v) is not None
-
-
-def number(v) -> float:
-    return float(v) if not isinstance(v, str) else float(v.translate(_FULLWIDTH))
-
-
-_FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
-
-
-def is_percent(unit) -> bool:
-    return unit is not None and trim(unit) in percent_spellings()
-
-
-@cache
-def _score_re() -> re.Pattern:
-    return re.compile(params()["score_pattern"])
-
-
-def score_of(text) -> float | None:
-    """The leading score of an 评（扣）分标准 text: "12分，完成1期得1分" → 12."""
-    if not isinstance(text, str):
-        return None
-    m = _score_re().match(text)
-    return float(m.group(1)) if m else None
 
 
 def show(v) -> str:
@@ -412,23 +269,6 @@ class Context:
     frame: Frame
     project: Project
     rows: list[RowFacts]
-
-
-def _split(value):
-    """(sign, number, unit) when typed text is a number with a comparator or unit around it."""
-    if not isinstance(value, str):
-        return None
-    sp = split_value(value)
-    if not sp.applicable or sp.sign is None or isinstance(sp.value, str) or sp.value is None:
-        return None
-    explicit = sp.unit is not None or sp.sign != "＝" or any(ch in value for ch in "=＝") or "等于" in value
-    return (sp.sign, sp.value, sp.unit) if explicit else None
-
-
-def name_length(name) -> int:
-    """The length of a 三级指标 name as the budget system stores it: stray spaces and line breaks
-    removed (values.clean_text), so a trailing newline typed by accident does not count."""
-    return len(clean_text(str(name)) or "") if name is not None else 0
 
 
 # --- compiling the conditions ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from . import _data as D
 from ._frames import norm_name
 from ._lang import Node
 
@@ -129,13 +130,8 @@ def _field(env: Env, label: str):
 
 # --- primitives: name → (python function over evaluated arguments, needs the Env) --------------------
 
-def _r():
-    from . import _catalog as R
-    return R
-
-
 def _split(v):
-    return _r()._split(v) if isinstance(v, str) else None
+    return D.split_typed(v) if isinstance(v, str) else None
 
 
 def _first_row(env: Env, pred, rows) -> Any:
@@ -238,24 +234,24 @@ def _row_label(o) -> str:
 
 
 PRIMITIVES: dict[str, Callable] = {
-    "ISBLANK": lambda x: not _r().filled(x),
+    "ISBLANK": lambda x: not D.filled(x),
     "ISNUMBER": is_num,
     "ISTEXT": lambda x: isinstance(x, str),
     "TRIM": trim,
     "STRIP": lambda x: show(x).strip(),
     "LEN": lambda x: len(show(x)),
-    "NAMELEN": lambda x: _r().name_length(x),
+    "NAMELEN": lambda x: D.name_length(x),
     "N": lambda x: x if is_num(x) else 0,
     "ABS": lambda x: abs(_num(x)),
     "ROUND": lambda x, n: round(_num(x), int(_num(n))),
-    "NUMBER": lambda x: _r().number(x) if is_num(x) or isinstance(x, str) else _num(x),
+    "NUMBER": lambda x: D.number(x) if is_num(x) or isinstance(x, str) else _num(x),
     "CHAR": lambda x: chr(int(_num(x))),
     "IN": lambda x, lst: show(x).lower() in _lowered(items_of(lst)),
     "CONTAINS": lambda x, lst: _first_in(show(x), items_of(lst)) is not None,
     "FIRSTIN": lambda x, lst: _first_in(show(x), items_of(lst)) or "",
     "HASDIGIT": lambda x: re.search(r"\d", show(x)) is not None,
-    "ISPLACEHOLDER": lambda x: _r().is_placeholder(x),
-    "ISPERCENT": lambda x: _r().is_percent(x),
+    "ISPLACEHOLDER": lambda x: D.is_placeholder(x),
+    "ISPERCENT": lambda x: D.is_percent(x),
     "CANSPLIT": lambda x: _split(x) is not None,
     "SPLITSIGN": lambda x: (_split(x) or ("", "", ""))[0],
     "SPLITNUMBER": lambda x: show((_split(x) or ("", "", ""))[1]),
@@ -270,7 +266,7 @@ PRIMITIVES: dict[str, Callable] = {
 
 # primitives that read the frame or the rows (they get the Env first)
 ENV_PRIMITIVES: dict[str, Callable] = {
-    "ISUNIT": lambda env, x: _r().trim(x) in _r().units_all(env.ctx.frame),
+    "ISUNIT": lambda env, x: D.trim(x) in D.units_all(env.ctx.frame),
     "ISFRAMENAME": lambda env, x: norm_name(show(x)) in env.ctx.frame.names(),
     "LEVEL1NAMES": lambda env: tuple(l1.name for l1 in env.ctx.frame.level1),
     "LEVEL2NAMES": lambda env: tuple(l2.name for l2 in env.row.l1.level2) if env.row.l1 is not None else (),
