@@ -55,7 +55,7 @@ def test_a_streamed_master_writes_what_loading_it_whole_writes(masters, which, p
 def test_workers_get_the_same_workbooks_from_a_streamed_master(masters, tmp_path):
     a = bulk(masters["shuffled"], tmp_path / "a", execution=Plan(jobs=1))
     b = bulk(masters["shuffled"], tmp_path / "b", execution=Plan(jobs=2, chunk=1, isolate=True))
-    assert _outputs(tmp_path / "a") == _outputs(tmp_path / "b")
+    assert _outputs(tmp_path / "a") == _outputs(tmp_path / "b") and a.written == b.written
 
 
 def test_projects_held_at_once_stay_bounded_as_the_master_grows(tmp_path):

@@ -12,6 +12,7 @@ file, not in memory. xlsx, YAML and JSON masters are loaded whole (bulk.load_mas
 """
 from __future__ import annotations
 
+import csv
 import pickle
 import tempfile
 from array import array
@@ -58,62 +59,87 @@ def index(path: Path, *, per_project: bool, names: set[str] | frozenset[str] = f
     names: the fields the file-name pattern uses."""
     cols, rows = I.csv_table(path)
     if any(I._indicator_only(str(c)) for c in cols):
+        getattr(rows, "close", lambda: None)()     # the header is all this pass takes from csv_table
         ix = Index(path, per_project, False)
-        ok = _index_rows(ix, cols, rows, names)
+        ok = _index_rows(ix, cols, names)
     else:
         ix = Index(path, per_project, True)
         ok = _index_blank(ix, cols, rows, names)
     return ix if ok and ix.projects else None
 
 
-def _index_rows(ix: Index, cols: list, records, names) -> bool:
-    """Keys of an indicator master (one row per indicator), checked as load_records checks them."""
-    cols = [c for c in cols if str(c) not in I.PROVENANCE[1:]]
+def _index_rows(ix: Index, header: list, names) -> bool:
+    """Keys of an indicator master (one row per indicator), checked as load_records checks them; the rows
+    are read as plain lists (the second pass builds what load_records builds)."""
+    cols = [c for c in header if str(c) not in I.PROVENANCE[1:]]
     found = {c: (F.project_field(str(c)) or F.indicator_field(str(c))) for c in cols}
     labels = {spec.label for spec in found.values() if spec}
     I._require_columns(cols, found, labels, {}, ix.path)      # before any row, as loading whole does
     roles = I._roles(cols, found)
     ix.cols, ix.roles, ix.found, ix.labels = cols, roles, found, labels
     plabels = list(dict.fromkeys(label for _c, role, label in roles if role == "project"))
-    slot = {lab: i for i, lab in enumerate(plabels)}
-    keyed = {"项目名称", "项目编码"}
-    dept_spec = F.project_field("主管部门")
+    at = {c: i for i, c in enumerate(header)}
+    last_col = {}                                  # label -> the column that gives it (the last, as _split_row)
+    for c, role, label in roles:
+        last_col[(role, label)] = at[c]
+    ni = last_col.get(("project", "项目名称"))
+    if ni is None:
+        return False
+    ci, fi, di = last_col.get(("project", "项目编码")), last_col.get(("file", "文件")), last_col.get(("project", "主管部门"))
+    icols = sorted({last_col[(r, lab)] for _c, r, lab in roles if r == "indicator"})
+    pcols = [(j, last_col[("project", lab)]) for j, lab in enumerate(plabels) if lab not in ("项目名称", "项目编码")]
     seen: dict[tuple, list] = {}                   # key -> [last record, fingerprint, 主管部门 raw]
     long = MAX_CELL_TEXT // 2
-    for idx, rec in enumerate(records):
-        source, proj, ind = I._split_row(rec, roles)
-        name = proj.get("项目名称")
-        has_ind = any(v is not None for v in ind.values())
-        if name is None:
-            if has_ind:
+    width = len(header)
+    for idx, row in enumerate(_raw_rows(ix.path, width)):
+        if row is None or max(map(len, row)) > long:
+            return False                           # a row too long, or a text that may be over Excel's cell limit
+        name = row[ni]
+        if not name:
+            if any(row[j] for j in icols):
                 return False                      # an error: loading whole names the row
             continue
-        if any(isinstance(v, str) and len(v) > long for v in rec.values()):
-            return False                          # may be over Excel's cell limit: loading whole decides
-        key = (source, str(name), proj.get("项目编码"))
+        key = ((row[fi] or None) if fi is not None else None, name, (row[ci] or None) if ci is not None else None)
         e = seen.get(key)
         if e is None:
             seen[key] = e = [idx, array("q", bytes(8 * len(plabels))), None]
         e[0] = idx
         fp = e[1]
-        for label, v in proj.items():
-            if v is None or label in keyed:
-                continue
-            h = hash(str(v)) or 1
-            j = slot[label]
-            if fp[j] and fp[j] != h:
-                return False                      # the rows disagree: loading whole says where
-            fp[j] = h
-            if label == "主管部门":
-                e[2] = v
+        for j, col in pcols:
+            v = row[col]
+            if v:
+                h = hash(v) or 1
+                if fp[j] != h:
+                    if fp[j]:
+                        return False              # the rows disagree: loading whole says where
+                    fp[j] = h
+        if di is not None and row[di]:
+            e[2] = row[di]
     ix.last = bytearray(max((e[0] for e in seen.values()), default=-1) + 1)
     groups: dict[str, list] = {}
+    dept_spec = F.project_field("主管部门")
     for (_s, name, _c), (last, fp, dept_raw) in seen.items():
         ix.last[last] = 1
         dept = str(coerce(dept_spec, dept_raw, "主管部门") or NO_DEPARTMENT) if dept_raw is not None else NO_DEPARTMENT
         _add_unit(ix, groups, dept, name, fp.tobytes())
     ix.projects = len(seen)
     return _names_agree(ix, groups, names, plabels)
+
+
+def _raw_rows(path: Path, width: int) -> Iterator[list | None]:
+    """The records of csv_table as lists padded to the header's width (None for one longer than it)."""
+    with open(path, encoding=I.csv_encoding(path), newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        for row in reader:
+            if not row:
+                continue
+            if len(row) > width:
+                yield None
+                return
+            if len(row) < width:
+                row += [""] * (width - len(row))
+            yield row
 
 
 def _index_blank(ix: Index, cols: list, rows, names) -> bool:
