@@ -78,43 +78,10 @@ def _index_rows(ix: Index, header: list, names) -> bool:
     roles = I._roles(cols, found)
     ix.cols, ix.roles, ix.found, ix.labels = cols, roles, found, labels
     plabels = list(dict.fromkeys(label for _c, role, label in roles if role == "project"))
-    at = {c: i for i, c in enumerate(header)}
-    last_col = {}                                  # label -> the column that gives it (the last, as _split_row)
-    for c, role, label in roles:
-        last_col[(role, label)] = at[c]
-    ni = last_col.get(("project", "项目名称"))
-    if ni is None:
+    where = _columns(header, roles, plabels)
+    seen = _scan(ix.path, len(header), where, len(plabels)) if where is not None else None
+    if seen is None:
         return False
-    ci, fi, di = last_col.get(("project", "项目编码")), last_col.get(("file", "文件")), last_col.get(("project", "主管部门"))
-    icols = sorted({last_col[(r, lab)] for _c, r, lab in roles if r == "indicator"})
-    pcols = [(j, last_col[("project", lab)]) for j, lab in enumerate(plabels) if lab not in ("项目名称", "项目编码")]
-    seen: dict[tuple, list] = {}                   # key -> [last record, fingerprint, 主管部门 raw]
-    long = MAX_CELL_TEXT // 2
-    width = len(header)
-    for idx, row in enumerate(_raw_rows(ix.path, width)):
-        if row is None or max(map(len, row)) > long:
-            return False                           # a row too long, or a text that may be over Excel's cell limit
-        name = row[ni]
-        if not name:
-            if any(row[j] for j in icols):
-                return False                      # an error: loading whole names the row
-            continue
-        key = ((row[fi] or None) if fi is not None else None, name, (row[ci] or None) if ci is not None else None)
-        e = seen.get(key)
-        if e is None:
-            seen[key] = e = [idx, array("q", bytes(8 * len(plabels))), None]
-        e[0] = idx
-        fp = e[1]
-        for j, col in pcols:
-            v = row[col]
-            if v:
-                h = hash(v) or 1
-                if fp[j] != h:
-                    if fp[j]:
-                        return False              # the rows disagree: loading whole says where
-                    fp[j] = h
-        if di is not None and row[di]:
-            e[2] = row[di]
     ix.last = bytearray(max((e[0] for e in seen.values()), default=-1) + 1)
     groups: dict[str, list] = {}
     dept_spec = F.project_field("主管部门")
@@ -124,6 +91,58 @@ def _index_rows(ix: Index, header: list, names) -> bool:
         _add_unit(ix, groups, dept, name, fp.tobytes())
     ix.projects = len(seen)
     return _names_agree(ix, groups, names, plabels)
+
+
+def _columns(header: list, roles: list, plabels: list) -> tuple | None:
+    """Where each thing the first pass reads is in a row: the column that gives a label is its last one
+    (as in _split_row). (名称, 编码, 文件, 主管部门, indicator columns, (fingerprint slot, column))."""
+    at = {c: i for i, c in enumerate(header)}
+    last_col = {(role, label): at[c] for c, role, label in roles}
+    ni = last_col.get(("project", "项目名称"))
+    if ni is None:
+        return None
+    icols = sorted({last_col[(r, lab)] for _c, r, lab in roles if r == "indicator"})
+    pcols = [(j, last_col[("project", lab)]) for j, lab in enumerate(plabels) if lab not in ("项目名称", "项目编码")]
+    return (ni, last_col.get(("project", "项目编码")), last_col.get(("file", "文件")),
+            last_col.get(("project", "主管部门")), icols, pcols)
+
+
+def _scan(path: Path, width: int, where: tuple, slots: int) -> dict | None:
+    """key -> [last record, fingerprint, 主管部门 as typed] over the rows; None when loading whole must decide."""
+    ni, ci, fi, di, icols, pcols = where
+    seen: dict[tuple, list] = {}
+    long = MAX_CELL_TEXT // 2
+    for idx, row in enumerate(_raw_rows(path, width)):
+        if row is None or max(map(len, row)) > long:
+            return None                            # a row too long, or a text that may be over Excel's cell limit
+        name = row[ni]
+        if not name:
+            if any(row[j] for j in icols):
+                return None                        # an error: loading whole names the row
+            continue
+        key = ((row[fi] or None) if fi is not None else None, name, (row[ci] or None) if ci is not None else None)
+        e = seen.get(key)
+        if e is None:
+            seen[key] = e = [idx, array("q", bytes(8 * slots)), None]
+        e[0] = idx
+        if not _merge(e[1], row, pcols):
+            return None                            # the rows disagree: loading whole says where
+        if di is not None and row[di]:
+            e[2] = row[di]
+    return seen
+
+
+def _merge(fp: array, row: list, pcols: list) -> bool:
+    """A row's project fields into its project's fingerprint; False when one differs from an earlier row's."""
+    for j, col in pcols:
+        v = row[col]
+        if v:
+            h = hash(v) or 1
+            if fp[j] != h:
+                if fp[j]:
+                    return False
+                fp[j] = h
+    return True
 
 
 def _raw_rows(path: Path, width: int) -> Iterator[list | None]:

@@ -103,7 +103,7 @@ class Failed:
 @dataclass(frozen=True)
 class BulkResult:
     outdir: Path
-    manifest: Path
+    manifest: Path | None
     written: tuple[Written, ...] = ()
     failed: tuple[Failed, ...] = ()
     unplaced: tuple[str, ...] = field(default=())   # master columns the template has no place for
@@ -178,7 +178,7 @@ class Namer:
         self.pattern, self.ext = pattern, ext
         self.used: set[str] = set()
 
-    def name(self, context: dict, differing: set[str] = frozenset()) -> str:
+    def name(self, context: dict, differing: set[str] | frozenset[str] = frozenset()) -> str:
         ctx = {k: (safe_segment(v, "") if isinstance(v, str) else v) for k, v in context.items()}
         try:
             rendered = self.template.render(ctx)
@@ -210,7 +210,7 @@ def _context(projects: list[Project], department: str, index: int) -> tuple[dict
     has is empty), plus 序号 and 项目数; and the fields they disagree on, for a clear error."""
     dicts = [{k: v for k, v in p.to_dict().items() if k != "指标"} for p in projects]
     seen = {k for d in dicts for k in d}
-    common = {spec.label: "" for spec in F.project_fields() if spec.label not in seen}
+    common: dict[str, object] = {spec.label: "" for spec in F.project_fields() if spec.label not in seen}
     differing = set()
     for k in seen:
         vals = {repr(d.get(k)) for d in dicts}
@@ -328,21 +328,14 @@ def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_
         parallel.start_early({"template": str(Path(template).resolve()) if template else None, "frame": frame,
                               "macros": macros, "kind": kind})
     pattern = name or (DEFAULT_NAME_PER_PROJECT if per_project else DEFAULT_NAME)
-    fields = _pattern_fields(pattern)
-    ix = None
-    if fields is not None and not _is_projects(master) and _master.is_csv_master(master):
-        ix = _master.index(Path(master), per_project=per_project, names=fields)
-    projects = None if ix is not None else (list(master) if _is_projects(master) else load_master(master))
+    ix, projects = _source(master, per_project, pattern)
     if blank_rows < 0:
         raise DataError("空白行数不能为负数", "--blank-rows must not be negative")
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     options = Options(str(outdir.resolve()), str(Path(template).resolve()) if template else None,
                       frame, macros, blank_rows, kind)
-    # compile here first: a broken template is one clear error, not one per workbook
-    from ..write.fill import compiled
-    c = compiled_cycle(kind, template, scheme_for(None, frame).id) if kind != "target" else compiled(options.template, frame, macros)
-    ext = ".xlsm" if macros or _has_macros(c.template) else ".xlsx"
+    ext = _extension(kind, template, options, frame, macros)
     held = _master.Counter()
     jobs: Iterable[Job]
     if ix is not None:
@@ -366,6 +359,27 @@ def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_
         _finish(book, failed)
     return BulkResult(outdir, path, tuple(written), tuple(failed), tuple(lost.lost) if lost is not None else (),
                       held.peak)
+
+
+def _source(master, per_project: bool, pattern: str) -> tuple[_master.Index | None, list[Project]]:
+    """A CSV master's first pass (the master is then streamed), or, when it cannot be, every Project."""
+    fields = _pattern_fields(pattern)
+    if fields is not None and not _is_projects(master) and _master.is_csv_master(master):
+        ix = _master.index(Path(master), per_project=per_project, names=fields)
+        if ix is not None:
+            return ix, []
+    return None, (list(master) if _is_projects(master) else load_master(master))
+
+
+def _extension(kind: str, template, options: Options, frame, macros: bool) -> str:
+    """Compile the template here first (a broken one is one clear error, not one per workbook); a
+    template with macros makes .xlsm files."""
+    from ..write.fill import compiled
+    if kind != "target":
+        c = compiled_cycle(kind, template, scheme_for(None, frame).id)
+    else:
+        c = compiled(options.template, frame, macros)
+    return ".xlsm" if macros or _has_macros(c.template) else ".xlsx"
 
 
 def _write(jobs: Iterable[Job], count: int, options: Options, execution: parallel.Plan, book: _Manifest | None,
@@ -555,7 +569,7 @@ def _header(path: Path) -> list:
         raise DataError("找不到主表文件", "master table not found", path)
     if _csv(path):                      # the csv module, not pandas: a CSV master is read as it streams
         cols, rows = csv_table(path)
-        rows.close()
+        getattr(rows, "close", lambda: None)()
         return cols
     return list(_frame(path, nrows=0).columns)
 
