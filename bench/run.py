@@ -4,6 +4,7 @@
     python -m bench.run --quick        # a few minutes: N = 50, 300, 1,000; memory at 1,000 and 5,000
     python -m bench.run --write-docs   # also put the results into README.md (between bench:start/end)
     python -m bench.run --collect 1000,5000 --tree ../main   # collect alone, this checkout beside another
+    python -m bench.run --bulk 5000,20000 --tree ../main      # bulk alone: peak memory (--bulk-jobs 1,2: 2-core figure)
     python -m bench.run --reading      # seconds: yardstick 3 on one project only, perfbook.read split in its steps
 
 Every time is CPU time (time.process_time in this process; user + system of every process of a child's
