@@ -85,14 +85,21 @@ def test_rows_that_disagree_at_the_end_stop_the_run_before_any_workbook(masters,
     assert not out.exists() or not list(out.rglob("*"))
 
 
-def test_a_name_pattern_that_fails_on_a_later_workbook_fails_before_the_first(tmp_path):
-    items = synth_projects(12, departments=3, seed=5)
-    items[-1]["实施单位"] = "别的单位"                 # the last department's projects now differ
+@pytest.mark.parametrize("field", ["实施单位", "项目名称", "项目编码"])
+def test_a_name_pattern_that_fails_on_a_later_workbook_fails_before_the_first(field, tmp_path):
+    """The first departments have one project each (any field is theirs alone), the last has two that
+    differ: loading whole refused the pattern before writing anything, and so does the stream."""
+    items = synth_projects(4, departments=4, seed=5)
+    items[3]["主管部门"] = items[2]["主管部门"]
+    for d in items:
+        d["实施单位"] = d["主管部门"] + "本级"
+    if field == "实施单位":
+        items[3]["实施单位"] = "别的单位"
     master = write_master(tmp_path / "m.csv", items)
     out = tmp_path / "out"
     with pytest.raises(DataError) as e:
-        bulk(master, out, name="{{实施单位}}.xlsx", execution=Plan(jobs=1))
-    assert "--per-project" in e.value.zh
+        bulk(master, out, name="{{%s}}.xlsx" % field, execution=Plan(jobs=1))
+    assert "--per-project" in e.value.zh and field in e.value.zh
     assert not list(out.rglob("*"))
 
 

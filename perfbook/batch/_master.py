@@ -209,15 +209,15 @@ def _names_agree(ix: Index, groups: dict, names, plabels: list | None) -> bool:
         return False
     for dept, members in groups.items():
         ix.reserve += _row_room(dept, [n for n, _fp in members])
-        if names - ALWAYS and len({fp for _n, fp in members}) > 1 and not _agree(members, names - ALWAYS, plabels):
+        if names - ALWAYS and len(members) > 1 and not _agree(members, names - ALWAYS, plabels):
             return False
     return True
 
 
 def _agree(members: list, names: set[str], plabels: list | None) -> bool:
-    """Whether the fields names uses hash alike over a department's projects (name included)."""
-    if plabels is None:
-        return False                              # blank forms: a fingerprint of the whole project only
+    """Whether the fields names uses hash alike over a department's projects (项目名称 and 项目编码 too)."""
+    if plabels is None:                           # blank forms: a fingerprint of the whole project
+        return len({fp for _n, fp in members}) == 1
     check = [i for i, lab in enumerate(plabels) if lab in names]
     if "项目名称" in names and len({n for n, _fp in members}) > 1:
         return False
