@@ -300,23 +300,33 @@ def memory(tmp: Path, sizes: list[int], report=None) -> list[dict]:
     return out
 
 
-def bulk_only(tmp: Path, sizes: list[int], trees: list[Path], jobs: list[int], per_project: bool = True) -> list[dict]:
+def bulk_only(tmp: Path, sizes: list[int], trees: list[Path], jobs: list[int], per_project: bool = True,
+              rounds: int = 1) -> list[dict]:
     """`perfbook bulk` alone at every N projects (master as memory() makes it: sorted by project, departments
-    round-robin), with each --jobs, from each checkout in trees (before → after): peak RSS of the process tree,
-    CPU of all processes and of the main one, wall; with --jobs 1 and 2 the 2-core speed-up as whole() gives it."""
+    round-robin), with each --jobs, from each checkout in trees (before → after), the rounds interleaved:
+    peak RSS of the process tree (the highest), CPU of all processes and of the main one and wall (medians);
+    with --jobs 1 and 2 the 2-core speed-up as whole() gives it."""
     out = []
     for n in sizes:
         master = write_master(tmp / f"blk{n}.csv", synth_projects(n, departments=max(20, n // 50), seed=6), compact=True)
+        runs: dict = {(tree, j): [] for tree in trees for j in jobs}
+        for _ in range(rounds):
+            for tree in trees:
+                for j in jobs:
+                    books = tmp / f"blk{n}"
+                    shutil.rmtree(books, ignore_errors=True)
+                    runs[(tree, j)].append(run_tree(PB + ["bulk", str(master), "-o", str(books), "-q", "--jobs", str(j)]
+                                                    + (["--per-project"] if per_project else []), cwd=tree))
+                    shutil.rmtree(books, ignore_errors=True)
         for tree in trees:
             got = {}
             for j in jobs:
-                books = tmp / f"blk{n}"
-                shutil.rmtree(books, ignore_errors=True)
-                got[j] = r = run_tree(PB + ["bulk", str(master), "-o", str(books), "-q", "--jobs", str(j)]
-                                      + (["--per-project"] if per_project else []), cwd=tree)
-                shutil.rmtree(books, ignore_errors=True)
+                rs = runs[(tree, j)]
+                got[j] = r = {k: statistics.median(x[k] for x in rs) for k in ("cpu", "cpu_main", "wall")}
+                r["peak_mb"], r["processes"] = max(x["peak_mb"] for x in rs), max(x["processes"] for x in rs)
                 print(f"  bulk N={n:,} --jobs {j} ({tree}): peak {r['peak_mb']:.0f} MB ({r['processes']} processes), "
-                      f"CPU {r['cpu']:.2f} s (main {r['cpu_main']:.2f} s), wall {r['wall']:.1f} s", flush=True)
+                      f"CPU {r['cpu']:.2f} s (main {r['cpu_main']:.2f} s), wall {r['wall']:.1f} s"
+                      + (f" (median of {rounds})" if rounds > 1 else ""), flush=True)
             if 1 in got and 2 in got:
                 one, two = got[1], got[2]
                 scale = {"cpu": one["cpu"] / max(two["cpu_main"], two["cpu"] / 2), "wall": one["wall"] / two["wall"]}
@@ -431,7 +441,7 @@ def main(argv=None) -> int:
         tmp = Path(tempfile.mkdtemp(prefix="pb-bench-"))
         try:
             bulk_only(tmp, [int(x) for x in args.bulk.split(",")], [*(args.tree or []), ROOT],
-                      [int(x) for x in args.bulk_jobs.split(",")], per_project=not args.departments)
+                      [int(x) for x in args.bulk_jobs.split(",")], per_project=not args.departments, rounds=args.rounds or 1)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         return 0
