@@ -28,6 +28,16 @@ def _shuffled(src, dst):
     return dst
 
 
+def _with_extra_column(src, dst):
+    """A column no template cell takes (内部备注), on some indicator rows: bulk names it in unplaced."""
+    rows = list(csv.reader(open(src, encoding="utf-8-sig", newline="")))
+    with open(dst, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(rows[0] + ["内部备注"])
+        w.writerows(r + (["不外发"] if i % 5 == 0 else [""]) for i, r in enumerate(rows[1:]))
+    return dst
+
+
 def _outputs(folder):
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
@@ -36,11 +46,11 @@ def _outputs(folder):
 def masters(tmp_path_factory):
     d = tmp_path_factory.mktemp("masters")
     filled = write_master(d / "主表.csv", synth_projects(40, departments=6, seed=11), compact=True)
-    return {"filled": filled, "shuffled": _shuffled(filled, d / "乱序.csv"),
+    return {"filled": filled, "shuffled": _shuffled(filled, d / "乱序.csv"), "extra": _with_extra_column(filled, d / "备注.csv"),
             "blank": write_master(d / "项目清单.csv", synth_projects(30, departments=7, blank=True, seed=12))}
 
 
-@pytest.mark.parametrize("which", ["filled", "shuffled", "blank"])
+@pytest.mark.parametrize("which", ["filled", "shuffled", "extra", "blank"])
 @pytest.mark.parametrize("per_project", [False, True])
 def test_a_streamed_master_writes_what_loading_it_whole_writes(masters, which, per_project, tmp_path):
     master = masters[which]
@@ -49,6 +59,7 @@ def test_a_streamed_master_writes_what_loading_it_whole_writes(masters, which, p
     whole = bulk(load_master(master), tmp_path / "w", per_project=per_project, execution=Plan(jobs=1))
     assert _outputs(tmp_path / "s") == _outputs(tmp_path / "w")
     assert streamed.written == whole.written and streamed.unplaced == whole.unplaced
+    assert ("内部备注" in streamed.unplaced) == (which == "extra")
     assert whole.peak_projects == len(load_master(master))
 
 

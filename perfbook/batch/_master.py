@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .. import _fields as F
 from ..errors import DataError
-from ..model import MAX_CELL_TEXT, Indicator, Project, coerce
+from ..model import MAX_CELL_TEXT, Project, coerce
 from ..write import _inputs as I
 
 NO_DEPARTMENT = "未填主管部门"
@@ -237,14 +237,19 @@ def _agree(members: list, names: set[str], plabels: list | None) -> bool:
 
 # --- the second pass -------------------------------------------------------------------------
 
-def projects(ix: Index) -> Iterator[tuple[int, Project]]:
-    """(position in master order, Project) of each project as soon as its last row has been read."""
+# a project as the second pass hands it on: its header fields as a Project, and its indicator rows as
+# (row number, cells), which the worker makes into Indicators (bulk.Job.complete)
+Part = tuple[Project, list]
+
+
+def projects(ix: Index) -> Iterator[tuple[int, Part]]:
+    """(position in master order, Part) of each project as soon as its last row has been read."""
     if ix.blank:
         pos = 0
         for row in I.csv_table(ix.path)[1]:
             d = _blank_dict(row)
             if d:
-                yield pos, Project.from_dict(d)
+                yield pos, (Project.from_dict(d), [])
                 pos += 1
         return
     I._warn_columns(ix.found, ix.labels, ix.path)
@@ -267,12 +272,12 @@ def projects(ix: Index) -> Iterator[tuple[int, Project]]:
             open_[key] = entry = {"fields": {}, "rows": [], "first": n, "pos": pos}
             pos += 1
         I._add_fields(entry, proj, name, n, where, "行", ix.path)
-        if has_ind:
-            entry["rows"].append(Indicator.from_dict({k: v for k, v in ind.items() if v is not None}, row=n))
+        if has_ind:                               # made into an Indicator by the worker (bulk.Job.complete)
+            entry["rows"].append((n, {k: v for k, v in ind.items() if v is not None}))
         if idx < len(last) and last[idx]:
             del open_[key]
-            p = Project.from_dict({k: v for k, v in entry["fields"].items() if v is not None})
-            yield entry["pos"], p.with_indicators(entry["rows"])
+            yield entry["pos"], (Project.from_dict({k: v for k, v in entry["fields"].items() if v is not None}),
+                                 entry["rows"])
     if open_:                                     # the file changed between the passes
         raise DataError("主表在读取过程中被修改", "the master table changed while it was read", ix.path)
 
@@ -288,7 +293,7 @@ class Counter:
         self.peak = max(self.peak, self.now)
 
 
-def units(ix: Index, held: Counter) -> Iterator[tuple[str, list[Project]]]:
+def units(ix: Index, held: Counter) -> Iterator[tuple[str, list[Part]]]:
     """(主管部门, projects) of every workbook, in plan order (bulk.plan's), each as soon as it is complete."""
     if ix.per_project:
         yield from _per_project(ix, held)
@@ -296,8 +301,8 @@ def units(ix: Index, held: Counter) -> Iterator[tuple[str, list[Project]]]:
         yield from _departments(ix, held)
 
 
-def _per_project(ix: Index, held: Counter) -> Iterator[tuple[str, list[Project]]]:
-    waiting: dict[int, Project] = {}
+def _per_project(ix: Index, held: Counter) -> Iterator[tuple[str, list[Part]]]:
+    waiting: dict[int, Part] = {}
     nxt = 0
     for pos, p in projects(ix):
         held.add(1)
@@ -305,16 +310,16 @@ def _per_project(ix: Index, held: Counter) -> Iterator[tuple[str, list[Project]]
         while nxt in waiting:
             q = waiting.pop(nxt)
             nxt += 1
-            yield (q.department or NO_DEPARTMENT), [q]
+            yield (q[0].department or NO_DEPARTMENT), [q]
 
 
-def _departments(ix: Index, held: Counter) -> Iterator[tuple[str, list[Project]]]:
+def _departments(ix: Index, held: Counter) -> Iterator[tuple[str, list[Part]]]:
     """Workbooks in order of first appearance; a project of a workbook that is not next waits on disk."""
     order = sorted(ix.units.items(), key=lambda kv: kv[1][0])
     names = [d for d, _ in order]
     sizes = [n for _d, (_i, n) in order]
     at = {d: i for i, d in enumerate(names)}
-    mem: dict[int, list] = {}                      # workbook -> [(pos, Project)] of the next workbook
+    mem: dict[int, list] = {}                      # workbook -> [(pos, Part)] of the next workbook
     disk: dict[int, list] = {}                     # workbook -> [(pos, offset, length)] in the spill file
     nxt = 0
     with tempfile.TemporaryFile(prefix="perfbook-bulk-") as spill:
@@ -331,7 +336,7 @@ def _departments(ix: Index, held: Counter) -> Iterator[tuple[str, list[Project]]
                 yield names[nxt], [q for _pos, q in group]
                 nxt += 1
         for pos, p in projects(ix):
-            u = at.get(str(p.department or NO_DEPARTMENT))
+            u = at.get(str(p[0].department or NO_DEPARTMENT))
             if u is None:
                 raise DataError("主表在读取过程中被修改", "the master table changed while it was read", ix.path)
             if u == nxt:

@@ -34,7 +34,7 @@ from .._csvtext import row as csv_row, uncell
 from ..cycle.make import compiled as compiled_cycle, render as render_cycle
 from ..cycle.scoring import scheme_for
 from ..errors import DataError, EnvironmentProblem, PerfbookError, environment_error
-from ..model import Project
+from ..model import Indicator, Project
 from ..ooxml._package import write_atomic
 from ..ooxml._parts import has_macros
 from ..readers.formats import ensure_safe
@@ -70,6 +70,16 @@ class Job:
     file: str                        # relative path, "/"-separated
     department: str
     projects: tuple[Project, ...]
+    # a streamed master: each project's indicator rows as (row number, cells), made into Indicators by the
+    # worker (the projects are then their header fields only); None: the projects are complete
+    rows: tuple[tuple[tuple[int, dict], ...], ...] | None = None
+
+    def complete(self) -> list[Project]:
+        """The job's projects with their indicators (in the worker, for a streamed master)."""
+        if self.rows is None:
+            return list(self.projects)
+        return [p.with_indicators([Indicator.from_dict(d, row=n) for n, d in r]) if r else p
+                for p, r in zip(self.projects, self.rows)]
 
 
 @dataclass(frozen=True)
@@ -245,6 +255,13 @@ def _jobs(items: Iterable[tuple[str, list[Project]]], namer: Namer) -> Iterator[
         yield Job(i, namer.name(*_context(group, dept, i)), dept, tuple(group))
 
 
+def _streamed_jobs(units: Iterable[tuple[str, list]], namer: Namer) -> Iterator[Job]:
+    """_jobs for a streamed master: each project comes as (header fields, indicator rows)."""
+    for i, (dept, group) in enumerate(units, start=1):
+        heads = [p for p, _rows in group]
+        yield Job(i, namer.name(*_context(heads, dept, i)), dept, tuple(heads), tuple(tuple(r) for _p, r in group))
+
+
 def _pattern_fields(pattern: str) -> set[str] | None:
     """The fields a file-name pattern uses (None when it does not parse: Namer says why)."""
     try:
@@ -257,23 +274,35 @@ def _pattern_fields(pattern: str) -> set[str] | None:
 
 def write_one(job: Job, options: Options) -> Written | Failed:
     """Render one workbook and write it atomically (runs in a worker process)."""
+    return _render(job, job.complete(), options)
+
+
+def write_streamed(job: Job, options: Options) -> tuple[Written | Failed, tuple | None]:
+    """write_one for a job of a streamed master, with each project's indicator labels (for unplaced):
+    the worker makes the Indicators, so it is the one that knows them."""
+    projects = job.complete()
+    keys = tuple(tuple(dict.fromkeys(k for ind in p.indicators for k in ind.to_dict())) for p in projects)
+    return _render(job, projects, options), (keys if options.kind == "target" else None)
+
+
+def _render(job: Job, projects: list[Project], options: Options) -> Written | Failed:
     from ..write.fill import compiled, meta_for
     try:
         if options.kind != "target":
-            data = render_cycle(list(job.projects), options.kind, frame=options.frame, template=options.template,
+            data = render_cycle(projects, options.kind, frame=options.frame, template=options.template,
                                 meta={"perfbook.department": job.department})
         else:
             c = compiled(options.template, options.frame, options.macros)
             meta = dict(meta_for(options.frame, options.template))
             meta["perfbook.department"] = job.department
-            data = c.render(list(job.projects), blank_rows=options.blank_rows, meta=meta)
+            data = c.render(projects, blank_rows=options.blank_rows, meta=meta)
         write_atomic(Path(options.outdir) / job.file, data)
     except PerfbookError as exc:
         return _failed(job, exc.zh)
     except OSError as exc:
         return _failed(job, environment_error(exc, Path(options.outdir) / job.file).zh)
     return Written(job.file, job.department, tuple(p.name or "" for p in job.projects),
-                   sum(len(p.indicators) for p in job.projects), len(data), hashlib.sha256(data).hexdigest())
+                   sum(len(p.indicators) for p in projects), len(data), hashlib.sha256(data).hexdigest())
 
 
 def _failed(job: Job, message: str) -> Failed:
@@ -300,14 +329,21 @@ class _Unplaced:
         self.places, self.ind_places = set(tpl.field_labels()), set(tpl.indicator_labels())
         self.lost: dict[str, None] = {}
 
-    def add(self, p: Project) -> None:
+    def add(self, p: Project, ind_keys=None) -> None:
+        """ind_keys: the labels of p's indicators when p holds its header fields only (a streamed master)."""
         for k in p.to_dict():
             if k != "指标" and k not in self.places:
                 self.lost.setdefault(k)
-        for ind in p.indicators:
-            for k in ind.to_dict():
-                if k not in self.ind_places:
-                    self.lost.setdefault(k)
+        for k in (ind_keys if ind_keys is not None else (k for ind in p.indicators for k in ind.to_dict())):
+            if k not in self.ind_places:
+                self.lost.setdefault(k)
+
+    def add_job(self, job: Job, keys=None) -> None:
+        """A job's projects in order; keys: each one's indicator labels (write_streamed), else from the job."""
+        if keys is None and job.rows is not None:
+            return self.add_job(Job(job.index, job.file, job.department, tuple(job.complete())))
+        for i, p in enumerate(job.projects):
+            self.add(p, keys[i] if keys is not None else None)
 
 
 def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_project: bool = False,
@@ -340,7 +376,7 @@ def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_
     jobs: Iterable[Job]
     if ix is not None:
         namer = Namer(pattern, ext)
-        jobs, count, room = _jobs(_master.units(ix, held), namer), ix.workbooks, ix.reserve
+        jobs, count, room = _streamed_jobs(_master.units(ix, held), namer), ix.workbooks, ix.reserve
     else:
         planned = plan(projects, per_project=per_project, name=name, ext=ext)
         held.add(len(projects))
@@ -350,7 +386,7 @@ def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_
     path = outdir / manifest if manifest else None
     book = _Manifest(path, room) if path is not None else None
     try:
-        written, failed, lost = _write(jobs, count, options, execution, book, held, kind, template)
+        written, failed, lost = _write(jobs, count, options, execution, book, held, kind, template, ix is not None)
     except BaseException:
         if book is not None:
             book.discard()
@@ -383,25 +419,31 @@ def _extension(kind: str, template, options: Options, frame, macros: bool) -> st
 
 
 def _write(jobs: Iterable[Job], count: int, options: Options, execution: parallel.Plan, book: _Manifest | None,
-           held: _master.Counter, kind: str, template) -> tuple[list[Written], list[Failed], _Unplaced | None]:
-    """Every job through the workers; each manifest row goes to the manifest as its result comes back."""
+           held: _master.Counter, kind: str, template, streamed: bool
+           ) -> tuple[list[Written], list[Failed], _Unplaced | None]:
+    """Every job through the workers; each manifest row goes to the manifest as its result comes back,
+    and the job's columns to unplaced (in job order, as the results come)."""
     written: list[Written] = []
     failed: list[Failed] = []
     lost = _Unplaced(template) if kind == "target" else None
-    out: deque[int] = deque()          # projects of each job handed out, not yet back
+    out: deque[Job] = deque()          # jobs handed out, not yet back
 
     def feed() -> Iterator[Job]:
         for job in jobs:
             if book is not None:
                 book.room_for(job)
-            if lost is not None:       # done while the workers render the next chunks
-                for p in job.projects:
-                    lost.add(p)
-            out.append(len(job.projects))
+            out.append(job)
             yield job
-    for res in parallel.run(partial(write_one, options=options), feed(), execution, total=count,
+    fn = write_streamed if streamed else write_one
+    for res in parallel.run(partial(fn, options=options), feed(), execution, total=count,
                             desc="生成", on_crash=_crashed):
-        held.add(-out.popleft())
+        job = out.popleft()
+        held.add(-len(job.projects))
+        keys = None
+        if isinstance(res, tuple):
+            res, keys = res
+        if lost is not None:
+            lost.add_job(job, keys)
         if isinstance(res, Written):
             written.append(res)
             if book is not None:
