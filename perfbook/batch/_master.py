@@ -6,9 +6,10 @@ project's last, each workbook's size, and a fingerprint (hashes) of each project
 check what loading the master whole checks. Whatever it cannot vouch for -- an error, two rows of a project
 that disagree, a text near Excel's cell limit, a name pattern that could fail on a later workbook -- makes
 bulk load the master whole instead, which raises the same error as ever, before any workbook is written.
-The second pass (units) builds each project when its last row comes and yields each workbook's projects in
-plan order; a project whose workbook is not next (a master not sorted by 主管部门) waits pickled in a temp
-file, not in memory. xlsx, YAML and JSON masters are loaded whole (bulk.load_master).
+The second pass (units) groups the rows as load_records does and, when a project's last row comes, yields
+its header fields (a Project) and its indicator rows (plain dicts: the worker makes the Indicators), each
+workbook's projects in plan order; a project whose workbook is not next (a master not sorted by 主管部门)
+waits pickled in a temp file, not in memory. xlsx, YAML and JSON masters are loaded whole (bulk.load_master).
 """
 from __future__ import annotations
 
@@ -36,7 +37,6 @@ class Index:
     path: Path
     per_project: bool
     blank: bool                        # project rows only (a master for blank forms)
-    cols: list = field(default_factory=list)
     roles: list = field(default_factory=list)
     found: dict = field(default_factory=dict)
     labels: set = field(default_factory=set)
@@ -76,7 +76,7 @@ def _index_rows(ix: Index, header: list, names) -> bool:
     labels = {spec.label for spec in found.values() if spec}
     I._require_columns(cols, found, labels, {}, ix.path)      # before any row, as loading whole does
     roles = I._roles(cols, found)
-    ix.cols, ix.roles, ix.found, ix.labels = cols, roles, found, labels
+    ix.roles, ix.found, ix.labels = roles, found, labels
     plabels = list(dict.fromkeys(label for _c, role, label in roles if role == "project"))
     where = _columns(header, roles, plabels)
     seen = _scan(ix.path, len(header), where, len(plabels)) if where is not None else None
