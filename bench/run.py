@@ -4,6 +4,7 @@
     python -m bench.run --quick        # a few minutes: N = 50, 300, 1,000; memory at 1,000 and 5,000
     python -m bench.run --write-docs   # also put the results into README.md (between bench:start/end)
     python -m bench.run --collect 1000,5000 --tree ../main   # collect alone, this checkout beside another
+    python -m bench.run --bulk 5000,20000 --tree ../main      # bulk alone: peak memory (--bulk-jobs 1,2: 2-core figure)
     python -m bench.run --reading      # seconds: yardstick 3 on one project only, perfbook.read split in its steps
     python -m bench.run --generation   # a minute: yardstick 2 alone, 100 rounds
 
@@ -351,6 +352,42 @@ def memory(tmp: Path, sizes: list[int], report=None) -> list[dict]:
     return out
 
 
+def bulk_only(tmp: Path, sizes: list[int], trees: list[Path], jobs: list[int], per_project: bool = True,
+              rounds: int = 1) -> list[dict]:
+    """`perfbook bulk` alone at every N projects (master as memory() makes it: sorted by project, departments
+    round-robin), with each --jobs, from each checkout in trees (before → after), the rounds interleaved:
+    peak RSS of the process tree (the highest), CPU of all processes and of the main one and wall (medians);
+    with --jobs 1 and 2 the 2-core speed-up as whole() gives it."""
+    out = []
+    for n in sizes:
+        master = write_master(tmp / f"blk{n}.csv", synth_projects(n, departments=max(20, n // 50), seed=6), compact=True)
+        runs: dict = {(tree, j): [] for tree in trees for j in jobs}
+        for _ in range(rounds):
+            for tree in trees:
+                for j in jobs:
+                    books = tmp / f"blk{n}"
+                    shutil.rmtree(books, ignore_errors=True)
+                    runs[(tree, j)].append(run_tree(PB + ["bulk", str(master), "-o", str(books), "-q", "--jobs", str(j)]
+                                                    + (["--per-project"] if per_project else []), cwd=tree))
+                    shutil.rmtree(books, ignore_errors=True)
+        for tree in trees:
+            got = {}
+            for j in jobs:
+                rs = runs[(tree, j)]
+                got[j] = r = {k: statistics.median(x[k] for x in rs) for k in ("cpu", "cpu_main", "wall")}
+                r["peak_mb"], r["processes"] = max(x["peak_mb"] for x in rs), max(x["processes"] for x in rs)
+                print(f"  bulk N={n:,} --jobs {j} ({tree}): peak {r['peak_mb']:.0f} MB ({r['processes']} processes), "
+                      f"CPU {r['cpu']:.2f} s (main {r['cpu_main']:.2f} s), wall {r['wall']:.1f} s"
+                      + (f" (median of {rounds})" if rounds > 1 else ""), flush=True)
+            if 1 in got and 2 in got:
+                one, two = got[1], got[2]
+                scale = {"cpu": one["cpu"] / max(two["cpu_main"], two["cpu"] / 2), "wall": one["wall"] / two["wall"]}
+                print(f"  bulk N={n:,} ({tree}): 2 cores {scale['cpu']:.2f}× as CPU allows, {scale['wall']:.2f}× wall", flush=True)
+            out.append({"n": n, "tree": str(tree), "runs": got})
+        master.unlink()
+    return out
+
+
 def collect_only(tmp: Path, sizes: list[int], trees: list[Path]) -> list[dict]:
     """`perfbook collect` alone at every N workbooks (one project each, made once by bulk), --jobs 1 and 2,
     run from each checkout in trees (another version beside this one: before → after). Peak RSS of the
@@ -448,8 +485,19 @@ def main(argv=None) -> int:
     ap.add_argument("--generation", action="store_true", help="only the generation table (100 rounds)")
     ap.add_argument("--collect", help="only item 5's collect: comma-separated N workbooks (e.g. 1000,5000), --jobs 1 and 2")
     ap.add_argument("--tree", action="append", type=Path,
-                    help="with --collect: run perfbook from this checkout too (repeatable; e.g. the previous version)")
+                    help="with --collect / --bulk: run perfbook from this checkout too (repeatable; e.g. the previous version)")
+    ap.add_argument("--bulk", help="only `perfbook bulk`: comma-separated N projects (e.g. 5000,20000); with --tree too")
+    ap.add_argument("--bulk-jobs", default="2", help="with --bulk: comma-separated --jobs (default 2; 1,2 gives the 2-core figure)")
+    ap.add_argument("--departments", action="store_true", help="with --bulk: one workbook per department, not --per-project")
     args = ap.parse_args(argv)
+    if args.bulk:
+        tmp = Path(tempfile.mkdtemp(prefix="pb-bench-"))
+        try:
+            bulk_only(tmp, [int(x) for x in args.bulk.split(",")], [*(args.tree or []), ROOT],
+                      [int(x) for x in args.bulk_jobs.split(",")], per_project=not args.departments, rounds=args.rounds or 1)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return 0
     if args.collect:
         tmp = Path(tempfile.mkdtemp(prefix="pb-bench-"))
         try:

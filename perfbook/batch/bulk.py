@@ -19,12 +19,14 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path, PurePosixPath
 
 import jinja2
+import jinja2.meta
 import jinja2.sandbox
 
 from .. import _fields as F
@@ -32,18 +34,18 @@ from .._csvtext import row as csv_row, uncell
 from ..cycle.make import compiled as compiled_cycle, render as render_cycle
 from ..cycle.scoring import scheme_for
 from ..errors import DataError, EnvironmentProblem, PerfbookError, environment_error
-from ..model import Project
+from ..model import Indicator, Project
 from ..ooxml._package import write_atomic
 from ..ooxml._parts import has_macros
 from ..readers.formats import ensure_safe
 from ..readers.reader import load_template
 from ..write._inputs import csv_table, load, load_table
-from . import _parallel as parallel
+from . import _master, _parallel as parallel
 
 MANIFEST = "清单.csv"
 MANIFEST_HEADER = ("文件", "主管部门", "项目数", "项目名称", "指标数", "字节数", "SHA256", "状态", "说明")
 WRITTEN, NOT_WRITTEN = "已生成", "未生成"
-NO_DEPARTMENT = "未填主管部门"
+NO_DEPARTMENT = _master.NO_DEPARTMENT
 DEFAULT_NAME = "{{主管部门}}.xlsx"
 DEFAULT_NAME_PER_PROJECT = "{{主管部门}}/{{项目名称}}.xlsx"
 
@@ -68,6 +70,16 @@ class Job:
     file: str                        # relative path, "/"-separated
     department: str
     projects: tuple[Project, ...]
+    # a streamed master: each project's indicator rows as (row number, cells), made into Indicators by the
+    # worker (the projects are then their header fields only); None: the projects are complete
+    rows: tuple[tuple[tuple[int, dict], ...], ...] | None = None
+
+    def complete(self) -> list[Project]:
+        """The job's projects with their indicators (in the worker, for a streamed master)."""
+        if self.rows is None:
+            return list(self.projects)
+        return [p.with_indicators([Indicator.from_dict(d, row=n) for n, d in r]) if r else p
+                for p, r in zip(self.projects, self.rows)]
 
 
 @dataclass(frozen=True)
@@ -101,10 +113,11 @@ class Failed:
 @dataclass(frozen=True)
 class BulkResult:
     outdir: Path
-    manifest: Path
+    manifest: Path | None
     written: tuple[Written, ...] = ()
     failed: tuple[Failed, ...] = ()
     unplaced: tuple[str, ...] = field(default=())   # master columns the template has no place for
+    peak_projects: int = 0        # most Projects held in memory at once (a streamed CSV master keeps it small)
 
     @property
     def projects(self) -> int:
@@ -175,7 +188,7 @@ class Namer:
         self.pattern, self.ext = pattern, ext
         self.used: set[str] = set()
 
-    def name(self, context: dict, differing: set[str] = frozenset()) -> str:
+    def name(self, context: dict, differing: set[str] | frozenset[str] = frozenset()) -> str:
         ctx = {k: (safe_segment(v, "") if isinstance(v, str) else v) for k, v in context.items()}
         try:
             rendered = self.template.render(ctx)
@@ -207,7 +220,7 @@ def _context(projects: list[Project], department: str, index: int) -> tuple[dict
     has is empty), plus 序号 and 项目数; and the fields they disagree on, for a clear error."""
     dicts = [{k: v for k, v in p.to_dict().items() if k != "指标"} for p in projects]
     seen = {k for d in dicts for k in d}
-    common = {spec.label: "" for spec in F.project_fields() if spec.label not in seen}
+    common: dict[str, object] = {spec.label: "" for spec in F.project_fields() if spec.label not in seen}
     differing = set()
     for k in seen:
         vals = {repr(d.get(k)) for d in dicts}
@@ -226,39 +239,70 @@ def plan(projects: list[Project], *, per_project: bool = False, name: str | None
     """The workbooks to write: grouped by 主管部门 in master order (or one per project), named."""
     namer = Namer(name or (DEFAULT_NAME_PER_PROJECT if per_project else DEFAULT_NAME), ext)
     groups: dict[str, list[Project]] = {}
+    items: list[tuple[str, list[Project]]]
     if per_project:
         items = [((p.department or NO_DEPARTMENT), [p]) for p in projects]
     else:
         for p in projects:
             groups.setdefault(str(p.department or NO_DEPARTMENT), []).append(p)
         items = list(groups.items())
-    jobs = []
+    return list(_jobs(items, namer))
+
+
+def _jobs(items: Iterable[tuple[str, list[Project]]], namer: Namer) -> Iterator[Job]:
+    """Jobs named in plan order (names that collide get (2), (3)… in that order), one at a time."""
     for i, (dept, group) in enumerate(items, start=1):
-        jobs.append(Job(i, namer.name(*_context(group, dept, i)), dept, tuple(group)))
-    return jobs
+        yield Job(i, namer.name(*_context(group, dept, i)), dept, tuple(group))
+
+
+def _streamed_jobs(units: Iterable[tuple[str, list]], namer: Namer) -> Iterator[Job]:
+    """_jobs for a streamed master: each project comes as (header fields, indicator rows)."""
+    for i, (dept, group) in enumerate(units, start=1):
+        heads = [p for p, _rows in group]
+        yield Job(i, namer.name(*_context(heads, dept, i)), dept, tuple(heads), tuple(tuple(r) for _p, r in group))
+
+
+def _pattern_fields(pattern: str) -> set[str] | None:
+    """The fields a file-name pattern uses (None when it does not parse: Namer says why)."""
+    try:
+        return set(jinja2.meta.find_undeclared_variables(_env.parse(pattern)))
+    except jinja2.TemplateSyntaxError:
+        return None
 
 
 # --- writing ----------------------------------------------------------------------------------
 
 def write_one(job: Job, options: Options) -> Written | Failed:
     """Render one workbook and write it atomically (runs in a worker process)."""
+    return _render(job, job.complete(), options)
+
+
+def write_streamed(job: Job, options: Options) -> tuple[Written | Failed, tuple | None]:
+    """write_one for a job of a streamed master, with each project's indicator labels (for unplaced):
+    the worker makes the Indicators, so it is the one that knows them."""
+    projects = job.complete()
+    keys = tuple(tuple(dict.fromkeys(k for ind in p.indicators for k in ind.to_dict())) for p in projects)
+    return _render(job, projects, options), (keys if options.kind == "target" else None)
+
+
+def _render(job: Job, projects: list[Project], options: Options) -> Written | Failed:
     from ..write.fill import compiled, meta_for
     try:
         if options.kind != "target":
-            data = render_cycle(list(job.projects), options.kind, frame=options.frame, template=options.template,
+            data = render_cycle(projects, options.kind, frame=options.frame, template=options.template,
                                 meta={"perfbook.department": job.department})
         else:
             c = compiled(options.template, options.frame, options.macros)
             meta = dict(meta_for(options.frame, options.template))
             meta["perfbook.department"] = job.department
-            data = c.render(list(job.projects), blank_rows=options.blank_rows, meta=meta)
+            data = c.render(projects, blank_rows=options.blank_rows, meta=meta)
         write_atomic(Path(options.outdir) / job.file, data)
     except PerfbookError as exc:
         return _failed(job, exc.zh)
     except OSError as exc:
         return _failed(job, environment_error(exc, Path(options.outdir) / job.file).zh)
     return Written(job.file, job.department, tuple(p.name or "" for p in job.projects),
-                   sum(len(p.indicators) for p in job.projects), len(data), hashlib.sha256(data).hexdigest())
+                   sum(len(p.indicators) for p in projects), len(data), hashlib.sha256(data).hexdigest())
 
 
 def _failed(job: Job, message: str) -> Failed:
@@ -285,14 +329,21 @@ class _Unplaced:
         self.places, self.ind_places = set(tpl.field_labels()), set(tpl.indicator_labels())
         self.lost: dict[str, None] = {}
 
-    def add(self, p: Project) -> None:
+    def add(self, p: Project, ind_keys=None) -> None:
+        """ind_keys: the labels of p's indicators when p holds its header fields only (a streamed master)."""
         for k in p.to_dict():
             if k != "指标" and k not in self.places:
                 self.lost.setdefault(k)
-        for ind in p.indicators:
-            for k in ind.to_dict():
-                if k not in self.ind_places:
-                    self.lost.setdefault(k)
+        for k in (ind_keys if ind_keys is not None else (k for ind in p.indicators for k in ind.to_dict())):
+            if k not in self.ind_places:
+                self.lost.setdefault(k)
+
+    def add_job(self, job: Job, keys=None) -> None:
+        """A job's projects in order; keys: each one's indicator labels (write_streamed), else from the job."""
+        if keys is None and job.rows is not None:
+            return self.add_job(Job(job.index, job.file, job.department, tuple(job.complete())))
+        for i, p in enumerate(job.projects):
+            self.add(p, keys[i] if keys is not None else None)
 
 
 def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_project: bool = False,
@@ -301,58 +352,118 @@ def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_
     """Write every department's workbook (or, per_project=True, every project's) for the projects in master.
 
     master: a master table path (.xlsx/.csv, one row per indicator, or one per project for blank forms),
-    a pandas DataFrame, a list of dicts or Projects. name: a jinja2 file-name pattern such as
-    "{{主管部门}}/{{项目名称}}.xlsx" (made safe for Windows). A 清单.csv manifest with a sha256 per file is
-    written beside them. Returns a BulkResult: ``written``, ``failed`` (a workbook that could not be
-    written, with the reason; the others are still written), ``unplaced`` columns. execution: local
-    processes (default, all cores) or a dask cluster (parallel.Plan). kind: "target" (绩效目标表), or
-    "selfeval" / "monitor" for the year's 自评表 / 监控表 made from the same projects."""
+    a pandas DataFrame, a list of dicts or Projects. A CSV master is streamed (perfbook/batch/_master.py):
+    each workbook goes to a worker as soon as its rows have been read; the others are loaded whole. name:
+    a jinja2 file-name pattern such as "{{主管部门}}/{{项目名称}}.xlsx" (made safe for Windows). A 清单.csv
+    manifest with a sha256 per file is written beside them. Returns a BulkResult: ``written``, ``failed``
+    (a workbook that could not be written, with the reason; the others are still written), ``unplaced``
+    columns. execution: local processes (default, all cores) or a dask cluster (parallel.Plan). kind:
+    "target" (绩效目标表), or "selfeval" / "monitor" for the year's 自评表 / 监控表 made from the same projects."""
     local = execution.executor == "local" and execution.workers > 1
     if local and _likely_large(master):   # the forkserver compiles the template while the master loads
         parallel.start_early({"template": str(Path(template).resolve()) if template else None, "frame": frame,
                               "macros": macros, "kind": kind})
-    projects = list(master) if _is_projects(master) else load_master(master)
+    pattern = name or (DEFAULT_NAME_PER_PROJECT if per_project else DEFAULT_NAME)
+    ix, projects = _source(master, per_project, pattern)
     if blank_rows < 0:
         raise DataError("空白行数不能为负数", "--blank-rows must not be negative")
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     options = Options(str(outdir.resolve()), str(Path(template).resolve()) if template else None,
                       frame, macros, blank_rows, kind)
-    # compile here first: a broken template is one clear error, not one per workbook
+    ext = _extension(kind, template, options, frame, macros)
+    held = _master.Counter()
+    jobs: Iterable[Job]
+    if ix is not None:
+        namer = Namer(pattern, ext)
+        jobs, count, room = _streamed_jobs(_master.units(ix, held), namer), ix.workbooks, ix.reserve
+    else:
+        planned = plan(projects, per_project=per_project, name=name, ext=ext)
+        held.add(len(projects))
+        jobs, count, room = planned, len(planned), sum(len(_worst_row(j)) for j in planned)
+    if local and count < SMALL_RUN and not execution.isolate:
+        execution = dataclasses.replace(execution, jobs=1)     # starting workers would cost more than they save
+    path = outdir / manifest if manifest else None
+    book = _Manifest(path, room) if path is not None else None
+    try:
+        written, failed, lost = _write(jobs, count, options, execution, book, held, kind, template, ix is not None)
+    except BaseException:
+        if book is not None:
+            book.discard()
+        raise
+    if book is not None:
+        _finish(book, failed)
+    return BulkResult(outdir, path, tuple(written), tuple(failed), tuple(lost.lost) if lost is not None else (),
+                      held.peak)
+
+
+def _source(master, per_project: bool, pattern: str) -> tuple[_master.Index | None, list[Project]]:
+    """A CSV master's first pass (the master is then streamed), or, when it cannot be, every Project."""
+    fields = _pattern_fields(pattern)
+    if fields is not None and not _is_projects(master) and _master.is_csv_master(master):
+        ix = _master.index(Path(master), per_project=per_project, names=fields)
+        if ix is not None:
+            return ix, []
+    return None, (list(master) if _is_projects(master) else load_master(master))
+
+
+def _extension(kind: str, template, options: Options, frame, macros: bool) -> str:
+    """Compile the template here first (a broken one is one clear error, not one per workbook); a
+    template with macros makes .xlsm files."""
     from ..write.fill import compiled
     if kind != "target":
         c = compiled_cycle(kind, template, scheme_for(None, frame).id)
     else:
         c = compiled(options.template, frame, macros)
-    ext = ".xlsm" if macros or _has_macros(c.template) else ".xlsx"
-    jobs = plan(projects, per_project=per_project, name=name, ext=ext)
-    if local and len(jobs) < SMALL_RUN and not execution.isolate:
-        execution = dataclasses.replace(execution, jobs=1)     # starting workers would cost more than they save
-    written, failed = [], []
-    path = outdir / manifest if manifest else None
-    reserved = _reserve_manifest(path, jobs) if path is not None else None
+    return ".xlsm" if macros or _has_macros(c.template) else ".xlsx"
+
+
+def _write(jobs: Iterable[Job], count: int, options: Options, execution: parallel.Plan, book: _Manifest | None,
+           held: _master.Counter, kind: str, template, streamed: bool
+           ) -> tuple[list[Written], list[Failed], _Unplaced | None]:
+    """Every job through the workers; each manifest row goes to the manifest as its result comes back,
+    and the job's columns to unplaced (in job order, as the results come)."""
+    written: list[Written] = []
+    failed: list[Failed] = []
     lost = _Unplaced(template) if kind == "target" else None
-    for job, res in zip(jobs, parallel.run(partial(write_one, options=options), jobs, execution, total=len(jobs),
-                                           desc="生成", on_crash=_crashed)):
-        (written if isinstance(res, Written) else failed).append(res)
-        if lost is not None:                 # done while the workers render the next chunks
-            for p in job.projects:
-                lost.add(p)
-    order = {j.file: j.index for j in jobs}
-    written.sort(key=lambda w: order[w.file])
-    failed.sort(key=lambda f: order[f.file])
-    if path is not None:
-        try:
-            _finish_manifest(reserved, path, manifest_csv(written, failed))   # what was not written is listed too
-        except OSError as exc:
-            if failed:
-                lines = "；".join(f.file for f in failed[:20]) + ("……" if len(failed) > 20 else "")
-                raise EnvironmentProblem(
-                    f"清单无法写入（{environment_error(exc).zh}）；{len(failed)} 个工作簿未生成：{lines}",
-                    f"the manifest could not be written ({environment_error(exc).en}); "
-                    f"{len(failed)} workbook(s) not written", path) from None
-            raise environment_error(exc, path) from None
-    return BulkResult(outdir, path, tuple(written), tuple(failed), tuple(lost.lost) if lost is not None else ())
+    out: deque[Job] = deque()          # jobs handed out, not yet back
+
+    def feed() -> Iterator[Job]:
+        for job in jobs:
+            if book is not None:
+                book.room_for(job)
+            out.append(job)
+            yield job
+    fn = write_streamed if streamed else write_one
+    for res in parallel.run(partial(fn, options=options), feed(), execution, total=count,
+                            desc="生成", on_crash=_crashed):
+        job = out.popleft()
+        held.add(-len(job.projects))
+        keys = None
+        if isinstance(res, tuple):
+            res, keys = res
+        if lost is not None:
+            lost.add_job(job, keys)
+        if isinstance(res, Written):
+            written.append(res)
+            if book is not None:
+                book.add(res)
+        else:
+            failed.append(res)
+    return written, failed, lost
+
+
+def _finish(book: _Manifest, failed: list[Failed]) -> None:
+    try:
+        book.finish(failed)                # what was not written is listed too
+    except OSError as exc:
+        if failed:
+            lines = "；".join(f.file for f in failed[:20]) + ("……" if len(failed) > 20 else "")
+            raise EnvironmentProblem(
+                f"清单无法写入（{environment_error(exc).zh}）；{len(failed)} 个工作簿未生成：{lines}",
+                f"the manifest could not be written ({environment_error(exc).en}); "
+                f"{len(failed)} workbook(s) not written", book.path) from None
+        raise environment_error(exc, book.path) from None
 
 
 def _likely_large(master) -> bool:
@@ -374,36 +485,89 @@ def _likely_large(master) -> bool:
         return False
 
 
-def _reserve_manifest(path: Path, jobs: list[Job]) -> Path:
+def _worst_row(job: Job) -> bytes:
+    """The longest manifest row job can get (written or not): what the manifest's room is counted in."""
+    worst = Failed(job.file, "x" * 120, job.department, tuple(p.name or "" for p in job.projects))
+    return _csv_rows([worst]).replace(b",,,", b",0000000000,0000000000," + b"0" * 64 + b",")
+
+
+class _Manifest:
     """The manifest's space, taken before any workbook is written: on a disk that fills up, the list of
-    what could not be written still fits (it is rewritten in place, never bigger than this)."""
-    worst = [Failed(j.file, "x" * 120, j.department, tuple(p.name or "" for p in j.projects)) for j in jobs]
-    data = manifest_csv([], worst).replace(b",,,", b",0000000000,0000000000," + b"0" * 64 + b",")
-    fd, tmp = tempfile.mkstemp(prefix=".~" + path.name[:40] + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise EnvironmentProblem(f"清单无法写入（{environment_error(exc).zh}），未生成任何工作簿",
-                                 f"the manifest cannot be written ({environment_error(exc).en}); no workbook was written",
-                                 path) from None
-    return Path(tmp)
+    what could not be written still fits. Rows are written into that space in place as results come back
+    (never past it); failed ones are added at the end, then the file is cut to its length and renamed."""
 
+    def __init__(self, path: Path, room: int):
+        self.path, self.header = path, _csv_rows([], header=True)
+        self.room = len(self.header) + room
+        self.need = len(self.header)
+        self.error: OSError | None = None
+        fd, tmp = tempfile.mkstemp(prefix=".~" + path.name[:40] + ".", suffix=".tmp", dir=path.parent)
+        self.tmp = Path(tmp)
+        try:
+            self.fh = os.fdopen(fd, "r+b")
+            self._extend(0, self.room)
+            self.fh.seek(0)
+            self.fh.write(self.header)
+            self.pos = len(self.header)
+        except OSError as exc:
+            self.discard()
+            raise EnvironmentProblem(f"清单无法写入（{environment_error(exc).zh}），未生成任何工作簿",
+                                     f"the manifest cannot be written ({environment_error(exc).en}); no workbook was written",
+                                     path) from None
 
-def _finish_manifest(reserved: Path, path: Path, data: bytes) -> None:
-    try:
-        with open(reserved, "r+b") as fh:
-            fh.truncate(0)
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(reserved, path)
-    except BaseException:
-        reserved.unlink(missing_ok=True)
-        raise
+    def _extend(self, start: int, end: int) -> None:
+        self.fh.seek(start)
+        block = b"0" * (1 << 16)
+        while start < end:
+            start += self.fh.write(block[: end - start])
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+
+    def room_for(self, job: Job) -> None:
+        """Count job's worst row in; past the room taken so far, take more (a streamed master's first
+        estimate is generous, so this is rare)."""
+        self.need += len(_worst_row(job))
+        if self.need > self.room and self.error is None:
+            try:
+                self._extend(self.room, self.need + (1 << 16))
+                self.room = self.need + (1 << 16)
+            except OSError as exc:
+                self.error = exc
+
+    def add(self, res: Written) -> None:
+        if self.error is not None:
+            return
+        try:
+            data = _csv_rows([res])
+            self.fh.seek(self.pos)
+            self.fh.write(data)
+            self.pos += len(data)
+        except OSError as exc:
+            self.error = exc
+
+    def finish(self, failed: list[Failed]) -> None:
+        try:
+            if self.error is not None:
+                raise self.error
+            self.fh.seek(self.pos)
+            self.fh.write(_csv_rows(failed))
+            self.fh.truncate()
+            self.fh.flush()
+            os.fsync(self.fh.fileno())
+            self.fh.close()
+            os.replace(self.tmp, self.path)
+        except BaseException:
+            self.discard()
+            raise
+
+    def discard(self) -> None:
+        fh = getattr(self, "fh", None)
+        if fh is not None:
+            try:
+                fh.close()
+            except OSError:
+                pass
+        self.tmp.unlink(missing_ok=True)
 
 
 def load_master(source) -> list[Project]:
@@ -447,7 +611,7 @@ def _header(path: Path) -> list:
         raise DataError("找不到主表文件", "master table not found", path)
     if _csv(path):                      # the csv module, not pandas: a CSV master is read as it streams
         cols, rows = csv_table(path)
-        rows.close()
+        getattr(rows, "close", lambda: None)()
         return cols
     return list(_frame(path, nrows=0).columns)
 
@@ -472,12 +636,18 @@ def _is_projects(master) -> bool:
 def manifest_csv(rows: list[Written], failed=()) -> bytes:
     """UTF-8 with a BOM: Excel on a Chinese Windows opens it without garbling. Cells that a spreadsheet
     would take for a formula are written as text (csvtext); workbooks not written get a 未生成 row."""
+    return _csv_rows([], header=True) + _csv_rows([*rows, *failed])
+
+
+def _csv_rows(rows, header: bool = False) -> bytes:
+    """Manifest rows as bytes (the header with the BOM in front): the manifest is written a row at a time."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(MANIFEST_HEADER)
-    for r in [*rows, *failed]:
+    if header:
+        w.writerow(MANIFEST_HEADER)
+    for r in rows:
         w.writerow(csv_row(r.row()))
-    return buf.getvalue().encode("utf-8-sig")
+    return buf.getvalue().encode("utf-8-sig" if header else "utf-8")
 
 
 def read_manifest(path) -> Iterator[dict]:
