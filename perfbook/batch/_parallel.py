@@ -28,6 +28,7 @@ from concurrent.futures import ProcessPoolExecutor, TimeoutError as FutureTimeou
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import forkserver
+from typing import Any
 
 from ..errors import PerfbookError
 from ._warm import ENV
@@ -52,7 +53,7 @@ class Plan:
     jobs: int | None = None          # worker processes; None = every core
     chunk: int = 8                   # items per task: fewer round trips, still a fair spread
     scheduler: str | None = None     # dask: a scheduler address; None starts a LocalCluster
-    client: object = None            # dask: an existing distributed.Client (tests, notebooks)
+    client: Any = None               # dask: an existing distributed.Client (tests, notebooks; an optional package)
     isolate: bool | None = None      # items in worker processes even with --jobs 1 (None: the caller's default)
     budget: Budget = Budget()
 
@@ -94,7 +95,7 @@ def _die_with_parent() -> None:
         fd = getattr(forkserver._forkserver, "_forkserver_alive_fd", None)
         if fd is not None and mp.current_process().name != "MainProcess":
             os.close(fd)
-            forkserver._forkserver._forkserver_alive_fd = None
+            setattr(forkserver._forkserver, "_forkserver_alive_fd", None)   # a private attribute: not in the stubs
     except (ImportError, AttributeError, OSError):
         pass
 
@@ -241,9 +242,9 @@ def _local(fn, items, plan: Plan, on_crash) -> Iterator:
                 if not pending:
                     return
                 fut, chunk = pending[0]
-                results = fut.result(timeout=_wall(plan, len(chunk))) if fut is not None else None
                 if fut is None:
                     raise BrokenProcessPool("submit failed")
+                results = fut.result(timeout=_wall(plan, len(chunk)))
                 pending.popleft()
             except (BrokenProcessPool, FutureTimeout, RuntimeError):
                 lost = [x for _f, c in pending for x in c]
