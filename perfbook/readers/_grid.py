@@ -106,6 +106,18 @@ def _clean(v):
 
 
 _ONLY_STR = {str}
+_STR_FLOAT = {str, float}
+
+
+def _clean_row(row: list) -> list:
+    """A row of calamine's values with _clean applied: as it is when all text, one comprehension when
+    text and floats (most rows of a filled form), _clean per value otherwise."""
+    types = set(map(type, row))
+    if types <= _ONLY_STR:
+        return row
+    if types <= _STR_FLOAT:
+        return [int(v) if v.__class__ is float and v.is_integer() and -2**53 < v < 2**53 else v for v in row]
+    return [_clean(v) for v in row]
 BIG_NUMBER = 1e15   # beyond 15 significant digits a double no longer holds every digit: a code, not a quantity
 
 
@@ -157,6 +169,6 @@ def load_calamine(path: Path, fmt: str) -> list[Grid]:
                 raise
             raise _calamine_error(path, exc, meta.name) from None
         # most cells are text or empty: a row of only str is kept as calamine gave it (C-speed type test)
-        rows = [row if _ONLY_STR >= set(map(type, row)) else [_clean(v) for v in row] for row in values]
+        rows = [_clean_row(row) for row in values]
         grids.append(Grid(meta.name, rows, [(a + 1, b + 1, c + 1, d + 1) for (a, b), (c, d) in merges], visible=visible))
     return grids

@@ -82,8 +82,13 @@ def _template(path: str, mtime: float) -> Template:
         return template
 
 
+@lru_cache(maxsize=1)
+def _default_path() -> str:
+    return str(default_template_path())
+
+
 def load_template(template=None) -> Template:
-    path = str(Path(template).resolve()) if template else str(default_template_path())
+    path = str(Path(template).resolve()) if template else _default_path()
     return _template(path, os.path.getmtime(path))
 
 
@@ -333,10 +338,6 @@ def _parse_with(slot: Slot, value, known: dict) -> dict:
     return {lab: m.group(f"g{i}") for i, lab in groups}
 
 
-def _blank(v) -> bool:
-    return v is None or v == "" or (isinstance(v, str) and not v.strip())
-
-
 def read_shaped(grid: Grid, ts: TemplateSheet):
     """Read a sheet laid out like template sheet ts: header slots, the indicator block, the footer."""
     shape = _shape(ts)
@@ -394,7 +395,7 @@ def _indicators(grid: Grid, shape: _Shape, T: int, end: int, covered: dict, clai
         for c, slot, single, label, letter in loop:
             claimed.add((r, c))
             v = row[c - 1] if c <= len(row) else None
-            if v is not None and _blank(v):
+            if v == "" or (isinstance(v, str) and not v.strip()):
                 v = None
             if v is None:
                 top = covered.get((r, c))
