@@ -12,7 +12,7 @@ import re
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .._outputs import atomic_path as _atomic_path, write_atomic as _write_atomic
@@ -137,6 +137,9 @@ class PackageInfo:
     macros: bool
     sheets: dict[str, PartStats]
     custom: bytes | None = None                 # docProps/custom.xml, checked (perfbook records its frame there)
+    # the package again with the parts the scan inflated stored as they inflated (stored_copy), for calamine;
+    # None when the scan read the file as a stream or the package is not a plain one
+    stored: bytes | None = field(default=None, compare=False, repr=False)
 
 
 _CELL_OR_ROW = re.compile(rb"<(?:\w+:)?(c|row)\b([^>]*?)(/?)>")
@@ -427,10 +430,10 @@ def _whole(zf: zipfile.ZipFile, info: zipfile.ZipInfo, raw: bytes) -> bytes:
 
 
 def scan_part(zf: zipfile.ZipFile, name: str, path, limits: ReadLimits = READ_LIMITS,
-              sheet: str | None = None, raw: bytes | None = None) -> PartStats:
+              sheet: str | None = None, raw: bytes | None = None, keep: dict | None = None) -> PartStats:
     """Inflate one part through the scanner, never past its declared size: as a stream, or, given raw
     (the file's bytes, zf opened on them), in one call (StepAside when that cannot be done), fed to the
-    scanner in the same chunks either way."""
+    scanner in the same chunks either way. keep: where the one-call read leaves the part's bytes (by name)."""
     info = zf.getinfo(name)
     sc = _Scanner(name, path, limits, sheet)
     cap = min(info.file_size, limits.max_sheet_bytes if sheet else limits.max_xml_bytes)
@@ -446,6 +449,8 @@ def scan_part(zf: zipfile.ZipFile, name: str, path, limits: ReadLimits = READ_LI
                 sc.feed(whole[at:at + CHUNK])
             sc.feed(b"", final=True)
         sc.stats.size = len(whole)
+        if keep is not None:
+            keep[name] = whole
         return sc.stats
     seen = 0
     try:
@@ -491,14 +496,17 @@ def _read_whole(path) -> bytes | None:
     return data if len(data) <= MAX_WHOLE_FILE else None
 
 
-def _read_checked(zf: zipfile.ZipFile, name: str, raw: bytes | None) -> bytes:
-    """A part the scan has passed."""
+def _read_checked(zf: zipfile.ZipFile, name: str, raw: bytes | None, kept: dict | None = None) -> bytes:
+    """A part the scan has passed (as the one-call read left it, when it did)."""
+    if kept is not None and name in kept:
+        return kept[name]
     info = zf.getinfo(name)
     return _whole(zf, info, raw) if raw is not None else zf.read(info)
 
 
-def _scan_parts(zf: zipfile.ZipFile, kind: str, path, limits: ReadLimits, raw: bytes | None):
-    """Every XML part through the scanner: (sheet figures, docProps/custom.xml or None)."""
+def _scan_parts(zf: zipfile.ZipFile, kind: str, path, limits: ReadLimits, raw: bytes | None, kept: dict | None = None):
+    """Every XML part through the scanner: (sheet figures, docProps/custom.xml or None). kept: where
+    the one-call read leaves each part's bytes (scan_part)."""
     total = 0
     custom = None
     sheets: dict[str, PartStats] = {}
@@ -507,7 +515,7 @@ def _scan_parts(zf: zipfile.ZipFile, kind: str, path, limits: ReadLimits, raw: b
         if info.is_dir() or not (n.lower().endswith((".xml", ".rels")) or n == "mimetype"):
             continue
         is_sheet = _is_sheet(kind, n)
-        st = scan_part(zf, n, path, limits, kind if is_sheet else None, raw)
+        st = scan_part(zf, n, path, limits, kind if is_sheet else None, raw, kept)
         total += st.size
         if total > limits.max_xml_bytes:
             mb = limits.max_xml_bytes // (1024 * 1024)
@@ -515,8 +523,47 @@ def _scan_parts(zf: zipfile.ZipFile, kind: str, path, limits: ReadLimits, raw: b
         if is_sheet:
             sheets[n] = st
         elif n == "docProps/custom.xml":
-            custom = _read_checked(zf, n, raw)      # checked above; read here so the zip is not opened again
+            custom = _read_checked(zf, n, raw, kept)   # checked above; read here so the zip is not opened again
     return sheets, custom
+
+
+MAX_STORED = 32 << 20                   # the most of inflated parts stored_copy holds for calamine
+
+
+def stored_copy(zf: zipfile.ZipFile, raw: bytes, kept: dict[str, bytes]) -> bytes | None:
+    """The package with every part the scan inflated (kept) stored as it inflated, every other part as
+    it was stored: the same bytes under the same names, so calamine reads what the scan passed without
+    inflating it a second time. None unless the package is a plain one: each name once and in ASCII,
+    nothing before the first part, every part the scan skipped stored or deflated (then calamine reads
+    the file itself, as it always did)."""
+    infos = zf.infolist()
+    names = [i.filename for i in infos]
+    if not infos or len(set(names)) != len(names) or min(i.header_offset for i in infos) != 0 \
+            or sum(map(len, kept.values())) > MAX_STORED:
+        return None
+    out, central = bytearray(), bytearray()
+    for info in infos:
+        name = info.filename
+        if not name.isascii():
+            return None
+        data = kept.get(name)
+        if data is not None:
+            method, body = zipfile.ZIP_STORED, data
+        else:
+            body = _stored(raw, zf, info)
+            if body is None:
+                return None
+            method = info.compress_type
+        crc, size, bname = info.CRC, info.file_size, name.encode("ascii")
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, method, _DOS_TIME, _DOS_DATE,
+                               crc, len(body), size, len(bname), 0, 0, 0, 0, 0, len(out)) + bname
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, method, _DOS_TIME, _DOS_DATE,
+                           crc, len(body), size, len(bname), 0) + bname
+        out += body
+    cd = len(out)
+    out += central
+    out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(infos), len(infos), len(central), cd, 0)
+    return bytes(out)
 
 
 def inspect_package(path, limits: ReadLimits = READ_LIMITS) -> PackageInfo:
@@ -547,12 +594,14 @@ def _inspect_open(zf: zipfile.ZipFile, path, limits: ReadLimits, raw: bytes | No
     kind = _package_kind(names)
     if kind == "zip":
         return PackageInfo("zip", names, False, {})
-    sheets, custom = _scan_parts(zf, kind, path, limits, raw)
+    kept: dict[str, bytes] | None = {} if raw is not None else None
+    sheets, custom = _scan_parts(zf, kind, path, limits, raw, kept)
     macros = any(n.lower().endswith("vbaproject.bin") or n.startswith("Basic/") for n in names)
     if kind == "xlsx" and (macros or b"macroEnabled" in (
-            _read_checked(zf, "[Content_Types].xml", raw) if "[Content_Types].xml" in names else b"")):
+            _read_checked(zf, "[Content_Types].xml", raw, kept) if "[Content_Types].xml" in names else b"")):
         kind = "xlsm"
-    return PackageInfo(kind, names, macros, sheets, custom)
+    stored = stored_copy(zf, raw, kept) if raw is not None and kept is not None and kind in ("xlsx", "xlsm") else None
+    return PackageInfo(kind, names, macros, sheets, custom, stored)
 
 
 # --- writing -------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ into the same Grid by their own loaders.
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,12 +135,16 @@ def native_failure(exc: BaseException) -> bool:
     return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
 
 
-def load_calamine(path: Path, fmt: str) -> list[Grid]:
-    """Values and merges of every worksheet. The caller has already run the package checks."""
+def load_calamine(path: Path, fmt: str, data: bytes | None = None) -> list[Grid]:
+    """Values and merges of every worksheet. The caller has already run the package checks; data: the
+    package as they passed it (ooxml._package.stored_copy), read instead of the file."""
     from python_calamine import CalamineWorkbook
     try:
-        with open(path, "rb") as fh:    # by content: from_path would trust the extension
-            wb = CalamineWorkbook.from_filelike(fh)
+        if data is not None:
+            wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        else:
+            with open(path, "rb") as fh:    # by content: from_path would trust the extension
+                wb = CalamineWorkbook.from_filelike(fh)
         metas = list(wb.sheets_metadata)
     except BaseException as exc:    # noqa: BLE001 - calamine's own errors for every corruption, or a panic
         if not native_failure(exc):
