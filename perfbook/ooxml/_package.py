@@ -527,6 +527,28 @@ def _scan_parts(zf: zipfile.ZipFile, kind: str, path, limits: ReadLimits, raw: b
     return sheets, custom
 
 
+def _plain_directory(raw: bytes, infos: list[zipfile.ZipInfo]) -> bool:
+    """The zip's directory is what zipfile read, whole: one end record, at the very end (no comment or
+    trailing bytes), counting the entries zipfile found, its directory right before it and made of
+    exactly their headers, each as long as it says. (A damaged directory that zipfile reads in part is
+    one calamine refuses whole: it must go on seeing the file.)"""
+    end = len(raw) - 22
+    if end < 0 or raw[end:end + 4] != b"PK\x05\x06" or raw.find(b"PK\x05\x06", max(end - 65_536, 0), end) >= 0:
+        return False
+    disk, cd_disk, here, total, size, offset, comment = struct.unpack_from("<HHHHIIH", raw, end + 4)
+    if not (disk == cd_disk == 0 and here == total == len(infos) and comment == 0 and offset + size == end):
+        return False
+    at = offset
+    for _ in range(total):
+        if raw[at:at + 4] != b"PK\x01\x02" or at + 46 > end:
+            return False
+        nlen, elen, clen, start_disk = struct.unpack_from("<HHHH", raw, at + 28)
+        if start_disk != 0:
+            return False
+        at += 46 + nlen + elen + clen
+    return at == end
+
+
 MAX_STORED = 32 << 20                   # the most of inflated parts stored_copy holds for calamine
 
 
@@ -539,7 +561,7 @@ def stored_copy(zf: zipfile.ZipFile, raw: bytes, kept: dict[str, bytes]) -> byte
     infos = zf.infolist()
     names = [i.filename for i in infos]
     if not infos or len(set(names)) != len(names) or min(i.header_offset for i in infos) != 0 \
-            or sum(map(len, kept.values())) > MAX_STORED:
+            or sum(map(len, kept.values())) > MAX_STORED or not _plain_directory(raw, infos):
         return None
     out, central = bytearray(), bytearray()
     for info in infos:
