@@ -123,7 +123,7 @@ class PartStats:
     size: int = 0
     merges: int = 0
     merged_cells: int = 0                       # cells covered by merged ranges (openpyxl materialises each)
-    max_row: int = 0
+    max_row: int = 0                            # these three stay 0 where the quick pass (_Scanner) bounded them
     max_col: int = 0
     cells: int = 0
 
@@ -165,6 +165,14 @@ _FAR_VALUE = re.compile(rb'r(?:ef)?="([^"]*?(?:[A-Za-z]{3}|[0-9]{7})[^"]*)"')
 _SHORT = rb'(?!\$?[A-Za-z]{0,2}\$?[0-9]{0,6}(?::\$?[A-Za-z]{0,2}\$?[0-9]{0,6})?")'
 _MAYBE_FAR = (re.compile(rb'r="(?<=\sr=")' + _SHORT), re.compile(rb'ref="(?<=\sref=")' + _SHORT))
 _TAG_OPEN = re.compile(rb"<[\w:]+\s")
+# the quick pass (_Scanner.quick): an r= or ref= attribute whose value is not a small reference -- at most
+# two letters, the first of two A..E, and four digits: row 9,999, column EZ (156), which every limit is far
+# above. Where there is none, no reference is far (what _MAYBE_FAR finds is found here too) and no cell
+# lies past row 9,999 or column 156: the cells need not be counted one by one.
+QUICK_ROWS, QUICK_COLS = 9_999, 156
+_TINY = rb"\$?(?:[A-Ea-e]?[A-Za-z])?\$?[0-9]{0,4}"
+_NOT_TINY = rb"(?!" + _TINY + rb"(?::" + _TINY + rb')?")'
+_NOT_SMALL = (re.compile(rb'r="(?<=\sr=")' + _NOT_TINY), re.compile(rb'ref="(?<=\sref=")' + _NOT_TINY))
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)")     # one pass for both (twice as fast as two `in` tests)
 _REF_PART = re.compile(rb"\$?([A-Za-z]*)\$?([0-9]*)")
 _ODS_TAG = re.compile(rb"<table:(table-row|table-cell|covered-table-cell|table)\b([^>]*?)(/?)>")
@@ -175,15 +183,27 @@ def _refuse(path, zh, en):
     return UnreadableWorkbook(zh + "，疑似恶意文件，已拒绝", en + "; refused as hostile", path)
 
 
+class Recount(Exception):
+    """The quick pass over a sheet cannot vouch for its cells: the part is scanned again, cell by cell."""
+
+
 class _Scanner:
     """One streamed pass over an inflated XML part, chunk by chunk, holding at most one text run.
 
     Refuses DTDs (entity expansion, external entities), over-long text and, for sheets, too many
     merges or a used range too big for a dense grid. Tags cut by a chunk boundary are carried over.
+
+    quick (an xlsx sheet): every cell must say where it is and every reference be small (_NOT_SMALL), and
+    then the cells are not counted (their figures stay 0), since no cell check could refuse them; at the
+    first segment where that does not hold, Recount, and scan_part scans the part again without quick.
+    Every other check is made as in the full pass, in the same order: the outcome is the same.
     """
 
-    def __init__(self, name: str, path, limits: ReadLimits, sheet: str | None):
+    def __init__(self, name: str, path, limits: ReadLimits, sheet: str | None, quick: bool = False):
         self.name, self.path, self.limits, self.sheet = name, path, limits, sheet
+        self.quick = quick and sheet == "xlsx" and QUICK_ROWS <= limits.max_row and QUICK_COLS <= limits.max_col \
+            and QUICK_ROWS * QUICK_COLS <= limits.max_cells
+        self.quick_cells = 0  # cell tags seen by the quick pass: no more cells than these hold values
         self.stats = PartStats(name)
         self.tail = b""
         self.first = True
@@ -251,7 +271,20 @@ class _Scanner:
                                   f"{self.name} refers to a cell beyond Excel's limits "
                                   f"({part[:40].decode('latin-1')!r}; Excel stops at row {lim.max_row:,}, column XFD)")
 
+    def _quick(self, seg: bytes) -> None:
+        if _UNPLACED_CELL.search(seg) or (_PREFIXED_TAIL.search(seg) and _PREFIXED_CELL.search(seg)) \
+                or _NOT_SMALL[0].search(seg) or _NOT_SMALL[1].search(seg):
+            raise Recount(self.name)
+        self.quick_cells += seg.count(b'<c r="')
+        if self.quick_cells > self.limits.max_cells:
+            raise Recount(self.name)
+        self._merges(seg)
+        self._check()
+
     def _xlsx(self, seg: bytes) -> None:
+        if self.quick:
+            self._quick(seg)
+            return
         st = self.stats
         self._far_refs(seg)
         self._merges(seg)
@@ -433,9 +466,18 @@ def scan_part(zf: zipfile.ZipFile, name: str, path, limits: ReadLimits = READ_LI
               sheet: str | None = None, raw: bytes | None = None, keep: dict | None = None) -> PartStats:
     """Inflate one part through the scanner, never past its declared size: as a stream, or, given raw
     (the file's bytes, zf opened on them), in one call (StepAside when that cannot be done), fed to the
-    scanner in the same chunks either way. keep: where the one-call read leaves the part's bytes (by name)."""
+    scanner in the same chunks either way. keep: where the one-call read leaves the part's bytes (by name).
+    A sheet is scanned quick first (_Scanner), again in full when the quick pass cannot vouch for it."""
+    try:
+        return _scan_part(zf, name, path, limits, sheet, raw, keep, quick=True)
+    except Recount:
+        return _scan_part(zf, name, path, limits, sheet, raw, keep, quick=False)
+
+
+def _scan_part(zf: zipfile.ZipFile, name: str, path, limits: ReadLimits, sheet: str | None, raw: bytes | None,
+               keep: dict | None, quick: bool) -> PartStats:
     info = zf.getinfo(name)
-    sc = _Scanner(name, path, limits, sheet)
+    sc = _Scanner(name, path, limits, sheet, quick)
     cap = min(info.file_size, limits.max_sheet_bytes if sheet else limits.max_xml_bytes)
     if info.file_size > cap:
         mb = cap // (1024 * 1024)
@@ -563,7 +605,9 @@ def stored_copy(zf: zipfile.ZipFile, raw: bytes, kept: dict[str, bytes]) -> byte
     if not infos or len(set(names)) != len(names) or min(i.header_offset for i in infos) != 0 \
             or sum(map(len, kept.values())) > MAX_STORED or not _plain_directory(raw, infos):
         return None
-    out, central = bytearray(), bytearray()
+    out: list[bytes] = []
+    central: list[bytes] = []
+    at = 0
     for info in infos:
         name = info.filename
         if not name.isascii():
@@ -577,15 +621,14 @@ def stored_copy(zf: zipfile.ZipFile, raw: bytes, kept: dict[str, bytes]) -> byte
                 return None
             method = info.compress_type
         crc, size, bname = info.CRC, info.file_size, name.encode("ascii")
-        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, method, _DOS_TIME, _DOS_DATE,
-                               crc, len(body), size, len(bname), 0, 0, 0, 0, 0, len(out)) + bname
-        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, method, _DOS_TIME, _DOS_DATE,
+        central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, method, _DOS_TIME, _DOS_DATE,
+                                   crc, len(body), size, len(bname), 0, 0, 0, 0, 0, at) + bname)
+        head = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, method, _DOS_TIME, _DOS_DATE,
                            crc, len(body), size, len(bname), 0) + bname
-        out += body
-    cd = len(out)
-    out += central
-    out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(infos), len(infos), len(central), cd, 0)
-    return bytes(out)
+        out += (head, body)
+        at += len(head) + len(body)
+    cd = b"".join(central)
+    return b"".join([*out, cd, struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(infos), len(infos), len(cd), at, 0)])
 
 
 def inspect_package(path, limits: ReadLimits = READ_LIMITS) -> PackageInfo:
