@@ -631,13 +631,20 @@ def stored_copy(zf: zipfile.ZipFile, raw: bytes, kept: dict[str, bytes]) -> byte
     return b"".join([*out, cd, struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(infos), len(infos), len(cd), at, 0)])
 
 
-def inspect_package(path, limits: ReadLimits = READ_LIMITS) -> PackageInfo:
+def read_small(path) -> bytes | None:
+    """The file's bytes when inspect_package would read it whole (up to MAX_WHOLE_FILE), else None: a
+    caller that needs them too reads the file once and passes them on (inspect_package's data)."""
+    return _read_whole(path)
+
+
+def inspect_package(path, limits: ReadLimits = READ_LIMITS, data: bytes | None = None) -> PackageInfo:
     """Check a workbook package before calamine opens it: zip bomb, lying headers, DTDs, huge
     strings, merge floods and used ranges that would not fit in memory are all refused here.
     A small file is read once and each part inflated in one call; at the least doubt (a part that
     does not inflate cleanly, a directory zipfile cannot read from memory) it is read again as a
-    stream, so that every refusal and its message stay those of the streamed read."""
-    raw = _read_whole(path)
+    stream, so that every refusal and its message stay those of the streamed read. data: the file's
+    bytes as read_small gave them (read here when not given)."""
+    raw = data if data is not None else _read_whole(path)
     if raw is not None:
         try:
             zf = zipfile.ZipFile(io.BytesIO(raw))

@@ -12,6 +12,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 
 from ..department import Department
@@ -366,7 +367,7 @@ def read_shaped(grid: Grid, ts: TemplateSheet):
     # cells the template computes (its formulas, the 校验 helpers and summary) are not data
     for r0, c in shape.formulas:
         if T is not None and r0 == T:
-            claimed.update((r, c) for r in range(T, end))
+            claimed.update(zip(range(T, end), repeat(c)))
         else:
             claimed.add((moved(r0), c))
     indicators = _indicators(grid, shape, T, end, covered, claimed) if T is not None else []
