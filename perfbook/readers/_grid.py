@@ -10,6 +10,7 @@ import datetime as _dt
 import io
 import re
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from ..errors import UnreadableWorkbook
@@ -58,8 +59,11 @@ class Grid:
     def clean_controls(self) -> list[tuple[int, int, str]]:
         """Remove characters no workbook may hold (U+0001 …, stored by Excel as _x0001_) from text cells;
         returns (row, column, 'U+0001') for each cell changed, so the reader can say where.
-        One C-speed search per row; only a dirty row is looked at cell by cell."""
-        found = []
+        One C-speed search over the whole sheet (no value but text can hold one), then per row; only a
+        dirty row is looked at cell by cell."""
+        found: list[tuple[int, int, str]] = []
+        if not CONTROL.search("\n".join(map(str, chain.from_iterable(self.rows)))):
+            return found
         for r, row in enumerate(self.rows, start=1):
             texts = [v for v in row if type(v) is str]
             if not texts or not CONTROL.search("\n".join(texts)):

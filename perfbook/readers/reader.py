@@ -202,7 +202,7 @@ class _Shape:
 
     lits: tuple          # ((row, col), label) above the indicator row, for match_role
     footer: tuple        # ((col, label), ...) of the first footer row below the indicator row
-    header: tuple        # (slot, row, col, letter) of every header slot
+    header: tuple        # (slot, single, row, col, letter) of every header slot
     literals: tuple      # (row, col) of every label cell
     formulas: tuple      # (row, col) of every cell the template computes
     loop: tuple          # (col, slot, single, label, letter) of the indicator row's slots
@@ -224,7 +224,7 @@ def _build_shape(ts: TemplateSheet) -> _Shape:
     return _Shape(
         lits=tuple((rc, _norm(t)) for rc, t in ts.literals.items() if rc[0] < limit),
         footer=footer,
-        header=tuple((slot, slot.row, slot.col, col_letter(slot.col)) for slot in ts.slots if not slot.loop),
+        header=tuple((slot, slot.single, slot.row, slot.col, col_letter(slot.col)) for slot in ts.slots if not slot.loop),
         literals=tuple(ts.literals),
         formulas=tuple((row.r, cell.col) for row in ts.xml.rows for cell in row.cells if cell.body and "<f" in cell.body),
         loop=loop,
@@ -302,13 +302,14 @@ def _cell_value(grid: Grid, r: int, c: int, covered: dict):
     return v, v is not None
 
 
-def _resolve(slots: list[tuple[Slot, object, str]], values: dict, cells: dict) -> None:
-    """Fill values from cells: whole-cell placeholders first, then mixed text cells, fewest unknowns first."""
-    for slot, v, addr in slots:
-        if slot.single and v is not None and values.get(slot.labels[0]) is None:
+def _resolve(slots: list[tuple[Slot, bool, object, str]], values: dict, cells: dict) -> None:
+    """Fill values from cells (slot, slot.single, value, address): whole-cell placeholders first, then
+    mixed text cells, fewest unknowns first."""
+    for slot, single, v, addr in slots:
+        if single and v is not None and values.get(slot.labels[0]) is None:
             values[slot.labels[0]] = v
             cells[slot.labels[0]] = addr
-    pending = [(s, v, a) for s, v, a in slots if not s.single and v is not None]
+    pending = [(s, v, a) for s, single, v, a in slots if not single and v is not None]
     pending.sort(key=lambda t: sum(1 for lab in t[0].labels if values.get(lab) is None))
     for slot, v, addr in pending:
         known = {lab: values[lab] for lab in slot.labels if values.get(lab) is not None}
@@ -357,10 +358,10 @@ def read_shaped(grid: Grid, ts: TemplateSheet):
     cells: dict = {}
     claimed: set[tuple[int, int]] = set()
     header = []
-    for slot, r0, c, letter in shape.header:
+    for slot, single, r0, c, letter in shape.header:
         r = moved(r0)
         v, _own = _cell_value(grid, r, c, {})
-        header.append((slot, v, f"{grid.name}!{letter}{r}"))
+        header.append((slot, single, v, f"{grid.name}!{letter}{r}"))
         claimed.add((r, c))
     _resolve(header, values, cells)
     claimed.update((moved(r0), c) for r0, c in shape.literals)
