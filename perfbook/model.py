@@ -134,11 +134,12 @@ class _Record:
     extra: tuple[tuple[str, Any], ...]       # declared by Project and Indicator: the columns no field takes
 
     @classmethod
-    def _kwargs(cls, data: dict, lookup) -> tuple[dict, list]:
+    def _kwargs(cls, data: dict, lookup, skip: tuple = ()) -> tuple[dict, list]:
+        """(field name -> value, [(label, value) no field takes]), leaving out the keys in skip."""
         kwargs: dict[str, Any] = {}
         extra: list[tuple[str, Any]] = []
         for key, raw in data.items():
-            if raw.__class__ is not str and is_missing(raw):
+            if (raw.__class__ is not str and is_missing(raw)) or key in skip:
                 continue
             spec = lookup(key)
             if spec is None:
@@ -264,7 +265,7 @@ class Project(_Record):
         inds = tuple(r if isinstance(r, Indicator) else Indicator.from_dict(r) for r in rows)
         mkey = F.midterm_key()
         mid = tuple(r if isinstance(r, Indicator) else Indicator.from_dict(r) for r in data.get(mkey) or ())
-        kwargs, extra = cls._kwargs({k: v for k, v in data.items() if k not in (key, mkey)}, F.project_field)
+        kwargs, extra = cls._kwargs(data, F.project_field, (key, mkey))
         return cls(**kwargs, indicators=inds, midterm=mid, extra=tuple(extra), **provenance)
 
     def to_dict(self) -> dict:
