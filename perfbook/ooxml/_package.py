@@ -612,14 +612,12 @@ def stored_copy(zf: zipfile.ZipFile, raw: bytes, kept: dict[str, bytes]) -> byte
         name = info.filename
         if not name.isascii():
             return None
-        data = kept.get(name)
-        if data is not None:
-            method, body = zipfile.ZIP_STORED, data
-        else:
-            body = _stored(raw, zf, info)
+        body = kept.get(name)
+        method = zipfile.ZIP_STORED
+        if body is None:                  # a part the scan does not read (vbaProject.bin, media): as it is
+            body, method = _stored(raw, zf, info), info.compress_type
             if body is None:
                 return None
-            method = info.compress_type
         crc, size, bname = info.CRC, info.file_size, name.encode("ascii")
         central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, method, _DOS_TIME, _DOS_DATE,
                                    crc, len(body), size, len(bname), 0, 0, 0, 0, 0, at) + bname)
