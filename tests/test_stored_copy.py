@@ -90,3 +90,16 @@ def test_a_stream_read_package_gets_no_copy_and_reads_the_same(tmp_path, monkeyp
     monkeypatch.setattr(P, "inflate_whole", lambda *a: None)
     assert P.inspect_package(good).stored is None
     assert perfbook.read(good) == fast
+
+
+def test_a_package_too_big_to_hold_gets_no_copy_and_its_frame_still_reads(tmp_path, monkeypatch):
+    """Past MAX_STORED of inflated parts the scan stops holding them (calamine reads the file): the
+    parts it still needs (docProps/custom.xml, [Content_Types].xml) are read again, as before."""
+    seed = perfbook.fill(Path(__file__).parent.parent / "examples" / "seed-001.yaml", tmp_path / "seed.xlsx")
+    held, book = P.inspect_package(seed), perfbook.read(seed)
+    monkeypatch.setattr(P, "MAX_STORED", 1000)
+    info = P.inspect_package(seed)
+    assert info.stored is None and held.stored is not None
+    assert info == held and info.custom is not None
+    again = perfbook.read(seed)
+    assert again == book and again.properties == book.properties != ()

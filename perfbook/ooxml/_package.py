@@ -547,8 +547,8 @@ def _read_checked(zf: zipfile.ZipFile, name: str, raw: bytes | None, kept: dict 
 
 
 def _scan_parts(zf: zipfile.ZipFile, kind: str, path, limits: ReadLimits, raw: bytes | None, kept: dict | None = None):
-    """Every XML part through the scanner: (sheet figures, docProps/custom.xml or None). kept: where
-    the one-call read leaves each part's bytes (scan_part)."""
+    """Every XML part through the scanner: (sheet figures, docProps/custom.xml or None, kept). kept: where
+    the one-call read leaves each part's bytes (scan_part); None once they pass MAX_STORED (no more held)."""
     total = 0
     custom = None
     sheets: dict[str, PartStats] = {}
@@ -562,11 +562,13 @@ def _scan_parts(zf: zipfile.ZipFile, kind: str, path, limits: ReadLimits, raw: b
         if total > limits.max_xml_bytes:
             mb = limits.max_xml_bytes // (1024 * 1024)
             raise _refuse(path, f"工作簿解压后超过 {mb} MB", f"the workbook inflates to more than {mb} MB")
+        if kept is not None and total > MAX_STORED:
+            kept = None                                 # too much to hold for calamine: it reads the file
         if is_sheet:
             sheets[n] = st
         elif n == "docProps/custom.xml":
             custom = _read_checked(zf, n, raw, kept)   # checked above; read here so the zip is not opened again
-    return sheets, custom
+    return sheets, custom, kept
 
 
 def _plain_directory(raw: bytes, infos: list[zipfile.ZipInfo]) -> bool:
@@ -603,7 +605,7 @@ def stored_copy(zf: zipfile.ZipFile, raw: bytes, kept: dict[str, bytes]) -> byte
     infos = zf.infolist()
     names = [i.filename for i in infos]
     if not infos or len(set(names)) != len(names) or min(i.header_offset for i in infos) != 0 \
-            or sum(map(len, kept.values())) > MAX_STORED or not _plain_directory(raw, infos):
+            or not _plain_directory(raw, infos):
         return None
     out: list[bytes] = []
     central: list[bytes] = []
@@ -665,7 +667,7 @@ def _inspect_open(zf: zipfile.ZipFile, path, limits: ReadLimits, raw: bytes | No
     if kind == "zip":
         return PackageInfo("zip", names, False, {})
     kept: dict[str, bytes] | None = {} if raw is not None else None
-    sheets, custom = _scan_parts(zf, kind, path, limits, raw, kept)
+    sheets, custom, kept = _scan_parts(zf, kind, path, limits, raw, kept)
     macros = any(n.lower().endswith("vbaproject.bin") or n.startswith("Basic/") for n in names)
     if kind == "xlsx" and (macros or b"macroEnabled" in (
             _read_checked(zf, "[Content_Types].xml", raw, kept) if "[Content_Types].xml" in names else b"")):
