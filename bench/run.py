@@ -5,7 +5,7 @@
     python -m bench.run --write-docs   # also put the results into README.md (between bench:start/end)
     python -m bench.run --collect 1000,5000 --tree ../main   # collect alone, this checkout beside another
     python -m bench.run --bulk 5000,20000 --tree ../main      # bulk alone: peak memory (--bulk-jobs 1,2: 2-core figure)
-    python -m bench.run --reading      # seconds: yardstick 3 on one project only, perfbook.read split in its steps
+    python -m bench.run --reading      # seconds: yardstick 3 alone (both workbooks), perfbook.read split in its steps
     python -m bench.run --generation   # a minute: yardstick 2 alone, 100 rounds
 
 Every time is CPU time (time.process_time in this process; user + system of every process of a child's
@@ -257,27 +257,45 @@ def per_workbook(tmp: Path, rounds: int) -> tuple[list, list]:
     return gen, rd
 
 
-def reading(one: Path, rounds: int) -> dict:
-    """perfbook.read of one workbook beside calamine alone (every sheet), and read's own steps: the
+def reading_books(tmp: Path) -> dict[str, Path]:
+    """The two workbooks of yardstick 3 (the same synthetic projects as per_workbook), written to tmp."""
+    from perfbook.write.fill import compiled, meta_for
+    from perfbook.write._inputs import load
+
+    c, meta = compiled(), meta_for(None, None)
+    filled = load(synth_projects(12, departments=2, seed=1))
+    out = {}
+    for i, (label, ps) in enumerate((("一个项目（约 11 个指标）", filled[:1]), ("部门工作簿（5 个项目）", filled[:5]))):
+        out[label] = tmp / f"reading{i}.xlsx"
+        out[label].write_bytes(c.render(ps, meta=meta))
+    return out
+
+
+def reading(books: dict[str, Path], rounds: int) -> dict:
+    """perfbook.read of each workbook beside calamine alone (every sheet), and read's own steps: the
     safety scan (sniff + package checks), the format's loader (calamine and what it leaves out), the
     layout (read_source). CPU per call, the rounds interleaved."""
     import perfbook
     from perfbook.readers import formats
     from perfbook.readers.reader import load_template, read_source
 
-    kind, info = formats.inspect(one)
-    src, tpl = formats.open_source(one), load_template()
-    fns = {"perfbook.read": lambda: perfbook.read(one),
-           "calamine": lambda: plain.read_calamine(one),
-           "  safety scan": lambda: formats.inspect(one),
-           "  loader": lambda: formats.BY_KIND[kind].load(one, info),
-           "  read_source": lambda: read_source(src, tpl)}
-    for fn in fns.values():
-        fn()
-    t = cpu_each(fns, rounds)
-    for k, v in t.items():
-        print(f"  {k:15s} {v * 1000:6.2f} ms  {v / t['calamine']:4.2f}× calamine", flush=True)
-    return t
+    out = {}
+    for label, one in books.items():
+        kind, info = formats.inspect(one)
+        src, tpl = formats.open_source(one), load_template()
+        fns = {"perfbook.read": lambda: perfbook.read(one),
+               "calamine": lambda: plain.read_calamine(one),
+               "  safety scan": lambda: formats.inspect(one),
+               "  loader": lambda: formats.BY_KIND[kind].load(one, info),
+               "  read_source": lambda: read_source(src, tpl)}
+        for fn in fns.values():
+            fn()
+        t = cpu_each(fns, rounds)
+        print(f"  {label}:", flush=True)
+        for k, v in t.items():
+            print(f"    {k:15s} {v * 1000:6.2f} ms  {v / t['calamine']:4.2f}× calamine", flush=True)
+        out[label] = t
+    return out
 
 
 # --- 4. whole commands, fitted; 5. memory ---------------------------------------------------------
@@ -481,7 +499,7 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", help="comma-separated N for the fit (default 50,300,3000)")
     ap.add_argument("--memory", help="comma-separated N for peak memory (default 10000,50000); 0 skips it")
     ap.add_argument("--write-docs", action="store_true", help="put the results into README.md")
-    ap.add_argument("--reading", action="store_true", help="only reading one project, in its steps (200 rounds)")
+    ap.add_argument("--reading", action="store_true", help="only reading (both workbooks of yardstick 3), in its steps (200 rounds)")
     ap.add_argument("--generation", action="store_true", help="only the generation table (100 rounds)")
     ap.add_argument("--collect", help="only item 5's collect: comma-separated N workbooks (e.g. 1000,5000), --jobs 1 and 2")
     ap.add_argument("--tree", action="append", type=Path,
@@ -506,10 +524,9 @@ def main(argv=None) -> int:
             shutil.rmtree(tmp, ignore_errors=True)
         return 0
     if args.reading:
-        import perfbook
         with tempfile.TemporaryDirectory(prefix="pb-bench-") as d:
-            print(f"reading one project ({args.rounds or 200} rounds, load {machine()['load']:.1f}):", flush=True)
-            reading(perfbook.fill(ROOT / "examples" / "seed-001.yaml", Path(d) / "ONE.xlsx"), args.rounds or 200)
+            print(f"reading ({args.rounds or 200} rounds, load {machine()['load']:.1f}):", flush=True)
+            reading(reading_books(Path(d)), args.rounds or 200)
         return 0
     if args.generation:
         with tempfile.TemporaryDirectory(prefix="pb-bench-") as d:

@@ -38,17 +38,13 @@ def is_missing(value: Any) -> bool:
 
 
 def _text(value: Any, label: str) -> str | None:
-    if is_missing(value):
-        return None
-    if isinstance(value, bool):
-        value = "是" if value else "否"
-    elif isinstance(value, float):
-        value = str(to_number(value))
-    elif isinstance(value, (_dt.datetime, _dt.date)):
-        value = value.isoformat() if not isinstance(value, _dt.datetime) or value.time() != _dt.time() else value.date().isoformat()
-    elif isinstance(value, Decimal):
-        value = format(value, "f")
-    value = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    if value.__class__ is str:         # a cell's text, the common case: nothing to convert
+        if "\r" in value:
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+    else:
+        value = _as_text(value)
+        if value is None:
+            return None
     # control characters (a Word soft line break U+000B ...) are kept: the writer escapes them as _xHHHH_
     # at most 2 UTF-16 units per character: only a long text needs counting
     units = len(value) if 2 * len(value) <= MAX_CELL_TEXT else len(value.encode("utf-16-le", "surrogatepass")) // 2
@@ -59,6 +55,21 @@ def _text(value: Any, label: str) -> str | None:
         )
     # a cell holding only spaces (an official's stray space, a blank form's gap) is an empty cell
     return value if value.strip() else None
+
+
+def _as_text(value: Any) -> str | None:
+    """Any value but a plain str as the text _text checks (None for a missing one)."""
+    if is_missing(value):
+        return None
+    if isinstance(value, bool):
+        value = "是" if value else "否"
+    elif isinstance(value, float):
+        value = str(to_number(value))
+    elif isinstance(value, (_dt.datetime, _dt.date)):
+        value = value.isoformat() if not isinstance(value, _dt.datetime) or value.time() != _dt.time() else value.date().isoformat()
+    elif isinstance(value, Decimal):
+        value = format(value, "f")
+    return str(value).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _number(value: Any, label: str):
@@ -123,11 +134,12 @@ class _Record:
     extra: tuple[tuple[str, Any], ...]       # declared by Project and Indicator: the columns no field takes
 
     @classmethod
-    def _kwargs(cls, data: dict, lookup) -> tuple[dict, list]:
+    def _kwargs(cls, data: dict, lookup, skip: tuple = ()) -> tuple[dict, list]:
+        """(field name -> value, [(label, value) no field takes]), leaving out the keys in skip."""
         kwargs: dict[str, Any] = {}
         extra: list[tuple[str, Any]] = []
         for key, raw in data.items():
-            if is_missing(raw):
+            if (raw.__class__ is not str and is_missing(raw)) or key in skip:
                 continue
             spec = lookup(key)
             if spec is None:
@@ -135,7 +147,7 @@ class _Record:
                 if v is not None:
                     extra.append((str(key), v))
                 continue
-            v = coerce(spec, raw, spec.label)
+            v = COERCE[spec.type](raw, spec.label)      # coerce(spec, ...), spec known
             if v is not None and kwargs.get(spec.name) is None:
                 kwargs[spec.name] = v
         return kwargs, extra
@@ -253,7 +265,7 @@ class Project(_Record):
         inds = tuple(r if isinstance(r, Indicator) else Indicator.from_dict(r) for r in rows)
         mkey = F.midterm_key()
         mid = tuple(r if isinstance(r, Indicator) else Indicator.from_dict(r) for r in data.get(mkey) or ())
-        kwargs, extra = cls._kwargs({k: v for k, v in data.items() if k not in (key, mkey)}, F.project_field)
+        kwargs, extra = cls._kwargs(data, F.project_field, (key, mkey))
         return cls(**kwargs, indicators=inds, midterm=mid, extra=tuple(extra), **provenance)
 
     def to_dict(self) -> dict:

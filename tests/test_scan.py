@@ -179,3 +179,89 @@ def test_a_small_part_that_is_no_sheet_is_checked_whole_as_it_was_in_segments():
             except UnreadableWorkbook as exc:
                 found.append(exc.zh)
         assert found[0] == found[1], data
+
+
+# --- the quick pass over a sheet (_Scanner quick, Recount): the same outcome as the full pass ---------
+
+QUICK_PIECES = [b'<c r="A1">', b'<c r="B2" s="1"/>', b'<c r="EZ9999"><v>1</v></c>', b'<c r="FA1"><v>1</v></c>',
+                b'<c r="A10000"><v>1</v></c>', b'<c r="ZZ999999"><v>1</v></c>', b'<c r="XFE1"/>', b'<c r="XFD1"><v>2</v></c>',
+                b'<c r="A1048577"><v>1</v></c>', b'<c r="AAAA1"/>', b'<row r="5">', b'<row r="99999">', b"</row>",
+                b"<c><v>1</v></c>", b'<x:c r="B2">', b'<c\tr="ZZ999999"><v>1</v></c>', b'<c r="$A$1">', b'<c r="a3">',
+                b'<mergeCell ref="A1:B2"/>', b'<mergeCell ref="A1:XFD1048576"/>', b'<dimension ref="A1:XFD1048577"/>',
+                b'<f t="shared" ref="A1:A99999">', b"<!DOCTYPE x>", b"<v>1</v>", b"</c>", b"<is><t>x</t></is>",
+                b' r="', b' ref="', b'"', b"AB", b"12345", b":", b" ", b"\t", b">", b"/>", b"<"]
+
+
+def _scan(chunks: list[bytes], quick: bool, limits: P.ReadLimits = P.READ_LIMITS):
+    """What scan_part makes of a sheet fed in these chunks: the refusal, or the merge figures."""
+    sc = P._Scanner("s.xml", "p", limits, "xlsx", quick)
+    try:
+        for c in chunks:
+            sc.feed(c)
+        sc.feed(b"", final=True)
+    except P.Recount:
+        assert quick
+        return _scan(chunks, False, limits)
+    except UnreadableWorkbook as exc:
+        return exc.zh
+    return sc.stats.merges, sc.stats.merged_cells
+
+
+def test_the_quick_pass_refuses_what_the_full_pass_refuses():
+    rnd = random.Random(18)
+    limits = P.ReadLimits(max_merges=3)
+    quick = 0
+    for _ in range(6000):
+        seg = b"<sheetData>" + _soup(rnd, QUICK_PIECES, 30)
+        cuts = sorted(rnd.sample(range(len(seg)), min(len(seg), rnd.randint(0, 4))))
+        chunks = [seg[a:b] for a, b in zip([0, *cuts], [*cuts, len(seg)])]
+        for lim in (P.READ_LIMITS, limits):
+            assert _scan(chunks, True, lim) == _scan(chunks, False, lim), (seg, cuts)
+        sc = P._Scanner("s.xml", "p", P.READ_LIMITS, "xlsx", True)
+        try:
+            sc.feed(seg, final=True)
+            quick += 1
+        except (P.Recount, UnreadableWorkbook):
+            pass
+    assert quick > 150                     # the quick pass did vouch for many
+
+
+def test_the_quick_pass_hands_over_when_the_cells_could_be_too_many():
+    sc = P._Scanner("s.xml", "p", P.READ_LIMITS, "xlsx", True)
+    sc.quick_cells = P.READ_LIMITS.max_cells - 1
+    with pytest.raises(P.Recount):
+        sc.feed(b'<c r="A1"><v>1</v></c><c r="A2"><v>1</v></c>', final=True)
+    small = P.ReadLimits(max_row=P.QUICK_ROWS - 1)
+    assert not P._Scanner("s.xml", "p", small, "xlsx", True).quick     # limits below its bounds: no quick pass
+
+
+def test_packages_scanned_quick_and_in_full_give_the_same_outcome(tmp_path, shared, monkeypatch):
+    """On real and hostile packages, streamed in small chunks too (a quick pass that hands over after
+    some segments): the same PackageInfo (merge figures, sizes) or the same refusal."""
+    pkgs = _packages(tmp_path, shared) + [perfbook.fill(Path(__file__).parent.parent / "examples" / "seed-001.yaml",
+                                                        tmp_path / "seed.xlsx")]
+    rows = b'<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>'
+    for i, (r, tail) in enumerate([(b'<row r="99999"><c r="A99999"><v>1</v></c></row>', b""),
+                                   (b'<row r="9"><c r="ZZ999999"><v>1</v></c></row>', b""),
+                                   (b"", b'<mergeCells><mergeCell ref="A1:XFE2"/></mergeCells>'),
+                                   (b'<row r="2"><c r="XFD2"><v>1</v></c></row>', b""),
+                                   (b'<row r="3"><c><v>1</v></c></row>' * 3, b"")]):
+        pkgs.append(H.write_parts(tmp_path / f"h{i}.xlsx", {**H.base_parts(),
+                                                            "xl/worksheets/sheet1.xml": H.sheet_xml(rows + r, tail)}))
+
+    def outcome(path):
+        """The refusal, or the package figures but the cell counts (the quick pass leaves them 0)."""
+        try:
+            info = P.inspect_package(path)
+        except UnreadableWorkbook as exc:
+            return exc.zh
+        return info.kind, info.names, info.custom, {n: (st.size, st.merges, st.merged_cells) for n, st in info.sheets.items()}
+
+    full = P._scan_part
+    for chunk in (P.CHUNK, 97):
+        monkeypatch.setattr(P, "CHUNK", chunk)
+        for path in pkgs:
+            monkeypatch.setattr(P, "_scan_part", full)
+            quick = outcome(path)
+            monkeypatch.setattr(P, "_scan_part", lambda *a, quick: full(*a, quick=False))
+            assert outcome(path) == quick, (path, chunk)

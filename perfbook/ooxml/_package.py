@@ -12,7 +12,7 @@ import re
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .._outputs import atomic_path as _atomic_path, write_atomic as _write_atomic
@@ -123,7 +123,7 @@ class PartStats:
     size: int = 0
     merges: int = 0
     merged_cells: int = 0                       # cells covered by merged ranges (openpyxl materialises each)
-    max_row: int = 0
+    max_row: int = 0                            # these three stay 0 where the quick pass (_Scanner) bounded them
     max_col: int = 0
     cells: int = 0
 
@@ -137,6 +137,9 @@ class PackageInfo:
     macros: bool
     sheets: dict[str, PartStats]
     custom: bytes | None = None                 # docProps/custom.xml, checked (perfbook records its frame there)
+    # the package again with the parts the scan inflated stored as they inflated (stored_copy), for calamine;
+    # None when the scan read the file as a stream or the package is not a plain one
+    stored: bytes | None = field(default=None, compare=False, repr=False)
 
 
 _CELL_OR_ROW = re.compile(rb"<(?:\w+:)?(c|row)\b([^>]*?)(/?)>")
@@ -162,6 +165,14 @@ _FAR_VALUE = re.compile(rb'r(?:ef)?="([^"]*?(?:[A-Za-z]{3}|[0-9]{7})[^"]*)"')
 _SHORT = rb'(?!\$?[A-Za-z]{0,2}\$?[0-9]{0,6}(?::\$?[A-Za-z]{0,2}\$?[0-9]{0,6})?")'
 _MAYBE_FAR = (re.compile(rb'r="(?<=\sr=")' + _SHORT), re.compile(rb'ref="(?<=\sref=")' + _SHORT))
 _TAG_OPEN = re.compile(rb"<[\w:]+\s")
+# the quick pass (_Scanner.quick): an r= or ref= attribute whose value is not a small reference -- at most
+# two letters, the first of two A..E, and four digits: row 9,999, column EZ (156), which every limit is far
+# above. Where there is none, no reference is far (what _MAYBE_FAR finds is found here too) and no cell
+# lies past row 9,999 or column 156: the cells need not be counted one by one.
+QUICK_ROWS, QUICK_COLS = 9_999, 156
+_TINY = rb"\$?(?:[A-Ea-e]?[A-Za-z])?\$?[0-9]{0,4}"
+_NOT_TINY = rb"(?!" + _TINY + rb"(?::" + _TINY + rb')?")'
+_NOT_SMALL = (re.compile(rb'r="(?<=\sr=")' + _NOT_TINY), re.compile(rb'ref="(?<=\sref=")' + _NOT_TINY))
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)")     # one pass for both (twice as fast as two `in` tests)
 _REF_PART = re.compile(rb"\$?([A-Za-z]*)\$?([0-9]*)")
 _ODS_TAG = re.compile(rb"<table:(table-row|table-cell|covered-table-cell|table)\b([^>]*?)(/?)>")
@@ -172,15 +183,27 @@ def _refuse(path, zh, en):
     return UnreadableWorkbook(zh + "，疑似恶意文件，已拒绝", en + "; refused as hostile", path)
 
 
+class Recount(Exception):
+    """The quick pass over a sheet cannot vouch for its cells: the part is scanned again, cell by cell."""
+
+
 class _Scanner:
     """One streamed pass over an inflated XML part, chunk by chunk, holding at most one text run.
 
     Refuses DTDs (entity expansion, external entities), over-long text and, for sheets, too many
     merges or a used range too big for a dense grid. Tags cut by a chunk boundary are carried over.
+
+    quick (an xlsx sheet): every cell must say where it is and every reference be small (_NOT_SMALL), and
+    then the cells are not counted (their figures stay 0), since no cell check could refuse them; at the
+    first segment where that does not hold, Recount, and scan_part scans the part again without quick.
+    Every other check is made as in the full pass, in the same order: the outcome is the same.
     """
 
-    def __init__(self, name: str, path, limits: ReadLimits, sheet: str | None):
+    def __init__(self, name: str, path, limits: ReadLimits, sheet: str | None, quick: bool = False):
         self.name, self.path, self.limits, self.sheet = name, path, limits, sheet
+        self.quick = quick and sheet == "xlsx" and QUICK_ROWS <= limits.max_row and QUICK_COLS <= limits.max_col \
+            and QUICK_ROWS * QUICK_COLS <= limits.max_cells
+        self.quick_cells = 0  # cell tags seen by the quick pass: no more cells than these hold values
         self.stats = PartStats(name)
         self.tail = b""
         self.first = True
@@ -248,7 +271,20 @@ class _Scanner:
                                   f"{self.name} refers to a cell beyond Excel's limits "
                                   f"({part[:40].decode('latin-1')!r}; Excel stops at row {lim.max_row:,}, column XFD)")
 
+    def _quick(self, seg: bytes) -> None:
+        if _UNPLACED_CELL.search(seg) or (_PREFIXED_TAIL.search(seg) and _PREFIXED_CELL.search(seg)) \
+                or _NOT_SMALL[0].search(seg) or _NOT_SMALL[1].search(seg):
+            raise Recount(self.name)
+        self.quick_cells += seg.count(b'<c r="')
+        if self.quick_cells > self.limits.max_cells:
+            raise Recount(self.name)
+        self._merges(seg)
+        self._check()
+
     def _xlsx(self, seg: bytes) -> None:
+        if self.quick:
+            self._quick(seg)
+            return
         st = self.stats
         self._far_refs(seg)
         self._merges(seg)
@@ -427,12 +463,21 @@ def _whole(zf: zipfile.ZipFile, info: zipfile.ZipInfo, raw: bytes) -> bytes:
 
 
 def scan_part(zf: zipfile.ZipFile, name: str, path, limits: ReadLimits = READ_LIMITS,
-              sheet: str | None = None, raw: bytes | None = None) -> PartStats:
+              sheet: str | None = None, raw: bytes | None = None, keep: dict | None = None) -> PartStats:
     """Inflate one part through the scanner, never past its declared size: as a stream, or, given raw
     (the file's bytes, zf opened on them), in one call (StepAside when that cannot be done), fed to the
-    scanner in the same chunks either way."""
+    scanner in the same chunks either way. keep: where the one-call read leaves the part's bytes (by name).
+    A sheet is scanned quick first (_Scanner), again in full when the quick pass cannot vouch for it."""
+    try:
+        return _scan_part(zf, name, path, limits, sheet, raw, keep, quick=True)
+    except Recount:
+        return _scan_part(zf, name, path, limits, sheet, raw, keep, quick=False)
+
+
+def _scan_part(zf: zipfile.ZipFile, name: str, path, limits: ReadLimits, sheet: str | None, raw: bytes | None,
+               keep: dict | None, quick: bool) -> PartStats:
     info = zf.getinfo(name)
-    sc = _Scanner(name, path, limits, sheet)
+    sc = _Scanner(name, path, limits, sheet, quick)
     cap = min(info.file_size, limits.max_sheet_bytes if sheet else limits.max_xml_bytes)
     if info.file_size > cap:
         mb = cap // (1024 * 1024)
@@ -446,6 +491,8 @@ def scan_part(zf: zipfile.ZipFile, name: str, path, limits: ReadLimits = READ_LI
                 sc.feed(whole[at:at + CHUNK])
             sc.feed(b"", final=True)
         sc.stats.size = len(whole)
+        if keep is not None:
+            keep[name] = whole
         return sc.stats
     seen = 0
     try:
@@ -491,14 +538,17 @@ def _read_whole(path) -> bytes | None:
     return data if len(data) <= MAX_WHOLE_FILE else None
 
 
-def _read_checked(zf: zipfile.ZipFile, name: str, raw: bytes | None) -> bytes:
-    """A part the scan has passed."""
+def _read_checked(zf: zipfile.ZipFile, name: str, raw: bytes | None, kept: dict | None = None) -> bytes:
+    """A part the scan has passed (as the one-call read left it, when it did)."""
+    if kept is not None and name in kept:
+        return kept[name]
     info = zf.getinfo(name)
     return _whole(zf, info, raw) if raw is not None else zf.read(info)
 
 
-def _scan_parts(zf: zipfile.ZipFile, kind: str, path, limits: ReadLimits, raw: bytes | None):
-    """Every XML part through the scanner: (sheet figures, docProps/custom.xml or None)."""
+def _scan_parts(zf: zipfile.ZipFile, kind: str, path, limits: ReadLimits, raw: bytes | None, kept: dict | None = None):
+    """Every XML part through the scanner: (sheet figures, docProps/custom.xml or None, kept). kept: where
+    the one-call read leaves each part's bytes (scan_part); None once they pass MAX_STORED (no more held)."""
     total = 0
     custom = None
     sheets: dict[str, PartStats] = {}
@@ -507,25 +557,94 @@ def _scan_parts(zf: zipfile.ZipFile, kind: str, path, limits: ReadLimits, raw: b
         if info.is_dir() or not (n.lower().endswith((".xml", ".rels")) or n == "mimetype"):
             continue
         is_sheet = _is_sheet(kind, n)
-        st = scan_part(zf, n, path, limits, kind if is_sheet else None, raw)
+        st = scan_part(zf, n, path, limits, kind if is_sheet else None, raw, kept)
         total += st.size
         if total > limits.max_xml_bytes:
             mb = limits.max_xml_bytes // (1024 * 1024)
             raise _refuse(path, f"工作簿解压后超过 {mb} MB", f"the workbook inflates to more than {mb} MB")
+        if kept is not None and total > MAX_STORED:
+            kept = None                                 # too much to hold for calamine: it reads the file
         if is_sheet:
             sheets[n] = st
         elif n == "docProps/custom.xml":
-            custom = _read_checked(zf, n, raw)      # checked above; read here so the zip is not opened again
-    return sheets, custom
+            custom = _read_checked(zf, n, raw, kept)   # checked above; read here so the zip is not opened again
+    return sheets, custom, kept
 
 
-def inspect_package(path, limits: ReadLimits = READ_LIMITS) -> PackageInfo:
+def _plain_directory(raw: bytes, infos: list[zipfile.ZipInfo]) -> bool:
+    """The zip's directory is what zipfile read, whole: one end record, at the very end (no comment or
+    trailing bytes), counting the entries zipfile found, its directory right before it and made of
+    exactly their headers, each as long as it says. (A damaged directory that zipfile reads in part is
+    one calamine refuses whole: it must go on seeing the file.)"""
+    end = len(raw) - 22
+    if end < 0 or raw[end:end + 4] != b"PK\x05\x06" or raw.find(b"PK\x05\x06", max(end - 65_536, 0), end) >= 0:
+        return False
+    disk, cd_disk, here, total, size, offset, comment = struct.unpack_from("<HHHHIIH", raw, end + 4)
+    if not (disk == cd_disk == 0 and here == total == len(infos) and comment == 0 and offset + size == end):
+        return False
+    at = offset
+    for _ in range(total):
+        if raw[at:at + 4] != b"PK\x01\x02" or at + 46 > end:
+            return False
+        nlen, elen, clen, start_disk = struct.unpack_from("<HHHH", raw, at + 28)
+        if start_disk != 0:
+            return False
+        at += 46 + nlen + elen + clen
+    return at == end
+
+
+MAX_STORED = 32 << 20                   # the most of inflated parts stored_copy holds for calamine
+
+
+def stored_copy(zf: zipfile.ZipFile, raw: bytes, kept: dict[str, bytes]) -> bytes | None:
+    """The package with every part the scan inflated (kept) stored as it inflated, every other part as
+    it was stored: the same bytes under the same names, so calamine reads what the scan passed without
+    inflating it a second time. None unless the package is a plain one: each name once and in ASCII,
+    nothing before the first part, every part the scan skipped stored or deflated (then calamine reads
+    the file itself, as it always did)."""
+    infos = zf.infolist()
+    names = [i.filename for i in infos]
+    if not infos or len(set(names)) != len(names) or min(i.header_offset for i in infos) != 0 \
+            or not _plain_directory(raw, infos):
+        return None
+    out: list[bytes] = []
+    central: list[bytes] = []
+    at = 0
+    for info in infos:
+        name = info.filename
+        if not name.isascii():
+            return None
+        body = kept.get(name)
+        method = zipfile.ZIP_STORED
+        if body is None:                  # a part the scan does not read (vbaProject.bin, media): as it is
+            body, method = _stored(raw, zf, info), info.compress_type
+            if body is None:
+                return None
+        crc, size, bname = info.CRC, info.file_size, name.encode("ascii")
+        central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, method, _DOS_TIME, _DOS_DATE,
+                                   crc, len(body), size, len(bname), 0, 0, 0, 0, 0, at) + bname)
+        head = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, method, _DOS_TIME, _DOS_DATE,
+                           crc, len(body), size, len(bname), 0) + bname
+        out += (head, body)
+        at += len(head) + len(body)
+    cd = b"".join(central)
+    return b"".join([*out, cd, struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(infos), len(infos), len(cd), at, 0)])
+
+
+def read_small(path) -> bytes | None:
+    """The file's bytes when inspect_package would read it whole (up to MAX_WHOLE_FILE), else None: a
+    caller that needs them too reads the file once and passes them on (inspect_package's data)."""
+    return _read_whole(path)
+
+
+def inspect_package(path, limits: ReadLimits = READ_LIMITS, data: bytes | None = None) -> PackageInfo:
     """Check a workbook package before calamine opens it: zip bomb, lying headers, DTDs, huge
     strings, merge floods and used ranges that would not fit in memory are all refused here.
     A small file is read once and each part inflated in one call; at the least doubt (a part that
     does not inflate cleanly, a directory zipfile cannot read from memory) it is read again as a
-    stream, so that every refusal and its message stay those of the streamed read."""
-    raw = _read_whole(path)
+    stream, so that every refusal and its message stay those of the streamed read. data: the file's
+    bytes as read_small gave them (read here when not given)."""
+    raw = data if data is not None else _read_whole(path)
     if raw is not None:
         try:
             zf = zipfile.ZipFile(io.BytesIO(raw))
@@ -547,12 +666,14 @@ def _inspect_open(zf: zipfile.ZipFile, path, limits: ReadLimits, raw: bytes | No
     kind = _package_kind(names)
     if kind == "zip":
         return PackageInfo("zip", names, False, {})
-    sheets, custom = _scan_parts(zf, kind, path, limits, raw)
+    kept: dict[str, bytes] | None = {} if raw is not None else None
+    sheets, custom, kept = _scan_parts(zf, kind, path, limits, raw, kept)
     macros = any(n.lower().endswith("vbaproject.bin") or n.startswith("Basic/") for n in names)
     if kind == "xlsx" and (macros or b"macroEnabled" in (
-            _read_checked(zf, "[Content_Types].xml", raw) if "[Content_Types].xml" in names else b"")):
+            _read_checked(zf, "[Content_Types].xml", raw, kept) if "[Content_Types].xml" in names else b"")):
         kind = "xlsm"
-    return PackageInfo(kind, names, macros, sheets, custom)
+    stored = stored_copy(zf, raw, kept) if raw is not None and kept is not None and kind in ("xlsx", "xlsm") else None
+    return PackageInfo(kind, names, macros, sheets, custom, stored)
 
 
 # --- writing -------------------------------------------------------------------------------

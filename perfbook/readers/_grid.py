@@ -7,8 +7,10 @@ into the same Grid by their own loaders.
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import re
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from ..errors import UnreadableWorkbook
@@ -57,8 +59,11 @@ class Grid:
     def clean_controls(self) -> list[tuple[int, int, str]]:
         """Remove characters no workbook may hold (U+0001 …, stored by Excel as _x0001_) from text cells;
         returns (row, column, 'U+0001') for each cell changed, so the reader can say where.
-        One C-speed search per row; only a dirty row is looked at cell by cell."""
-        found = []
+        One C-speed search over the whole sheet (no value but text can hold one), then per row; only a
+        dirty row is looked at cell by cell."""
+        found: list[tuple[int, int, str]] = []
+        if not CONTROL.search("\n".join(map(str, chain.from_iterable(self.rows)))):
+            return found
         for r, row in enumerate(self.rows, start=1):
             texts = [v for v in row if type(v) is str]
             if not texts or not CONTROL.search("\n".join(texts)):
@@ -106,6 +111,18 @@ def _clean(v):
 
 
 _ONLY_STR = {str}
+_STR_FLOAT = {str, float}
+
+
+def _clean_row(row: list) -> list:
+    """A row of calamine's values with _clean applied: as it is when all text, one comprehension when
+    text and floats (most rows of a filled form), _clean per value otherwise."""
+    types = set(map(type, row))
+    if types <= _ONLY_STR:
+        return row
+    if types <= _STR_FLOAT:
+        return [int(v) if v.__class__ is float and v.is_integer() and -2**53 < v < 2**53 else v for v in row]
+    return [_clean(v) for v in row]
 BIG_NUMBER = 1e15   # beyond 15 significant digits a double no longer holds every digit: a code, not a quantity
 
 
@@ -122,12 +139,16 @@ def native_failure(exc: BaseException) -> bool:
     return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
 
 
-def load_calamine(path: Path, fmt: str) -> list[Grid]:
-    """Values and merges of every worksheet. The caller has already run the package checks."""
+def load_calamine(path: Path, fmt: str, data: bytes | None = None) -> list[Grid]:
+    """Values and merges of every worksheet. The caller has already run the package checks; data: the
+    package as they passed it (ooxml._package.stored_copy), read instead of the file."""
     from python_calamine import CalamineWorkbook
     try:
-        with open(path, "rb") as fh:    # by content: from_path would trust the extension
-            wb = CalamineWorkbook.from_filelike(fh)
+        if data is not None:
+            wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        else:
+            with open(path, "rb") as fh:    # by content: from_path would trust the extension
+                wb = CalamineWorkbook.from_filelike(fh)
         metas = list(wb.sheets_metadata)
     except BaseException as exc:    # noqa: BLE001 - calamine's own errors for every corruption, or a panic
         if not native_failure(exc):
@@ -157,6 +178,6 @@ def load_calamine(path: Path, fmt: str) -> list[Grid]:
                 raise
             raise _calamine_error(path, exc, meta.name) from None
         # most cells are text or empty: a row of only str is kept as calamine gave it (C-speed type test)
-        rows = [row if _ONLY_STR >= set(map(type, row)) else [_clean(v) for v in row] for row in values]
+        rows = [_clean_row(row) for row in values]
         grids.append(Grid(meta.name, rows, [(a + 1, b + 1, c + 1, d + 1) for (a, b), (c, d) in merges], visible=visible))
     return grids

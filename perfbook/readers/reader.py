@@ -12,6 +12,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 
 from ..department import Department
@@ -82,8 +83,13 @@ def _template(path: str, mtime: float) -> Template:
         return template
 
 
+@lru_cache(maxsize=1)
+def _default_path() -> str:
+    return str(default_template_path())
+
+
 def load_template(template=None) -> Template:
-    path = str(Path(template).resolve()) if template else str(default_template_path())
+    path = str(Path(template).resolve()) if template else _default_path()
     return _template(path, os.path.getmtime(path))
 
 
@@ -189,37 +195,101 @@ def _norm(v) -> str:
     return _SPACES.sub("", str(v)) if v is not None else ""
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What reading a sheet needs of its template sheet, worked out once per process (the template's
+    marks do not change between workbooks): labels normalised, slots' kinds decided, formula cells found."""
+
+    lits: tuple          # ((row, col), label) above the indicator row, for match_role
+    footer: tuple        # ((col, label), ...) of the first footer row below the indicator row
+    header: tuple        # (slot, single, row, col, letter) of every header slot
+    literals: tuple      # (row, col) of every label cell
+    formulas: tuple      # (row, col) of every cell the template computes
+    loop: tuple          # (col, slot, single, label, letter) of the indicator row's slots
+    cols: tuple          # the layout's columns (shaped_layout)
+    fields: tuple        # (label, letter, row) of the single header slots (shaped_layout)
+    first_col: str | None
+
+
+def _build_shape(ts: TemplateSheet) -> _Shape:
+    T = ts.loop_row
+    limit = T or 10**9
+    footer_rows = sorted({r for (r, c) in ts.literals if r > T}) if T is not None else []
+    footer = tuple((c, _norm(t)) for (r, c), t in ts.literals.items() if r == footer_rows[0]) if footer_rows else ()
+    loop_cols: dict[int, Slot] = {}
+    for slot in ts.loop_slots():
+        loop_cols[slot.col] = slot
+    loop = tuple((c, slot, slot.single, slot.labels[0], col_letter(c)) for c, slot in loop_cols.items())
+    lslots = ts.loop_slots()
+    return _Shape(
+        lits=tuple((rc, _norm(t)) for rc, t in ts.literals.items() if rc[0] < limit),
+        footer=footer,
+        header=tuple((slot, slot.single, slot.row, slot.col, col_letter(slot.col)) for slot in ts.slots if not slot.loop),
+        literals=tuple(ts.literals),
+        formulas=tuple((row.r, cell.col) for row in ts.xml.rows for cell in row.cells if cell.body and "<f" in cell.body),
+        loop=loop,
+        cols=tuple((s.labels[0], col_letter(s.col), s.labels[0]) for s in lslots if s.single),
+        fields=tuple((s.labels[0], col_letter(s.col), s.row) for s in ts.slots if not s.loop and s.single),
+        first_col=col_letter(min(s.col for s in lslots)) if lslots else None)
+
+
+_SHAPES: dict[int, tuple[TemplateSheet, tuple, _Shape]] = {}
+
+
+def _shape(ts: TemplateSheet) -> _Shape:
+    """ts's _Shape, cached while ts keeps its slots, labels and rows (a template edited in memory, as
+    cycle/make does, is worked out again)."""
+    key = (ts.slots, len(ts.slots), len(ts.literals), ts.loop_row, ts.xml, len(ts.xml.rows))
+    hit = _SHAPES.get(id(ts))
+    if hit is not None and hit[0] is ts and len(hit[1]) == len(key) and all(a is b or a == b for a, b in zip(hit[1], key)):
+        return hit[2]
+    if len(_SHAPES) >= 256:
+        _SHAPES.clear()
+    shape = _build_shape(ts)
+    _SHAPES[id(ts)] = (ts, key, shape)
+    return shape
+
+
+def _norm_at(rows: list, r: int, c: int) -> str:
+    """_norm(grid.value(r, c)) without the method calls (match_role and _block_end look at many cells)."""
+    if 1 <= r <= len(rows):
+        row = rows[r - 1]
+        if 1 <= c <= len(row):
+            v = row[c - 1]
+            return "" if v is None or v == "" else _SPACES.sub("", str(v))
+    return ""
+
+
 def match_role(grid: Grid, tpl: Template) -> TemplateSheet | None:
     """The template sheet this grid is a filled copy of, judged by the labels above its indicator row."""
     best, best_score = None, 0.0
+    rows = grid.rows
     for ts in tpl.sheets:
         if not ts.dynamic:
             continue
-        limit = ts.loop_row or 10**9
-        lits = [(rc, t) for rc, t in ts.literals.items() if rc[0] < limit]
+        lits = _shape(ts).lits
         if len(lits) < 2:
             continue
-        hit = sum(1 for (r, c), t in lits if _norm(grid.value(r, c)) == _norm(t))
+        hit = sum(1 for (r, c), t in lits if _norm_at(rows, r, c) == t)
         score = hit / len(lits)
         if score > best_score:
             best, best_score = ts, score
     return best if best_score >= MATCH_THRESHOLD else None
 
 
-def _block_end(grid: Grid, ts: TemplateSheet) -> tuple[int, list[tuple[int, dict]]]:
+def _block_end(grid: Grid, ts: TemplateSheet) -> int:
     """First row after the indicator block, found by the template's first footer row below it."""
     T = ts.loop_row
-    footer_rows = sorted({r for (r, c) in ts.literals if r > T})
-    if footer_rows:
-        fr = footer_rows[0]
-        sig = [(c, _norm(t)) for (r, c), t in ts.literals.items() if r == fr]
+    sig = _shape(ts).footer
+    rows = grid.rows
+    if sig:
         for r in range(T, grid.height + 1):
-            if all(_norm(grid.value(r, c)) == t for c, t in sig):
-                return r, [(fr, dict(sig))]
+            if all(_norm_at(rows, r, c) == t for c, t in sig):
+                return r
     last = T - 1
     for r, c, _v in grid.nonempty():
         last = max(last, r)
-    return last + 1, []
+    return last + 1
 
 
 def _cell_value(grid: Grid, r: int, c: int, covered: dict):
@@ -232,13 +302,14 @@ def _cell_value(grid: Grid, r: int, c: int, covered: dict):
     return v, v is not None
 
 
-def _resolve(slots: list[tuple[Slot, object, str]], values: dict, cells: dict) -> None:
-    """Fill values from cells: whole-cell placeholders first, then mixed text cells, fewest unknowns first."""
-    for slot, v, addr in slots:
-        if slot.single and v is not None and values.get(slot.labels[0]) is None:
+def _resolve(slots: list[tuple[Slot, bool, object, str]], values: dict, cells: dict) -> None:
+    """Fill values from cells (slot, slot.single, value, address): whole-cell placeholders first, then
+    mixed text cells, fewest unknowns first."""
+    for slot, single, v, addr in slots:
+        if single and v is not None and values.get(slot.labels[0]) is None:
             values[slot.labels[0]] = v
             cells[slot.labels[0]] = addr
-    pending = [(s, v, a) for s, v, a in slots if not s.single and v is not None]
+    pending = [(s, v, a) for s, single, v, a in slots if not single and v is not None]
     pending.sort(key=lambda t: sum(1 for lab in t[0].labels if values.get(lab) is None))
     for slot, v, addr in pending:
         known = {lab: values[lab] for lab in slot.labels if values.get(lab) is not None}
@@ -271,11 +342,11 @@ def _parse_with(slot: Slot, value, known: dict) -> dict:
 
 def read_shaped(grid: Grid, ts: TemplateSheet):
     """Read a sheet laid out like template sheet ts: header slots, the indicator block, the footer."""
-    notes: list[Note] = []
+    shape = _shape(ts)
     covered = grid.merge_map()
     T = ts.loop_row
     if T is not None:
-        end, _ = _block_end(grid, ts)
+        end = _block_end(grid, ts)
         s = end - 1 - T
     else:
         end, s = None, 0
@@ -287,66 +358,80 @@ def read_shaped(grid: Grid, ts: TemplateSheet):
     cells: dict = {}
     claimed: set[tuple[int, int]] = set()
     header = []
-    for slot in ts.slots:
-        if slot.loop:
-            continue
-        r = moved(slot.row)
-        v, _own = _cell_value(grid, r, slot.col, {})
-        addr = f"{grid.name}!{col_letter(slot.col)}{r}"
-        header.append((slot, v, addr))
-        claimed.add((r, slot.col))
+    for slot, single, r0, c, letter in shape.header:
+        r = moved(r0)
+        v, _own = _cell_value(grid, r, c, {})
+        header.append((slot, single, v, f"{grid.name}!{letter}{r}"))
+        claimed.add((r, c))
     _resolve(header, values, cells)
-    for (r0, c), _t in ts.literals.items():
-        claimed.add((moved(r0), c))
+    claimed.update((moved(r0), c) for r0, c in shape.literals)
     # cells the template computes (its formulas, the 校验 helpers and summary) are not data
-    for row in ts.xml.rows:
-        for cell in row.cells:
-            if cell.body and "<f" in cell.body:
-                rows = range(T, end) if T is not None and row.r == T else (moved(row.r),)
-                claimed.update((r, cell.col) for r in rows)
+    for r0, c in shape.formulas:
+        if T is not None and r0 == T:
+            claimed.update(zip(range(T, end), repeat(c)))
+        else:
+            claimed.add((moved(r0), c))
+    indicators = _indicators(grid, shape, T, end, covered, claimed) if T is not None else []
+    # anything else typed on the sheet that no mark claims is reported, never dropped
+    notes: list[Note] = []
+    for r, row in enumerate(grid.rows, start=1):
+        for c, v in enumerate(row, start=1):
+            if v is None or v == "" or (r, c) in claimed or (isinstance(v, str) and not v.strip()):
+                continue
+            top = covered.get((r, c))
+            if top and top in claimed:
+                continue
+            notes.append(Note("unmapped", f"单元格内容无法对应到模板中的任何字段：{str(v)[:40]}",
+                              f"cell not mapped to any template field: {str(v)[:40]!r}", grid.name, f"{col_letter(c)}{r}"))
+    return values, indicators, cells, notes, shaped_layout(grid, ts, indicators, moved)
 
-    indicators: list[Indicator] = []
-    loop_cols = {}
-    if T is not None:
-        for slot in ts.loop_slots():
-            loop_cols[slot.col] = slot
-        for r in range(T, end):
-            d, icells, own_any = {}, {}, False
-            for c, slot in loop_cols.items():
-                v, own = _cell_value(grid, r, c, covered)
-                own_any |= own
-                claimed.add((r, c))
+
+def _indicators(grid: Grid, shape: _Shape, T: int, end: int, covered: dict, claimed: set) -> list[Indicator]:
+    """The indicator block, rows T .. end - 1: a row is an indicator when some cell of it was typed
+    there (not only shown from a merged range above)."""
+    out: list[Indicator] = []
+    rows, name, loop = grid.rows, grid.name, shape.loop
+    for r in range(T, end):
+        row = rows[r - 1] if r <= len(rows) else ()
+        d, icells, own_any = {}, {}, False
+        for c, slot, single, label, letter in loop:
+            claimed.add((r, c))
+            v = row[c - 1] if c <= len(row) else None
+            if v == "" or (isinstance(v, str) and not v.strip()):
+                v = None
+            if v is None:
+                top = covered.get((r, c))
+                if top is None:
+                    continue
+                v = grid.value(*top)            # shown from the merged range, not typed here
                 if v is None:
                     continue
-                parsed = slot.parse(v) if not slot.single else {slot.labels[0]: v}
-                for lab, pv in parsed.items():
-                    if pv not in (None, ""):
-                        d[lab] = pv
-                        icells[lab] = f"{grid.name}!{col_letter(c)}{r}"
-            if own_any:
-                indicators.append(Indicator.from_dict(d, cells=tuple(icells.items()), row=r))
-    # anything else typed on the sheet that no mark claims is reported, never dropped
-    for r, c, v in grid.nonempty():
-        if (r, c) in claimed:
-            continue
-        top = covered.get((r, c))
-        if top and top in claimed:
-            continue
-        notes.append(Note("unmapped", f"单元格内容无法对应到模板中的任何字段：{str(v)[:40]}",
-                          f"cell not mapped to any template field: {str(v)[:40]!r}", grid.name, f"{col_letter(c)}{r}"))
-    return values, indicators, cells, notes, shaped_layout(grid, ts, indicators, moved)
+            else:
+                own_any = True
+            addr = f"{name}!{letter}{r}"
+            if single:
+                if v != "":
+                    d[label] = v
+                    icells[label] = addr
+                continue
+            for lab, pv in slot.parse(v).items():
+                if pv not in (None, ""):
+                    d[lab] = pv
+                    icells[lab] = addr
+        if own_any:
+            out.append(Indicator.from_dict(d, cells=tuple(icells.items()), row=r))
+    return out
 
 
 def shaped_layout(grid: Grid, ts: TemplateSheet, inds, moved) -> Layout:
     """The layout of a sheet in the template's shape: the template's columns and header slots (rows
     below the indicator block moved down as it grew), the table's header row just above the loop row."""
     T = ts.loop_row
-    cols = tuple((s.labels[0], col_letter(s.col), s.labels[0]) for s in ts.loop_slots() if s.single)
-    fields = tuple((s.labels[0], f"{col_letter(s.col)}{moved(s.row)}") for s in ts.slots
-                   if not s.loop and s.single)
-    header = f"{col_letter(min(s.col for s in ts.loop_slots()))}{T - 1}" if T is not None and ts.loop_slots() else None
+    shape = _shape(ts)
+    fields = tuple((label, f"{letter}{moved(r)}") for label, letter, r in shape.fields)
+    header = f"{shape.first_col}{T - 1}" if T is not None and shape.first_col is not None else None
     groups = tuple((i.row, i.level1, i.level2) for i in inds if i.row is not None)
-    return Layout(grid.name, True, header, cols, groups, fields, True)
+    return Layout(grid.name, True, header, shape.cols, groups, fields, True)
 
 
 # --- projects from sheets --------------------------------------------------------------------

@@ -60,7 +60,7 @@ def custom_properties(xml: bytes) -> dict[str, str]:
 
 
 def load_xlsx(path: Path, info: PackageInfo | None) -> tuple[list[Grid], dict[str, str]]:
-    grids = load_calamine(path, "xlsx")
+    grids = load_calamine(path, "xlsx", info.stored if info is not None else None)
     recover_raw_numbers(path, grids)
     return grids, custom_properties(info.custom) if info is not None and info.custom is not None else {}
 
