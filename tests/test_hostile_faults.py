@@ -171,9 +171,10 @@ def test_a_workbook_with_no_table_is_an_error_in_read_check_and_collect(tmp_path
 
 @pytest.fixture(scope="module")
 def runaway(tmp_path_factory):
-    """A legal but heavy sheet (240,000 numbers) that needs seconds of CPU to read."""
+    """A legal but heavy sheet (600,000 numbers) that needs ~5 s of CPU to read: well past a 1-second
+    budget, which the kernel enforces in whole seconds (up to 2 s in all)."""
     d = tmp_path_factory.mktemp("runaway")
-    return H.workbook(d / "heavy.xlsx", H.dense_sheet(12_000, 20))
+    return H.workbook(d / "heavy.xlsx", H.dense_sheet(30_000, 20))
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
