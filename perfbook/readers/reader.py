@@ -123,7 +123,7 @@ def read(path: str | Path, *, template: str | Path | None = None, strict: bool =
 
 def read_source(src: Source, tpl: Template, strict: bool = False) -> Book:
     notes = [Note(getattr(n, "kind", "source"), getattr(n, "zh", str(n)), getattr(n, "en", str(n))) for n in src.notes]
-    parts: list[tuple[TemplateSheet | None, dict, list[Indicator], dict, Grid]] = []
+    parts: list[tuple[TemplateSheet | None, dict, list[Indicator], dict, Grid, Layout]] = []
     departments: list = []        # 部门整体支出绩效目标表 (perfbook.department), a table kind of its own
     for grid in src.grids:
         notes += [Note(kind, zh, en, sheet=grid.name, cell=cell) for kind, zh, en, cell in grid.notes]
@@ -277,9 +277,9 @@ def match_role(grid: Grid, tpl: Template) -> TemplateSheet | None:
     return best if best_score >= MATCH_THRESHOLD else None
 
 
-def _block_end(grid: Grid, ts: TemplateSheet) -> int:
-    """First row after the indicator block, found by the template's first footer row below it."""
-    T = ts.loop_row
+def _block_end(grid: Grid, T: int, ts: TemplateSheet) -> int:
+    """First row after the indicator block (which starts at row T), found by the template's first
+    footer row below it."""
     sig = _shape(ts).footer
     rows = grid.rows
     if sig:
@@ -334,10 +334,10 @@ def _parse_with(slot: Slot, value, known: dict) -> dict:
             groups.append((idx, lab))
         pos = m.end()
     out.append(re.escape(slot.text[pos:]))
-    m = re.fullmatch("".join(out), str(value), re.S)
-    if not m:
+    whole = re.fullmatch("".join(out), str(value), re.S)
+    if not whole:
         return slot.parse(value)
-    return {lab: m.group(f"g{i}") for i, lab in groups}
+    return {lab: whole.group(f"g{i}") for i, lab in groups}
 
 
 def read_shaped(grid: Grid, ts: TemplateSheet):
@@ -345,11 +345,9 @@ def read_shaped(grid: Grid, ts: TemplateSheet):
     shape = _shape(ts)
     covered = grid.merge_map()
     T = ts.loop_row
-    if T is not None:
-        end = _block_end(grid, ts)
-        s = end - 1 - T
-    else:
-        end, s = None, 0
+    # no indicator block (T is None): nothing moves, and there is no block to end
+    end = _block_end(grid, T, ts) if T is not None else 0
+    s = end - 1 - T if T is not None else 0
 
     def moved(r: int) -> int:
         return r if T is None or r < T else r + s
