@@ -470,7 +470,7 @@ def markdown(m, st, gen, rd, wh, mem, cmd) -> str:
           f"half of all CPU; target ≥ {TARGET_SCALE}×), {sc['wall']:.2f}× in wall time on this machine as it was.",
           "", f"Whole command at N = {wh['n300']}: the plain openpyxl loop (`python -m bench.plain`, csv → one "
           f"openpyxl workbook per project, no styles or validations) {pl['cpu']:.1f} s CPU vs `perfbook bulk --jobs 1` "
-          f"{p300['cpu']:.2f} s → **{pl['cpu'] / p300['cpu']:.0f}×**."]
+          f"{p300['cpu']:.2f} s → **{pl['cpu'] / p300['cpu']:.1f}×**."]
     if mem:
         L += ["", f"Peak memory, sum of RSS over the whole process tree (target < {TARGET_MB} MB, flat in N):", "",
               "| projects | `perfbook bulk --per-project` | `perfbook collect` |", "|---:|---:|---:|"]
