@@ -65,6 +65,8 @@ class Slot:
             out.append(re.escape(self.text[pos:m.start()]))
             if m.group(1) is not None:     # bracketed: the brackets are there only when the field is
                 inner = PLACEHOLDER.search(m.group())
+                # BRACKETED's match holds a whole {{ … }}, so PLACEHOLDER always finds one in it
+                assert inner is not None
                 out.append("(?:" + re.escape(m.group()[:inner.start()]) + f"(?P<g{i}>.*?)"
                            + re.escape(m.group()[inner.end():]) + ")?")
             else:
@@ -234,7 +236,7 @@ def known_label(label: str) -> bool:
 
 def print_area(sheet: TemplateSheet) -> str | None:
     """$A$1 to the last row and column the template's table uses, hidden columns left out."""
-    hidden = set()
+    hidden: set[int] = set()
     for a in re.findall(r"<col\b([^>]*)/?>", sheet.xml.head):
         at = attrs(a)
         if at.get("hidden") in ("1", "true"):
