@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 
 from .. import _fields as F
 from ..excel import _vba as vba
-from ..model import Project
+from ..model import Indicator, Project
 from ..ooxml import _ns, _parts as P, _refs
 from ..ooxml._package import Entry, build_zip, deflate
 from ..ooxml._parts import rels_path, resolve
@@ -68,7 +68,7 @@ def _xml_text(text: str) -> str:
     return text
 
 
-def _cell_xml(ref: str, value, style: str | None) -> str:
+def _cell_xml(ref: str, value: object, style: str | None) -> str:
     """cell_xml, a text written here (the commonest value)."""
     if type(value) is not str or value == "":
         return cell_xml(ref, value, style)
@@ -579,7 +579,7 @@ def project_data(project: Project | None) -> tuple[dict, list[dict]]:
     return values, [_record_dict(i) for i in project.indicators]
 
 
-def _record_dict(rec) -> dict:
+def _record_dict(rec: Indicator) -> dict:
     """rec.to_dict() (dict(rec._items())) as one comprehension: the same keys in the same order, a third faster."""
     d = {spec.label: v for spec in rec._specs if (v := getattr(rec, spec.name)) is not None}
     if rec.extra:
