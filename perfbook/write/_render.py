@@ -329,8 +329,8 @@ class CompiledSheet:
             if attrs is None:
                 attrs = kept[(r, lines)] = self._fit_attr(r, lines)
             ctx[f"h{r}"] = attrs
-        for k, (slot, _ref, style) in self.slot_names.items():
-            ctx[f"c{k}"] = _cell_xml(refs[k], got[id(slot)], style)
+        for k, cell in self.slot_names.items():
+            ctx[f"c{k}"] = _cell_xml(refs[k], got[id(cell.slot)], cell.style)
         out = [""] * (2 * len(names) + 1)
         out[0::2] = lits
         out[1::2] = [ctx[nm] for nm in names]
@@ -810,21 +810,21 @@ class Compiled:
         for dn, name, k, refers in self._names:
             text = dn.text
             if k is not None:
-                for idx, (title, part, cs, copy, n, s) in enumerate(sheet_rows):
-                    if cs.sheet.index != k:
+                for idx, row in enumerate(sheet_rows):
+                    if row.sheet.sheet.index != k:
                         continue
-                    out.append(self._local_name(dn, idx).replace("\x00", name_text(text, cs, title, s)))
+                    out.append(self._local_name(dn, idx).replace("\x00", name_text(text, row.sheet, row.title, row.s)))
                     if name == "_xlnm.Print_Area":
                         printed.add(idx)
             else:
                 first = next(((i, r) for i, r in enumerate(sheet_rows) if r.sheet.sheet.name in refers), None) if refers else None
                 if first:
-                    _idx, (title, part, cs, copy, n, s) = first
-                    text = name_text(text, cs, title, s)
+                    row = first[1]
+                    text = name_text(text, row.sheet, row.title, row.s)
                 out.append(dn.xml(text))
         # a print area over the official table where the template sets none: the hidden helper
         # columns would otherwise widen the printed range and shrink a fit-to-width page
-        for idx, (title, part, cs, copy, n, s) in enumerate(sheet_rows):
+        for idx, (title, _part, cs, _copy, _n, s) in enumerate(sheet_rows):
             if cs.print_area and idx not in printed and cs.sheet.attrs.get("state", "visible") == "visible":
                 text = escape("'" + cs.sheet.name.replace("'", "''") + "'!" + cs.print_area)
                 out.append(P.defined_name("_xlnm.Print_Area", name_text(text, cs, title, s), idx, escaped=True))
