@@ -156,7 +156,7 @@ class _HeaderCell(NamedTuple):
     style: str | None
 
 
-Merge = tuple[int, int, int, int]          # r1, c1, r2, c2
+_Merge = tuple[int, int, int, int]          # r1, c1, r2, c2
 # an indicator row's data cell as _row_texts keeps it: label, composite slot, style (_data_cells; one of
 # label and slot is set), the cell when empty, the opening of its text, its reference, the fixed text after
 # it. A plain tuple, not a NamedTuple: _loop_rows unpacks one per cell of every workbook
@@ -202,8 +202,8 @@ class CompiledSheet:
                                if all(sl is not h for h in self._header_slots)]
         # the indicator row's cells that take the data, in order; the others are fixed text per row count
         self._data_cells: list[tuple[str | None, Slot | None, str | None]] = [
-                           (lc.slot_label, lc.slot, lc.style) for lc in self.loop_cells
-                            if lc.slot_label is not None or lc.slot is not None]
+            (lc.slot_label, lc.slot, lc.style) for lc in self.loop_cells
+            if lc.slot_label is not None or lc.slot is not None]
         # the columns whose text decides a row's height (一级/二级 are merged over their groups)
         # (and the width less padding: _layout.lines_needed's one-line test, made here before calling it)
         self._text_cols = [(lc.slot_label, w, max(w - 0.8, 1.0)) for lc in self.loop_cells
@@ -211,11 +211,11 @@ class CompiledSheet:
                            for w in [self.loop_widths.get(col_index(lc.col), 8.43)]]
 
     # -- compile -----------------------------------------------------------------------------
-    def _classify_merges(self) -> tuple[list[Merge], list[tuple[int, int]], dict[str, tuple[int, int]]]:
+    def _classify_merges(self) -> tuple[list[_Merge], list[tuple[int, int]], dict[str, tuple[int, int]]]:
         """The merges outside the indicator row, those inside it (c1, c2; one per row), and the 一级 / 二级
         columns' (c1, c2), merged down their runs."""
         T = self.T
-        static: list[Merge] = []
+        static: list[_Merge] = []
         loop: list[tuple[int, int]] = []
         group: dict[str, tuple[int, int]] = {}
         group_cols: dict[int, str] = {}
@@ -350,7 +350,6 @@ class CompiledSheet:
         got = self._frames.get(s)
         if got is None:
             lits, names = [self._lits[0]], []
-            mark: int | str
             for mark, lit in zip(self._marks, self._lits[1:]):
                 if isinstance(mark, int):
                     lits[-1] += str(mark + s) + lit
@@ -396,7 +395,7 @@ class CompiledSheet:
             # a 一级 / 二级 cell a run above covers stays empty: the merge shows the run's text
             blank = _BLANK[(i in cont1) + 2 * (i in cont2)]
             for label, slot, style, empty, text_open, ref, after in cells:
-                if slot is not None:        # (tested before label: a composite slot is the rarer cell)
+                if slot is not None:        # else label is set (_data_cells): one check either way
                     v = slot.render(vals) if vals else None
                 else:
                     v = get(label) if not blank or label not in blank else None
@@ -615,7 +614,7 @@ class _SheetRow(NamedTuple):
     s: int
 
 
-Rename = tuple[str, str, int | None, int]   # (template sheet name, its copy's title, its T, its s)
+_Rename = tuple[str, str, int | None, int]   # (template sheet name, its copy's title, its T, its s)
 
 
 class Compiled:
@@ -740,7 +739,7 @@ class Compiled:
         plan += [_Planned(cs, None, cs.sheet.name, False) for cs in after]
         return plan
 
-    def _renames(self, plan: list[_Planned], blank_rows: int = 0) -> list[list[Rename]]:
+    def _renames(self, plan: list[_Planned], blank_rows: int = 0) -> list[list[_Rename]]:
         """Per planned sheet, the (template name, title, T, s) of each other sheet its formulas name: such
         a formula names that sheet's copy in the same project's set (a sheet outside the sets, the
         first set's), its row references moved as that copy's indicator block grew."""
@@ -755,7 +754,7 @@ class Compiled:
                 cur[cs.sheet.name] = (title, cs.T, s)
             groups.append(cur)
         first = next((g for g in groups if g), {})
-        out: list[list[Rename]] = []
+        out: list[list[_Rename]] = []
         for (cs, _p, _t, _c), group in zip(plan, groups):
             g = group if cs.sheet.dynamic else first
             out.append([(nm, *g[nm]) for nm in named[id(cs)] if nm in g and (g[nm][0] != nm or g[nm][2])])
@@ -910,7 +909,7 @@ class Compiled:
         return P.RelsWriter(out).xml(), dup
 
 
-def _rename_in_formulas(xml: str, pairs: list[Rename]) -> str:
+def _rename_in_formulas(xml: str, pairs: list[_Rename]) -> str:
     def fix(m: re.Match[str]) -> str:
         text = unescape(m.group(2))
         for old, _new, T, s in pairs:
