@@ -148,18 +148,13 @@ class _LoopCell:
     attrs: str
 
 
-class _HeaderCell(NamedTuple):
-    """A field's cell outside the indicator row: its slot, its reference (row marked when below the block), its style."""
-
-    slot: Slot
-    ref: str
-    style: str | None
-
-
+# a field's cell outside the indicator row: its slot, its reference (row marked when below the block), its
+# style. A plain tuple, as _RowCell below: render unpacks one per such cell of every workbook
+_HeaderCell = tuple[Slot, str, str | None]
 _Merge = tuple[int, int, int, int]          # r1, c1, r2, c2
 # an indicator row's data cell as _row_texts keeps it: label, composite slot, style (_data_cells; one of
 # label and slot is set), the cell when empty, the opening of its text, its reference, the fixed text after
-# it. A plain tuple, not a NamedTuple: _loop_rows unpacks one per cell of every workbook
+# it. A plain tuple too: _loop_rows unpacks one per cell of every workbook
 _RowCell = tuple[str | None, Slot | None, str | None, str, str, str, str]
 _RowText = tuple[str, str, list[_RowCell]]   # '<row r=".."' and attributes, the text to the first data cell, the cells
 
@@ -197,7 +192,7 @@ class CompiledSheet:
         self.loop_cells = self._loop_cells()
         self.print_area = print_area(sheet)
         # the slots rendered per workbook: each once, though a row's height and its cell both need it
-        self._header_slots = list({id(x.slot): x.slot for x in self.slot_names.values()}.values())
+        self._header_slots = list({id(x[0]): x[0] for x in self.slot_names.values()}.values())
         self._header_slots += [sl for pairs in self.fit_rows.values() for sl, _w in pairs
                                if all(sl is not h for h in self._header_slots)]
         # the indicator row's cells that take the data, in order; the others are fixed text per row count
@@ -243,7 +238,7 @@ class CompiledSheet:
         slot = next((s for s in self.sheet.slots if s.row == c.row and s.col == c.col), None)
         if slot is not None:
             key = f"c{len(self.slot_names)}"
-            self.slot_names[len(self.slot_names)] = _HeaderCell(slot, ref, c.style)
+            self.slot_names[len(self.slot_names)] = (slot, ref, c.style)
             return f"\x02{key}\x03"
         a = f" {c.attrs.strip()}" if c.attrs.strip() else ""
         if c.body is None:
@@ -329,8 +324,8 @@ class CompiledSheet:
             if attrs is None:
                 attrs = kept[(r, lines)] = self._fit_attr(r, lines)
             ctx[f"h{r}"] = attrs
-        for k, cell in self.slot_names.items():
-            ctx[f"c{k}"] = _cell_xml(refs[k], got[id(cell.slot)], cell.style)
+        for k, (slot, _ref, style) in self.slot_names.items():
+            ctx[f"c{k}"] = _cell_xml(refs[k], got[id(slot)], style)
         out = [""] * (2 * len(names) + 1)
         out[0::2] = lits
         out[1::2] = [ctx[nm] for nm in names]
