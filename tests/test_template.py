@@ -1,7 +1,9 @@
 """The template is the bureau's document: fields move in Excel, code does not change."""
 from __future__ import annotations
 
+import re
 import shutil
+import zipfile
 
 import openpyxl
 import pytest
@@ -64,6 +66,28 @@ def test_template_without_indicator_row_is_refused(tmp_path):
     with pytest.raises(perfbook.PerfbookError) as exc:
         perfbook.fill(seed("seed-000"), tmp_path / "o.xlsx", template=tmp_path / "t.xlsx")
     assert "指标行" in exc.value.zh
+
+
+def _with_workbook_xml(path, edit):
+    """The shipped template, its xl/workbook.xml passed through edit (every other part as it is)."""
+    with zipfile.ZipFile(default_template_path()) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            dst.writestr(info, edit(data.decode("utf-8")).encode("utf-8") if info.filename == "xl/workbook.xml" else data)
+    return path
+
+
+@pytest.mark.parametrize("edit", [
+    lambda wb: re.sub(r'(<sheet\b[^>]*?)\sname="[^"]*"', r"\1", wb, count=1),          # a sheet without a name
+    lambda wb: re.sub(r'(<sheet\b[^>]*?\sr:id=)"[^"]*"', r'\1"rIdNowhere"', wb, count=1),   # its part not there
+], ids=["no-name", "dangling-id"])
+def test_template_sheet_without_name_or_part_is_refused(tmp_path, edit):
+    # was a TypeError (the name None reached the sheet title) or a KeyError: "a bug", not a refusal
+    tpl = _with_workbook_xml(tmp_path / "坏模板.xlsx", edit)
+    with pytest.raises(perfbook.PerfbookError) as exc:
+        perfbook.fill(seed("seed-000"), tmp_path / "o.xlsx", template=tpl)
+    assert "缺少名称或工作表部件" in exc.value.zh
+    assert not (tmp_path / "o.xlsx").exists()
 
 
 @pytest.mark.libreoffice

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 from xml.sax.saxutils import escape
 
 from .. import _fields as F
 from ..excel import _vba as vba
-from ..model import Project
+from ..model import Indicator, Project
 from ..ooxml import _ns, _parts as P, _refs
 from ..ooxml._package import Entry, build_zip, deflate
 from ..ooxml._parts import rels_path, resolve
-from ..ooxml._sheetxml import Cell, cell_xml, col_index, col_letter, insert_element, remove_element, unescape, xml_attr, xml_text
+from ..ooxml._sheetxml import Cell, Row, cell_xml, col_index, col_letter, insert_element, remove_element, unescape, xml_attr, xml_text
 from . import _layout
-from ._template import Template, TemplateSheet, print_area
+from ._template import Slot, Template, TemplateSheet, print_area
 
 # deflate level of the parts written per workbook: level 1 costs a third of level 6's time for files
 # ~15 % larger; the parts copied into every workbook are deflated once, at the default level
@@ -45,11 +46,13 @@ def _marked(r: int) -> str:
     return f"\x00{r}\x01"
 
 
-def split_marks(text: str) -> tuple[list[str], list]:
+def split_marks(text: str) -> tuple[list[str], list[int | str]]:
     """Text with row markers (\\x00r\\x01 = r + s) and slot markers (\\x02name\\x03) cut at them: the
     literal pieces and, between them, each mark (int r or the slot's name). The pieces' line breaks are
     written \\n, as the jinja2 templates this replaced wrote them (the bytes stay the same)."""
-    lits, marks, pos = [], [], 0
+    lits: list[str] = []
+    marks: list[int | str] = []
+    pos = 0
     for m in MARK.finditer(text):
         lits.append(text[pos:m.start()])
         marks.append(int(m.group(1)) if m.group(1) else m.group(2))
@@ -65,7 +68,7 @@ def _xml_text(text: str) -> str:
     return text
 
 
-def _cell_xml(ref: str, value, style: str | None) -> str:
+def _cell_xml(ref: str, value: object, style: str | None) -> str:
     """cell_xml, a text written here (the commonest value)."""
     if type(value) is not str or value == "":
         return cell_xml(ref, value, style)
@@ -73,11 +76,13 @@ def _cell_xml(ref: str, value, style: str | None) -> str:
     return f'<c r="{ref}"{s}{_INLINE}{_xml_text(value)}</t></is></c>'
 
 
-def _grow(text: str, T: int, sheet: str | None, whole_rows=False) -> str:
-    return _refs.rewrite(text, *_refs.growth(T, _marked), this_sheet=sheet, whole_rows=whole_rows)
+def _grow(text: str, T: int, sheet: str | None, whole_rows: bool = False) -> str:
+    # growth's three row functions named, not starred: mypy cannot count a starred call's arguments
+    single, start, end = _refs.growth(T, _marked)
+    return _refs.rewrite(text, single, start, end, this_sheet=sheet, whole_rows=whole_rows)
 
 
-def _shift_refs_in_xml(xml: str, T: int, sheet: str) -> str:
+def _shift_refs_in_xml(xml: str, T: int | None, sheet: str) -> str:
     """Mark every row reference in ref/sqref attributes and formula-bearing elements of a fragment."""
     if T is None:
         return xml
@@ -107,7 +112,8 @@ class _StaticBody:
     """
 
     def __init__(self, body: str, T: int, sheet: str):
-        self.pieces: list = []
+        # the body's text and its formulas' RowTemplates, alternately (text first and last)
+        self.pieces: list[str | _refs.RowTemplate] = []
         pos = 0
         for m in re.finditer(r"(<f>)(.*?)(</f>)", body, re.S):
             self.pieces.append(body[pos:m.end(1)])
@@ -116,16 +122,20 @@ class _StaticBody:
         self.pieces.append(body[pos:])
         # a formula that names a sheet (Sheet!A1) is written in full on every row: a shared formula may
         # not reference another sheet ([MS-XLSX] / ISO 29500 18.3.1.40), Excel repairs the file
-        self.shareable = (len(self.pieces) == 3 and self.pieces[0] == "<f>" and self.pieces[2] == "</f>"
-                          and self.pieces[1].shareable and "!" not in body)
+        formula = self.pieces[1] if len(self.pieces) == 3 else None
+        self._shared = (formula if isinstance(formula, _refs.RowTemplate) and formula.shareable
+                        and self.pieces[0] == "<f>" and self.pieces[2] == "</f>" and "!" not in body else None)
+        self.shareable = self._shared is not None
 
     def render(self, i: int, s: int) -> str:
         return "".join(p if isinstance(p, str) else p.render(i, s) for p in self.pieces)
 
     def render_shared(self, i: int, s: int, si: int, ref: str) -> str:
+        """The body on the i-th indicator row as a shared formula (only a shareable body is written so)."""
         if i:
             return f'<f t="shared" si="{si}"/>'
-        return f'<f t="shared" ref="{ref}" si="{si}">{self.pieces[1].render(0, s)}</f>'
+        assert self._shared is not None, "render_shared of a body that is not shareable"
+        return f'<f t="shared" ref="{ref}" si="{si}">{self._shared.render(0, s)}</f>'
 
 
 @dataclass
@@ -133,9 +143,20 @@ class _LoopCell:
     col: str
     style: str | None
     slot_label: str | None       # single indicator placeholder
-    slot: object | None          # composite slot
+    slot: Slot | None            # composite slot
     static: str | None           # body of a static cell (may hold a formula)
     attrs: str
+
+
+# a field's cell outside the indicator row: its slot, its reference (row marked when below the block), its
+# style. A plain tuple, as _RowCell below: render unpacks one per such cell of every workbook
+_HeaderCell = tuple[Slot, str, str | None]
+_Merge = tuple[int, int, int, int]          # r1, c1, r2, c2
+# an indicator row's data cell as _row_texts keeps it: label, composite slot, style (_data_cells; one of
+# label and slot is set), the cell when empty, the opening of its text, its reference, the fixed text after
+# it. A plain tuple too: _loop_rows unpacks one per cell of every workbook
+_RowCell = tuple[str | None, Slot | None, str | None, str, str, str, str]
+_RowText = tuple[str, str, list[_RowCell]]   # '<row r=".."' and attributes, the text to the first data cell, the cells
 
 
 class CompiledSheet:
@@ -151,10 +172,11 @@ class CompiledSheet:
         self.widths = _layout.column_widths(sheet.xml.head)
         self.row_heights: dict[int, float] = {}      # template row -> its height in points
         self.row_fixed: set[int] = set()              # template rows with an explicit height
-        self.fit_rows: dict[int, list] = {}           # template row with slots -> [(slot, width)]
+        self.fit_rows: dict[int, list[tuple[Slot, float]]] = {}   # template row with slots -> [(slot, width)]
         self.row_attr_base: dict[int, str] = {}       # their attributes without the height
-        self.slot_names: dict[int, object] = {}
-        self.loop_row_attrs, self.loop_min_height, self.loop_widths = "", 15.0, {}
+        self.slot_names: dict[int, _HeaderCell] = {}  # k -> the field's cell whose mark is \x02ck\x03
+        self.loop_row_attrs, self.loop_min_height = "", 15.0
+        self.loop_widths: dict[int, float] = {}       # indicator-row column -> its cell's width (merges spanned)
         body = [self._row(row) for row in sheet.xml.rows]
         if self.T is not None and not any(r.r == self.T for r in sheet.xml.rows):
             body.append("\x02loop_rows\x03")
@@ -162,8 +184,8 @@ class CompiledSheet:
         tail = _shift_refs_in_xml(tail, self.T, name)
         self.source = head + "".join(body) + tail
         self._lits, self._marks = split_marks(self.source)
-        self._frames: dict[int, tuple] = {}
-        self._rows_kept: dict[int, list] = {}
+        self._frames: dict[int, tuple[list[str], list[str], dict[int, str]]] = {}
+        self._rows_kept: dict[int, list[_RowText]] = {}
         self._merges_kept: dict[int, tuple[int, str]] = {}
         self._heights: dict[int, str] = {}
         self._fit_attrs: dict[tuple[int, int], str] = {}
@@ -174,8 +196,9 @@ class CompiledSheet:
         self._header_slots += [sl for pairs in self.fit_rows.values() for sl, _w in pairs
                                if all(sl is not h for h in self._header_slots)]
         # the indicator row's cells that take the data, in order; the others are fixed text per row count
-        self._data_cells = [(lc.slot_label, lc.slot, lc.style) for lc in self.loop_cells
-                            if lc.slot_label is not None or lc.slot is not None]
+        self._data_cells: list[tuple[str | None, Slot | None, str | None]] = [
+            (lc.slot_label, lc.slot, lc.style) for lc in self.loop_cells
+            if lc.slot_label is not None or lc.slot is not None]
         # the columns whose text decides a row's height (一级/二级 are merged over their groups)
         # (and the width less padding: _layout.lines_needed's one-line test, made here before calling it)
         self._text_cols = [(lc.slot_label, w, max(w - 0.8, 1.0)) for lc in self.loop_cells
@@ -183,10 +206,14 @@ class CompiledSheet:
                            for w in [self.loop_widths.get(col_index(lc.col), 8.43)]]
 
     # -- compile -----------------------------------------------------------------------------
-    def _classify_merges(self):
+    def _classify_merges(self) -> tuple[list[_Merge], list[tuple[int, int]], dict[str, tuple[int, int]]]:
+        """The merges outside the indicator row, those inside it (c1, c2; one per row), and the 一级 / 二级
+        columns' (c1, c2), merged down their runs."""
         T = self.T
-        static, loop, group = [], [], {}
-        group_cols = {}
+        static: list[_Merge] = []
+        loop: list[tuple[int, int]] = []
+        group: dict[str, tuple[int, int]] = {}
+        group_cols: dict[int, str] = {}
         if T is not None:
             for label in ("一级指标", "二级指标"):
                 col = self.sheet.loop_column(label)
@@ -226,7 +253,7 @@ class CompiledSheet:
                 return sum(self.widths.get(c, _layout.DEFAULT_WIDTH) for c in range(c1, c2 + 1))
         return self.widths.get(col, _layout.DEFAULT_WIDTH)
 
-    def _row(self, row) -> str:
+    def _row(self, row: Row) -> str:
         T = self.T
         if T is not None and row.r == T:
             return "\x02loop_rows\x03"
@@ -256,7 +283,7 @@ class CompiledSheet:
         a = re.sub(r'\s*\b(ht|customHeight)="[^"]*"', "", a).strip()
         self.loop_row_attrs = f" {a}" if a else ""
         self.loop_widths = {c.col: self.span_width(c.row, c.col) for c in row.cells}
-        out = []
+        out: list[_LoopCell] = []
         for c in row.cells:
             slot = next((s for s in self.sheet.slots if s.row == c.row and s.col == c.col), None)
             attrs_wo_t = re.sub(r'\s*\bt="[^"]*"', "", c.attrs).strip()
@@ -277,7 +304,8 @@ class CompiledSheet:
             return 0
         return max((len(project.indicators) if project else 0) + blank_rows, 1)
 
-    def render(self, project: Project | None, blank_rows: int = 0, data: tuple | None = None) -> str:
+    def render(self, project: Project | None, blank_rows: int = 0,
+               data: tuple[dict, list[dict]] | None = None) -> str:
         """The sheet's XML for one project; data: its (values, indicator dicts), from project_data."""
         values, inds = data if data is not None else project_data(project)
         n = self.rows_for(project, blank_rows)
@@ -285,7 +313,7 @@ class CompiledSheet:
         lits, names, refs = self._frame(s)
         runs = ({"一级指标": _runs(inds, ("一级指标",)), "二级指标": _runs(inds, ("一级指标", "二级指标"))}
                 if self.T is not None else {})
-        ctx = {"merges": self._merges_xml(runs, n, s)}
+        ctx: dict[str, str] = {"merges": self._merges_xml(runs, n, s)}
         if self.T is not None:
             ctx["loop_rows"] = self._loop_rows(inds, runs, n, s)
         got = {id(sl): sl.render(values) for sl in self._header_slots}
@@ -330,7 +358,7 @@ class CompiledSheet:
             got = self._frames[s] = (lits, names, refs)
         return got
 
-    def _loop_rows(self, inds: list[dict], runs: dict, n: int, s: int) -> str:
+    def _loop_rows(self, inds: list[dict], runs: dict[str, list[tuple[int, int]]], n: int, s: int) -> str:
         """The n indicator rows: each row's fixed text (_row_texts) with the data's cells between."""
         cont1, cont2 = _continuations(runs)
         text_cols, heights = self._text_cols, self._heights
@@ -344,8 +372,8 @@ class CompiledSheet:
             # on opening and grow the row again as text is typed or edited (its cells are not merged
             # across columns, so Excel's autofit sees them)
             lines = 1
-            for label, width, usable in text_cols:
-                v = get(label)
+            for text_label, width, usable in text_cols:
+                v = get(text_label)
                 # no character is wider than 1.8 units (_layout.text_units): a line of text that needs no
                 # more lines so counted needs no more than the row already has
                 if v is None or (type(v) is str and 1.8 * len(v) / usable <= lines and "\n" not in v):
@@ -362,10 +390,10 @@ class CompiledSheet:
             # a 一级 / 二级 cell a run above covers stays empty: the merge shows the run's text
             blank = _BLANK[(i in cont1) + 2 * (i in cont2)]
             for label, slot, style, empty, text_open, ref, after in cells:
-                if label is not None:
-                    v = get(label) if not blank or label not in blank else None
-                else:
+                if slot is not None:        # else label is set (_data_cells): one check either way
                     v = slot.render(vals) if vals else None
+                else:
+                    v = get(label) if not blank or label not in blank else None
                 if v is None or v == "":
                     put(empty)
                 elif type(v) is str:
@@ -383,7 +411,7 @@ class CompiledSheet:
             self.loop_min_height if self.loop_min_height != 15.0 else None)
         return f' ht="{h}"' if h else ""
 
-    def _row_texts(self, n: int, s: int) -> list[tuple[str, str, list[tuple]]]:
+    def _row_texts(self, n: int, s: int) -> list[_RowText]:
         """Per indicator row of a block of n: '<row r=".."' and its attributes, the fixed text up to the first
         data cell (opening with '>'), and per data cell: its label, composite slot and style (_data_cells),
         itself empty, the opening of its text, its reference and the fixed text after it (the last closes
@@ -392,10 +420,13 @@ class CompiledSheet:
         if got is not None:
             return got
         T = self.T
+        # only _loop_rows asks, and render calls it only for a sheet with an indicator row
+        assert T is not None, "indicator rows of a sheet without an indicator row"
         got = []
         for i in range(n):
             r = T + i
-            chunks, cur, cells = [], [">"], []
+            chunks, cur = [], [">"]
+            cells: list[tuple[str, str, str]] = []
             for lc in self.loop_cells:
                 ref = f"{lc.col}{r}"
                 if lc.slot_label is not None or lc.slot is not None:
@@ -406,7 +437,7 @@ class CompiledSheet:
                 elif lc.static is None:
                     cur.append(f'<c r="{ref}" {lc.attrs}/>' if lc.attrs else f'<c r="{ref}"/>')
                 else:
-                    body = self._row_body(lc)
+                    body = self._row_body(lc.col, lc.static, T)
                     if body.shareable and n > 1:
                         text = body.render_shared(i, s, self._shared_si(lc), f"{lc.col}{T}:{lc.col}{T + n - 1}")
                     else:
@@ -432,21 +463,22 @@ class CompiledSheet:
             table = self._si = {c.col: start + k for k, c in enumerate(self.loop_cells)}
         return table[lc.col]
 
-    def _row_body(self, lc: _LoopCell) -> "_refs.RowTemplate":
-        """A static indicator-row cell's body with its formula's row references compiled (_refs.in_row)."""
-        cache = self.__dict__.setdefault("_row_bodies", {})
-        tpl = cache.get(lc.col)
+    def _row_body(self, col: str, static: str, T: int) -> _StaticBody:
+        """A static indicator-row cell's body (of column col) with its formula's row references compiled
+        (_refs.in_row)."""
+        cache: dict[str, _StaticBody] = self.__dict__.setdefault("_row_bodies", {})
+        tpl = cache.get(col)
         if tpl is None:
-            tpl = cache[lc.col] = _StaticBody(lc.static, self.T, self.sheet.name)
+            tpl = cache[col] = _StaticBody(static, T, self.sheet.name)
         return tpl
 
-    def _merges_xml(self, runs: dict, n: int, s: int) -> str:
+    def _merges_xml(self, runs: dict[str, list[tuple[int, int]]], n: int, s: int) -> str:
         T = self.T
         count, fixed = self._fixed_merges(n, s)
         refs = []
         if T is not None:
             for label, (c1, c2) in self.group_merges.items():
-                covered = set()
+                covered: set[int] = set()
                 for a, b in runs[label]:
                     if b > a or c2 > c1:
                         refs.append(_merge_ref(T + a, c1, T + b, c2))
@@ -511,9 +543,10 @@ def _runs(inds: list[dict], keys: tuple[str, ...]) -> list[tuple[int, int]]:
     return runs
 
 
-def _continuations(runs: dict) -> tuple[set[int], set[int]]:
+def _continuations(runs: dict[str, list[tuple[int, int]]]) -> tuple[set[int], set[int]]:
     """The rows whose 一级 / 二级 cell a run above covers (left empty: the merge shows the run's text)."""
-    c1, c2 = set(), set()
+    c1: set[int] = set()
+    c2: set[int] = set()
     for label, out in (("一级指标", c1), ("二级指标", c2)):
         for a, b in runs[label]:
             out.update(range(a + 1, b + 1))
@@ -540,7 +573,7 @@ def project_data(project: Project | None) -> tuple[dict, list[dict]]:
     return values, [_record_dict(i) for i in project.indicators]
 
 
-def _record_dict(rec) -> dict:
+def _record_dict(rec: Indicator) -> dict:
     """rec.to_dict() (dict(rec._items())) as one comprehension: the same keys in the same order, a third faster."""
     d = {spec.label: v for spec in rec._specs if (v := getattr(rec, spec.name)) is not None}
     if rec.extra:
@@ -554,6 +587,30 @@ def sheet_title(name: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------------
+
+class _Planned(NamedTuple):
+    """One sheet of a workbook to render (Compiled._plan): which template sheet, for which project, its title,
+    whether it is a further copy of the template sheet (after the first project's)."""
+
+    sheet: CompiledSheet
+    project: Project | None
+    title: str
+    copy: bool
+
+
+class _SheetRow(NamedTuple):
+    """A rendered sheet as the workbook-level parts name it: its n-th place, its part, the rows its block grew by."""
+
+    title: str
+    part: str
+    sheet: CompiledSheet
+    copy: bool
+    n: int
+    s: int
+
+
+_Rename = tuple[str, str, int | None, int]   # (template sheet name, its copy's title, its T, its s)
+
 
 class Compiled:
     """A template compiled for fast, repeated rendering."""
@@ -578,11 +635,11 @@ class Compiled:
         t = self.template
         plan = self._plan(projects, names)
         entries: list[Entry] = []
-        sheet_rows = []
-        extra_ct = []
-        codenames = []
+        sheet_rows: list[_SheetRow] = []
+        extra_ct: list[tuple[str, str]] = []
+        codenames: list[str | None] = []
         renames = self._renames(plan, blank_rows)
-        values_of: dict[int, tuple] = {}          # each project's values, for all its sheets
+        values_of: dict[int, tuple[dict, list[dict]]] = {}          # each project's values, for all its sheets
         for n, (cs, project, title, copy) in enumerate(plan, start=1):
             part = f"xl/worksheets/sheet{n}.xml"
             # a sheet with no marks and nothing renamed in it (the drop-down lists) is the same bytes in
@@ -611,27 +668,28 @@ class Compiled:
                 xml = head + rest
             codenames.append(P.sheet_codename(head))
             entries.append(self._sheet_entry(cs, part, xml, constant))
-            if cs.sheet.rels_part:
-                rels, dup = self._sheet_rels(cs.sheet, n, copy)
+            rels_part = cs.sheet.rels_part
+            if rels_part:
+                rels, dup = self._sheet_rels(cs.sheet, rels_part, n, copy)
                 entries.append(deflate(rels_path(part), rels, FAST))
                 for name, data, ct in dup:
                     entries.append(deflate(name, data, FAST))
                     if ct:
                         extra_ct.append((name, ct))
             s = max(cs.rows_for(project, blank_rows) - 1, 0)
-            sheet_rows.append((title, part, cs, copy, n, s))
+            sheet_rows.append(_SheetRow(title, part, cs, copy, n, s))
         wb_xml = self._workbook_xml(plan, sheet_rows)
         entries.append(deflate(t.workbook_part, wb_xml.encode("utf-8"), FAST))
         entries.append(deflate(self.wb_rels_part, self._workbook_rels(sheet_rows), FAST))
-        entries.append(deflate("docProps/app.xml", _app_xml([r[0] for r in sheet_rows]), FAST))
+        entries.append(deflate("docProps/app.xml", _app_xml([r.title for r in sheet_rows]), FAST))
         root_rels = self._root_rels(bool(meta))
         entries.append(deflate(P.ROOT_RELS, root_rels, FAST))
         if meta:
             entries.append(deflate("docProps/custom.xml", self._custom(meta), FAST))
-        ct = self._content_types([r[1] for r in sheet_rows], extra_ct, bool(meta))
-        return build_zip([deflate(P.CONTENT_TYPES, ct, FAST)] + entries + self._static_for(codenames))
+        types = self._content_types([r.part for r in sheet_rows], extra_ct, bool(meta))
+        return build_zip([deflate(P.CONTENT_TYPES, types, FAST)] + entries + self._static_for(codenames))
 
-    def _sheet_entry(self, cs, part: str, xml: str, constant: bool) -> Entry:
+    def _sheet_entry(self, cs: CompiledSheet, part: str, xml: str, constant: bool) -> Entry:
         if not constant:
             return deflate(part, xml.encode("utf-8"), FAST)
         key = (id(cs), part)
@@ -643,7 +701,7 @@ class Compiled:
         """Every part this renderer copies into workbooks already deflated (what bench/run.py's floor copies too)."""
         return list(self.static) + [e for _xml, e in self._constant.values()]
 
-    def _static_for(self, codenames: list) -> list:
+    def _static_for(self, codenames: list[str | None]) -> list[Entry]:
         """The copied parts; a VBA project perfbook built gets a document module for every sheet copy."""
         data = self.template.parts.get(vba.VBA_PART)
         if data is None or not any(codenames):
@@ -654,17 +712,17 @@ class Compiled:
         return [e for e in self.static if e.name != vba.VBA_PART.encode()] + [deflate(vba.VBA_PART, new)]
 
     # -- plan: which sheet copies, in which order, under which names -----------------------------
-    def _plan(self, projects, names):
+    def _plan(self, projects: list[Project], names: list[str] | None) -> list[_Planned]:
         dynamic = [cs for cs in self.sheets if cs.sheet.dynamic]
         first = min((cs.sheet.index for cs in dynamic), default=0)
         before = [cs for cs in self.sheets if not cs.sheet.dynamic and cs.sheet.index < first]
         after = [cs for cs in self.sheets if not cs.sheet.dynamic and cs.sheet.index > first]
-        projects = list(projects) or [None]
-        plan = [(cs, None, cs.sheet.name, False) for cs in before]
+        planned: list[Project | None] = list(projects) or [None]
+        plan = [_Planned(cs, None, cs.sheet.name, False) for cs in before]
         used = {cs.sheet.name for cs in before + after}
-        for i, p in enumerate(projects):
+        for i, p in enumerate(planned):
             for j, cs in enumerate(dynamic):
-                if len(projects) == 1:
+                if len(planned) == 1:
                     title = cs.sheet.name
                 elif names and j == 0:
                     title = names[i]
@@ -672,16 +730,17 @@ class Compiled:
                     label = (p.name if p and p.name else cs.sheet.name) if cs.T is not None else cs.sheet.name
                     title = f"{i + 1}.{label}"
                 title = _unique(sheet_title(title), used)
-                plan.append((cs, p, title, i > 0))
-        plan += [(cs, None, cs.sheet.name, False) for cs in after]
+                plan.append(_Planned(cs, p, title, i > 0))
+        plan += [_Planned(cs, None, cs.sheet.name, False) for cs in after]
         return plan
 
-    def _renames(self, plan, blank_rows: int = 0) -> list[list[tuple[str, str, int | None, int]]]:
+    def _renames(self, plan: list[_Planned], blank_rows: int = 0) -> list[list[_Rename]]:
         """Per planned sheet, the (template name, title, T, s) of each other sheet its formulas name: such
         a formula names that sheet's copy in the same project's set (a sheet outside the sets, the
         first set's), its row references moved as that copy's indicator block grew."""
-        named = self.__dict__.get("_named") or self._named_sheets()
-        groups, cur = [], {}
+        named: dict[int, list[str]] = self.__dict__.get("_named") or self._named_sheets()
+        groups: list[dict[str, tuple[str, int | None, int]]] = []
+        cur: dict[str, tuple[str, int | None, int]] = {}
         for cs, p, title, _c in plan:
             if cs.sheet.dynamic:
                 if cs.sheet.name in cur:
@@ -690,7 +749,7 @@ class Compiled:
                 cur[cs.sheet.name] = (title, cs.T, s)
             groups.append(cur)
         first = next((g for g in groups if g), {})
-        out = []
+        out: list[list[_Rename]] = []
         for (cs, _p, _t, _c), group in zip(plan, groups):
             g = group if cs.sheet.dynamic else first
             out.append([(nm, *g[nm]) for nm in named[id(cs)] if nm in g and (g[nm][0] != nm or g[nm][2])])
@@ -699,7 +758,8 @@ class Compiled:
     def _named_sheets(self) -> dict[int, list[str]]:
         """Which other sheets each sheet's formulas name: the template's, found once."""
         names = {cs.sheet.name for cs in self.sheets}
-        named = self._named = {}
+        named: dict[int, list[str]] = {}
+        self._named = named
         for cs in self.sheets:
             text = "".join(c.body or "" for r in cs.sheet.xml.rows for c in r.cells)
             named[id(cs)] = [nm for nm in names if nm != cs.sheet.name and "<f" in text
@@ -733,32 +793,32 @@ class Compiled:
         # package parts that depend on the workbook's shape only (how many sheets, which parts, the meta)
         self._kept_parts: dict[tuple, bytes] = {}
 
-    def _workbook_xml(self, plan, sheet_rows) -> str:
+    def _workbook_xml(self, plan: list[_Planned], sheet_rows: list[_SheetRow]) -> str:
         sheets = [P.sheet_element(title, n, f"rIdPb{n}", cs.sheet.attrs) for (title, part, cs, copy, n, _s) in sheet_rows]
         return self._wb.xml(sheets, self._defined_names(sheet_rows))
 
-    def _defined_names(self, sheet_rows) -> list[str]:
+    def _defined_names(self, sheet_rows: list[_SheetRow]) -> list[str]:
         out = []
         printed = set()      # the sheets given a print area
         name_text = self._name_text
         for dn, name, k, refers in self._names:
             text = dn.text
             if k is not None:
-                for idx, (title, part, cs, copy, n, s) in enumerate(sheet_rows):
-                    if cs.sheet.index != k:
+                for idx, row in enumerate(sheet_rows):
+                    if row.sheet.sheet.index != k:
                         continue
-                    out.append(self._local_name(dn, idx).replace("\x00", name_text(text, cs, title, s)))
+                    out.append(self._local_name(dn, idx).replace("\x00", name_text(text, row.sheet, row.title, row.s)))
                     if name == "_xlnm.Print_Area":
                         printed.add(idx)
             else:
-                first = next(((i, r) for i, r in enumerate(sheet_rows) if r[2].sheet.name in refers), None) if refers else None
+                first = next(((i, r) for i, r in enumerate(sheet_rows) if r.sheet.sheet.name in refers), None) if refers else None
                 if first:
-                    _idx, (title, part, cs, copy, n, s) = first
-                    text = name_text(text, cs, title, s)
+                    row = first[1]
+                    text = name_text(text, row.sheet, row.title, row.s)
                 out.append(dn.xml(text))
         # a print area over the official table where the template sets none: the hidden helper
         # columns would otherwise widen the printed range and shrink a fit-to-width page
-        for idx, (title, part, cs, copy, n, s) in enumerate(sheet_rows):
+        for idx, (title, _part, cs, _copy, _n, s) in enumerate(sheet_rows):
             if cs.print_area and idx not in printed and cs.sheet.attrs.get("state", "visible") == "visible":
                 text = escape("'" + cs.sheet.name.replace("'", "''") + "'!" + cs.print_area)
                 out.append(P.defined_name("_xlnm.Print_Area", name_text(text, cs, title, s), idx, escaped=True))
@@ -784,7 +844,7 @@ class Compiled:
             moved = self._moved_names[key] = _name_text(text, cs, cs.sheet.name, s)
         return _rename_sheet(moved, cs.sheet.name, title)
 
-    def _workbook_rels(self, sheet_rows) -> bytes:
+    def _workbook_rels(self, sheet_rows: list[_SheetRow]) -> bytes:
         # the same for every workbook of as many sheets: written once per count
         key = ("rels", len(sheet_rows))
         got = self._kept_parts.get(key)
@@ -796,7 +856,7 @@ class Compiled:
     def _root_rels(self, with_custom: bool) -> bytes:
         return self._root[with_custom]
 
-    def _content_types(self, sheet_parts, extra, with_custom) -> bytes:
+    def _content_types(self, sheet_parts: list[str], extra: list[tuple[str, str]], with_custom: bool) -> bytes:
         # the same for every workbook of the same parts: written once for them
         key = ("types", tuple(sheet_parts), tuple(extra), with_custom)
         got = self._kept_parts.get(key)
@@ -819,12 +879,15 @@ class Compiled:
             got = self._kept_parts[key] = _custom_xml(meta)
         return got
 
-    def _sheet_rels(self, sheet: TemplateSheet, n: int, copy: bool):
-        """The sheet's relationships; a copy gets its own copies of drawings, comments, printer settings."""
+    def _sheet_rels(self, sheet: TemplateSheet, rels_part: str, n: int,
+                    copy: bool) -> tuple[bytes, list[tuple[str, bytes, str | None]]]:
+        """The sheet's relationships (its part rels_part); a copy gets its own copies of drawings, comments,
+        printer settings: (name, bytes, content type) each."""
         if not copy:
-            return self._sheet_rels_fixed[sheet.rels_part], []
-        out, dup = [], []
-        for a in self._sheet_rels_of[sheet.rels_part]:
+            return self._sheet_rels_fixed[rels_part], []
+        out: list[dict[str, str]] = []
+        dup: list[tuple[str, bytes, str | None]] = []
+        for a in self._sheet_rels_of[rels_part]:
             a = dict(a)
             if a.get("TargetMode") != "External":
                 target = resolve(sheet.part, a["Target"])
@@ -841,8 +904,8 @@ class Compiled:
         return P.RelsWriter(out).xml(), dup
 
 
-def _rename_in_formulas(xml: str, pairs: list[tuple[str, str, int | None, int]]) -> str:
-    def fix(m):
+def _rename_in_formulas(xml: str, pairs: list[_Rename]) -> str:
+    def fix(m: re.Match[str]) -> str:
         text = unescape(m.group(2))
         for old, _new, T, s in pairs:
             if T is not None and s:

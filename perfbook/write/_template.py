@@ -65,6 +65,8 @@ class Slot:
             out.append(re.escape(self.text[pos:m.start()]))
             if m.group(1) is not None:     # bracketed: the brackets are there only when the field is
                 inner = PLACEHOLDER.search(m.group())
+                # BRACKETED's match holds a whole {{ … }}, so PLACEHOLDER always finds one in it
+                assert inner is not None
                 out.append("(?:" + re.escape(m.group()[:inner.start()]) + f"(?P<g{i}>.*?)"
                            + re.escape(m.group()[inner.end():]) + ")?")
             else:
@@ -73,14 +75,15 @@ class Slot:
         out.append(re.escape(self.text[pos:]))
         return re.compile("".join(out), re.S)
 
-    def render(self, values: dict):
+    def render(self, values: dict) -> object:
+        """The cell's value for these fields: the field's own value (single), else the text with them in."""
         if self.single:
             return values.get(self.labels[0])
         text = BRACKETED.sub(lambda m: m.group() if values.get(_strip_loop(m.group(1))) not in (None, "") else "",
                              self.text)
         return PLACEHOLDER.sub(lambda m: _as_text(values.get(_strip_loop(m.group(1)))), text)
 
-    def parse(self, value) -> dict:
+    def parse(self, value: object) -> dict[str, object]:
         """The fields this cell holds in a filled workbook ({} when the text no longer matches)."""
         if self.single:
             return {self.labels[0]: value}
@@ -99,7 +102,7 @@ def _strip_loop(label: str) -> str:
 GAP = "\u3000\u3000"   # what an empty field leaves in a text cell: a visible gap to write in ("　　年…项目绩效目标表")
 
 
-def _as_text(v) -> str:
+def _as_text(v: object) -> str:
     return GAP if v is None or v == "" else str(v)
 
 
@@ -159,11 +162,10 @@ class Template:
         root = ET.fromstring(parts[workbook_part])
         sheets = []
         for i, el in enumerate(root.iter(f"{{{NS}}}sheet")):
-            rid = el.get(f"{{{R_NS}}}id")
-            target = rels[rid][0]
-            xml = parse_sheet(parts[target].decode("utf-8"), sst, f"{path}:{el.get('name')}")
+            name, target = _sheet_part(el.get("name"), el.get(f"{{{R_NS}}}id"), rels, parts, path)
+            xml = parse_sheet(parts[target].decode("utf-8"), sst, f"{path}:{name}")
             attrs = {k: v for k, v in el.attrib.items() if "}" not in k and k not in ("name", "sheetId")}
-            sheets.append(_sheet(i, el.get("name"), target, attrs, xml, parts, path))
+            sheets.append(_sheet(i, name, target, attrs, xml, parts, path))
         if not any(s.loop_row for s in sheets):
             raise TemplateError("模板中没有指标行（含 {{ 指标.三级指标 }} 等占位符的一行）",
                                 "the template has no indicator row (a row of {{ 指标.… }} placeholders)", path)
@@ -188,7 +190,7 @@ class Template:
         return list(seen)
 
 
-def _main_part(parts: dict[str, bytes], path) -> str:
+def _main_part(parts: dict[str, bytes], path: str | Path) -> str:
     rels = _rels(parts, "")
     for target, typ in rels.values():
         if typ.endswith("/officeDocument"):
@@ -196,9 +198,22 @@ def _main_part(parts: dict[str, bytes], path) -> str:
     raise TemplateError("不是有效的 xlsx 模板（缺少工作簿部件）", "not an xlsx package: no workbook part", path)
 
 
-def _sheet(index, name, part, attrs, xml: SheetXml, parts, path) -> TemplateSheet:
-    slots, literals = [], {}
-    loop_rows = set()
+def _sheet_part(name: str | None, rid: str | None, rels: dict[str, tuple[str, str]], parts: dict[str, bytes],
+                path: str) -> tuple[str, str]:
+    """A <sheet> element's name and worksheet part; one without either (no name, a relationship id that
+    leads nowhere) is refused, not a crash further on."""
+    target = rels[rid][0] if rid is not None and rid in rels else None
+    if name is None or target is None or target not in parts:
+        raise TemplateError("模板的工作簿列出的工作表缺少名称或工作表部件（文件已损坏）",
+                            "a sheet of the template's workbook has no name or no worksheet part", path, name)
+    return name, target
+
+
+def _sheet(index: int, name: str, part: str, attrs: dict[str, str], xml: SheetXml, parts: dict[str, bytes],
+           path: str) -> TemplateSheet:
+    slots: list[Slot] = []
+    literals: dict[tuple[int, int], str] = {}
+    loop_rows: set[int] = set()
     for row in xml.rows:
         for c in row.cells:
             if c.text is None or not c.text.strip():
@@ -216,7 +231,7 @@ def _sheet(index, name, part, attrs, xml: SheetXml, parts, path) -> TemplateShee
                 loop_rows.add(c.row)
     if len(loop_rows) > 1:
         raise TemplateError("指标占位符必须在同一行", "indicator placeholders must all be on one row", path, name)
-    merges = []
+    merges: list[tuple[int, int, int, int]] = []
     m = re.search(r"<mergeCells\b.*?</mergeCells>", xml.tail, re.S)
     if m:
         for ref in re.findall(r'<mergeCell\s+ref="([^"]+)"', m.group()):
@@ -234,7 +249,7 @@ def known_label(label: str) -> bool:
 
 def print_area(sheet: TemplateSheet) -> str | None:
     """$A$1 to the last row and column the template's table uses, hidden columns left out."""
-    hidden = set()
+    hidden: set[int] = set()
     for a in re.findall(r"<col\b([^>]*)/?>", sheet.xml.head):
         at = attrs(a)
         if at.get("hidden") in ("1", "true"):
