@@ -60,3 +60,14 @@ from hypothesis import settings as _hsettings  # noqa: E402
 _hsettings.register_profile("perfbook", max_examples=60, deadline=None)
 _hsettings.register_profile("thorough", max_examples=600, deadline=None)
 _hsettings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "perfbook"))
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 256 kB tmpfs: a disk that fills up (tests/test_hostile_faults.py, tests/test_bulk_stream.py)."""
+    from tests.support import hostile as H
+    where = tmp_path / "disk"
+    if not H.mount_tmpfs(where, 256):
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    yield where
+    H.umount(where)

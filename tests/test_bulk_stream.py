@@ -13,7 +13,6 @@ from perfbook.batch import _master
 from perfbook.batch._parallel import Plan
 from perfbook.batch.bulk import bulk, load_master, read_manifest
 from perfbook.errors import DataError
-from tests.support import hostile as H
 
 
 def _shuffled(src, dst):
@@ -112,15 +111,6 @@ def test_a_name_pattern_that_fails_on_a_later_workbook_fails_before_the_first(fi
         bulk(master, out, name="{{%s}}.xlsx" % field, execution=Plan(jobs=1))
     assert "--per-project" in e.value.zh and field in e.value.zh
     assert not list(out.rglob("*"))
-
-
-@pytest.fixture
-def small_disk(tmp_path):
-    where = tmp_path / "disk"
-    if not H.mount_tmpfs(where, 256):
-        pytest.skip("cannot mount a tmpfs here (needs root)")
-    yield where
-    H.umount(where)
 
 
 def test_a_full_disk_lists_every_workbook_of_a_streamed_master(small_disk, tmp_path):

@@ -314,15 +314,6 @@ def test_an_unreachable_database_is_one_line_naming_it(tmp_path):
 
 
 @pytest.fixture
-def small_disk(tmp_path):
-    where = tmp_path / "disk"
-    if not H.mount_tmpfs(where, 256):
-        pytest.skip("cannot mount a tmpfs here (needs root)")
-    yield where
-    H.umount(where)
-
-
-@pytest.fixture
 def readonly_dir(tmp_path):
     where = tmp_path / "ro"
     if not H.mount_tmpfs(where, 64, ro=True):

@@ -125,10 +125,7 @@ def test_one_call_inflate_gives_the_streamed_bytes_or_steps_aside(tmp_path, shar
     copy = tmp_path / "flipped.xlsx"
     for src in _packages(tmp_path, shared):
         data = src.read_bytes()
-        for k in range(150):
-            raw = bytearray(data)
-            for _ in range(0 if k == 0 else rnd.randint(1, 4)):
-                raw[rnd.randrange(len(raw))] = rnd.randrange(256)
+        for k, raw in H.flipped(data, rnd, most=4):
             copy.write_bytes(raw)
             try:
                 on_disk, in_memory = zipfile.ZipFile(copy), zipfile.ZipFile(io.BytesIO(raw))

@@ -37,10 +37,7 @@ def test_calamine_reads_from_the_stored_copy_what_it_reads_from_the_file(tmp_pat
     copy = tmp_path / "flipped.xlsx"
     for src in _packages(tmp_path, shared):
         data = src.read_bytes()
-        for k in range(150):
-            raw = bytearray(data)
-            for _ in range(0 if k == 0 else rnd.randint(1, 3)):
-                raw[rnd.randrange(len(raw))] = rnd.randrange(256)
+        for k, raw in H.flipped(data, rnd, most=3):
             copy.write_bytes(raw)
             try:
                 info = P.inspect_package(copy)

@@ -188,3 +188,13 @@ def mount_tmpfs(where: Path, size_kb: int, ro: bool = False) -> bool:
 def umount(where: Path) -> None:
     import subprocess
     subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+def flipped(data: bytes, rnd, rounds: int = 150, most: int = 4):
+    """(k, copy) for k in range(rounds): the bytes as they are (k = 0), then copies with 1..most bytes
+    set to random values at random places (tests/test_scan.py, tests/test_stored_copy.py)."""
+    for k in range(rounds):
+        raw = bytearray(data)
+        for _ in range(0 if k == 0 else rnd.randint(1, most)):
+            raw[rnd.randrange(len(raw))] = rnd.randrange(256)
+        yield k, raw
