@@ -5,6 +5,7 @@ bureau's Excel put there (namespaces, mc:Ignorable, x14 extensions) stays exactl
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -44,7 +45,9 @@ SHEET_ORDER = [
 ]
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def col_letter(col: int) -> str:
+    """1 -> A, 28 -> AB (kept per column: a workbook's merges and cells name the same few on every row)."""
     s = ""
     while col:
         col, rem = divmod(col - 1, 26)
@@ -93,6 +96,8 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 def xml_text(value: str) -> str:
     """Escape for an element body, including Excel's _xHHHH_ escape, so text reads back as typed;
     a character XML cannot hold (U+000B from Word, ...) is written as Excel writes it, _x000B_."""
+    if "&" not in value and "<" not in value and ">" not in value and "_" not in value and value.isprintable():
+        return value                  # the commonest text: nothing to escape, nothing XML cannot hold
     text = escape(_XESC.sub(r"_x005F_\1", value))
     return _NOT_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", text) if _NOT_XML.search(text) else text
 
@@ -194,6 +199,8 @@ def parse_sheet(xml: str, sst: list[str], where: str) -> SheetXml:
 def cell_xml(ref: str, value, style: str | None) -> str:
     """One cell: numbers as numbers, every string as an inline string (never a formula)."""
     s = f' s="{style}"' if style is not None else ""
+    if type(value) is str and value:  # the commonest value first
+        return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{xml_text(value)}</t></is></c>'
     if value is None or value == "":
         return f'<c r="{ref}"{s}/>' if s else ""
     if isinstance(value, bool):

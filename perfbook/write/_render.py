@@ -61,21 +61,6 @@ def split_marks(text: str) -> tuple[list[str], list[int | str]]:
     return [_NEWLINES.sub("\n", x) for x in lits], marks
 
 
-def _xml_text(text: str) -> str:
-    """xml_text, at once for the commonest text: printable (so nothing XML cannot hold), nothing to escape."""
-    if "&" in text or "<" in text or ">" in text or "_" in text or not text.isprintable():
-        return xml_text(text)
-    return text
-
-
-def _cell_xml(ref: str, value: object, style: str | None) -> str:
-    """cell_xml, a text written here (the commonest value)."""
-    if type(value) is not str or value == "":
-        return cell_xml(ref, value, style)
-    s = f' s="{style}"' if style is not None else ""
-    return f'<c r="{ref}"{s}{_INLINE}{_xml_text(value)}</t></is></c>'
-
-
 def _grow(text: str, T: int, sheet: str | None, whole_rows: bool = False) -> str:
     # growth's three row functions named, not starred: mypy cannot count a starred call's arguments
     single, start, end = _refs.growth(T, _marked)
@@ -325,7 +310,7 @@ class CompiledSheet:
                 attrs = kept[(r, lines)] = self._fit_attr(r, lines)
             ctx[f"h{r}"] = attrs
         for k, (slot, _ref, style) in self.slot_names.items():
-            ctx[f"c{k}"] = _cell_xml(refs[k], got[id(slot)], style)
+            ctx[f"c{k}"] = cell_xml(refs[k], got[id(slot)], style)
         out = [""] * (2 * len(names) + 1)
         out[0::2] = lits
         out[1::2] = [ctx[nm] for nm in names]
@@ -398,7 +383,7 @@ class CompiledSheet:
                     put(empty)
                 elif type(v) is str:
                     put(text_open)
-                    put(_xml_text(v))
+                    put(xml_text(v))
                     put("</t></is></c>")
                 else:
                     put(cell_xml(ref, v, style))
@@ -515,18 +500,7 @@ class CompiledSheet:
 
 
 def _merge_ref(r1: int, c1: int, r2: int, c2: int) -> str:
-    return f'<mergeCell ref="{_letter(c1)}{r1}:{_letter(c2)}{r2}"/>'
-
-
-_LETTERS: dict[int, str] = {}
-
-
-def _letter(col: int) -> str:
-    """col_letter, kept per column (a workbook's merges name the same few columns on every row)."""
-    got = _LETTERS.get(col)
-    if got is None:
-        got = _LETTERS[col] = col_letter(col)
-    return got
+    return f'<mergeCell ref="{col_letter(c1)}{r1}:{col_letter(c2)}{r2}"/>'
 
 
 def _runs(inds: list[dict], keys: tuple[str, ...]) -> list[tuple[int, int]]:
