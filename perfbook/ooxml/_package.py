@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 import re
 import struct
 import zipfile
@@ -437,17 +438,22 @@ def inflate_whole(raw: bytes, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> byt
     streamed read then says what is wrong, as it always did. zipfile's reader costs four times zlib's
     on a sheet of tens of KB."""
     data = _stored(raw, zf, info) if info.file_size <= WHOLE else None
-    if data is not None and info.compress_type == zipfile.ZIP_DEFLATED:
-        d = zlib.decompressobj(-15)
-        try:
-            data = d.decompress(data, info.file_size + 1)
-        except zlib.error:
-            return None
-        if not d.eof:
-            return None
-    if data is None or len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+    if data is None:
         return None
-    return data
+    if info.compress_type == zipfile.ZIP_DEFLATED:
+        return _inflated(data, info.file_size, info.CRC)
+    return data if len(data) == info.file_size and zlib.crc32(data) == info.CRC else None
+
+
+def _inflated(body: bytes, size: int, crc: int) -> bytes | None:
+    """A deflated part's bytes when they inflate, to the end of the stream, to exactly size bytes with
+    that CRC; None otherwise (never more than size + 1 bytes are made)."""
+    d = zlib.decompressobj(-15)
+    try:
+        data = d.decompress(body, size + 1)
+    except zlib.error:
+        return None
+    return data if d.eof and len(data) == size and zlib.crc32(data) == crc else None
 
 
 class StepAside(Exception):
@@ -527,11 +533,14 @@ def _is_sheet(kind: str, name: str) -> bool:
 MAX_WHOLE_FILE = 16 << 20               # a package up to this size is read into memory once
 
 
-def _read_whole(path) -> bytes | None:
-    """The file's bytes when it is small enough to hold (the scan then inflates parts in one call each);
-    None for a bigger one or one that cannot be read (open_zip then says why, as it always did)."""
+def read_small(path) -> bytes | None:
+    """The file's bytes when it is small enough to hold (up to MAX_WHOLE_FILE: the scan then inflates parts
+    in one call each), else None, as for one that cannot be read (open_zip then says why, as it always did).
+    A caller that needs them too reads the file once and passes them on (inspect_package's data)."""
     try:
         with open(path, "rb") as fh:
+            if os.fstat(fh.fileno()).st_size > MAX_WHOLE_FILE:
+                return None               # not even the first 16 MB of it are read in vain
             data = fh.read(MAX_WHOLE_FILE + 1)
     except OSError:
         return None
@@ -631,12 +640,6 @@ def stored_copy(zf: zipfile.ZipFile, raw: bytes, kept: dict[str, bytes]) -> byte
     return b"".join([*out, cd, struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(infos), len(infos), len(cd), at, 0)])
 
 
-def read_small(path) -> bytes | None:
-    """The file's bytes when inspect_package would read it whole (up to MAX_WHOLE_FILE), else None: a
-    caller that needs them too reads the file once and passes them on (inspect_package's data)."""
-    return _read_whole(path)
-
-
 def inspect_package(path, limits: ReadLimits = READ_LIMITS, data: bytes | None = None) -> PackageInfo:
     """Check a workbook package before calamine opens it: zip bomb, lying headers, DTDs, huge
     strings, merge floods and used ranges that would not fit in memory are all refused here.
@@ -644,7 +647,7 @@ def inspect_package(path, limits: ReadLimits = READ_LIMITS, data: bytes | None =
     does not inflate cleanly, a directory zipfile cannot read from memory) it is read again as a
     stream, so that every refusal and its message stay those of the streamed read. data: the file's
     bytes as read_small gave them (read here when not given)."""
-    raw = data if data is not None else _read_whole(path)
+    raw = data if data is not None else read_small(path)
     if raw is not None:
         try:
             zf = zipfile.ZipFile(io.BytesIO(raw))
@@ -747,10 +750,10 @@ def _first_content_types(data: bytes) -> str | None:
     if flags & 0x9 or method != 8 or data[30:30 + nlen] != name:
         return None
     start = 30 + nlen + xlen
+    raw = _inflated(data[start:start + csize], usize, crc)
     try:
-        raw = zlib.decompressobj(-15).decompress(data[start:start + csize], usize + 1)
-        return raw.decode("utf-8") if len(raw) == usize and zlib.crc32(raw) == crc else None
-    except (zlib.error, UnicodeDecodeError):
+        return raw.decode("utf-8") if raw is not None else None
+    except UnicodeDecodeError:
         return None
 
 

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from ...errors import UnreadableWorkbook
-from ...ooxml._package import MAX_WHOLE_FILE, PackageInfo, inspect_package, read_small
+from ...ooxml._package import PackageInfo, inspect_package, read_small
 from .._grid import Source, SourceNote
 from .._sniff import MESSAGES, ensure_complete_zip, sniff
 from . import biff, html, ods, xlsx, xml2003
@@ -58,7 +58,7 @@ def inspect(path: str | Path) -> tuple[str, PackageInfo | None]:
         size = os.path.getsize(path)
         if size > _limit("zip"):              # before the package is opened at all
             raise _too_big(path, size, _limit("zip"))
-        data = read_small(path) if size <= MAX_WHOLE_FILE else None     # read once: the tail check and the scan
+        data = read_small(path)            # read once (a small file): the tail check and the scan
         ensure_complete_zip(path, data)
         info = inspect_package(path, data=data)
         kind = info.kind
