@@ -372,15 +372,14 @@ def read_shaped(grid: Grid, ts: TemplateSheet):
     indicators = _indicators(grid, shape, T, end, covered, claimed) if T is not None else []
     # anything else typed on the sheet that no mark claims is reported, never dropped
     notes: list[Note] = []
-    for r, row in enumerate(grid.rows, start=1):
-        for c, v in enumerate(row, start=1):
-            if v is None or v == "" or (r, c) in claimed or (isinstance(v, str) and not v.strip()):
-                continue
-            top = covered.get((r, c))
-            if top and top in claimed:
-                continue
-            notes.append(Note("unmapped", f"单元格内容无法对应到模板中的任何字段：{str(v)[:40]}",
-                              f"cell not mapped to any template field: {str(v)[:40]!r}", grid.name, f"{col_letter(c)}{r}"))
+    for r, c, v in grid.nonempty():
+        if (r, c) in claimed:
+            continue
+        top = covered.get((r, c))
+        if top and top in claimed:
+            continue
+        notes.append(Note("unmapped", f"单元格内容无法对应到模板中的任何字段：{str(v)[:40]}",
+                          f"cell not mapped to any template field: {str(v)[:40]!r}", grid.name, f"{col_letter(c)}{r}"))
     return values, indicators, cells, notes, shaped_layout(grid, ts, indicators, moved)
 
 
