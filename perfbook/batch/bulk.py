@@ -22,7 +22,7 @@ import unicodedata
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path, PurePosixPath
 
 import jinja2
@@ -186,10 +186,11 @@ class Namer:
         except jinja2.TemplateSyntaxError as exc:
             raise DataError(f"文件名模式有误：{exc.message}", f"bad --name pattern: {exc.message}") from None
         self.pattern, self.ext = pattern, ext
+        self.fields = _pattern_fields(pattern) or set()     # only these are cleaned: one name, not every field
         self.used: set[str] = set()
 
     def name(self, context: dict, differing: set[str] | frozenset[str] = frozenset()) -> str:
-        ctx = {k: (safe_segment(v, "") if isinstance(v, str) else v) for k, v in context.items()}
+        ctx = {k: (safe_segment(v, "") if isinstance(v, str) else v) for k, v in context.items() if k in self.fields}
         try:
             rendered = self.template.render(ctx)
         except jinja2.UndefinedError as exc:
@@ -286,15 +287,14 @@ def write_streamed(job: Job, options: Options) -> tuple[Written | Failed, tuple 
 
 
 def _render(job: Job, projects: list[Project], options: Options) -> Written | Failed:
-    from ..write.fill import compiled, meta_for
+    from ..write.fill import compiled
     try:
         if options.kind != "target":
             data = render_cycle(projects, options.kind, frame=options.frame, template=options.template,
                                 meta={"perfbook.department": job.department})
         else:
             c = compiled(options.template, options.frame, options.macros)
-            meta = dict(meta_for(options.frame, options.template))
-            meta["perfbook.department"] = job.department
+            meta = {**_meta(options.frame, options.template), "perfbook.department": job.department}
             data = c.render(projects, blank_rows=options.blank_rows, meta=meta)
         write_atomic(Path(options.outdir) / job.file, data)
     except PerfbookError as exc:
@@ -303,6 +303,13 @@ def _render(job: Job, projects: list[Project], options: Options) -> Written | Fa
         return _failed(job, environment_error(exc, Path(options.outdir) / job.file).zh)
     return Written(job.file, job.department, tuple(p.name or "" for p in job.projects),
                    sum(len(p.indicators) for p in projects), len(data), hashlib.sha256(data).hexdigest())
+
+
+@lru_cache(maxsize=8)
+def _meta(frame: str | None, template: str | None) -> dict:
+    """The workbook properties every workbook of a run shares, worked out once per process, not per workbook."""
+    from ..write.fill import meta_for
+    return meta_for(frame, template)
 
 
 def _failed(job: Job, message: str) -> Failed:
