@@ -31,9 +31,9 @@ from multiprocessing import forkserver
 from typing import Any
 
 from ..errors import PerfbookError
-from ._warm import ENV
 
 EXECUTORS = ("local", "dask")
+ENV = "PERFBOOK_WARM"          # the template the fork server compiles (perfbook/batch/_warm.py)
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,7 @@ import os
 
 from ..cycle.make import compiled as compiled_cycle
 from ..cycle.scoring import scheme_for
-
-ENV = "PERFBOOK_WARM"
+from ._parallel import ENV
 
 
 def warm(spec: dict) -> None:

@@ -41,6 +41,7 @@ from ..readers.formats import ensure_safe
 from ..readers.reader import load_template
 from ..write._inputs import csv_table, load, load_table
 from . import _master, _parallel as parallel
+from ._early import SMALL_RUN, is_csv as _csv, start as start_early
 
 MANIFEST = "清单.csv"
 MANIFEST_HEADER = ("文件", "主管部门", "项目数", "项目名称", "指标数", "字节数", "SHA256", "状态", "说明")
@@ -57,9 +58,6 @@ UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
 MAX_SEGMENT = 80          # characters per folder/file name: leaves room under Windows' 260-char MAX_PATH
 WORKBOOK_EXTS = (".xlsx", ".xlsm")
-# Below this many workbooks one process is faster than starting workers (bench/run.py measures the
-# break-even: fixed cost of a warm pool over the per-workbook saving of a second core).
-SMALL_RUN = 150
 
 
 @dataclass(frozen=True)
@@ -367,9 +365,7 @@ def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_
     columns. execution: local processes (default, all cores) or a dask cluster (parallel.Plan). kind:
     "target" (绩效目标表), or "selfeval" / "monitor" for the year's 自评表 / 监控表 made from the same projects."""
     local = execution.executor == "local" and execution.workers > 1
-    if local and _likely_large(master):   # the forkserver compiles the template while the master loads
-        parallel.start_early({"template": str(Path(template).resolve()) if template else None, "frame": frame,
-                              "macros": macros, "kind": kind})
+    start_early(master, execution, template=template, frame=frame, macros=macros, kind=kind)
     pattern = name or (DEFAULT_NAME_PER_PROJECT if per_project else DEFAULT_NAME)
     ix, projects = _source(master, per_project, pattern)
     if blank_rows < 0:
@@ -471,25 +467,6 @@ def _finish(book: _Manifest, failed: list[Failed]) -> None:
                 f"the manifest could not be written ({environment_error(exc).en}); "
                 f"{len(failed)} workbook(s) not written", book.path) from None
         raise environment_error(exc, book.path) from None
-
-
-def _likely_large(master) -> bool:
-    """Enough projects that worker processes pay (SMALL_RUN), judged before the master is read: by count,
-    by a CSV's lines (at ~12 indicator rows per project; a blank-form master below that is simply not
-    warmed early, its workers compile for themselves), or by an xlsx's size."""
-    if isinstance(master, (list, tuple)):
-        return len(master) >= SMALL_RUN
-    try:
-        p = Path(master)
-        if not _csv(p):
-            return p.stat().st_size >= SMALL_RUN * 3000
-        lines = 0
-        with open(p, "rb") as fh:
-            while (chunk := fh.read(1 << 20)) and lines < SMALL_RUN * 12:
-                lines += chunk.count(b"\n")
-        return lines >= SMALL_RUN * 12
-    except (TypeError, OSError):
-        return False
 
 
 def _worst_row(job: Job) -> bytes:
@@ -607,10 +584,6 @@ def _frame(path: Path, nrows=None):
     import pandas as pd
     ensure_safe(path)
     return pd.read_excel(path, sheet_name=0, dtype=object, engine="calamine", nrows=nrows)
-
-
-def _csv(path: Path) -> bool:
-    return path.suffix.lower() in (".csv", ".txt")
 
 
 def _header(path: Path) -> list:

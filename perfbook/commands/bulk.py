@@ -43,11 +43,14 @@ def execution(args):
 
 
 def run(args) -> int:
-    from ..batch.bulk import bulk
+    from ..batch._early import start
     from . import say, single
-    res = bulk(single(args.master), args.output, template=args.template, frame=args.frame, blank_rows=args.blank_rows,
+    master, plan = single(args.master), execution(args)
+    start(master, plan, template=args.template, frame=args.frame, macros=args.macros, kind=args.kind)
+    from ..batch.bulk import bulk  # the engine: imported while the fork server warms up
+    res = bulk(master, args.output, template=args.template, frame=args.frame, blank_rows=args.blank_rows,
                per_project=args.per_project, name=args.name, macros=args.macros, manifest=args.manifest,
-               execution=execution(args), kind=args.kind)
+               execution=plan, kind=args.kind)
     if res.unplaced:
         print(f"注意：模板中没有位置的列未写入：{'、'.join(res.unplaced)}", file=sys.stderr)
     for f in res.failed:

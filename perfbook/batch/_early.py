@@ -1,0 +1,47 @@
+"""bulk's fork server, started before anything heavy is imported.
+
+The fork server imports perfbook and compiles the template (perfbook/batch/_warm.py) on the other core
+while this process imports the rest and reads the master's first pass, so the first workers are ready
+when the first workbooks are. The command line starts it from here, before it imports the bulk engine
+(~0.2 s); bulk() starts it too (a second call is a no-op), for callers of the Python API. Stdlib only.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import _parallel
+
+# Below this many workbooks one process is faster than starting workers (bench/run.py measures the
+# break-even: fixed cost of a warm pool over the per-workbook saving of a second core).
+SMALL_RUN = 150
+
+
+def is_csv(path: Path) -> bool:
+    return path.suffix.lower() in (".csv", ".txt")
+
+
+def likely_large(master) -> bool:
+    """Enough projects that worker processes pay (SMALL_RUN), judged before the master is read: by count,
+    by a CSV's lines (at ~12 indicator rows per project; a blank-form master below that is simply not
+    warmed early, its workers compile for themselves), or by an xlsx's size."""
+    if isinstance(master, (list, tuple)):
+        return len(master) >= SMALL_RUN
+    try:
+        p = Path(master)
+        if not is_csv(p):
+            return p.stat().st_size >= SMALL_RUN * 3000
+        lines = 0
+        with open(p, "rb") as fh:
+            while (chunk := fh.read(1 << 20)) and lines < SMALL_RUN * 12:
+                lines += chunk.count(b"\n")
+        return lines >= SMALL_RUN * 12
+    except (TypeError, OSError):
+        return False
+
+
+def start(master, plan: _parallel.Plan, *, template=None, frame: str | None = None, macros: bool = False,
+          kind: str = "target") -> None:
+    """Start the fork server, warmed with this run's template, when the run will use local workers."""
+    if plan.executor == "local" and plan.workers > 1 and likely_large(master):
+        _parallel.start_early({"template": str(Path(template).resolve()) if template else None, "frame": frame,
+                               "macros": macros, "kind": kind})
