@@ -24,6 +24,10 @@ OLD_TAG_OPEN = re.compile(rb"<[\w:]+\s")
 OLD_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b")
 OLD_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="\$?([A-Za-z]+)\$?([0-9]+)(?::\$?([A-Za-z]+)\$?([0-9]+))?"')
 OLD_PREFIXED_CELL = re.compile(rb"<\w+:c[\s/>]")
+OLD_TINY = rb"\$?(?:[A-Ea-e]?[A-Za-z])?\$?[0-9]{0,4}"
+OLD_NOT_TINY = rb"(?!" + OLD_TINY + rb"(?::" + OLD_TINY + rb')?")'
+OLD_NOT_SMALL = (re.compile(rb'r="(?<=\sr=")' + OLD_NOT_TINY), re.compile(rb'ref="(?<=\sref=")' + OLD_NOT_TINY))
+OLD_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
 
 
 def old_far_candidates(seg: bytes):
@@ -74,6 +78,22 @@ def test_merges_are_counted_as_the_two_old_patterns_counted_them():
         sc = P._Scanner("s.xml", "p", P.READ_LIMITS, "xlsx")
         sc._merges(seg)
         assert (sc.stats.merges, sc.stats.merged_cells) == old_merges(seg), seg
+
+
+SMALL_PIECES = [b' r="', b' ref="', b'\tr="', b'\nref="', b'xr="', b'sqref="', b'r="', b'ref="', b'f="', b"A", b"E", b"F",
+                b"Z", b"e", b"z", b"a", b"AB", b"EZ", b"FA", b"ZZ", b"AAA", b"1", b"12", b"9999", b"10000", b"0", b"$", b":",
+                b'"', b" ", b"_", b"-", b"<!DOCTYPE", b"<!ENTITY", b"<!", b"!", b"DOCTYPE", b"ENTITY", b"<", b"<!-"]
+
+
+def test_the_small_reference_and_dtd_patterns_find_what_the_old_ones_found():
+    """_NOT_SMALL (the plain shape told first, ref=" found by its f=") and _DTD (led by "!") match where the
+    old patterns matched, shifted by the letters they now start after."""
+    rnd = random.Random(19)
+    pairs = [(OLD_NOT_SMALL[0], P._NOT_SMALL[0], 0), (OLD_NOT_SMALL[1], P._NOT_SMALL[1], 2), (OLD_DTD, P._DTD, 1)]
+    for _ in range(20000):
+        seg = _soup(rnd, SMALL_PIECES, 12)
+        for old, new, shift in pairs:
+            assert [m.start() + shift for m in old.finditer(seg)] == [m.start() for m in new.finditer(seg)], seg
 
 
 CELL_PIECES = [b'<c r="', b"<c ", b"<c>", b"<c/>", b"<c\t", b"<c\n", b"<cols>", b"<col ", b"<x:c ", b"<x:c>", b"<x:col ",
