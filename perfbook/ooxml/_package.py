@@ -123,10 +123,30 @@ class PartStats:
     name: str
     size: int = 0
     merges: int = 0
-    merged_cells: int = 0                       # cells covered by merged ranges (openpyxl materialises each)
     max_row: int = 0                            # these three stay 0 where the quick pass (_Scanner) bounded them
     max_col: int = 0
     cells: int = 0
+    # the stretches of the sheet that hold its <mergeCell> tags (up to MERGE_TEXT bytes), counted by merged_cells
+    # when asked (only check's annotated copy asks: counting them on every read was a tenth of the scan)
+    merge_text: list[bytes] = field(default_factory=list, repr=False)
+    merged_counted: int = 0                     # the cells covered by the merges of stretches not kept
+
+    @property
+    def merged_cells(self) -> int:
+        """Cells covered by merged ranges (openpyxl materialises each)."""
+        return self.merged_counted + sum(map(_covered, self.merge_text))
+
+
+MERGE_TEXT = 256 * 1024
+
+
+def _covered(stretch: bytes) -> int:
+    """The cells covered by the merged ranges <mergeCell ref="A1:B2"> in stretch."""
+    n = 0
+    for c1, r1, c2, r2 in _MERGE_REF.findall(stretch):
+        if c2:
+            n += (abs(int(r2) - int(r1)) + 1) * (abs(_col_number(c2) - _col_number(c1)) + 1)
+    return n
 
 
 @dataclass
@@ -333,9 +353,9 @@ class _Scanner:
         self._check()
 
     def _merges(self, seg: bytes) -> None:
-        """Count <mergeCell> (any prefix) and the cells their refs cover, over the stretch of seg that can
-        hold them: from the "<" before the first "mergeCell" to the ">" after the last (a sheet keeps
-        them together at its end; the two passes over the whole sheet this replaces were a third of the scan)."""
+        """Count <mergeCell> (any prefix) and keep for merged_cells the stretch of seg that can hold them: from
+        the "<" before the first "mergeCell" to the ">" after the last (a sheet keeps them together at its end;
+        the two passes over the whole sheet this replaces were a third of the scan)."""
         first = seg.find(b"mergeCell")
         if first < 0:
             return
@@ -344,10 +364,13 @@ class _Scanner:
         last = seg.rfind(b"mergeCell")
         end = seg.find(b">", last)
         end = len(seg) if end < 0 else end + 1
-        for c1, r1, c2, r2 in _MERGE_REF.findall(seg, start, end):
-            if c2:
-                st.merged_cells += (abs(int(r2) - int(r1)) + 1) * (abs(_col_number(c2) - _col_number(c1)) + 1)
         st.merges += len(_MERGE.findall(seg, start, end))
+        # kept for merged_cells (the same findings: both patterns start with "<" and see nothing past end)
+        stretch = seg[start:end]
+        if sum(map(len, st.merge_text)) + len(stretch) <= MERGE_TEXT:
+            st.merge_text.append(stretch)
+        else:
+            st.merged_counted += _covered(stretch)
 
     def _ods(self, seg: bytes) -> None:
         st = self.stats
