@@ -45,3 +45,17 @@ def test_a_label_is_matched_as_its_normalised_text_would_be():
         r, c = rnd.randint(0, 4), rnd.randint(0, 4)
         t = reader._norm(value()) if rnd.random() < 0.5 else norm_at(rows, r, c)
         assert reader._label_at(rows, r, c, t) == (norm_at(rows, r, c) == t), (rows, r, c, t)
+
+
+def test_a_number_too_long_for_a_double_keeps_its_digits(tmp_path):
+    """recover_raw_numbers: the exact <v> text of a 21-digit number (a 项目编码 typed as a number), on a sheet
+    with floats; a sheet without one is passed over (nothing to recover)."""
+    from tests.support import hostile as H
+    rows = (b'<row r="2"><c r="A2"><v>123456789012345678901</v></c><c r="B2"><v>1.5</v></c>'
+            b'<c r="C2"><v>12</v></c></row>')
+    f = H.write_parts(tmp_path / "code.xlsx", {**H.base_parts(), "xl/worksheets/sheet1.xml": H.sheet_xml(rows)})
+    grid = open_source(f).grids[0]
+    assert grid.raw == {(2, 1): "123456789012345678901"}
+    assert grid.value(2, 2) == 1.5 and grid.value(2, 3) == 12
+    plain = H.write_parts(tmp_path / "plain.xlsx", H.base_parts())
+    assert all(not g.raw for g in open_source(plain).grids)

@@ -90,8 +90,15 @@ def test_the_small_reference_and_dtd_patterns_find_what_the_old_ones_found():
     old patterns matched, shifted by the letters they now start after."""
     rnd = random.Random(19)
     pairs = [(OLD_NOT_SMALL[0], P._NOT_SMALL[0], 0), (OLD_NOT_SMALL[1], P._NOT_SMALL[1], 2), (OLD_DTD, P._DTD, 1)]
-    for _ in range(20000):
-        seg = _soup(rnd, SMALL_PIECES, 12)
+
+    def ref() -> bytes:       # a reference near the edges of "small": 0-3 letters, 0-5 digits, $, ranges
+        one = lambda: (b"$" * rnd.randint(0, 1) + bytes(rnd.choices(b"AEFZaefzB", k=rnd.choice((0, 1, 1, 2, 2, 3))))
+                       + b"$" * rnd.randint(0, 1) + b"9" * rnd.choice((0, 1, 4, 4, 5)))
+        return one() + (b":" + one() if rnd.random() < 0.4 else b"")
+
+    for i in range(40000):
+        seg = _soup(rnd, SMALL_PIECES, 12) if i % 2 else b"".join(
+            rnd.choice((b' r="', b'\tref="', b' ref="', b'<c r="')) + ref() + rnd.choice((b'"', b'" ', b"", b"<")) for _ in range(3))
         for old, new, shift in pairs:
             assert [m.start() + shift for m in old.finditer(seg)] == [m.start() for m in new.finditer(seg)], seg
 
