@@ -28,6 +28,7 @@ OLD_TINY = rb"\$?(?:[A-Ea-e]?[A-Za-z])?\$?[0-9]{0,4}"
 OLD_NOT_TINY = rb"(?!" + OLD_TINY + rb"(?::" + OLD_TINY + rb')?")'
 OLD_NOT_SMALL = (re.compile(rb'r="(?<=\sr=")' + OLD_NOT_TINY), re.compile(rb'ref="(?<=\sref=")' + OLD_NOT_TINY))
 OLD_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
+OLD_UNPLACED_CELL = re.compile(rb'<c(?!\w| r=")')
 
 
 def old_far_candidates(seg: bytes):
@@ -117,6 +118,7 @@ def test_the_quick_cell_path_is_taken_only_when_every_cell_says_where_it_is():
         seg = _soup(rnd, CELL_PIECES, 20)
         quick = not P._UNPLACED_CELL.search(seg) and not (P._PREFIXED_TAIL.search(seg) and P._PREFIXED_CELL.search(seg))
         tags = [m for m in P._CELL_OR_ROW.finditer(seg) if m.group(1) == b"c"]
+        assert [m.span() for m in P._UNPLACED_CELL.finditer(seg)] == [m.span() for m in OLD_UNPLACED_CELL.finditer(seg)]
         if quick:
             assert all(seg.startswith(b'<c r="', m.start()) for m in tags), seg
             assert not OLD_PREFIXED_CELL.search(seg), seg

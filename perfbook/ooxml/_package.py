@@ -171,7 +171,7 @@ _MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="\$?([A-Za-z]+)\$?([
 _PREFIXED_CELL = re.compile(rb"<\w+:c[\s/>]")
 _PREFIXED_TAIL = re.compile(rb":c[\s/>]")      # what every _PREFIXED_CELL holds, found ten times faster
 # a cell tag not written <c r="...: <c>, <c/>, <c s="1" r="B2">, <c\tr=...
-_UNPLACED_CELL = re.compile(rb'<c(?!\w| r=")')
+_UNPLACED_CELL = re.compile(rb'<c(?! r=")(?!\w)')     # the test every placed cell fails first, first
 # a cell that holds something: neither self-closing <c r="B2" s="1"/> nor closed at once <c r="B2"></c>
 _VALUED_CELL = re.compile(rb'<c r="([A-Za-z]+)([0-9]+)"[^>]*(?<!/)>(?!</c>)')
 # an r= or ref= attribute (cell, row, dimension, merge, shared formula, hyperlink ...) that may lie beyond
@@ -197,8 +197,9 @@ _TINY = rb"\$?(?:[A-Ea-e]?[A-Za-z])?\$?[0-9]{0,4}"
 _PLAIN = rb"(?:[A-E][A-Z]?+|[F-Z])?+[0-9]{1,4}+"
 _NOT_TINY = rb"(?!" + _TINY + rb"(?::" + _TINY + rb')?")'
 # literal-led (the engine skips to r=" and, for ref=", to the rarer f="), the whitespace before looked behind;
-# a cell's or row's r= is told by the plain shape alone, a ref= by the plain shape or range
-_NOT_SMALL = (re.compile(rb'r="(?<=\sr=")(?!' + _PLAIN + rb'")' + _NOT_TINY),
+# a cell's or row's r= is told by the plain shape alone (before the look behind: it ends nearly every try),
+# a ref= by the plain shape or range
+_NOT_SMALL = (re.compile(rb'r="(?!' + _PLAIN + rb'")(?<=\sr=")' + _NOT_TINY),
               re.compile(rb'f="(?<=\sref=")(?!' + _PLAIN + rb"(?::" + _PLAIN + rb')?+")' + _NOT_TINY))
 # one pass for both (twice as fast as two `in` tests), led by the rare "!" (twice as fast again as "<!")
 _DTD = re.compile(rb"!(?<=<!)(?:DOCTYPE|ENTITY)")

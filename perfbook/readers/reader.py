@@ -241,7 +241,7 @@ def _shape(ts: TemplateSheet) -> _Shape:
     cycle/make does, is worked out again)."""
     key = (ts.slots, len(ts.slots), len(ts.literals), ts.loop_row, ts.xml, len(ts.xml.rows))
     hit = _SHAPES.get(id(ts))
-    if hit is not None and hit[0] is ts and len(hit[1]) == len(key) and all(a is b or a == b for a, b in zip(hit[1], key)):
+    if hit is not None and hit[0] is ts and hit[1] == key:     # tuples compare item by item, `is` first
         return hit[2]
     if len(_SHAPES) >= 256:
         _SHAPES.clear()
