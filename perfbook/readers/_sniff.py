@@ -126,14 +126,12 @@ MESSAGES = {
 def ensure_complete_zip(path: Path, data: bytes | None = None) -> None:
     """A zip ends with its directory; without one the file was cut short (a download or copy that
     stopped), which deserves that message rather than "not a zip". data: the file's bytes, when read."""
-    if data is not None:
-        tail = data[max(0, len(data) - 65_557):]
-    else:
+    if data is None:
         size = os.path.getsize(path)
         with open(path, "rb") as fh:
             fh.seek(max(0, size - 65_557))
-            tail = fh.read()
-    if b"PK\x05\x06" not in tail:
+            data = fh.read()
+    if data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557)) < 0:    # in the tail: sought from the end, not copied
         raise UnreadableWorkbook("文件不完整、已损坏（压缩包的目录缺失，可能下载或复制时被截断）；请重新获取原文件",
                                  "the file is incomplete (the zip directory is missing: cut short while downloading "
                                  "or copying); get the original again", path)

@@ -241,7 +241,7 @@ def _shape(ts: TemplateSheet) -> _Shape:
     cycle/make does, is worked out again)."""
     key = (ts.slots, len(ts.slots), len(ts.literals), ts.loop_row, ts.xml, len(ts.xml.rows))
     hit = _SHAPES.get(id(ts))
-    if hit is not None and hit[0] is ts and len(hit[1]) == len(key) and all(a is b or a == b for a, b in zip(hit[1], key)):
+    if hit is not None and hit[0] is ts and hit[1] == key:     # tuples compare item by item, `is` first
         return hit[2]
     if len(_SHAPES) >= 256:
         _SHAPES.clear()
@@ -250,14 +250,21 @@ def _shape(ts: TemplateSheet) -> _Shape:
     return shape
 
 
-def _norm_at(rows: list, r: int, c: int) -> str:
-    """_norm(grid.value(r, c)) without the method calls (match_role and _block_end look at many cells)."""
+def _label_at(rows: list, r: int, c: int, t: str) -> bool:
+    """_norm(the value at r, c) == t (t normalised: no spaces), without the method calls (match_role and
+    _block_end look at many cells) and without normalising a value equal to t or no longer than it (removing
+    spaces only shortens it)."""
     if 1 <= r <= len(rows):
         row = rows[r - 1]
         if 1 <= c <= len(row):
             v = row[c - 1]
-            return "" if v is None or v == "" else _SPACES.sub("", str(v))
-    return ""
+            if v == t and v.__class__ is str:
+                return True
+            if v is None or v == "":
+                return t == ""
+            v = str(v)
+            return v == t or (len(v) > len(t) and _SPACES.sub("", v) == t)
+    return t == ""
 
 
 def match_role(grid: Grid, tpl: Template) -> TemplateSheet | None:
@@ -270,7 +277,7 @@ def match_role(grid: Grid, tpl: Template) -> TemplateSheet | None:
         lits = _shape(ts).lits
         if len(lits) < 2:
             continue
-        hit = sum(1 for (r, c), t in lits if _norm_at(rows, r, c) == t)
+        hit = sum(1 for (r, c), t in lits if _label_at(rows, r, c, t))
         score = hit / len(lits)
         if score > best_score:
             best, best_score = ts, score
@@ -284,7 +291,7 @@ def _block_end(grid: Grid, T: int, ts: TemplateSheet) -> int:
     rows = grid.rows
     if sig:
         for r in range(T, grid.height + 1):
-            if all(_norm_at(rows, r, c) == t for c, t in sig):
+            if all(_label_at(rows, r, c, t) for c, t in sig):
                 return r
     last = T - 1
     for r, c, _v in grid.nonempty():
