@@ -41,10 +41,11 @@ def to_jinja(text: str) -> str:
 
 
 def joined(cs, s: int, ctx: dict) -> str:
-    lits, names, _refs = cs._frame(s)
-    out = [lits[0]]
-    for name, lit in zip(names, lits[1:]):
-        out += [ctx[name], lit]
+    """The sheet's frame for s with each slot's text put at its place (as CompiledSheet.render puts it)."""
+    frame, _cells = cs._frame(s)
+    out = frame[:]
+    for name, at in cs._pos.items():
+        out[at] = ctx[name]
     return "".join(out)
 
 

@@ -138,9 +138,10 @@ class _LoopCell:
 _HeaderCell = tuple[Slot, str, str | None]
 _Merge = tuple[int, int, int, int]          # r1, c1, r2, c2
 # an indicator row's data cell as _row_texts keeps it: label, composite slot, style (_data_cells; one of
-# label and slot is set), the cell when empty, the opening of its text, its reference, the fixed text after
-# it. A plain tuple too: _loop_rows unpacks one per cell of every workbook
-_RowCell = tuple[str | None, Slot | None, str | None, str, str, str, str]
+# label and slot is set), the cell when empty and the fixed text after it, the opening of its text, its
+# reference, the fixed text after it, the text's close and that fixed text. A plain tuple too: _loop_rows
+# unpacks one per cell of every workbook
+_RowCell = tuple[str | None, Slot | None, str | None, str, str, str, str, str]
 _RowText = tuple[str, str, list[_RowCell]]   # '<row r=".."' and attributes, the text to the first data cell, the cells
 
 
@@ -169,7 +170,7 @@ class CompiledSheet:
         tail = _shift_refs_in_xml(tail, self.T, name)
         self.source = head + "".join(body) + tail
         self._lits, self._marks = split_marks(self.source)
-        self._frames: dict[int, tuple[list[str], list[str], dict[int, str]]] = {}
+        self._frames: dict[int, tuple[list[str], list[tuple[int, int, str | None, str, str, str]]]] = {}
         self._rows_kept: dict[int, list[_RowText]] = {}
         self._merges_kept: dict[int, tuple[int, str]] = {}
         self._heights: dict[int, str] = {}
@@ -189,6 +190,7 @@ class CompiledSheet:
         self._text_cols = [(lc.slot_label, w, max(w - 0.8, 1.0)) for lc in self.loop_cells
                            if lc.slot_label and lc.slot_label not in ("一级指标", "二级指标")
                            for w in [self.loop_widths.get(col_index(lc.col), 8.43)]]
+        self._plans()
 
     # -- compile -----------------------------------------------------------------------------
     def _classify_merges(self) -> tuple[list[_Merge], list[tuple[int, int]], dict[str, tuple[int, int]]]:
@@ -295,26 +297,52 @@ class CompiledSheet:
         values, inds = data if data is not None else project_data(project)
         n = self.rows_for(project, blank_rows)
         s = max(n - 1, 0)
-        lits, names, refs = self._frame(s)
-        runs = ({"一级指标": _runs(inds, ("一级指标",)), "二级指标": _runs(inds, ("一级指标", "二级指标"))}
-                if self.T is not None else {})
-        ctx: dict[str, str] = {"merges": self._merges_xml(runs, n, s)}
+        frame, cells = self._frame(s)
+        out = frame[:]                   # the fixed text at the even places, each slot's text put at its own
+        pos = self._pos
         if self.T is not None:
-            ctx["loop_rows"] = self._loop_rows(inds, runs, n, s)
-        got = {id(sl): sl.render(values) for sl in self._header_slots}
+            runs = _group_runs(inds)
+            out[pos["loop_rows"]] = self._loop_rows(inds, runs, n, s)
+        else:
+            runs = {}
+        out[pos["merges"]] = self._merges_xml(runs, n, s)
+        get = values.get
+        got = [get(label) if label is not None else sl.render(values) for label, sl in self._reads]
         lines_needed, kept = _layout.lines_needed, self._fit_attrs
-        for r, pairs in self.fit_rows.items():
-            lines = max([lines_needed(got[id(sl)], w) for sl, w in pairs], default=1)
+        for at, r, pairs in self._fit_plan:
+            lines = 1
+            for k, width, usable in pairs:
+                v = got[k]
+                # no character is wider than 1.8 units: a text that fits so counted fits (most fields' text)
+                if v is None or (type(v) is str and 1.8 * len(v) <= usable and "\n" not in v):
+                    continue
+                need = lines_needed(v, width)
+                if need > lines:
+                    lines = need
             attrs = kept.get((r, lines))
             if attrs is None:
                 attrs = kept[(r, lines)] = self._fit_attr(r, lines)
-            ctx[f"h{r}"] = attrs
-        for k, (slot, _ref, style) in self.slot_names.items():
-            ctx[f"c{k}"] = cell_xml(refs[k], got[id(slot)], style)
-        out = [""] * (2 * len(names) + 1)
-        out[0::2] = lits
-        out[1::2] = [ctx[nm] for nm in names]
+            out[at] = attrs
+        for at, k, style, ref, empty, text_open in cells:
+            v = got[k]
+            if type(v) is str and v:
+                out[at] = text_open + xml_text(v) + "</t></is></c>"
+            elif v is None or v == "":
+                out[at] = empty
+            else:
+                out[at] = cell_xml(ref, v, style)
         return "".join(out)
+
+    def _plans(self) -> None:
+        """What render reads per workbook, laid out once: where each slot's text goes in the frame, the
+        header slots (a field's own value read straight from the values), the rows that fit their text."""
+        names = [m for m in self._marks if isinstance(m, str)]
+        self._pos = {nm: 2 * i + 1 for i, nm in enumerate(names)}
+        index = {id(sl): i for i, sl in enumerate(self._header_slots)}
+        self._reads = [(sl.labels[0] if sl.single else None, sl) for sl in self._header_slots]
+        self._fit_plan = [(self._pos[f"h{r}"], r, [(index[id(sl)], w, max(w - 0.8, 1.0)) for sl, w in pairs])
+                          for r, pairs in self.fit_rows.items()]
+        self._cell_plan = [(self._pos[f"c{k}"], index[id(slot)], style) for k, (slot, _ref, style) in self.slot_names.items()]
 
     def _fit_attr(self, r: int, lines: int) -> str:
         """The attributes of template row r, which has fields, for text of that many lines (_fit_attrs keeps them)."""
@@ -324,23 +352,28 @@ class CompiledSheet:
             f' ht="{self.row_heights[r]}" customHeight="1"' if r in self.row_fixed else "")
         return (f" {base}" if base else "") + ht
 
-    def _frame(self, s: int) -> tuple[list[str], list[str], dict[int, str]]:
-        """The sheet's fixed text for a block grown by s, cut where the slots go (their names between), and
-        the cell reference of each field's slot: worked out once per s."""
+    def _frame(self, s: int) -> tuple[list[str], list[tuple[int, int, str | None, str, str, str]]]:
+        """The sheet's fixed text for a block grown by s, with a place ("") between its pieces for each
+        slot's text (at _pos), and each field's cell there: (place, header slot, style, reference, the cell
+        empty, the opening of its text) -- worked out once per s."""
         got = self._frames.get(s)
         if got is None:
-            lits, names = [self._lits[0]], []
+            lits = [self._lits[0]]
             for mark, lit in zip(self._marks, self._lits[1:]):
                 if isinstance(mark, int):
                     lits[-1] += str(mark + s) + lit
                 else:
-                    names.append(mark)
                     lits.append(lit)
-            refs = {k: MARK.sub(lambda m: str(int(m.group(1)) + s) if m.group(1) else m.group(), ref)
-                    for k, (_slot, ref, _style) in self.slot_names.items()}
+            frame = [""] * (2 * len(lits) - 1)
+            frame[0::2] = lits
+            cells = []
+            for (at, k, style), (_slot, ref, _style) in zip(self._cell_plan, self.slot_names.values()):
+                ref = MARK.sub(lambda m: str(int(m.group(1)) + s) if m.group(1) else m.group(), ref)
+                st = f' s="{style}"' if style is not None else ""
+                cells.append((at, k, style, ref, f'<c r="{ref}"{st}/>' if st else "", f'<c r="{ref}"{st}{_INLINE}'))
             if len(self._frames) >= _KEEP:
                 self._frames.clear()
-            got = self._frames[s] = (lits, names, refs)
+            got = self._frames[s] = (frame, cells)
         return got
 
     def _loop_rows(self, inds: list[dict], runs: dict[str, list[tuple[int, int]]], n: int, s: int) -> str:
@@ -374,7 +407,7 @@ class CompiledSheet:
             put(first)
             # a 一级 / 二级 cell a run above covers stays empty: the merge shows the run's text
             blank = _BLANK[(i in cont1) + 2 * (i in cont2)]
-            for label, slot, style, empty, text_open, ref, after in cells:
+            for label, slot, style, empty, text_open, ref, after, closed in cells:
                 if slot is not None:        # else label is set (_data_cells): one check either way
                     v = slot.render(vals) if vals else None
                 else:
@@ -384,10 +417,10 @@ class CompiledSheet:
                 elif type(v) is str:
                     put(text_open)
                     put(xml_text(v))
-                    put("</t></is></c>")
+                    put(closed)
                 else:
                     put(cell_xml(ref, v, style))
-                put(after)
+                    put(after)
         return "".join(out)
 
     def _row_ht(self, lines: int) -> str:
@@ -430,8 +463,10 @@ class CompiledSheet:
                     cur.append(f'<c r="{ref}" {lc.attrs}>{text}</c>')
             cur.append("</row>")
             chunks.append("".join(cur))
+            # (the empty cell and the text's close carry the fixed text after them: one string put, not two)
             got.append((f'<row r="{r}"{self.loop_row_attrs}', chunks[0],
-                        [(*data, *cell, after) for data, cell, after in zip(self._data_cells, cells, chunks[1:])]))
+                        [(*data, empty + after, text_open, ref, after, "</t></is></c>" + after)
+                         for data, (empty, text_open, ref), after in zip(self._data_cells, cells, chunks[1:])]))
         if n <= _KEEP_ROWS:
             if len(self._rows_kept) >= _KEEP or sum(self._rows_kept) + n > _KEEP_ROWS * 4:
                 self._rows_kept.clear()            # (a few MB at most: about 1.5 KB a row)
@@ -515,6 +550,31 @@ def _runs(inds: list[dict], keys: tuple[str, ...]) -> list[tuple[int, int]]:
     if prev is not None and all(v is not None for v in prev):
         runs.append((start, len(inds) - 1))
     return runs
+
+
+def _group_runs(inds: list[dict]) -> dict[str, list[tuple[int, int]]]:
+    """The 一级 and 二级 runs (_runs) of the indicator rows, in one pass over them."""
+    r1: list[tuple[int, int]] = []
+    r2: list[tuple[int, int]] = []
+    s1 = s2 = 0
+    p1 = p2 = None
+    for i, ind in enumerate(inds):
+        a = ind.get("一级指标")
+        k2 = (a, ind.get("二级指标"))
+        if k2 != p2:
+            if p2 is not None and p2[0] is not None and p2[1] is not None:
+                r2.append((s2, i - 1))
+            s2, p2 = i, k2
+        if i == 0 or a != p1:
+            if i and p1 is not None:
+                r1.append((s1, i - 1))
+            s1, p1 = i, a
+    if inds:
+        if p1 is not None:
+            r1.append((s1, len(inds) - 1))
+        if p2 is not None and p2[0] is not None and p2[1] is not None:
+            r2.append((s2, len(inds) - 1))
+    return {"一级指标": r1, "二级指标": r2}
 
 
 def _continuations(runs: dict[str, list[tuple[int, int]]]) -> tuple[set[int], set[int]]:
@@ -602,17 +662,18 @@ class Compiled:
         # every part perfbook does not rewrite: deflated once, copied into every workbook
         self.static = [deflate(n, b) for n, b in parts.items() if n not in self._drop]
         self._constant: dict[tuple[int, str], tuple[str, Entry]] = {}   # sheets the same in every workbook
+        self._deflated: dict[tuple[str, bytes], Entry] = {}                # _kept
+        self._wb_entries: dict[tuple, Entry] = {}                          # _workbook_entry, _app_entry
+        self._shapes: dict[tuple, tuple[list, list[list[_Rename]]]] = {}   # _shape
         self._package_parts()
 
     def render(self, projects: list[Project], blank_rows: int = 0, meta: dict | None = None,
                names: list[str] | None = None) -> bytes:
-        t = self.template
-        plan = self._plan(projects, names)
+        plan, renames = self._shape(projects, names, blank_rows)
         entries: list[Entry] = []
         sheet_rows: list[_SheetRow] = []
         extra_ct: list[tuple[str, str]] = []
         codenames: list[str | None] = []
-        renames = self._renames(plan, blank_rows)
         values_of: dict[int, tuple[dict, list[dict]]] = {}          # each project's values, for all its sheets
         for n, (cs, project, title, copy) in enumerate(plan, start=1):
             part = f"xl/worksheets/sheet{n}.xml"
@@ -631,7 +692,7 @@ class Compiled:
             # sheetPr and sheetViews come before sheetData: only that head is searched (a regex over a
             # department sheet's whole XML cost a third of its render time)
             cut = xml.find("<sheetData")
-            head, rest = (xml[:cut], xml[cut:]) if cut >= 0 else (xml, "")
+            head = xml[:cut] if cut >= 0 else xml
             if copy and cs.sheet.index is not None:
                 if "tabSelected" in head:          # the regex (led by a run of spaces) costs far more
                     head = _TAB_SELECTED.sub("", head)
@@ -639,7 +700,7 @@ class Compiled:
                 own = P.sheet_codename(head)
                 if own is not None:
                     head = P.set_sheet_codename(head, f"{own}_{n}")
-                xml = head + rest
+                xml = head + xml[cut:] if cut >= 0 else head
             codenames.append(P.sheet_codename(head))
             entries.append(self._sheet_entry(cs, part, xml, constant))
             rels_part = cs.sheet.rels_part
@@ -652,16 +713,46 @@ class Compiled:
                         extra_ct.append((name, ct))
             s = max(cs.rows_for(project, blank_rows) - 1, 0)
             sheet_rows.append(_SheetRow(title, part, cs, copy, n, s))
-        wb_xml = self._workbook_xml(plan, sheet_rows)
-        entries.append(deflate(t.workbook_part, wb_xml.encode("utf-8"), FAST))
-        entries.append(deflate(self.wb_rels_part, self._workbook_rels(sheet_rows), FAST))
-        entries.append(deflate("docProps/app.xml", _app_xml([r.title for r in sheet_rows]), FAST))
-        root_rels = self._root_rels(bool(meta))
-        entries.append(deflate(P.ROOT_RELS, root_rels, FAST))
+        entries.append(self._workbook_entry(plan, sheet_rows))
+        entries.append(self._kept(self.wb_rels_part, self._workbook_rels(sheet_rows)))
+        entries.append(self._app_entry([r.title for r in sheet_rows]))
+        entries.append(self._kept(P.ROOT_RELS, self._root_rels(bool(meta))))
         if meta:
-            entries.append(deflate("docProps/custom.xml", self._custom(meta), FAST))
+            entries.append(self._kept("docProps/custom.xml", self._custom(meta)))
         types = self._content_types([r.part for r in sheet_rows], extra_ct, bool(meta))
-        return build_zip([deflate(P.CONTENT_TYPES, types, FAST)] + entries + self._static_for(codenames))
+        return build_zip([self._kept(P.CONTENT_TYPES, types)] + entries + self._static_for(codenames))
+
+    # -- workbook-level parts, deflated once per content: most are the same in every workbook of one
+    # shape (as many sheets, the same titles and block sizes); bench/run.py's floor copies them too
+    def _kept(self, name: str, raw: bytes) -> Entry:
+        """raw deflated as name (at FAST, as every per-workbook part), once per (name, bytes)."""
+        key = (name, raw)
+        got = self._deflated.get(key)
+        if got is None:
+            if len(self._deflated) >= _KEEP:
+                self._deflated.clear()
+            got = self._deflated[key] = deflate(name, raw, FAST)
+        return got
+
+    def _workbook_entry(self, plan: list[_Planned], sheet_rows: list[_SheetRow]) -> Entry:
+        """workbook.xml: its sheets' titles, template sheets and block growth decide every byte of it."""
+        key = tuple((r.title, id(r.sheet), r.s) for r in sheet_rows)
+        got = self._wb_entries.get(key)
+        if got is None:
+            if len(self._wb_entries) >= _KEEP:
+                self._wb_entries.clear()
+            got = self._wb_entries[key] = deflate(self.template.workbook_part,
+                                                  self._workbook_xml(plan, sheet_rows).encode("utf-8"), FAST)
+        return got
+
+    def _app_entry(self, titles: list[str]) -> Entry:
+        key = ("docProps/app.xml", tuple(titles))
+        got = self._wb_entries.get(key)
+        if got is None:
+            if len(self._wb_entries) >= _KEEP:
+                self._wb_entries.clear()
+            got = self._wb_entries[key] = deflate("docProps/app.xml", _app_xml(titles), FAST)
+        return got
 
     def _sheet_entry(self, cs: CompiledSheet, part: str, xml: str, constant: bool) -> Entry:
         if not constant:
@@ -673,7 +764,8 @@ class Compiled:
 
     def cached_entries(self) -> list[Entry]:
         """Every part this renderer copies into workbooks already deflated (what bench/run.py's floor copies too)."""
-        return list(self.static) + [e for _xml, e in self._constant.values()]
+        return (list(self.static) + [e for _xml, e in self._constant.values()] + list(self._deflated.values())
+                + list(self._wb_entries.values()))
 
     def _static_for(self, codenames: list[str | None]) -> list[Entry]:
         """The copied parts; a VBA project perfbook built gets a document module for every sheet copy."""
@@ -686,6 +778,25 @@ class Compiled:
         return [e for e in self.static if e.name != vba.VBA_PART.encode()] + [deflate(vba.VBA_PART, new)]
 
     # -- plan: which sheet copies, in which order, under which names -----------------------------
+    def _shape(self, projects: list[Project], names: list[str] | None,
+               blank_rows: int) -> tuple[list[_Planned], list[list[_Rename]]]:
+        """The plan and the renames (_renames) of a workbook, worked out once per shape: how many
+        projects, the titles they give their sheets, how many indicator rows each has."""
+        key = (tuple(names) if names else None, blank_rows,
+               tuple((p.name, len(p.indicators)) for p in projects) if len(projects) > 1
+               else (None, len(projects[0].indicators)) if projects else ())
+        got = self._shapes.get(key)
+        if got is None:
+            plan = self._plan(projects, names)
+            index = {id(p): i for i, p in enumerate(projects)}
+            spec = [(cs, index.get(id(p)), title, copy) for cs, p, title, copy in plan]
+            if len(self._shapes) >= _KEEP:
+                self._shapes.clear()
+            self._shapes[key] = (spec, self._renames(plan, blank_rows))
+            return plan, self._shapes[key][1]
+        spec, renames = got
+        return [_Planned(cs, None if i is None else projects[i], title, copy) for cs, i, title, copy in spec], renames
+
     def _plan(self, projects: list[Project], names: list[str] | None) -> list[_Planned]:
         dynamic = [cs for cs in self.sheets if cs.sheet.dynamic]
         first = min((cs.sheet.index for cs in dynamic), default=0)
