@@ -137,11 +137,11 @@ class _LoopCell:
 # style. A plain tuple, as _RowCell below: render unpacks one per such cell of every workbook
 _HeaderCell = tuple[Slot, str, str | None]
 _Merge = tuple[int, int, int, int]          # r1, c1, r2, c2
-# an indicator row's data cell as _row_texts keeps it: label, composite slot, style (_data_cells; one of
-# label and slot is set), the cell when empty and the fixed text after it, the opening of its text, its
+# an indicator row's data cell as _row_texts keeps it: label, composite slot, style, width and usable width
+# of a text deciding the row's height (_data_cells; one of label and slot is set), the cell when empty and the fixed text after it, the opening of its text, its
 # reference, the fixed text after it, the text's close and that fixed text. A plain tuple too: _loop_rows
 # unpacks one per cell of every workbook
-_RowCell = tuple[str | None, Slot | None, str | None, str, str, str, str, str]
+_RowCell = tuple[str | None, Slot | None, str | None, float | None, float | None, str, str, str, str, str]
 _RowText = tuple[str, str, list[_RowCell]]   # '<row r=".."' and attributes, the text to the first data cell, the cells
 
 
@@ -181,15 +181,13 @@ class CompiledSheet:
         self._header_slots = list({id(x[0]): x[0] for x in self.slot_names.values()}.values())
         self._header_slots += [sl for pairs in self.fit_rows.values() for sl, _w in pairs
                                if all(sl is not h for h in self._header_slots)]
-        # the indicator row's cells that take the data, in order; the others are fixed text per row count
-        self._data_cells: list[tuple[str | None, Slot | None, str | None]] = [
-            (lc.slot_label, lc.slot, lc.style) for lc in self.loop_cells
+        # the indicator row's cells that take the data, in order; the others are fixed text per row count.
+        # With each: the width of a column whose text decides the row's height and that width less
+        # padding (_layout.lines_needed's one-line test, made before calling it), else None, None
+        # (一级/二级 are merged over their groups, a composite slot's text is not measured)
+        self._data_cells: list[tuple[str | None, Slot | None, str | None, float | None, float | None]] = [
+            (lc.slot_label, lc.slot, lc.style, *self._text_width(lc)) for lc in self.loop_cells
             if lc.slot_label is not None or lc.slot is not None]
-        # the columns whose text decides a row's height (一级/二级 are merged over their groups)
-        # (and the width less padding: _layout.lines_needed's one-line test, made here before calling it)
-        self._text_cols = [(lc.slot_label, w, max(w - 0.8, 1.0)) for lc in self.loop_cells
-                           if lc.slot_label and lc.slot_label not in ("一级指标", "二级指标")
-                           for w in [self.loop_widths.get(col_index(lc.col), 8.43)]]
         self._plans()
 
     # -- compile -----------------------------------------------------------------------------
@@ -333,6 +331,12 @@ class CompiledSheet:
                 out[at] = cell_xml(ref, v, style)
         return "".join(out)
 
+    def _text_width(self, lc: _LoopCell) -> tuple[float | None, float | None]:
+        if not lc.slot_label or lc.slot_label in ("一级指标", "二级指标"):
+            return None, None
+        w = self.loop_widths.get(col_index(lc.col), 8.43)
+        return w, max(w - 0.8, 1.0)
+
     def _plans(self) -> None:
         """What render reads per workbook, laid out once: where each slot's text goes in the frame, the
         header slots (a field's own value read straight from the values), the rows that fit their text."""
@@ -379,48 +383,48 @@ class CompiledSheet:
     def _loop_rows(self, inds: list[dict], runs: dict[str, list[tuple[int, int]]], n: int, s: int) -> str:
         """The n indicator rows: each row's fixed text (_row_texts) with the data's cells between."""
         cont1, cont2 = _continuations(runs)
-        text_cols, heights = self._text_cols, self._heights
+        heights = self._heights
         lines_needed = _layout.lines_needed
         out: list[str] = []
         put = out.append
         for i, (opening, first, cells) in enumerate(self._row_texts(n, s)):
             vals = inds[i] if i < len(inds) else {}
             get = vals.get
+            put(opening)
+            at = len(out)
+            put("")                         # the row's height, known once its cells are
+            put(first)
             # the height that fits the row's text, without customHeight: Excel (and LibreOffice) keep it
             # on opening and grow the row again as text is typed or edited (its cells are not merged
             # across columns, so Excel's autofit sees them)
             lines = 1
-            for text_label, width, usable in text_cols:
-                v = get(text_label)
-                # no character is wider than 1.8 units (_layout.text_units): a line of text that needs no
-                # more lines so counted needs no more than the row already has
-                if v is None or (type(v) is str and 1.8 * len(v) / usable <= lines and "\n" not in v):
-                    continue
-                k = lines_needed(v, width)
-                if k > lines:
-                    lines = k
-            ht = heights.get(lines)
-            if ht is None:
-                ht = heights[lines] = self._row_ht(lines)
-            put(opening)
-            put(ht)
-            put(first)
             # a 一级 / 二级 cell a run above covers stays empty: the merge shows the run's text
             blank = _BLANK[(i in cont1) + 2 * (i in cont2)]
-            for label, slot, style, empty, text_open, ref, after, closed in cells:
+            for label, slot, style, width, usable, empty, text_open, ref, after, closed in cells:
                 if slot is not None:        # else label is set (_data_cells): one check either way
                     v = slot.render(vals) if vals else None
                 else:
                     v = get(label) if not blank or label not in blank else None
                 if v is None or v == "":
                     put(empty)
-                elif type(v) is str:
+                    continue
+                # no character is wider than 1.8 units (_layout.text_units): a line of text that needs no
+                # more lines so counted needs no more than the row already has
+                if usable is not None and (type(v) is not str or 1.8 * len(v) / usable > lines or "\n" in v):
+                    need = lines_needed(v, width)
+                    if need > lines:
+                        lines = need
+                if type(v) is str:
                     put(text_open)
                     put(xml_text(v))
                     put(closed)
                 else:
                     put(cell_xml(ref, v, style))
                     put(after)
+            ht = heights.get(lines)
+            if ht is None:
+                ht = heights[lines] = self._row_ht(lines)
+            out[at] = ht
         return "".join(out)
 
     def _row_ht(self, lines: int) -> str:
