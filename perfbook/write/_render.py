@@ -138,9 +138,9 @@ class _LoopCell:
 _HeaderCell = tuple[Slot, str, str | None]
 _Merge = tuple[int, int, int, int]          # r1, c1, r2, c2
 # an indicator row's data cell as _row_texts keeps it: label, composite slot, style, width and usable width
-# of a text deciding the row's height (_data_cells; one of label and slot is set), the cell when empty and the fixed text after it, the opening of its text, its
-# reference, the fixed text after it, the text's close and that fixed text. A plain tuple too: _loop_rows
-# unpacks one per cell of every workbook
+# of a text deciding the row's height (_data_cells; one of label and slot is set), the cell when empty and
+# the fixed text after it, the opening of its text, its reference, the fixed text after it, the text's close
+# and that fixed text. A plain tuple too: _loop_rows unpacks one per cell of every workbook
 _RowCell = tuple[str | None, Slot | None, str | None, float | None, float | None, str, str, str, str, str]
 _RowText = tuple[str, str, list[_RowCell]]   # '<row r=".."' and attributes, the text to the first data cell, the cells
 
@@ -410,7 +410,7 @@ class CompiledSheet:
                     continue
                 # no character is wider than 1.8 units (_layout.text_units): a line of text that needs no
                 # more lines so counted needs no more than the row already has
-                if usable is not None and (type(v) is not str or 1.8 * len(v) / usable > lines or "\n" in v):
+                if usable is not None and width is not None and (type(v) is not str or 1.8 * len(v) / usable > lines or "\n" in v):
                     need = lines_needed(v, width)
                     if need > lines:
                         lines = need
