@@ -669,6 +669,7 @@ class Compiled:
         self._deflated: dict[tuple[str, bytes], Entry] = {}                # _kept
         self._wb_entries: dict[tuple, Entry] = {}                          # _workbook_entry, _app_entry
         self._shapes: dict[tuple, tuple[list, list[list[_Rename]]]] = {}   # _shape
+        self._codenames: dict[int, str | None] = {}                          # _codename
         self._package_parts()
 
     def render(self, projects: list[Project], blank_rows: int = 0, meta: dict | None = None,
@@ -695,9 +696,9 @@ class Compiled:
                 xml = _rename_in_formulas(xml, renames[n - 1])
             # sheetPr and sheetViews come before sheetData: only that head is searched (a regex over a
             # department sheet's whole XML cost a third of its render time)
-            cut = xml.find("<sheetData")
-            head = xml[:cut] if cut >= 0 else xml
             if copy and cs.sheet.index is not None:
+                cut = xml.find("<sheetData")
+                head = xml[:cut] if cut >= 0 else xml
                 if "tabSelected" in head:          # the regex (led by a run of spaces) costs far more
                     head = _TAB_SELECTED.sub("", head)
                 # a copy gets its own VBA codeName (each sheet has its own document module)
@@ -705,7 +706,9 @@ class Compiled:
                 if own is not None:
                     head = P.set_sheet_codename(head, f"{own}_{n}")
                 xml = head + xml[cut:] if cut >= 0 else head
-            codenames.append(P.sheet_codename(head))
+                codenames.append(P.sheet_codename(head))
+            else:
+                codenames.append(self._codename(cs, xml))
             entries.append(self._sheet_entry(cs, part, xml, constant))
             rels_part = cs.sheet.rels_part
             if rels_part:
@@ -725,6 +728,15 @@ class Compiled:
             entries.append(self._kept("docProps/custom.xml", self._custom(meta)))
         types = self._content_types([r.part for r in sheet_rows], extra_ct, bool(meta))
         return build_zip([self._kept(P.CONTENT_TYPES, types)] + entries + self._static_for(codenames))
+
+    def _codename(self, cs: CompiledSheet, xml: str) -> str | None:
+        """The VBA codeName of a sheet written as the template has it (not a copy): its <sheetPr> is
+        the template's in every workbook (marks and slots are all further on), so it is read once."""
+        key = id(cs)
+        if key not in self._codenames:
+            cut = xml.find("<sheetData")
+            self._codenames[key] = P.sheet_codename(xml[:cut] if cut >= 0 else xml)
+        return self._codenames[key]
 
     # -- workbook-level parts, deflated once per content: most are the same in every workbook of one
     # shape (as many sheets, the same titles and block sizes); bench/run.py's floor copies them too
