@@ -45,8 +45,8 @@ def joined(cs, s: int, ctx: dict) -> str:
     frame, _cells = cs._frame(s)
     out = frame[:]
     for name, at in cs._pos.items():
-        out[at] = ctx[name]
-    return "".join(out)
+        out[at] = ctx[name].encode("utf-8")
+    return b"".join(out).decode("utf-8")
 
 
 def projects(n: int, rows: int, seed: int = 1) -> list[Project]:

@@ -141,8 +141,8 @@ _Merge = tuple[int, int, int, int]          # r1, c1, r2, c2
 # of a text deciding the row's height (_data_cells; one of label and slot is set), the cell when empty and
 # the fixed text after it, the opening of its text, its reference, the fixed text after it, the text's close
 # and that fixed text. A plain tuple too: _loop_rows unpacks one per cell of every workbook
-_RowCell = tuple[str | None, Slot | None, str | None, float | None, float | None, str, str, str, str, str]
-_RowText = tuple[str, str, list[_RowCell]]   # '<row r=".."' and attributes, the text to the first data cell, the cells
+_RowCell = tuple[str | None, Slot | None, str | None, float | None, float | None, bytes, bytes, str, bytes, bytes]
+_RowText = tuple[bytes, bytes, list[_RowCell]]   # '<row r=".."' and attributes, the text to the first data cell, the cells
 
 
 class CompiledSheet:
@@ -170,11 +170,11 @@ class CompiledSheet:
         tail = _shift_refs_in_xml(tail, self.T, name)
         self.source = head + "".join(body) + tail
         self._lits, self._marks = split_marks(self.source)
-        self._frames: dict[int, tuple[list[str], list[tuple[int, int, str | None, str, str, str]]]] = {}
+        self._frames: dict[int, tuple[list[bytes], list[tuple[int, int, str | None, str, bytes, bytes]]]] = {}
         self._rows_kept: dict[int, list[_RowText]] = {}
         self._merges_kept: dict[int, tuple[int, str]] = {}
-        self._heights: dict[int, str] = {}
-        self._fit_attrs: dict[tuple[int, int], str] = {}
+        self._heights: dict[int, bytes] = {}
+        self._fit_attrs: dict[tuple[int, int], bytes] = {}
         self.loop_cells = self._loop_cells()
         self.print_area = print_area(sheet)
         # the slots rendered per workbook: each once, though a row's height and its cell both need it
@@ -290,8 +290,9 @@ class CompiledSheet:
         return max((len(project.indicators) if project else 0) + blank_rows, 1)
 
     def render(self, project: Project | None, blank_rows: int = 0,
-               data: tuple[dict, list[dict]] | None = None) -> str:
-        """The sheet's XML for one project; data: its (values, indicator dicts), from project_data."""
+               data: tuple[dict, list[dict]] | None = None) -> bytes:
+        """The sheet's XML for one project, in UTF-8; data: its (values, indicator dicts), from project_data.
+        Its fixed text is kept encoded (per s, per row count): only the data's text is encoded per workbook."""
         values, inds = data if data is not None else project_data(project)
         n = self.rows_for(project, blank_rows)
         s = max(n - 1, 0)
@@ -303,7 +304,7 @@ class CompiledSheet:
             out[pos["loop_rows"]] = self._loop_rows(inds, runs, n, s)
         else:
             runs = {}
-        out[pos["merges"]] = self._merges_xml(runs, n, s)
+        out[pos["merges"]] = self._merges_xml(runs, n, s).encode("utf-8")
         get = values.get
         got = [get(label) if label is not None else sl.render(values) for label, sl in self._reads]
         lines_needed, kept = _layout.lines_needed, self._fit_attrs
@@ -324,12 +325,12 @@ class CompiledSheet:
         for at, k, style, ref, empty, text_open in cells:
             v = got[k]
             if type(v) is str and v:
-                out[at] = text_open + xml_text(v) + "</t></is></c>"
+                out[at] = text_open + xml_text(v).encode("utf-8") + b"</t></is></c>"
             elif v is None or v == "":
                 out[at] = empty
             else:
-                out[at] = cell_xml(ref, v, style)
-        return "".join(out)
+                out[at] = cell_xml(ref, v, style).encode("utf-8")
+        return b"".join(out)
 
     def _text_width(self, lc: _LoopCell) -> tuple[float | None, float | None]:
         if not lc.slot_label or lc.slot_label in ("一级指标", "二级指标"):
@@ -348,15 +349,15 @@ class CompiledSheet:
                           for r, pairs in self.fit_rows.items()]
         self._cell_plan = [(self._pos[f"c{k}"], index[id(slot)], style) for k, (slot, _ref, style) in self.slot_names.items()]
 
-    def _fit_attr(self, r: int, lines: int) -> str:
+    def _fit_attr(self, r: int, lines: int) -> bytes:
         """The attributes of template row r, which has fields, for text of that many lines (_fit_attrs keeps them)."""
         h = _layout.height_of(lines, self.row_heights[r])
         base = self.row_attr_base[r]
         ht = f' ht="{h}" customHeight="1"' if h else (
             f' ht="{self.row_heights[r]}" customHeight="1"' if r in self.row_fixed else "")
-        return (f" {base}" if base else "") + ht
+        return ((f" {base}" if base else "") + ht).encode("utf-8")
 
-    def _frame(self, s: int) -> tuple[list[str], list[tuple[int, int, str | None, str, str, str]]]:
+    def _frame(self, s: int) -> tuple[list[bytes], list[tuple[int, int, str | None, str, bytes, bytes]]]:
         """The sheet's fixed text for a block grown by s, with a place ("") between its pieces for each
         slot's text (at _pos), and each field's cell there: (place, header slot, style, reference, the cell
         empty, the opening of its text) -- worked out once per s."""
@@ -368,31 +369,32 @@ class CompiledSheet:
                     lits[-1] += str(mark + s) + lit
                 else:
                     lits.append(lit)
-            frame = [""] * (2 * len(lits) - 1)
-            frame[0::2] = lits
+            frame = [b""] * (2 * len(lits) - 1)
+            frame[0::2] = [lit.encode("utf-8") for lit in lits]
             cells = []
             for (at, k, style), (_slot, ref, _style) in zip(self._cell_plan, self.slot_names.values()):
                 ref = MARK.sub(lambda m: str(int(m.group(1)) + s) if m.group(1) else m.group(), ref)
                 st = f' s="{style}"' if style is not None else ""
-                cells.append((at, k, style, ref, f'<c r="{ref}"{st}/>' if st else "", f'<c r="{ref}"{st}{_INLINE}'))
+                cells.append((at, k, style, ref, f'<c r="{ref}"{st}/>'.encode() if st else b"",
+                              f'<c r="{ref}"{st}{_INLINE}'.encode()))
             if len(self._frames) >= _KEEP:
                 self._frames.clear()
             got = self._frames[s] = (frame, cells)
         return got
 
-    def _loop_rows(self, inds: list[dict], runs: dict[str, list[tuple[int, int]]], n: int, s: int) -> str:
+    def _loop_rows(self, inds: list[dict], runs: dict[str, list[tuple[int, int]]], n: int, s: int) -> bytes:
         """The n indicator rows: each row's fixed text (_row_texts) with the data's cells between."""
         cont1, cont2 = _continuations(runs)
         heights = self._heights
         lines_needed = _layout.lines_needed
-        out: list[str] = []
+        out: list[bytes] = []
         put = out.append
         for i, (opening, first, cells) in enumerate(self._row_texts(n, s)):
             vals = inds[i] if i < len(inds) else {}
             get = vals.get
             put(opening)
             at = len(out)
-            put("")                         # the row's height, known once its cells are
+            put(b"")                        # the row's height, known once its cells are
             put(first)
             # the height that fits the row's text, without customHeight: Excel (and LibreOffice) keep it
             # on opening and grow the row again as text is typed or edited (its cells are not merged
@@ -416,22 +418,22 @@ class CompiledSheet:
                         lines = need
                 if type(v) is str:
                     put(text_open)
-                    put(xml_text(v))
+                    put(xml_text(v).encode("utf-8"))
                     put(closed)
                 else:
-                    put(cell_xml(ref, v, style))
+                    put(cell_xml(ref, v, style).encode("utf-8"))
                     put(after)
             ht = heights.get(lines)
             if ht is None:
                 ht = heights[lines] = self._row_ht(lines)
             out[at] = ht
-        return "".join(out)
+        return b"".join(out)
 
-    def _row_ht(self, lines: int) -> str:
+    def _row_ht(self, lines: int) -> bytes:
         """An indicator row's ht attribute for text of that many lines (kept per line count in _heights)."""
         h = _layout.height_of(lines, self.loop_min_height) or (
             self.loop_min_height if self.loop_min_height != 15.0 else None)
-        return f' ht="{h}"' if h else ""
+        return f' ht="{h}"'.encode() if h else b""
 
     def _row_texts(self, n: int, s: int) -> list[_RowText]:
         """Per indicator row of a block of n: '<row r=".."' and its attributes, the fixed text up to the first
@@ -467,9 +469,11 @@ class CompiledSheet:
                     cur.append(f'<c r="{ref}" {lc.attrs}>{text}</c>')
             cur.append("</row>")
             chunks.append("".join(cur))
-            # (the empty cell and the text's close carry the fixed text after them: one string put, not two)
-            got.append((f'<row r="{r}"{self.loop_row_attrs}', chunks[0],
-                        [(*data, empty + after, text_open, ref, after, "</t></is></c>" + after)
+            # (the empty cell and the text's close carry the fixed text after them: one string put, not two;
+            # all of it encoded here, once per row count)
+            got.append((f'<row r="{r}"{self.loop_row_attrs}'.encode(), chunks[0].encode(),
+                        [(*data, (empty + after).encode(), text_open.encode(), ref, after.encode(),
+                          ("</t></is></c>" + after).encode())
                          for data, (empty, text_open, ref), after in zip(self._data_cells, cells, chunks[1:])]))
         if n <= _KEEP_ROWS:
             if len(self._rows_kept) >= _KEEP or sum(self._rows_kept) + n > _KEEP_ROWS * 4:
@@ -665,7 +669,7 @@ class Compiled:
                                                   "docProps/app.xml", "docProps/custom.xml", P.ROOT_RELS}
         # every part perfbook does not rewrite: deflated once, copied into every workbook
         self.static = [deflate(n, b) for n, b in parts.items() if n not in self._drop]
-        self._constant: dict[tuple[int, str], tuple[str, Entry]] = {}   # sheets the same in every workbook
+        self._constant: dict[tuple[int, str], tuple[bytes, Entry]] = {}  # sheets the same in every workbook
         self._deflated: dict[tuple[str, bytes], Entry] = {}                # _kept
         self._wb_entries: dict[tuple, Entry] = {}                          # _workbook_entry, _app_entry
         self._shapes: dict[tuple, tuple[list, list[list[_Rename]]]] = {}   # _shape
@@ -693,19 +697,19 @@ class Compiled:
                     values_of[id(project)] = project_data(project)
                 xml = cs.render(project, blank_rows if cs.T is not None else 0, values_of[id(project)])
             if renames[n - 1]:
-                xml = _rename_in_formulas(xml, renames[n - 1])
+                xml = _rename_in_formulas(xml.decode("utf-8"), renames[n - 1]).encode("utf-8")
             # sheetPr and sheetViews come before sheetData: only that head is searched (a regex over a
             # department sheet's whole XML cost a third of its render time)
             if copy and cs.sheet.index is not None:
-                cut = xml.find("<sheetData")
-                head = xml[:cut] if cut >= 0 else xml
+                cut = xml.find(b"<sheetData")
+                head = (xml[:cut] if cut >= 0 else xml).decode("utf-8")
                 if "tabSelected" in head:          # the regex (led by a run of spaces) costs far more
                     head = _TAB_SELECTED.sub("", head)
                 # a copy gets its own VBA codeName (each sheet has its own document module)
                 own = P.sheet_codename(head)
                 if own is not None:
                     head = P.set_sheet_codename(head, f"{own}_{n}")
-                xml = head + xml[cut:] if cut >= 0 else head
+                xml = head.encode("utf-8") + xml[cut:] if cut >= 0 else head.encode("utf-8")
                 codenames.append(P.sheet_codename(head))
             else:
                 codenames.append(self._codename(cs, xml))
@@ -729,13 +733,13 @@ class Compiled:
         types = self._content_types([r.part for r in sheet_rows], extra_ct, bool(meta))
         return build_zip([self._kept(P.CONTENT_TYPES, types)] + entries + self._static_for(codenames))
 
-    def _codename(self, cs: CompiledSheet, xml: str) -> str | None:
+    def _codename(self, cs: CompiledSheet, xml: bytes) -> str | None:
         """The VBA codeName of a sheet written as the template has it (not a copy): its <sheetPr> is
         the template's in every workbook (marks and slots are all further on), so it is read once."""
         key = id(cs)
         if key not in self._codenames:
-            cut = xml.find("<sheetData")
-            self._codenames[key] = P.sheet_codename(xml[:cut] if cut >= 0 else xml)
+            cut = xml.find(b"<sheetData")
+            self._codenames[key] = P.sheet_codename((xml[:cut] if cut >= 0 else xml).decode("utf-8"))
         return self._codenames[key]
 
     # -- workbook-level parts, deflated once per content: most are the same in every workbook of one
@@ -770,12 +774,12 @@ class Compiled:
             got = self._wb_entries[key] = deflate("docProps/app.xml", _app_xml(titles), FAST)
         return got
 
-    def _sheet_entry(self, cs: CompiledSheet, part: str, xml: str, constant: bool) -> Entry:
+    def _sheet_entry(self, cs: CompiledSheet, part: str, xml: bytes, constant: bool) -> Entry:
         if not constant:
-            return deflate(part, xml.encode("utf-8"), FAST)
+            return deflate(part, xml, FAST)
         key = (id(cs), part)
         if key not in self._constant:
-            self._constant[key] = (xml, deflate(part, xml.encode("utf-8")))
+            self._constant[key] = (xml, deflate(part, xml))
         return self._constant[key][1]
 
     def cached_entries(self) -> list[Entry]:
