@@ -3,9 +3,11 @@
 Compiling cuts each template sheet's XML at its marks (rows below the indicator row and every
 reference to them move by ``s``; a field's cell, a row's height, the merges and the indicator rows are
 slots), and deflates every other part of the package once. Rendering a workbook is then: the sheet's
-fixed text for this ``s`` (joined once per ``s`` and kept), the indicator rows (their fixed text per
-row count kept the same way, the data's cells between), plain string joins, zip. Macros, the ribbon,
-x14 extensions and anything else in the template travel byte for byte.
+fixed text for this ``s`` (joined and encoded once per ``s`` and kept), the indicator rows (their fixed
+text per row count kept the same way, the data's cells between), byte joins, zip. The workbook-level parts
+(workbook.xml, rels, content types, app and custom properties) depend on the workbook's shape only: each
+is deflated once per content and copied after. Macros, the ribbon, x14 extensions and anything else in
+the template travel byte for byte.
 """
 from __future__ import annotations
 
