@@ -179,7 +179,8 @@ def _temp_beside(target: str, st: os.stat_result | None, path, suffix: str) -> t
     Named as tempfile.mkstemp names it (.~NAME.xxxxxxxx.tmp, 8 random characters, created exclusively,
     never through a symlink), but opened once for writing. Its mode: the replaced file's, or 0666 given
     to the kernel, which takes the umask off as it is at that moment (the process may change it; nothing
-    is cached) -- the mode ``>`` gives a new file.
+    is cached) -- the mode ``>`` gives a new file (in a folder with a default ACL the ACL applies instead
+    of the umask, as for every program's new files).
     """
     folder, name = os.path.split(target)
     prefix = os.path.join(folder, ".~" + name[:40] + ".")
