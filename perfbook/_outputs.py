@@ -206,10 +206,13 @@ def _temp_beside(target: str, st: os.stat_result | None, path, suffix: str) -> t
         if st is not None:
             try:
                 _chmod(fd, tmp, mode)           # the kernel took the umask off: the replaced file's mode exactly
-            except BaseException:
+            except BaseException as exc:
                 os.close(fd)
                 _unlink(tmp)
-                raise
+                failed = _failed(exc, path)
+                if failed is exc:
+                    raise
+                raise failed from None
         return fd, tmp
     raise _named(FileExistsError(17, "no free temp file name"), path)
 

@@ -189,3 +189,17 @@ def test_the_workbook_door_fits_the_extension_every_time(tmp_path):
         with pytest.raises(PerfbookError, match=r"m\.xlsx.*\.xlsm"):
             _package.write_atomic(tmp_path / "m.xlsx", macros)
     assert not (tmp_path / "m.xlsx").exists()
+
+
+def test_a_mode_that_cannot_be_set_names_the_users_path_and_leaves_nothing(write, tmp_path, monkeypatch):
+    p = tmp_path / "m.json"
+    p.write_bytes(b"previous")
+
+    def refuse(*a, **k):
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+    monkeypatch.setattr(os, "fchmod", refuse, raising=False)
+    monkeypatch.setattr(os, "chmod", refuse)
+    with pytest.raises(PermissionError) as info:
+        write(p, b"new")
+    assert info.value.filename == str(p)
+    assert p.read_bytes() == b"previous" and [q.name for q in tmp_path.iterdir()] == ["m.json"]
