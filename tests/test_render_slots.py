@@ -41,11 +41,12 @@ def to_jinja(text: str) -> str:
 
 
 def joined(cs, s: int, ctx: dict) -> str:
-    lits, names, _refs = cs._frame(s)
-    out = [lits[0]]
-    for name, lit in zip(names, lits[1:]):
-        out += [ctx[name], lit]
-    return "".join(out)
+    """The sheet's frame for s with each slot's text put at its place (as CompiledSheet.render puts it)."""
+    frame, _cells = cs._frame(s)
+    out = frame[:]
+    for name, at in cs._pos.items():
+        out[at] = ctx[name].encode("utf-8")
+    return b"".join(out).decode("utf-8")
 
 
 def projects(n: int, rows: int, seed: int = 1) -> list[Project]:
@@ -108,6 +109,32 @@ def test_what_is_kept_per_shape_never_leaks_into_the_next_workbook():
         for group in shapes + shapes[::-1]:
             fresh = Compiled(kept.template)
             assert kept.render(group, blank_rows=blank, meta=meta) == fresh.render(group, blank_rows=blank, meta=meta)
+
+
+def test_workbooks_of_one_shape_but_other_data_are_each_their_own():
+    """What is kept per shape (the plan, the renames, workbook.xml, the parts deflated once) is keyed by
+    the shape alone: projects of the same names and indicator counts but other data get their own bytes."""
+    def group(words: list[str]) -> list[Project]:
+        return [Project.from_dict({"项目名称": f"项目{k}", "年度目标": words[k], "指标": [
+            {"一级指标": "产出指标", "二级指标": words[(k + i) % 3], "三级指标": f"{words[i % 3]}{i}", "指标值": i}
+            for i in range(3 + 4 * k)]}) for k in range(2)]
+    a, b = group(["数量指标", "质量指标", "时效指标"]), group(["甲&<乙>", "很长的指标内容" * 9, "多行\n文字"])
+    meta = meta_for(None, None)
+    kept = compiled()
+    for group in ([a[0]], [b[0]], a, b, [a[1], b[0]], a[::-1]):
+        fresh = Compiled(kept.template).render(group, meta=meta)
+        assert kept.render(group, meta=meta) == fresh
+        assert kept.render(group, meta=meta, names=["甲", "乙"][:len(group)]) == \
+            Compiled(kept.template).render(group, meta=meta, names=["甲", "乙"][:len(group)])
+    assert kept.render([a[0]], meta=meta) != kept.render([b[0]], meta=meta)
+    # the workbook-level parts are copied already deflated, and listed so (bench/run.py's floor copies them too)
+    data = kept.render(a, meta=meta)
+    cached = {(e.name.decode(), e.crc, e.size) for e in kept.cached_entries()}
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for name in ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "docProps/app.xml",
+                     "_rels/.rels", "docProps/custom.xml"):
+            info = z.getinfo(name)
+            assert (name, info.CRC, info.file_size) in cached, name
 
 
 def test_the_seeds_render_the_same_through_a_fresh_and_a_used_compiled_template():

@@ -3,9 +3,11 @@
 Compiling cuts each template sheet's XML at its marks (rows below the indicator row and every
 reference to them move by ``s``; a field's cell, a row's height, the merges and the indicator rows are
 slots), and deflates every other part of the package once. Rendering a workbook is then: the sheet's
-fixed text for this ``s`` (joined once per ``s`` and kept), the indicator rows (their fixed text per
-row count kept the same way, the data's cells between), plain string joins, zip. Macros, the ribbon,
-x14 extensions and anything else in the template travel byte for byte.
+fixed text for this ``s`` (joined and encoded once per ``s`` and kept), the indicator rows (their fixed
+text per row count kept the same way, the data's cells between), byte joins, zip. The workbook-level parts
+(workbook.xml, rels, content types, app and custom properties) depend on the workbook's shape only: each
+is deflated once per content and copied after. Macros, the ribbon, x14 extensions and anything else in
+the template travel byte for byte.
 """
 from __future__ import annotations
 
@@ -137,11 +139,12 @@ class _LoopCell:
 # style. A plain tuple, as _RowCell below: render unpacks one per such cell of every workbook
 _HeaderCell = tuple[Slot, str, str | None]
 _Merge = tuple[int, int, int, int]          # r1, c1, r2, c2
-# an indicator row's data cell as _row_texts keeps it: label, composite slot, style (_data_cells; one of
-# label and slot is set), the cell when empty, the opening of its text, its reference, the fixed text after
-# it. A plain tuple too: _loop_rows unpacks one per cell of every workbook
-_RowCell = tuple[str | None, Slot | None, str | None, str, str, str, str]
-_RowText = tuple[str, str, list[_RowCell]]   # '<row r=".."' and attributes, the text to the first data cell, the cells
+# an indicator row's data cell as _row_texts keeps it: label, composite slot, style, width and usable width
+# of a text deciding the row's height (_data_cells; one of label and slot is set), the cell when empty and
+# the fixed text after it, the opening of its text, its reference, the fixed text after it, the text's close
+# and that fixed text. A plain tuple too: _loop_rows unpacks one per cell of every workbook
+_RowCell = tuple[str | None, Slot | None, str | None, float | None, float | None, bytes, bytes, str, bytes, bytes]
+_RowText = tuple[bytes, bytes, list[_RowCell]]   # '<row r=".."' and attributes, the text to the first data cell, the cells
 
 
 class CompiledSheet:
@@ -169,26 +172,25 @@ class CompiledSheet:
         tail = _shift_refs_in_xml(tail, self.T, name)
         self.source = head + "".join(body) + tail
         self._lits, self._marks = split_marks(self.source)
-        self._frames: dict[int, tuple[list[str], list[str], dict[int, str]]] = {}
+        self._frames: dict[int, tuple[list[bytes], list[tuple[int, int, str | None, str, bytes, bytes]]]] = {}
         self._rows_kept: dict[int, list[_RowText]] = {}
         self._merges_kept: dict[int, tuple[int, str]] = {}
-        self._heights: dict[int, str] = {}
-        self._fit_attrs: dict[tuple[int, int], str] = {}
+        self._heights: dict[int, bytes] = {}
+        self._fit_attrs: dict[tuple[int, int], bytes] = {}
         self.loop_cells = self._loop_cells()
         self.print_area = print_area(sheet)
         # the slots rendered per workbook: each once, though a row's height and its cell both need it
         self._header_slots = list({id(x[0]): x[0] for x in self.slot_names.values()}.values())
         self._header_slots += [sl for pairs in self.fit_rows.values() for sl, _w in pairs
                                if all(sl is not h for h in self._header_slots)]
-        # the indicator row's cells that take the data, in order; the others are fixed text per row count
-        self._data_cells: list[tuple[str | None, Slot | None, str | None]] = [
-            (lc.slot_label, lc.slot, lc.style) for lc in self.loop_cells
+        # the indicator row's cells that take the data, in order; the others are fixed text per row count.
+        # With each: the width of a column whose text decides the row's height and that width less
+        # padding (_layout.lines_needed's one-line test, made before calling it), else None, None
+        # (一级/二级 are merged over their groups, a composite slot's text is not measured)
+        self._data_cells: list[tuple[str | None, Slot | None, str | None, float | None, float | None]] = [
+            (lc.slot_label, lc.slot, lc.style, *self._text_width(lc)) for lc in self.loop_cells
             if lc.slot_label is not None or lc.slot is not None]
-        # the columns whose text decides a row's height (一级/二级 are merged over their groups)
-        # (and the width less padding: _layout.lines_needed's one-line test, made here before calling it)
-        self._text_cols = [(lc.slot_label, w, max(w - 0.8, 1.0)) for lc in self.loop_cells
-                           if lc.slot_label and lc.slot_label not in ("一级指标", "二级指标")
-                           for w in [self.loop_widths.get(col_index(lc.col), 8.43)]]
+        self._plans()
 
     # -- compile -----------------------------------------------------------------------------
     def _classify_merges(self) -> tuple[list[_Merge], list[tuple[int, int]], dict[str, tuple[int, int]]]:
@@ -290,111 +292,150 @@ class CompiledSheet:
         return max((len(project.indicators) if project else 0) + blank_rows, 1)
 
     def render(self, project: Project | None, blank_rows: int = 0,
-               data: tuple[dict, list[dict]] | None = None) -> str:
-        """The sheet's XML for one project; data: its (values, indicator dicts), from project_data."""
+               data: tuple[dict, list[dict]] | None = None) -> bytes:
+        """The sheet's XML for one project, in UTF-8; data: its (values, indicator dicts), from project_data.
+        Its fixed text is kept encoded (per s, per row count): only the data's text is encoded per workbook."""
         values, inds = data if data is not None else project_data(project)
         n = self.rows_for(project, blank_rows)
         s = max(n - 1, 0)
-        lits, names, refs = self._frame(s)
-        runs = ({"一级指标": _runs(inds, ("一级指标",)), "二级指标": _runs(inds, ("一级指标", "二级指标"))}
-                if self.T is not None else {})
-        ctx: dict[str, str] = {"merges": self._merges_xml(runs, n, s)}
+        frame, cells = self._frame(s)
+        out = frame[:]                   # the fixed text at the even places, each slot's text put at its own
+        pos = self._pos
         if self.T is not None:
-            ctx["loop_rows"] = self._loop_rows(inds, runs, n, s)
-        got = {id(sl): sl.render(values) for sl in self._header_slots}
+            runs = _group_runs(inds)
+            out[pos["loop_rows"]] = self._loop_rows(inds, runs, n, s)
+        else:
+            runs = {}
+        out[pos["merges"]] = self._merges_xml(runs, n, s).encode("utf-8")
+        get = values.get
+        got = [get(label) if label is not None else sl.render(values) for label, sl in self._reads]
         lines_needed, kept = _layout.lines_needed, self._fit_attrs
-        for r, pairs in self.fit_rows.items():
-            lines = max([lines_needed(got[id(sl)], w) for sl, w in pairs], default=1)
+        for at, r, pairs in self._fit_plan:
+            lines = 1
+            for k, width, usable in pairs:
+                v = got[k]
+                # no character is wider than 1.8 units: a text that fits so counted fits (most fields' text)
+                if v is None or (type(v) is str and 1.8 * len(v) <= usable and "\n" not in v):
+                    continue
+                need = lines_needed(v, width)
+                if need > lines:
+                    lines = need
             attrs = kept.get((r, lines))
             if attrs is None:
                 attrs = kept[(r, lines)] = self._fit_attr(r, lines)
-            ctx[f"h{r}"] = attrs
-        for k, (slot, _ref, style) in self.slot_names.items():
-            ctx[f"c{k}"] = cell_xml(refs[k], got[id(slot)], style)
-        out = [""] * (2 * len(names) + 1)
-        out[0::2] = lits
-        out[1::2] = [ctx[nm] for nm in names]
-        return "".join(out)
+            out[at] = attrs
+        for at, k, style, ref, empty, text_open in cells:
+            v = got[k]
+            if type(v) is str and v:
+                out[at] = text_open + xml_text(v).encode("utf-8") + b"</t></is></c>"
+            elif v is None or v == "":
+                out[at] = empty
+            else:
+                out[at] = cell_xml(ref, v, style).encode("utf-8")
+        return b"".join(out)
 
-    def _fit_attr(self, r: int, lines: int) -> str:
+    def _text_width(self, lc: _LoopCell) -> tuple[float | None, float | None]:
+        if not lc.slot_label or lc.slot_label in ("一级指标", "二级指标"):
+            return None, None
+        w = self.loop_widths.get(col_index(lc.col), 8.43)
+        return w, max(w - 0.8, 1.0)
+
+    def _plans(self) -> None:
+        """What render reads per workbook, laid out once: where each slot's text goes in the frame, the
+        header slots (a field's own value read straight from the values), the rows that fit their text."""
+        names = [m for m in self._marks if isinstance(m, str)]
+        self._pos = {nm: 2 * i + 1 for i, nm in enumerate(names)}
+        index = {id(sl): i for i, sl in enumerate(self._header_slots)}
+        self._reads = [(sl.labels[0] if sl.single else None, sl) for sl in self._header_slots]
+        self._fit_plan = [(self._pos[f"h{r}"], r, [(index[id(sl)], w, max(w - 0.8, 1.0)) for sl, w in pairs])
+                          for r, pairs in self.fit_rows.items()]
+        self._cell_plan = [(self._pos[f"c{k}"], index[id(slot)], style) for k, (slot, _ref, style) in self.slot_names.items()]
+
+    def _fit_attr(self, r: int, lines: int) -> bytes:
         """The attributes of template row r, which has fields, for text of that many lines (_fit_attrs keeps them)."""
         h = _layout.height_of(lines, self.row_heights[r])
         base = self.row_attr_base[r]
         ht = f' ht="{h}" customHeight="1"' if h else (
             f' ht="{self.row_heights[r]}" customHeight="1"' if r in self.row_fixed else "")
-        return (f" {base}" if base else "") + ht
+        return ((f" {base}" if base else "") + ht).encode("utf-8")
 
-    def _frame(self, s: int) -> tuple[list[str], list[str], dict[int, str]]:
-        """The sheet's fixed text for a block grown by s, cut where the slots go (their names between), and
-        the cell reference of each field's slot: worked out once per s."""
+    def _frame(self, s: int) -> tuple[list[bytes], list[tuple[int, int, str | None, str, bytes, bytes]]]:
+        """The sheet's fixed text for a block grown by s, with a place ("") between its pieces for each
+        slot's text (at _pos), and each field's cell there: (place, header slot, style, reference, the cell
+        empty, the opening of its text) -- worked out once per s."""
         got = self._frames.get(s)
         if got is None:
-            lits, names = [self._lits[0]], []
+            lits = [self._lits[0]]
             for mark, lit in zip(self._marks, self._lits[1:]):
                 if isinstance(mark, int):
                     lits[-1] += str(mark + s) + lit
                 else:
-                    names.append(mark)
                     lits.append(lit)
-            refs = {k: MARK.sub(lambda m: str(int(m.group(1)) + s) if m.group(1) else m.group(), ref)
-                    for k, (_slot, ref, _style) in self.slot_names.items()}
+            frame = [b""] * (2 * len(lits) - 1)
+            frame[0::2] = [lit.encode("utf-8") for lit in lits]
+            cells = []
+            for (at, k, style), (_slot, ref, _style) in zip(self._cell_plan, self.slot_names.values()):
+                ref = MARK.sub(lambda m: str(int(m.group(1)) + s) if m.group(1) else m.group(), ref)
+                st = f' s="{style}"' if style is not None else ""
+                cells.append((at, k, style, ref, f'<c r="{ref}"{st}/>'.encode() if st else b"",
+                              f'<c r="{ref}"{st}{_INLINE}'.encode()))
             if len(self._frames) >= _KEEP:
                 self._frames.clear()
-            got = self._frames[s] = (lits, names, refs)
+            got = self._frames[s] = (frame, cells)
         return got
 
-    def _loop_rows(self, inds: list[dict], runs: dict[str, list[tuple[int, int]]], n: int, s: int) -> str:
+    def _loop_rows(self, inds: list[dict], runs: dict[str, list[tuple[int, int]]], n: int, s: int) -> bytes:
         """The n indicator rows: each row's fixed text (_row_texts) with the data's cells between."""
         cont1, cont2 = _continuations(runs)
-        text_cols, heights = self._text_cols, self._heights
+        heights = self._heights
         lines_needed = _layout.lines_needed
-        out: list[str] = []
+        out: list[bytes] = []
         put = out.append
         for i, (opening, first, cells) in enumerate(self._row_texts(n, s)):
             vals = inds[i] if i < len(inds) else {}
             get = vals.get
+            put(opening)
+            at = len(out)
+            put(b"")                        # the row's height, known once its cells are
+            put(first)
             # the height that fits the row's text, without customHeight: Excel (and LibreOffice) keep it
             # on opening and grow the row again as text is typed or edited (its cells are not merged
             # across columns, so Excel's autofit sees them)
             lines = 1
-            for text_label, width, usable in text_cols:
-                v = get(text_label)
-                # no character is wider than 1.8 units (_layout.text_units): a line of text that needs no
-                # more lines so counted needs no more than the row already has
-                if v is None or (type(v) is str and 1.8 * len(v) / usable <= lines and "\n" not in v):
-                    continue
-                k = lines_needed(v, width)
-                if k > lines:
-                    lines = k
-            ht = heights.get(lines)
-            if ht is None:
-                ht = heights[lines] = self._row_ht(lines)
-            put(opening)
-            put(ht)
-            put(first)
             # a 一级 / 二级 cell a run above covers stays empty: the merge shows the run's text
             blank = _BLANK[(i in cont1) + 2 * (i in cont2)]
-            for label, slot, style, empty, text_open, ref, after in cells:
+            for label, slot, style, width, usable, empty, text_open, ref, after, closed in cells:
                 if slot is not None:        # else label is set (_data_cells): one check either way
                     v = slot.render(vals) if vals else None
                 else:
                     v = get(label) if not blank or label not in blank else None
                 if v is None or v == "":
                     put(empty)
-                elif type(v) is str:
+                    continue
+                # no character is wider than 1.8 units (_layout.text_units): a line of text that needs no
+                # more lines so counted needs no more than the row already has
+                if usable is not None and width is not None and (type(v) is not str or 1.8 * len(v) / usable > lines or "\n" in v):
+                    need = lines_needed(v, width)
+                    if need > lines:
+                        lines = need
+                if type(v) is str:
                     put(text_open)
-                    put(xml_text(v))
-                    put("</t></is></c>")
+                    put(xml_text(v).encode("utf-8"))
+                    put(closed)
                 else:
-                    put(cell_xml(ref, v, style))
-                put(after)
-        return "".join(out)
+                    put(cell_xml(ref, v, style).encode("utf-8"))
+                    put(after)
+            ht = heights.get(lines)
+            if ht is None:
+                ht = heights[lines] = self._row_ht(lines)
+            out[at] = ht
+        return b"".join(out)
 
-    def _row_ht(self, lines: int) -> str:
+    def _row_ht(self, lines: int) -> bytes:
         """An indicator row's ht attribute for text of that many lines (kept per line count in _heights)."""
         h = _layout.height_of(lines, self.loop_min_height) or (
             self.loop_min_height if self.loop_min_height != 15.0 else None)
-        return f' ht="{h}"' if h else ""
+        return f' ht="{h}"'.encode() if h else b""
 
     def _row_texts(self, n: int, s: int) -> list[_RowText]:
         """Per indicator row of a block of n: '<row r=".."' and its attributes, the fixed text up to the first
@@ -430,8 +471,12 @@ class CompiledSheet:
                     cur.append(f'<c r="{ref}" {lc.attrs}>{text}</c>')
             cur.append("</row>")
             chunks.append("".join(cur))
-            got.append((f'<row r="{r}"{self.loop_row_attrs}', chunks[0],
-                        [(*data, *cell, after) for data, cell, after in zip(self._data_cells, cells, chunks[1:])]))
+            # (the empty cell and the text's close carry the fixed text after them: one string put, not two;
+            # all of it encoded here, once per row count)
+            got.append((f'<row r="{r}"{self.loop_row_attrs}'.encode(), chunks[0].encode(),
+                        [(*data, (empty + after).encode(), text_open.encode(), ref, after.encode(),
+                          ("</t></is></c>" + after).encode())
+                         for data, (empty, text_open, ref), after in zip(self._data_cells, cells, chunks[1:])]))
         if n <= _KEEP_ROWS:
             if len(self._rows_kept) >= _KEEP or sum(self._rows_kept) + n > _KEEP_ROWS * 4:
                 self._rows_kept.clear()            # (a few MB at most: about 1.5 KB a row)
@@ -515,6 +560,31 @@ def _runs(inds: list[dict], keys: tuple[str, ...]) -> list[tuple[int, int]]:
     if prev is not None and all(v is not None for v in prev):
         runs.append((start, len(inds) - 1))
     return runs
+
+
+def _group_runs(inds: list[dict]) -> dict[str, list[tuple[int, int]]]:
+    """The 一级 and 二级 runs (_runs) of the indicator rows, in one pass over them."""
+    r1: list[tuple[int, int]] = []
+    r2: list[tuple[int, int]] = []
+    s1 = s2 = 0
+    p1 = p2 = None
+    for i, ind in enumerate(inds):
+        a = ind.get("一级指标")
+        k2 = (a, ind.get("二级指标"))
+        if k2 != p2:
+            if p2 is not None and p2[0] is not None and p2[1] is not None:
+                r2.append((s2, i - 1))
+            s2, p2 = i, k2
+        if i == 0 or a != p1:
+            if i and p1 is not None:
+                r1.append((s1, i - 1))
+            s1, p1 = i, a
+    if inds:
+        if p1 is not None:
+            r1.append((s1, len(inds) - 1))
+        if p2 is not None and p2[0] is not None and p2[1] is not None:
+            r2.append((s2, len(inds) - 1))
+    return {"一级指标": r1, "二级指标": r2}
 
 
 def _continuations(runs: dict[str, list[tuple[int, int]]]) -> tuple[set[int], set[int]]:
@@ -601,18 +671,20 @@ class Compiled:
                                                   "docProps/app.xml", "docProps/custom.xml", P.ROOT_RELS}
         # every part perfbook does not rewrite: deflated once, copied into every workbook
         self.static = [deflate(n, b) for n, b in parts.items() if n not in self._drop]
-        self._constant: dict[tuple[int, str], tuple[str, Entry]] = {}   # sheets the same in every workbook
+        self._constant: dict[tuple[int, str], tuple[bytes, Entry]] = {}  # sheets the same in every workbook
+        self._deflated: dict[tuple[str, bytes], Entry] = {}                # _kept
+        self._wb_entries: dict[tuple, Entry] = {}                          # _workbook_entry, _app_entry
+        self._shapes: dict[tuple, tuple[list, list[list[_Rename]]]] = {}   # _shape
+        self._codenames: dict[int, str | None] = {}                          # _codename
         self._package_parts()
 
     def render(self, projects: list[Project], blank_rows: int = 0, meta: dict | None = None,
                names: list[str] | None = None) -> bytes:
-        t = self.template
-        plan = self._plan(projects, names)
+        plan, renames = self._shape(projects, names, blank_rows)
         entries: list[Entry] = []
         sheet_rows: list[_SheetRow] = []
         extra_ct: list[tuple[str, str]] = []
         codenames: list[str | None] = []
-        renames = self._renames(plan, blank_rows)
         values_of: dict[int, tuple[dict, list[dict]]] = {}          # each project's values, for all its sheets
         for n, (cs, project, title, copy) in enumerate(plan, start=1):
             part = f"xl/worksheets/sheet{n}.xml"
@@ -627,20 +699,22 @@ class Compiled:
                     values_of[id(project)] = project_data(project)
                 xml = cs.render(project, blank_rows if cs.T is not None else 0, values_of[id(project)])
             if renames[n - 1]:
-                xml = _rename_in_formulas(xml, renames[n - 1])
+                xml = _rename_in_formulas(xml.decode("utf-8"), renames[n - 1]).encode("utf-8")
             # sheetPr and sheetViews come before sheetData: only that head is searched (a regex over a
             # department sheet's whole XML cost a third of its render time)
-            cut = xml.find("<sheetData")
-            head, rest = (xml[:cut], xml[cut:]) if cut >= 0 else (xml, "")
             if copy and cs.sheet.index is not None:
+                cut = xml.find(b"<sheetData")
+                head = (xml[:cut] if cut >= 0 else xml).decode("utf-8")
                 if "tabSelected" in head:          # the regex (led by a run of spaces) costs far more
                     head = _TAB_SELECTED.sub("", head)
                 # a copy gets its own VBA codeName (each sheet has its own document module)
                 own = P.sheet_codename(head)
                 if own is not None:
                     head = P.set_sheet_codename(head, f"{own}_{n}")
-                xml = head + rest
-            codenames.append(P.sheet_codename(head))
+                xml = head.encode("utf-8") + xml[cut:] if cut >= 0 else head.encode("utf-8")
+                codenames.append(P.sheet_codename(head))
+            else:
+                codenames.append(self._codename(cs, xml))
             entries.append(self._sheet_entry(cs, part, xml, constant))
             rels_part = cs.sheet.rels_part
             if rels_part:
@@ -652,28 +726,68 @@ class Compiled:
                         extra_ct.append((name, ct))
             s = max(cs.rows_for(project, blank_rows) - 1, 0)
             sheet_rows.append(_SheetRow(title, part, cs, copy, n, s))
-        wb_xml = self._workbook_xml(plan, sheet_rows)
-        entries.append(deflate(t.workbook_part, wb_xml.encode("utf-8"), FAST))
-        entries.append(deflate(self.wb_rels_part, self._workbook_rels(sheet_rows), FAST))
-        entries.append(deflate("docProps/app.xml", _app_xml([r.title for r in sheet_rows]), FAST))
-        root_rels = self._root_rels(bool(meta))
-        entries.append(deflate(P.ROOT_RELS, root_rels, FAST))
+        entries.append(self._workbook_entry(plan, sheet_rows))
+        entries.append(self._kept(self.wb_rels_part, self._workbook_rels(sheet_rows)))
+        entries.append(self._app_entry([r.title for r in sheet_rows]))
+        entries.append(self._kept(P.ROOT_RELS, self._root_rels(bool(meta))))
         if meta:
-            entries.append(deflate("docProps/custom.xml", self._custom(meta), FAST))
+            entries.append(self._kept("docProps/custom.xml", self._custom(meta)))
         types = self._content_types([r.part for r in sheet_rows], extra_ct, bool(meta))
-        return build_zip([deflate(P.CONTENT_TYPES, types, FAST)] + entries + self._static_for(codenames))
+        return build_zip([self._kept(P.CONTENT_TYPES, types)] + entries + self._static_for(codenames))
 
-    def _sheet_entry(self, cs: CompiledSheet, part: str, xml: str, constant: bool) -> Entry:
+    def _codename(self, cs: CompiledSheet, xml: bytes) -> str | None:
+        """The VBA codeName of a sheet written as the template has it (not a copy): its <sheetPr> is
+        the template's in every workbook (marks and slots are all further on), so it is read once."""
+        key = id(cs)
+        if key not in self._codenames:
+            cut = xml.find(b"<sheetData")
+            self._codenames[key] = P.sheet_codename((xml[:cut] if cut >= 0 else xml).decode("utf-8"))
+        return self._codenames[key]
+
+    # -- workbook-level parts, deflated once per content: most are the same in every workbook of one
+    # shape (as many sheets, the same titles and block sizes); bench/run.py's floor copies them too
+    def _kept(self, name: str, raw: bytes) -> Entry:
+        """raw deflated as name (at FAST, as every per-workbook part), once per (name, bytes)."""
+        key = (name, raw)
+        got = self._deflated.get(key)
+        if got is None:
+            if len(self._deflated) >= _KEEP:
+                self._deflated.clear()
+            got = self._deflated[key] = deflate(name, raw, FAST)
+        return got
+
+    def _workbook_entry(self, plan: list[_Planned], sheet_rows: list[_SheetRow]) -> Entry:
+        """workbook.xml: its sheets' titles, template sheets and block growth decide every byte of it."""
+        key = tuple((r.title, id(r.sheet), r.s) for r in sheet_rows)
+        got = self._wb_entries.get(key)
+        if got is None:
+            if len(self._wb_entries) >= _KEEP:
+                self._wb_entries.clear()
+            got = self._wb_entries[key] = deflate(self.template.workbook_part,
+                                                  self._workbook_xml(plan, sheet_rows).encode("utf-8"), FAST)
+        return got
+
+    def _app_entry(self, titles: list[str]) -> Entry:
+        key = ("docProps/app.xml", tuple(titles))
+        got = self._wb_entries.get(key)
+        if got is None:
+            if len(self._wb_entries) >= _KEEP:
+                self._wb_entries.clear()
+            got = self._wb_entries[key] = deflate("docProps/app.xml", _app_xml(titles), FAST)
+        return got
+
+    def _sheet_entry(self, cs: CompiledSheet, part: str, xml: bytes, constant: bool) -> Entry:
         if not constant:
-            return deflate(part, xml.encode("utf-8"), FAST)
+            return deflate(part, xml, FAST)
         key = (id(cs), part)
         if key not in self._constant:
-            self._constant[key] = (xml, deflate(part, xml.encode("utf-8")))
+            self._constant[key] = (xml, deflate(part, xml))
         return self._constant[key][1]
 
     def cached_entries(self) -> list[Entry]:
         """Every part this renderer copies into workbooks already deflated (what bench/run.py's floor copies too)."""
-        return list(self.static) + [e for _xml, e in self._constant.values()]
+        return (list(self.static) + [e for _xml, e in self._constant.values()] + list(self._deflated.values())
+                + list(self._wb_entries.values()))
 
     def _static_for(self, codenames: list[str | None]) -> list[Entry]:
         """The copied parts; a VBA project perfbook built gets a document module for every sheet copy."""
@@ -686,6 +800,25 @@ class Compiled:
         return [e for e in self.static if e.name != vba.VBA_PART.encode()] + [deflate(vba.VBA_PART, new)]
 
     # -- plan: which sheet copies, in which order, under which names -----------------------------
+    def _shape(self, projects: list[Project], names: list[str] | None,
+               blank_rows: int) -> tuple[list[_Planned], list[list[_Rename]]]:
+        """The plan and the renames (_renames) of a workbook, worked out once per shape: how many
+        projects, the titles they give their sheets, how many indicator rows each has."""
+        key = (tuple(names) if names else None, blank_rows,
+               tuple((p.name, len(p.indicators)) for p in projects) if len(projects) > 1
+               else (None, len(projects[0].indicators)) if projects else ())
+        got = self._shapes.get(key)
+        if got is None:
+            plan = self._plan(projects, names)
+            index = {id(p): i for i, p in enumerate(projects)}
+            spec = [(cs, index.get(id(p)), title, copy) for cs, p, title, copy in plan]
+            if len(self._shapes) >= _KEEP:
+                self._shapes.clear()
+            self._shapes[key] = (spec, self._renames(plan, blank_rows))
+            return plan, self._shapes[key][1]
+        spec, renames = got
+        return [_Planned(cs, None if i is None else projects[i], title, copy) for cs, i, title, copy in spec], renames
+
     def _plan(self, projects: list[Project], names: list[str] | None) -> list[_Planned]:
         dynamic = [cs for cs in self.sheets if cs.sheet.dynamic]
         first = min((cs.sheet.index for cs in dynamic), default=0)
