@@ -122,3 +122,40 @@ def test_a_full_disk_lists_every_workbook_of_a_streamed_master(small_disk, tmp_p
     assert len(rows) == 60 and all("磁盘空间不足" in r["说明"] for r in rows if r["状态"] == "未生成")
     assert {p.name for p in (small_disk / "out").glob("*.xlsx")} == {w.file for w in res.written}
     assert not list((small_disk / "out").glob(".~*"))
+
+
+def _rewritten(src, dst, edit):
+    rows = list(csv.reader(open(src, encoding="utf-8-sig", newline="")))
+    edit(rows)
+    with open(dst, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+
+
+@pytest.mark.parametrize("change, said", [
+    ("field", "前后不一致"),          # a project field another row of the project gave otherwise
+    ("long", "读取过程中被修改"),     # a row longer than the header
+    ("name", "读取过程中被修改"),     # a project the first pass never saw
+])
+def test_a_master_changed_between_the_passes_is_refused_by_the_second(masters, tmp_path, change, said):
+    """The second pass reads rows as lists by position (not the first pass's dicts); what the first pass
+    proved can still be false when the file changes in between, and the second pass says so."""
+    master = tmp_path / "主表.csv"
+    _rewritten(masters["filled"], master, lambda rows: None)
+    ix = _master.index(master, per_project=True)
+    assert ix is not None
+
+    def edit(rows):
+        h = rows[0]
+        if change == "field":
+            rows[-1][h.index("实施单位")] = "另一个单位"
+        elif change == "long":
+            rows[5].append("多出的一格")
+        else:
+            rows[-1][h.index("项目名称")] = "另一个项目"
+    _rewritten(masters["filled"], master, edit)
+    with pytest.raises(DataError) as e:
+        list(_master.projects(ix))
+    assert said in e.value.zh
+    if change == "field":
+        rows = list(csv.reader(open(master, encoding="utf-8-sig", newline="")))
+        assert f"第{len(rows)}行为“另一个单位”" in e.value.zh

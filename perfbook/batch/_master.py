@@ -253,33 +253,67 @@ def projects(ix: Index) -> Iterator[tuple[int, Part]]:
                 pos += 1
         return
     I._warn_columns(ix.found, ix.labels, ix.path)
+    cols, recs = I.csv_table(ix.path)
+    getattr(recs, "close", lambda: None)()       # the header names the columns; the rows are read as lists
+    fi, proj, ind = _positions(cols, ix.roles)
+    ni, ci = proj.get("项目名称"), proj.get("项目编码")
+    pitems, iitems, icols = list(proj.items()), list(ind.items()), list(ind.values())
     open_: dict[tuple, dict] = {}
     pos = 0
     last = ix.last
-    for idx, rec in enumerate(I.csv_table(ix.path)[1]):
-        n = idx + 2
-        where = f"第{n}行"
-        source, proj, ind = I._split_row(rec, ix.roles)
-        name = proj.get("项目名称")
-        has_ind = any(v is not None for v in ind.values())
+    for idx, row in enumerate(_raw_rows(ix.path, len(cols))):
+        if row is None:                           # longer than the header: it was not, in the first pass
+            raise _changed(ix.path)
+        name = row[ni] or None if ni is not None else None
+        has_ind = any(row[i] for i in icols)
         if name is None and not has_ind:
             continue
+        n = idx + 2
         if name is None:
-            raise DataError(f"{where}缺少“项目名称”", f"行 {n} has no 项目名称", ix.path, where)
-        key = (source, str(name), proj.get("项目编码"))
+            raise DataError(f"第{n}行缺少“项目名称”", f"行 {n} has no 项目名称", ix.path, f"第{n}行")
+        key = ((row[fi] or None) if fi is not None else None, name, (row[ci] or None) if ci is not None else None)
         entry = open_.get(key)
         if entry is None:
             open_[key] = entry = {"fields": {}, "rows": [], "first": n, "pos": pos}
             pos += 1
-        I._add_fields(entry, proj, name, n, where, "行", ix.path)
+        fields = entry["fields"]
+        for label, i in pitems:                   # _inputs._add_fields on the row's list
+            v = row[i]
+            if v:
+                prev = fields.get(label)
+                if prev is None:
+                    fields[label] = v
+                elif prev != v:
+                    I._add_fields(entry, {label: v}, name, n, f"第{n}行", "行", ix.path)   # raises, naming both rows
         if has_ind:                               # made into an Indicator by the worker (bulk.Job.complete)
-            entry["rows"].append((n, {k: v for k, v in ind.items() if v is not None}))
+            entry["rows"].append((n, {label: row[i] for label, i in iitems if row[i]}))
         if idx < len(last) and last[idx]:
             del open_[key]
-            yield entry["pos"], (Project.from_dict({k: v for k, v in entry["fields"].items() if v is not None}),
-                                 entry["rows"])
+            yield entry["pos"], (Project.from_dict(fields), entry["rows"])
     if open_:                                     # the file changed between the passes
-        raise DataError("主表在读取过程中被修改", "the master table changed while it was read", ix.path)
+        raise _changed(ix.path)
+
+
+def _changed(path: Path) -> DataError:
+    return DataError("主表在读取过程中被修改", "the master table changed while it was read", path)
+
+
+def _positions(cols: list, roles: list) -> tuple[int | None, dict, dict]:
+    """Where _inputs._split_row takes each thing from, as positions in a row: (文件, project label ->
+    position, indicator label -> position); a label two columns give comes from the last of them, in the
+    place its first one has (as the dicts _split_row fills)."""
+    at = {c: i for i, c in enumerate(cols)}
+    fi = None
+    proj: dict[str, int] = {}
+    ind: dict[str, int] = {}
+    for c, role, label in roles:
+        if role == "file":
+            fi = at[c]
+        elif role == "project":
+            proj[label] = at[c]
+        else:
+            ind[label] = at[c]
+    return fi, proj, ind
 
 
 class Counter:
