@@ -11,7 +11,7 @@ __all__ = ["Project", "Indicator"]
 import datetime as _dt
 import math
 import re
-from dataclasses import dataclass, field, fields as dc_fields, replace
+from dataclasses import MISSING, dataclass, field, fields as dc_fields, replace
 from decimal import Decimal
 from typing import Any
 
@@ -127,6 +127,60 @@ def coerce(spec: F.FieldSpec | None, value: Any, label: str):
     return COERCE[spec.type if spec else "text"](value, label)
 
 
+_UNSEEN = object()
+_PLANS: dict = {}          # lookup -> {label: (field name, coercer, official label) or None}
+MAX_PLANS = 4096           # labels remembered per lookup (a data file's own columns are unbounded)
+
+
+def _plans(lookup) -> dict:
+    """The labels already looked up with lookup: one dict look-up per key instead of label_key + alias map
+    + COERCE (fields.yaml is read once per process, so a label's field never changes)."""
+    plans = _PLANS.get(lookup)
+    if plans is None:
+        plans = _PLANS[lookup] = {}
+    return plans
+
+
+def _plan(lookup, key, plans: dict | None = None):
+    """(field name, coercer, official label) of the field key names, None for a label no field takes."""
+    if plans is not None and len(plans) >= MAX_PLANS:
+        plans.clear()
+    spec = lookup(key)
+    return None if spec is None else (spec.name, COERCE[spec.type], spec.label)
+
+
+_DEFAULTS: dict[type, dict | None] = {}
+
+
+def _defaults(cls) -> dict | None:
+    """Every field of dataclass cls -> its default, in field order; None when cls(**values) does more
+    than set them (a __post_init__, a default_factory, a field left out of __init__, no default)."""
+    if cls in _DEFAULTS:
+        return _DEFAULTS[cls]
+    out: dict | None = {}
+    for f in dc_fields(cls):
+        if not f.init or f.default is MISSING or f.default_factory is not MISSING:
+            out = None
+            break
+        out[f.name] = f.default
+    if hasattr(cls, "__post_init__") or "__slots__" in cls.__dict__:
+        out = None
+    _DEFAULTS[cls] = out
+    return out
+
+
+def _build(cls, values: dict):
+    """cls(**values), the same object (same attributes in the same order), without the generated __init__'s
+    one object.__setattr__ per field (half of an Indicator's construction): the dataclasses here check
+    nothing when built. Anything but known field names goes through cls(**values), for its TypeError."""
+    defaults = _defaults(cls)
+    if defaults is None or not values.keys() <= defaults.keys():
+        return cls(**values)
+    obj = object.__new__(cls)
+    object.__setattr__(obj, "__dict__", {**defaults, **values})
+    return obj
+
+
 class _Record:
     """Shared dict conversion for Project and Indicator, driven by the field specs."""
 
@@ -138,18 +192,22 @@ class _Record:
         """(field name -> value, [(label, value) no field takes]), leaving out the keys in skip."""
         kwargs: dict[str, Any] = {}
         extra: list[tuple[str, Any]] = []
+        plans = _plans(lookup)
         for key, raw in data.items():
             if (raw.__class__ is not str and is_missing(raw)) or key in skip:
                 continue
-            spec = lookup(key)
-            if spec is None:
+            plan = plans.get(key, _UNSEEN) if key.__class__ is str else _plan(lookup, key)
+            if plan is _UNSEEN:
+                plan = plans[key] = _plan(lookup, key, plans)
+            if plan is None:
                 v = _text(raw, key) if not isinstance(raw, (int, float)) or isinstance(raw, bool) else to_number(raw)
                 if v is not None:
                     extra.append((str(key), v))
                 continue
-            v = COERCE[spec.type](raw, spec.label)      # coerce(spec, ...), spec known
-            if v is not None and kwargs.get(spec.name) is None:
-                kwargs[spec.name] = v
+            name, convert, label = plan
+            v = convert(raw, label)      # coerce(spec, ...), spec known
+            if v is not None and kwargs.get(name) is None:
+                kwargs[name] = v
         return kwargs, extra
 
     def get(self, label: str, default=None):
@@ -192,8 +250,9 @@ class Indicator(_Record):
     @classmethod
     def from_dict(cls, data: dict, cells=(), row=None, raw=None) -> "Indicator":
         kwargs, extra = cls._kwargs(data, F.indicator_field)
-        return cls(**kwargs, extra=tuple(extra), cells=tuple(cells), row=row,
-                   raw=None if raw is None else tuple(raw))
+        kwargs["extra"], kwargs["cells"], kwargs["row"] = tuple(extra), tuple(cells), row
+        kwargs["raw"] = None if raw is None else tuple(raw)
+        return _build(cls, kwargs)
 
     def to_dict(self) -> dict:
         return dict(self._items())
@@ -266,7 +325,10 @@ class Project(_Record):
         mkey = F.midterm_key()
         mid = tuple(r if isinstance(r, Indicator) else Indicator.from_dict(r) for r in data.get(mkey) or ())
         kwargs, extra = cls._kwargs(data, F.project_field, (key, mkey))
-        return cls(**kwargs, indicators=inds, midterm=mid, extra=tuple(extra), **provenance)
+        fixed = {"indicators": inds, "midterm": mid, "extra": tuple(extra)}
+        if provenance.keys() & fixed.keys():      # the same TypeError as ever
+            return cls(**kwargs, **fixed, **provenance)
+        return _build(cls, {**kwargs, **fixed, **provenance})
 
     def to_dict(self) -> dict:
         out = dict(self._items())
