@@ -157,14 +157,10 @@ def _defaults(cls) -> dict | None:
     than set them (a __post_init__, a default_factory, a field left out of __init__, no default)."""
     if cls in _DEFAULTS:
         return _DEFAULTS[cls]
-    out: dict | None = {}
-    for f in dc_fields(cls):
-        if not f.init or f.default is MISSING or f.default_factory is not MISSING:
-            out = None
-            break
-        out[f.name] = f.default
-    if hasattr(cls, "__post_init__") or "__slots__" in cls.__dict__:
-        out = None
+    fs = dc_fields(cls)
+    plain = not hasattr(cls, "__post_init__") and "__slots__" not in cls.__dict__ and all(
+        f.init and f.default is not MISSING and f.default_factory is MISSING for f in fs)
+    out = {f.name: f.default for f in fs} if plain else None
     _DEFAULTS[cls] = out
     return out
 
@@ -325,7 +321,7 @@ class Project(_Record):
         mkey = F.midterm_key()
         mid = tuple(r if isinstance(r, Indicator) else Indicator.from_dict(r) for r in data.get(mkey) or ())
         kwargs, extra = cls._kwargs(data, F.project_field, (key, mkey))
-        fixed = {"indicators": inds, "midterm": mid, "extra": tuple(extra)}
+        fixed: dict[str, Any] = {"indicators": inds, "midterm": mid, "extra": tuple(extra)}
         if provenance.keys() & fixed.keys():      # the same TypeError as ever
             return cls(**kwargs, **fixed, **provenance)
         return _build(cls, {**kwargs, **fixed, **provenance})
