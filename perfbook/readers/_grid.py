@@ -50,10 +50,12 @@ class Grid:
         for r1, c1, r2, c2 in self.merges:
             if (r2 - r1 + 1) * (c2 - c1 + 1) > 100_000:
                 continue
-            for r in range(r1, r2 + 1):
+            top = (r1, c1)
+            for c in range(c1 + 1, c2 + 1):        # the top row after its first cell, then the rows below:
+                out[(r1, c)] = top                 # no cell compared with the top-left one (every read does this)
+            for r in range(r1 + 1, r2 + 1):
                 for c in range(c1, c2 + 1):
-                    if (r, c) != (r1, c1):
-                        out[(r, c)] = (r1, c1)
+                    out[(r, c)] = top
         return out
 
     def clean_controls(self) -> list[tuple[int, int, str]]:

@@ -394,14 +394,17 @@ def _indicators(grid: Grid, shape: _Shape, T: int, end: int, covered: dict, clai
     """The indicator block, rows T .. end - 1: a row is an indicator when some cell of it was typed
     there (not only shown from a merged range above)."""
     out: list[Indicator] = []
-    rows, name, loop = grid.rows, grid.name, shape.loop
+    rows, loop = grid.rows, shape.loop
+    cols = [c for c, *_ in loop]
+    heads = [f"{grid.name}!{letter}" for *_, letter in loop]     # every address of a column starts so
     for r in range(T, end):
         row = rows[r - 1] if r <= len(rows) else ()
+        width, at = len(row), str(r)
+        claimed.update([(r, c) for c in cols])
         d, icells, own_any = {}, {}, False
-        for c, slot, single, label, letter in loop:
-            claimed.add((r, c))
-            v = row[c - 1] if c <= len(row) else None
-            if v == "" or (isinstance(v, str) and not v.strip()):
+        for (c, slot, single, label, _letter), head in zip(loop, heads):
+            v = row[c - 1] if c <= width else None
+            if isinstance(v, str) and not v.strip():      # '' too
                 v = None
             if v is None:
                 top = covered.get((r, c))
@@ -412,18 +415,17 @@ def _indicators(grid: Grid, shape: _Shape, T: int, end: int, covered: dict, clai
                     continue
             else:
                 own_any = True
-            addr = f"{name}!{letter}{r}"
             if single:
                 if v != "":
                     d[label] = v
-                    icells[label] = addr
+                    icells[label] = head + at
                 continue
             for lab, pv in slot.parse(v).items():
                 if pv not in (None, ""):
                     d[lab] = pv
-                    icells[lab] = addr
+                    icells[lab] = head + at
         if own_any:
-            out.append(Indicator.from_dict(d, cells=tuple(icells.items()), row=r))
+            out.append(Indicator.from_dict(d, cells=icells.items(), row=r))
     return out
 
 
