@@ -378,16 +378,23 @@ def read_shaped(grid: Grid, ts: TemplateSheet):
             claimed.add((moved(r0), c))
     indicators = _indicators(grid, shape, T, end, covered, claimed) if T is not None else []
     # anything else typed on the sheet that no mark claims is reported, never dropped
+    return values, indicators, cells, _unmapped(grid, claimed, covered), shaped_layout(grid, ts, indicators, moved)
+
+
+def _unmapped(grid: Grid, claimed: set, covered: dict) -> list[Note]:
+    """A note for every typed cell (grid.nonempty()) that no mark claims, nor the merged range it is in.
+    The rows walked here, claimed cells skipped before their text is looked at: most cells are claimed."""
     notes: list[Note] = []
-    for r, c, v in grid.nonempty():
-        if (r, c) in claimed:
-            continue
-        top = covered.get((r, c))
-        if top and top in claimed:
-            continue
-        notes.append(Note("unmapped", f"单元格内容无法对应到模板中的任何字段：{str(v)[:40]}",
-                          f"cell not mapped to any template field: {str(v)[:40]!r}", grid.name, f"{col_letter(c)}{r}"))
-    return values, indicators, cells, notes, shaped_layout(grid, ts, indicators, moved)
+    for r, row in enumerate(grid.rows, start=1):
+        for c, v in enumerate(row, start=1):
+            if v is None or (r, c) in claimed or v == "" or (isinstance(v, str) and not v.strip()):
+                continue
+            top = covered.get((r, c))
+            if top and top in claimed:
+                continue
+            notes.append(Note("unmapped", f"单元格内容无法对应到模板中的任何字段：{str(v)[:40]}",
+                              f"cell not mapped to any template field: {str(v)[:40]!r}", grid.name, f"{col_letter(c)}{r}"))
+    return notes
 
 
 def _indicators(grid: Grid, shape: _Shape, T: int, end: int, covered: dict, claimed: set) -> list[Indicator]:
