@@ -20,6 +20,7 @@ from ._comparators import canonical_sign, parse_number, to_number
 from .errors import DataError
 
 MAX_CELL_TEXT = 32767      # Excel's limit on the characters (UTF-16 units) of one cell
+_SHORT = MAX_CELL_TEXT // 2  # a text no longer than this fits in a cell however it is encoded
 
 
 def _missing(value: Any) -> bool:
@@ -47,7 +48,7 @@ def _text(value: Any, label: str) -> str | None:
             return None
     # control characters (a Word soft line break U+000B ...) are kept: the writer escapes them as _xHHHH_
     # at most 2 UTF-16 units per character: only a long text needs counting
-    units = len(value) if 2 * len(value) <= MAX_CELL_TEXT else len(value.encode("utf-16-le", "surrogatepass")) // 2
+    units = len(value) if len(value) <= _SHORT else len(value.encode("utf-16-le", "surrogatepass")) // 2
     if units > MAX_CELL_TEXT:
         raise DataError(
             f"“{label}”有 {units} 个字符，超过 Excel 单元格上限 {MAX_CELL_TEXT}：“{value[:20]}…”",
@@ -201,7 +202,10 @@ class _Record:
                     extra.append((str(key), v))
                 continue
             name, convert, label = plan
-            v = convert(raw, label)      # coerce(spec, ...), spec known
+            if convert is _text and raw.__class__ is str and len(raw) <= _SHORT and "\r" not in raw:
+                v = raw if raw.strip() else None     # _text(raw, label) of a plain short text, inline
+            else:
+                v = convert(raw, label)      # coerce(spec, ...), spec known
             if v is not None and kwargs.get(name) is None:
                 kwargs[name] = v
         return kwargs, extra

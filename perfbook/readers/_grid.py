@@ -10,7 +10,6 @@ import datetime as _dt
 import io
 import re
 from dataclasses import dataclass, field
-from itertools import chain
 from pathlib import Path
 
 from ..errors import UnreadableWorkbook
@@ -64,7 +63,8 @@ class Grid:
         One C-speed search over the whole sheet (no value but text can hold one), then per row; only a
         dirty row is looked at cell by cell."""
         found: list[tuple[int, int, str]] = []
-        if not CONTROL.search("\n".join(map(str, chain.from_iterable(self.rows)))):
+        # only the cells looked at below (exact str): no other value's str() holds a control character
+        if not CONTROL.search("\n".join([v for row in self.rows for v in row if type(v) is str])):
             return found
         for r, row in enumerate(self.rows, start=1):
             texts = [v for v in row if type(v) is str]
