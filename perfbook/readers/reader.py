@@ -209,6 +209,19 @@ class _Shape:
     cols: tuple          # the layout's columns (shaped_layout)
     fields: tuple        # (label, letter, row) of the single header slots (shaped_layout)
     first_col: str | None
+    claims: tuple = ((), (), ())   # _claims(ts): the cells read_shaped claims before the indicator block
+
+
+def _claims(ts: TemplateSheet, header: tuple, literals: tuple, formulas: tuple) -> tuple:
+    """(cells above the indicator row, cells at or below it (moved down as the block grows), columns the
+    template computes in the indicator row): the header slots, label cells and formula cells, which
+    read_shaped claims. Without an indicator row nothing moves: every cell is above."""
+    T = ts.loop_row
+    cells = [(r, c) for _slot, _single, r, c, _letter in header] + list(literals)
+    cells += [(r, c) for r, c in formulas if r != T]
+    above = tuple(rc for rc in cells if T is None or rc[0] < T)
+    below = tuple(rc for rc in cells if T is not None and rc[0] >= T)
+    return above, below, tuple(c for r, c in formulas if r == T)
 
 
 def _build_shape(ts: TemplateSheet) -> _Shape:
@@ -221,16 +234,19 @@ def _build_shape(ts: TemplateSheet) -> _Shape:
         loop_cols[slot.col] = slot
     loop = tuple((c, slot, slot.single, slot.labels[0], col_letter(c)) for c, slot in loop_cols.items())
     lslots = ts.loop_slots()
+    header = tuple((slot, slot.single, slot.row, slot.col, col_letter(slot.col)) for slot in ts.slots if not slot.loop)
+    formulas = tuple((row.r, cell.col) for row in ts.xml.rows for cell in row.cells if cell.body and "<f" in cell.body)
     return _Shape(
         lits=tuple((rc, _norm(t)) for rc, t in ts.literals.items() if rc[0] < limit),
         footer=footer,
-        header=tuple((slot, slot.single, slot.row, slot.col, col_letter(slot.col)) for slot in ts.slots if not slot.loop),
+        header=header,
         literals=tuple(ts.literals),
-        formulas=tuple((row.r, cell.col) for row in ts.xml.rows for cell in row.cells if cell.body and "<f" in cell.body),
+        formulas=formulas,
         loop=loop,
         cols=tuple((s.labels[0], col_letter(s.col), s.labels[0]) for s in lslots if s.single),
         fields=tuple((s.labels[0], col_letter(s.col), s.row) for s in ts.slots if not s.loop and s.single),
-        first_col=col_letter(min(s.col for s in lslots)) if lslots else None)
+        first_col=col_letter(min(s.col for s in lslots)) if lslots else None,
+        claims=_claims(ts, header, tuple(ts.literals), formulas))
 
 
 _SHAPES: dict[int, tuple[TemplateSheet, tuple, _Shape]] = {}
@@ -361,21 +377,21 @@ def read_shaped(grid: Grid, ts: TemplateSheet):
 
     values: dict = {}
     cells: dict = {}
-    claimed: set[tuple[int, int]] = set()
     header = []
     for slot, single, r0, c, letter in shape.header:
         r = moved(r0)
-        v, _own = _cell_value(grid, r, c, {})
+        v = grid.value(r, c)
+        if isinstance(v, str) and not v.strip():        # _cell_value(grid, r, c, {})
+            v = None
         header.append((slot, single, v, f"{grid.name}!{letter}{r}"))
-        claimed.add((r, c))
     _resolve(header, values, cells)
-    claimed.update((moved(r0), c) for r0, c in shape.literals)
-    # cells the template computes (its formulas, the 校验 helpers and summary) are not data
-    for r0, c in shape.formulas:
-        if T is not None and r0 == T:
-            claimed.update(zip(range(T, end), repeat(c)))
-        else:
-            claimed.add((moved(r0), c))
+    # the header slots, the labels and the cells the template computes (its formulas, the 校验 helpers
+    # and summary): not data
+    above, below, computed = shape.claims
+    claimed: set[tuple[int, int]] = set(above)
+    claimed.update([(r0 + s, c) for r0, c in below])
+    for c in computed:                                  # only when T is not None
+        claimed.update(zip(range(T or 0, end), repeat(c)))
     indicators = _indicators(grid, shape, T, end, covered, claimed) if T is not None else []
     # anything else typed on the sheet that no mark claims is reported, never dropped
     return values, indicators, cells, _unmapped(grid, claimed, covered), shaped_layout(grid, ts, indicators, moved)
