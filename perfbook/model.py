@@ -339,7 +339,10 @@ class Project(_Record):
         return out
 
     def with_indicators(self, indicators) -> "Project":
-        return replace(self, indicators=tuple(indicators))
+        """replace(self, indicators=...), through _build: every reader's project is made so."""
+        if _defaults(Project) is None or type(self) is not Project or self.__dict__.keys() != _defaults(Project).keys():
+            return replace(self, indicators=tuple(indicators))
+        return _build(Project, {**self.__dict__, "indicators": tuple(indicators)})
 
     def cell(self, label: str) -> str | None:
         return dict(self.cells).get(label)

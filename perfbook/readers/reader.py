@@ -293,7 +293,12 @@ def match_role(grid: Grid, tpl: Template) -> TemplateSheet | None:
         lits = _shape(ts).lits
         if len(lits) < 2:
             continue
-        hit = sum(1 for (r, c), t in lits if _label_at(rows, r, c, t))
+        hit = 0
+        for (r, c), t in lits:
+            # the cell equal to its label, else _label_at: the call made only for a cell that differs
+            v = rows[r - 1][c - 1] if 0 < r <= len(rows) and 0 < c <= len(rows[r - 1]) else None
+            if (v == t and v.__class__ is str) or _label_at(rows, r, c, t):
+                hit += 1
         score = hit / len(lits)
         if score > best_score:
             best, best_score = ts, score
@@ -313,16 +318,6 @@ def _block_end(grid: Grid, T: int, ts: TemplateSheet) -> int:
     for r, c, _v in grid.nonempty():
         last = max(last, r)
     return last + 1
-
-
-def _cell_value(grid: Grid, r: int, c: int, covered: dict):
-    """(value, typed here): a cell inside a merged range shows its top-left value but was not typed."""
-    v = grid.value(r, c)
-    if isinstance(v, str) and not v.strip():
-        v = None
-    if v is None and (r, c) in covered:
-        return grid.value(*covered[(r, c)]), False
-    return v, v is not None
 
 
 def _resolve(slots: list[tuple[Slot, bool, object, str]], values: dict, cells: dict) -> None:
@@ -381,7 +376,7 @@ def read_shaped(grid: Grid, ts: TemplateSheet):
     for slot, single, r0, c, letter in shape.header:
         r = moved(r0)
         v = grid.value(r, c)
-        if isinstance(v, str) and not v.strip():        # _cell_value(grid, r, c, {})
+        if isinstance(v, str) and not v.strip():        # a blank cell
             v = None
         header.append((slot, single, v, f"{grid.name}!{letter}{r}"))
     _resolve(header, values, cells)
