@@ -340,7 +340,8 @@ class Project(_Record):
 
     def with_indicators(self, indicators) -> "Project":
         """replace(self, indicators=...), through _build: every reader's project is made so."""
-        if _defaults(Project) is None or type(self) is not Project or self.__dict__.keys() != _defaults(Project).keys():
+        defaults = _defaults(Project)
+        if defaults is None or type(self) is not Project or self.__dict__.keys() != defaults.keys():
             return replace(self, indicators=tuple(indicators))
         return _build(Project, {**self.__dict__, "indicators": tuple(indicators)})
 
