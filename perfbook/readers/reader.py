@@ -12,7 +12,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import repeat
+from itertools import product, repeat
 from pathlib import Path
 
 from ..department import Department
@@ -210,6 +210,13 @@ class _Shape:
     fields: tuple        # (label, letter, row) of the single header slots (shaped_layout)
     first_col: str | None
     claims: tuple = ((), (), ())   # _claims(ts): the cells read_shaped claims before the indicator block
+    whole: bool = False            # every loop slot one whole field, no label twice (_whole_rows)
+
+
+def _whole(loop: tuple) -> bool:
+    """Every loop slot (col, slot, single, label, letter) one whole field, and no label in two of them."""
+    labels = [label for _c, _slot, single, label, _letter in loop if single]
+    return len(labels) == len(loop) == len(set(labels))
 
 
 def _claims(ts: TemplateSheet, header: tuple, literals: tuple, formulas: tuple) -> tuple:
@@ -246,7 +253,8 @@ def _build_shape(ts: TemplateSheet) -> _Shape:
         cols=tuple((s.labels[0], col_letter(s.col), s.labels[0]) for s in lslots if s.single),
         fields=tuple((s.labels[0], col_letter(s.col), s.row) for s in ts.slots if not s.loop and s.single),
         first_col=col_letter(min(s.col for s in lslots)) if lslots else None,
-        claims=_claims(ts, header, tuple(ts.literals), formulas))
+        claims=_claims(ts, header, tuple(ts.literals), formulas),
+        whole=_whole(loop))
 
 
 _SHAPES: dict[int, tuple[TemplateSheet, tuple, _Shape]] = {}
@@ -394,11 +402,11 @@ def read_shaped(grid: Grid, ts: TemplateSheet):
 
 def _unmapped(grid: Grid, claimed: set, covered: dict) -> list[Note]:
     """A note for every typed cell (grid.nonempty()) that no mark claims, nor the merged range it is in.
-    The rows walked here, claimed cells skipped before their text is looked at: most cells are claimed."""
+    The rows walked here, an empty cell ('' from calamine) skipped first, then a claimed one."""
     notes: list[Note] = []
     for r, row in enumerate(grid.rows, start=1):
         for c, v in enumerate(row, start=1):
-            if v is None or (r, c) in claimed or v == "" or (isinstance(v, str) and not v.strip()):
+            if v == "" or v is None or (r, c) in claimed or (isinstance(v, str) and not v.strip()):
                 continue
             top = covered.get((r, c))
             if top and top in claimed:
@@ -411,14 +419,15 @@ def _unmapped(grid: Grid, claimed: set, covered: dict) -> list[Note]:
 def _indicators(grid: Grid, shape: _Shape, T: int, end: int, covered: dict, claimed: set) -> list[Indicator]:
     """The indicator block, rows T .. end - 1: a row is an indicator when some cell of it was typed
     there (not only shown from a merged range above)."""
+    claimed.update(product(range(T, end), [c for c, *_ in shape.loop]))
+    if shape.whole:
+        return _whole_rows(grid, shape, T, end, covered)
     out: list[Indicator] = []
     rows, loop = grid.rows, shape.loop
-    cols = [c for c, *_ in loop]
     heads = [f"{grid.name}!{letter}" for *_, letter in loop]     # every address of a column starts so
     for r in range(T, end):
         row = rows[r - 1] if r <= len(rows) else ()
         width, at = len(row), str(r)
-        claimed.update([(r, c) for c in cols])
         d, icells, own_any = {}, {}, False
         for (c, slot, single, label, _letter), head in zip(loop, heads):
             v = row[c - 1] if c <= width else None
@@ -444,6 +453,34 @@ def _indicators(grid: Grid, shape: _Shape, T: int, end: int, covered: dict, clai
                     icells[lab] = head + at
         if own_any:
             out.append(Indicator.from_dict(d, cells=icells.items(), row=r))
+    return out
+
+
+def _whole_rows(grid: Grid, shape: _Shape, T: int, end: int, covered: dict) -> list[Indicator]:
+    """_indicators when every loop slot is one whole field and no label is in two of them (the bundled
+    template): each typed cell is one field, so the loop is only which cells hold something."""
+    out: list[Indicator] = []
+    rows = grid.rows
+    cols = [(c, c - 1, label, f"{grid.name}!{letter}") for c, _slot, _single, label, letter in shape.loop]
+    for r in range(T, end):
+        row = rows[r - 1] if r <= len(rows) else ()
+        width, at = len(row), str(r)
+        d, icells, own_any = {}, [], False
+        for c, i, label, head in cols:
+            v = row[i] if i < width else None
+            if isinstance(v, str) and not v.strip():      # '' too
+                v = None
+            if v is None:
+                top = covered.get((r, c))
+                v = None if top is None else grid.value(*top)      # shown from the merged range, not typed here
+                if v is None:
+                    continue
+            else:
+                own_any = True
+            d[label] = v
+            icells.append((label, head + at))
+        if own_any:
+            out.append(Indicator.from_dict(d, cells=icells, row=r))
     return out
 
 
