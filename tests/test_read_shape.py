@@ -59,3 +59,135 @@ def test_a_number_too_long_for_a_double_keeps_its_digits(tmp_path):
     assert grid.value(2, 2) == 1.5 and grid.value(2, 3) == 12
     plain = H.write_parts(tmp_path / "plain.xlsx", H.base_parts())
     assert all(not g.raw for g in open_source(plain).grids)
+
+
+def _reference_merge_map(merges):
+    out = {}
+    for r1, c1, r2, c2 in merges:
+        if (r2 - r1 + 1) * (c2 - c1 + 1) > 100_000:
+            continue
+        for r in range(r1, r2 + 1):
+            for c in range(c1, c2 + 1):
+                if (r, c) != (r1, c1):
+                    out[(r, c)] = (r1, c1)
+    return out
+
+
+def test_merge_map_is_the_cell_by_cell_map():
+    """Grid.merge_map (top row, then the rows below, no cell compared with the top-left one): the same
+    map in the same order as comparing every cell, overlapping ranges and huge ones included."""
+    import random
+
+    from perfbook.readers._grid import Grid
+    rnd = random.Random(18)
+    for _ in range(3000):
+        merges = []
+        for _ in range(rnd.randint(0, 6)):
+            r1, c1 = rnd.randint(1, 6), rnd.randint(1, 6)
+            merges.append((r1, c1, r1 + rnd.choice([0, 0, 1, 3]), c1 + rnd.choice([0, 0, 1, 4])))
+        if rnd.random() < 0.02:
+            merges.append((1, 1, 400, 400))
+        got = Grid("s", [], merges).merge_map()
+        assert list(got.items()) == list(_reference_merge_map(merges).items()), merges
+
+
+def test_control_characters_are_found_as_before():
+    """clean_controls searches the exact-str cells only: a control character in anything else was never
+    removed, so the cells changed and the notes are the same as searching every value's str()."""
+    import random
+
+    from perfbook.readers._grid import Grid
+
+    class Text(str):
+        pass
+
+    rnd = random.Random(18)
+    pool = ["a", "项目", "\x01", "\x0b", "\ud800", "\ufffe", "\t", "\n", " "]
+    for _ in range(2000):
+        rows = [[rnd.choice([None, "", 1, 2.5, Text("\x02"), "".join(rnd.choices(pool, k=rnd.randint(0, 3)))])
+                 for _ in range(rnd.randint(0, 4))] for _ in range(rnd.randint(0, 4))]
+        want = [(r, c, f"U+{ord(reader_control(v)):04X}") for r, row in enumerate(rows, 1)
+                for c, v in enumerate(row, 1) if type(v) is str and reader_control(v)]
+        grid = Grid("s", [list(r) for r in rows])
+        assert grid.clean_controls() == want
+
+
+def reader_control(v):
+    from perfbook.readers._grid import CONTROL
+    m = CONTROL.search(v)
+    return m.group() if m else None
+
+
+def _grids(tmp_path):
+    book = perfbook.fill(Path(__file__).parent.parent / "examples" / "seed-001.yaml", tmp_path / "one.xlsx")
+    tpl = reader.load_template()
+    return [(g, reader.match_role(g, tpl)) for g in open_source(book).grids if g.visible]
+
+
+def test_whole_field_rows_read_as_the_general_loop(tmp_path):
+    """_whole_rows (every loop slot one field) gives the Indicators the general loop gives, cells and rows
+    included, on the filled seed and on random blocks with blanks, spaces, numbers and merged cells."""
+    import dataclasses
+    import random
+
+    from perfbook.readers._grid import Grid
+    rnd = random.Random(18)
+    for grid, ts in _grids(tmp_path):
+        if ts is None or ts.loop_row is None:
+            continue
+        shape = reader._shape(ts)
+        assert shape.whole
+        general = dataclasses.replace(shape, whole=False)
+        T = ts.loop_row
+        grids = [grid]
+        width = max(c for c, *_ in shape.loop) + 1
+        for _ in range(300):
+            n = rnd.randint(0, 6)
+            rows = [list(r) for r in grid.rows[:T - 1]] + [
+                [rnd.choice([None, "", " ", "\u3000", "产出指标", "12", 12, 0, 2.5, "≥95%", " a\r\nb "])
+                 for _ in range(rnd.randint(0, width))] for _ in range(n)]
+            merges = [(r, c, r + rnd.randint(1, 2), c) for r in range(T, T + n) for c in (1, 2) if rnd.random() < 0.3]
+            grids.append(Grid(grid.name, rows, merges))
+        for g in grids:
+            end = g.height + 1
+            a = reader._indicators(g, shape, T, end, g.merge_map(), set())
+            b = reader._indicators(g, general, T, end, g.merge_map(), set())
+            assert a == b
+            assert [(i.cells, i.row, i.raw) for i in a] == [(i.cells, i.row, i.raw) for i in b]
+
+
+def test_claimed_cells_are_the_ones_worked_out_per_sheet(tmp_path, monkeypatch):
+    """_Shape.claims (worked out once) claims the cells that moving each header slot, label and formula
+    cell by the block's growth claimed, for blocks of several sizes."""
+    from itertools import repeat
+    seen = []
+    real = reader._unmapped
+    monkeypatch.setattr(reader, "_unmapped", lambda grid, claimed, covered: (seen.append(set(claimed)),
+                                                                            real(grid, claimed, covered))[1])
+    for grid, ts in _grids(tmp_path):
+        if ts is None:
+            continue
+        shape, T = reader._shape(ts), ts.loop_row
+        for extra in (0, 3):
+            g = copy.copy(grid)
+            if T is not None:
+                g.rows = [list(r) for r in grid.rows[:T]] + [list(grid.rows[T - 1]) for _ in range(extra)] + [
+                    list(r) for r in grid.rows[T:]]
+            seen.clear()
+            reader.read_shaped(g, ts)
+            end = reader._block_end(g, T, ts) if T is not None else 0
+            s = end - 1 - T if T is not None else 0
+
+            def moved(r):
+                return r if T is None or r < T else r + s
+
+            want = {(moved(r0), c) for _slot, _single, r0, c, _letter in shape.header}
+            want |= {(moved(r0), c) for r0, c in shape.literals}
+            for r0, c in shape.formulas:
+                if T is not None and r0 == T:
+                    want.update(zip(range(T, end), repeat(c)))
+                else:
+                    want.add((moved(r0), c))
+            if T is not None:
+                want |= {(r, c) for r in range(T, end) for c, *_ in shape.loop}
+            assert seen == [want]
