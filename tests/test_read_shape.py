@@ -191,3 +191,33 @@ def test_claimed_cells_are_the_ones_worked_out_per_sheet(tmp_path, monkeypatch):
             if T is not None:
                 want |= {(r, c) for r in range(T, end) for c, *_ in shape.loop}
             assert seen == [want]
+
+
+def test_a_mixed_cell_parses_as_its_pattern_would():
+    """_parse_with with at most one field not known (no pattern built): what matching the pattern of the
+    known fields as literal text gives, on random slot texts, values and known fields."""
+    import random
+    from perfbook.write._template import Slot
+    rnd = random.Random(18)
+    words = ["年", "项目", "（", "）", "目标", "2024", "a", ".", "*", " ", "\n", ""]
+    labels = ["预算年度", "项目名称", "实施期限"]
+    for _ in range(20000):
+        labs = rnd.choices(labels, k=rnd.randint(1, 3))
+        text = "".join(rnd.choice(words) + "{{ " + lab + " }}" for lab in labs) + rnd.choice(words)
+        slot = Slot(1, 1, text, tuple(labs), False)
+        known = {lab: rnd.choice(["2024", "网络.经费", "", 2024, "年"]) for lab in labs if rnd.random() < 0.6}
+        fill = {lab: known.get(lab, rnd.choice(["", "x", "年项目", "2025"])) for lab in labs}
+        value = "".join(rnd.choice(words) + str(fill[lab]) for lab in labs) if rnd.random() < 0.3 else \
+            text.replace("{{ ", "").replace(" }}", "")
+        for lab in labs:
+            value = value.replace(lab, str(fill[lab]), 1) if rnd.random() < 0.9 else value
+        assert _outcome(reader._parse_with, slot, value, known) == _outcome(
+            reader._parse_pattern if known else lambda s, v, _k: s.parse(v), slot, value, known), (text, value, known)
+
+
+def _outcome(fn, *args):
+    """fn's answer, or the type of what it raised (slot.parse of a synthetic slot may)."""
+    try:
+        return fn(*args)
+    except Exception as exc:      # noqa: BLE001 - compared, not hidden
+        return type(exc)

@@ -345,10 +345,43 @@ def _resolve(slots: list[tuple[Slot, bool, object, str]], values: dict, cells: d
                 cells.setdefault(lab, addr)
 
 
+@lru_cache(maxsize=1024)
+def _pieces(text: str) -> tuple[str, ...]:
+    """The literal text around the placeholders of a slot's text: n + 1 pieces for n placeholders."""
+    parts, pos = [], 0
+    for m in PLACEHOLDER.finditer(text):
+        parts.append(text[pos:m.start()])
+        pos = m.end()
+    return (*parts, text[pos:])
+
+
 def _parse_with(slot: Slot, value, known: dict) -> dict:
     """Parse a mixed cell with the fields already known put in as literal text (removes ambiguity)."""
     if not known:
         return slot.parse(value)
+    pieces = _pieces(slot.text)
+    unknown = [i for i in range(len(pieces) - 1) if slot.labels[i] not in known]
+    if len(unknown) <= 1 and len(slot.labels) == len(pieces) - 1:
+        return _parse_one_unknown(slot, value, known, pieces, unknown)
+    return _parse_pattern(slot, value, known)
+
+
+def _parse_one_unknown(slot: Slot, value, known: dict, pieces: tuple, unknown: list) -> dict:
+    """_parse_pattern for at most one field not known, without a pattern: the known text around it must
+    begin and end the cell (a fullmatch of literal, lazy group, literal), and the field is what is between."""
+    text, u = str(value), (unknown[0] if unknown else len(pieces) - 1)
+    before = pieces[0] + "".join(str(known[slot.labels[i]]) + pieces[i + 1] for i in range(u))
+    after = "".join(pieces[i] if i == u + 1 else str(known[slot.labels[i - 1]]) + pieces[i]
+                    for i in range(u + 1, len(pieces)))
+    if not unknown:
+        return {} if text == before else slot.parse(value)
+    if len(text) < len(before) + len(after) or not text.startswith(before) or not text.endswith(after):
+        return slot.parse(value)
+    return {slot.labels[u]: text[len(before):len(text) - len(after)]}
+
+
+def _parse_pattern(slot: Slot, value, known: dict) -> dict:
+    """_parse_with by a pattern: the known fields as literal text, a lazy group for each other one."""
     out, pos, groups = [], 0, []
     for idx, m in enumerate(PLACEHOLDER.finditer(slot.text)):
         out.append(re.escape(slot.text[pos:m.start()]))
