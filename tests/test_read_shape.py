@@ -197,6 +197,7 @@ def test_a_mixed_cell_parses_as_its_pattern_would():
     """_parse_with with at most one field not known (no pattern built): what matching the pattern of the
     known fields as literal text gives, on random slot texts, values and known fields."""
     import random
+
     from perfbook.write._template import Slot
     rnd = random.Random(18)
     words = ["年", "项目", "（", "）", "目标", "2024", "a", ".", "*", " ", "\n", ""]
