@@ -47,9 +47,14 @@ class Grid:
         """Every covered cell -> the top-left cell of its merged range (top-left excluded)."""
         out = {}
         for r1, c1, r2, c2 in self.merges:
+            top = (r1, c1)
+            if r1 == r2:                           # most merges: one row, the cells right of the top-left
+                if c2 - c1 < 100_000:
+                    for c in range(c1 + 1, c2 + 1):
+                        out[(r1, c)] = top
+                continue
             if (r2 - r1 + 1) * (c2 - c1 + 1) > 100_000:
                 continue
-            top = (r1, c1)
             for c in range(c1 + 1, c2 + 1):        # the top row after its first cell, then the rows below:
                 out[(r1, c)] = top                 # no cell compared with the top-left one (every read does this)
             for r in range(r1 + 1, r2 + 1):
