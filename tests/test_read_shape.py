@@ -224,3 +224,37 @@ def _outcome(fn, *args):
         return fn(*args)
     except Exception as exc:      # noqa: BLE001 - compared, not hidden
         return type(exc)
+
+
+def test_the_role_is_the_one_the_full_count_picks(tmp_path):
+    """match_role stops counting a template sheet that can no longer win, and stops at a full score:
+    the same sheet (or None) as counting every label of every sheet, on the seed's sheets with labels
+    blanked or changed at random."""
+    import random
+    rnd = random.Random(18)
+    tpl = reader.load_template()
+
+    def full_count(grid):
+        best, best_score = None, 0.0
+        for ts in tpl.sheets:
+            lits = reader._shape(ts).lits if ts.dynamic else ()
+            if len(lits) < 2:
+                continue
+            score = sum(1 for (r, c), t in lits if reader._label_at(grid.rows, r, c, t)) / len(lits)
+            if score > best_score:
+                best, best_score = ts, score
+        return best if best_score >= reader.MATCH_THRESHOLD else None
+
+    picked = set()
+    for grid, _ts in _grids(tmp_path):
+        for _ in range(400):
+            g = copy.copy(grid)
+            g.rows = [list(r) for r in grid.rows]
+            for _ in range(rnd.randint(0, 14)):
+                r = rnd.randrange(len(g.rows))
+                if g.rows[r]:
+                    g.rows[r][rnd.randrange(len(g.rows[r]))] = rnd.choice(["", None, "x", "项目名称", 1])
+            want = full_count(g)
+            assert reader.match_role(g, tpl) is want
+            picked.add(None if want is None else want.name)
+    assert len(picked) >= 3          # both sheets of the seed, and no sheet at all

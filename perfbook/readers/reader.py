@@ -294,23 +294,34 @@ def _label_at(rows: list, r: int, c: int, t: str) -> bool:
 def match_role(grid: Grid, tpl: Template) -> TemplateSheet | None:
     """The template sheet this grid is a filled copy of, judged by the labels above its indicator row."""
     best, best_score = None, 0.0
-    rows = grid.rows
     for ts in tpl.sheets:
+        if best_score == 1.0:          # nothing scores more: the first sheet to score it stays
+            break
         if not ts.dynamic:
             continue
         lits = _shape(ts).lits
         if len(lits) < 2:
             continue
-        hit = 0
-        for (r, c), t in lits:
-            # the cell equal to its label, else _label_at: the call made only for a cell that differs
-            v = rows[r - 1][c - 1] if 0 < r <= len(rows) and 0 < c <= len(rows[r - 1]) else None
-            if (v == t and v.__class__ is str) or _label_at(rows, r, c, t):
-                hit += 1
-        score = hit / len(lits)
+        score = _score(grid.rows, lits, best_score)
         if score > best_score:
             best, best_score = ts, score
     return best if best_score >= MATCH_THRESHOLD else None
+
+
+def _score(rows: list, lits: tuple, best_score: float) -> float:
+    """The share of the labels lits found in their cells; 0.0 as soon as the share can no longer reach
+    MATCH_THRESHOLD nor exceed best_score (then it changes nothing match_role decides)."""
+    n, hit, most = len(lits), 0, len(lits)
+    for (r, c), t in lits:
+        # the cell equal to its label, else _label_at: the call made only for a cell that differs
+        v = rows[r - 1][c - 1] if 0 < r <= len(rows) and 0 < c <= len(rows[r - 1]) else None
+        if (v == t and v.__class__ is str) or _label_at(rows, r, c, t):
+            hit += 1
+            continue
+        most -= 1
+        if most / n < MATCH_THRESHOLD or most / n <= best_score:
+            return 0.0
+    return hit / n
 
 
 def _block_end(grid: Grid, T: int, ts: TemplateSheet) -> int:
