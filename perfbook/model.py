@@ -150,6 +150,38 @@ def _plan(lookup, key, plans: dict | None = None):
     return None if spec is None else (spec.name, COERCE[spec.type], spec.label)
 
 
+def indicator_plan(label: str):
+    """(field name, coercer, official label) of the indicator field label names, None for none: what
+    Indicator._from_planned takes for each of a reader's columns, looked up once."""
+    plans = _plans(F.indicator_field)
+    if label not in plans:
+        plans[label] = _plan(F.indicator_field, label, plans)
+    return plans[label]
+
+
+def _coerced(items) -> tuple[dict, list]:
+    """_Record._kwargs for (plan, key, raw) items: missing values left out, each value coerced by its
+    field's coercer (the first value a field gets wins), the rest as extra columns."""
+    kwargs: dict[str, Any] = {}
+    extra: list[tuple[str, Any]] = []
+    for plan, key, raw in items:
+        if raw.__class__ is not str and is_missing(raw):
+            continue
+        if plan is None:
+            v = _text(raw, key) if not isinstance(raw, (int, float)) or isinstance(raw, bool) else to_number(raw)
+            if v is not None:
+                extra.append((str(key), v))
+            continue
+        name, convert, label = plan
+        if convert is _text and raw.__class__ is str and len(raw) <= _SHORT and "\r" not in raw:
+            v = raw if raw.strip() else None     # _text(raw, label) of a plain short text, inline
+        else:
+            v = convert(raw, label)      # coerce(spec, ...), spec known
+        if v is not None and name not in kwargs:      # kwargs holds no None: the first value wins
+            kwargs[name] = v
+    return kwargs, extra
+
+
 _DEFAULTS: dict[type, dict | None] = {}
 
 
@@ -160,7 +192,8 @@ def _defaults(cls) -> dict | None:
         return _DEFAULTS[cls]
     fs = dc_fields(cls)
     plain = not hasattr(cls, "__post_init__") and "__slots__" not in cls.__dict__ and all(
-        f.init and f.default is not MISSING and f.default_factory is MISSING for f in fs)
+        f.init and f.default is not MISSING and f.default_factory is MISSING for f in fs) and {
+        s.name for s in getattr(cls, "_specs", ())} <= {f.name for f in fs}   # from_dict's names all fields
     out = {f.name: f.default for f in fs} if plain else None
     _DEFAULTS[cls] = out
     return out
@@ -187,28 +220,16 @@ class _Record:
     @classmethod
     def _kwargs(cls, data: dict, lookup, skip: tuple = ()) -> tuple[dict, list]:
         """(field name -> value, [(label, value) no field takes]), leaving out the keys in skip."""
-        kwargs: dict[str, Any] = {}
-        extra: list[tuple[str, Any]] = []
         plans = _plans(lookup)
+        items = []
         for key, raw in data.items():
-            if (raw.__class__ is not str and is_missing(raw)) or key in skip:
+            if key in skip:
                 continue
             plan = plans.get(key, _UNSEEN) if key.__class__ is str else _plan(lookup, key)
             if plan is _UNSEEN:
                 plan = plans[key] = _plan(lookup, key, plans)
-            if plan is None:
-                v = _text(raw, key) if not isinstance(raw, (int, float)) or isinstance(raw, bool) else to_number(raw)
-                if v is not None:
-                    extra.append((str(key), v))
-                continue
-            name, convert, label = plan
-            if convert is _text and raw.__class__ is str and len(raw) <= _SHORT and "\r" not in raw:
-                v = raw if raw.strip() else None     # _text(raw, label) of a plain short text, inline
-            else:
-                v = convert(raw, label)      # coerce(spec, ...), spec known
-            if v is not None and kwargs.get(name) is None:
-                kwargs[name] = v
-        return kwargs, extra
+            items.append((plan, key, raw))
+        return _coerced(items)
 
     def get(self, label: str, default=None):
         for spec in self._specs:
@@ -249,10 +270,25 @@ class Indicator(_Record):
 
     @classmethod
     def from_dict(cls, data: dict, cells=(), row=None, raw=None) -> "Indicator":
-        kwargs, extra = cls._kwargs(data, F.indicator_field)
+        return cls._from_planned(*cls._kwargs(data, F.indicator_field), cells, row, raw)
+
+    @classmethod
+    def _from_cells(cls, items: list, cells, row) -> "Indicator":
+        """from_dict({label: value}, cells, row) for items (indicator_plan(label), label, value) with no
+        label twice: a reader that knows each column's field (read_shaped) builds no dict to look up."""
+        return cls._from_planned(*_coerced(items), cells, row, None)
+
+    @classmethod
+    def _from_planned(cls, kwargs: dict, extra: list, cells, row, raw) -> "Indicator":
         kwargs["extra"], kwargs["cells"], kwargs["row"] = tuple(extra), tuple(cells), row
         kwargs["raw"] = None if raw is None else tuple(raw)
-        return _build(cls, kwargs)
+        defaults = _defaults(cls)
+        if defaults is None:
+            return cls(**kwargs)
+        # _build without its check: every name here is a field (_defaults checked the specs' names)
+        obj = object.__new__(cls)
+        object.__setattr__(obj, "__dict__", {**defaults, **kwargs})
+        return obj
 
     def to_dict(self) -> dict:
         return dict(self._items())

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..department import Department
 from ..errors import NoTable, PerfbookError, UnreadableWorkbook
-from ..model import Indicator, Project
+from ..model import Indicator, Project, indicator_plan
 from ..notes import Note
 from ..ooxml._sheetxml import col_letter
 from ..write._inject import inject
@@ -505,12 +505,13 @@ def _whole_rows(grid: Grid, shape: _Shape, T: int, end: int, covered: dict) -> l
     template): each typed cell is one field, so the loop is only which cells hold something."""
     out: list[Indicator] = []
     rows = grid.rows
-    cols = [(c, c - 1, label, f"{grid.name}!{letter}") for c, _slot, _single, label, letter in shape.loop]
+    cols = [(c, c - 1, label, f"{grid.name}!{letter}", indicator_plan(label))
+            for c, _slot, _single, label, letter in shape.loop]
     for r in range(T, end):
         row = rows[r - 1] if r <= len(rows) else ()
         width, at = len(row), str(r)
-        d, icells, own_any = {}, [], False
-        for c, i, label, head in cols:
+        items, icells, own_any = [], [], False
+        for c, i, label, head, plan in cols:
             v = row[i] if i < width else None
             if isinstance(v, str) and not v.strip():      # '' too
                 v = None
@@ -521,10 +522,10 @@ def _whole_rows(grid: Grid, shape: _Shape, T: int, end: int, covered: dict) -> l
                     continue
             else:
                 own_any = True
-            d[label] = v
+            items.append((plan, label, v))
             icells.append((label, head + at))
         if own_any:
-            out.append(Indicator.from_dict(d, cells=icells, row=r))
+            out.append(Indicator._from_cells(items, icells, r))      # from_dict of {label: v}
     return out
 
 
