@@ -160,7 +160,8 @@ def test_whole_field_rows_read_as_the_general_loop(tmp_path):
 
 def test_claimed_cells_are_the_ones_worked_out_per_sheet(tmp_path, monkeypatch):
     """_Shape.claims (worked out once) claims the cells that moving each header slot, label and formula
-    cell by the block's growth claimed, for blocks of several sizes."""
+    cell by the block's growth claimed, for blocks of several sizes; _Shape.fixed_fields gives the
+    layout the moved addresses."""
     from itertools import repeat
     seen = []
     real = reader._unmapped
@@ -176,7 +177,7 @@ def test_claimed_cells_are_the_ones_worked_out_per_sheet(tmp_path, monkeypatch):
                 g.rows = [list(r) for r in grid.rows[:T]] + [list(grid.rows[T - 1]) for _ in range(extra)] + [
                     list(r) for r in grid.rows[T:]]
             seen.clear()
-            reader.read_shaped(g, ts)
+            layout = reader.read_shaped(g, ts)[4]
             end = reader._block_end(g, T, ts) if T is not None else 0
             s = end - 1 - T if T is not None else 0
 
@@ -193,6 +194,8 @@ def test_claimed_cells_are_the_ones_worked_out_per_sheet(tmp_path, monkeypatch):
             if T is not None:
                 want |= {(r, c) for r in range(T, end) for c, *_ in shape.loop}
             assert seen == [want]
+            # the layout's header fields: each slot's address, moved as the block grew
+            assert layout.fields == tuple((label, f"{letter}{moved(r)}") for label, letter, r in shape.fields)
 
 
 def test_a_mixed_cell_parses_as_its_pattern_would():

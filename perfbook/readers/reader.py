@@ -211,6 +211,15 @@ class _Shape:
     first_col: str | None
     claims: tuple = ((), (), ())   # _claims(ts): the cells read_shaped claims before the indicator block
     whole: bool = False            # every loop slot one whole field, no label twice (_whole_rows)
+    fixed_fields: tuple | None = None   # fields as (label, address) when all are above the indicator row
+
+
+def _fixed_fields(ts: TemplateSheet) -> tuple | None:
+    """shaped_layout's fields when no single header slot is at or below the indicator row (none moves)."""
+    fields = [(s.labels[0], col_letter(s.col), s.row) for s in ts.slots if not s.loop and s.single]
+    if ts.loop_row is not None and any(r >= ts.loop_row for _label, _letter, r in fields):
+        return None
+    return tuple((label, f"{letter}{r}") for label, letter, r in fields)
 
 
 def _whole(loop: tuple) -> bool:
@@ -254,7 +263,8 @@ def _build_shape(ts: TemplateSheet) -> _Shape:
         fields=tuple((s.labels[0], col_letter(s.col), s.row) for s in ts.slots if not s.loop and s.single),
         first_col=col_letter(min(s.col for s in lslots)) if lslots else None,
         claims=_claims(ts, header, tuple(ts.literals), formulas),
-        whole=_whole(loop))
+        whole=_whole(loop),
+        fixed_fields=_fixed_fields(ts))
 
 
 _SHAPES: dict[int, tuple[TemplateSheet, tuple, _Shape]] = {}
@@ -331,7 +341,10 @@ def _block_end(grid: Grid, T: int, ts: TemplateSheet) -> int:
     rows = grid.rows
     if sig:
         for r in range(T, grid.height + 1):
-            if all(_label_at(rows, r, c, t) for c, t in sig):
+            for c, t in sig:          # all(...) of a generator per row, without the generator
+                if not _label_at(rows, r, c, t):
+                    break
+            else:
                 return r
     last = T - 1
     for r, c, _v in grid.nonempty():
@@ -534,7 +547,9 @@ def shaped_layout(grid: Grid, ts: TemplateSheet, inds, moved) -> Layout:
     below the indicator block moved down as it grew), the table's header row just above the loop row."""
     T = ts.loop_row
     shape = _shape(ts)
-    fields = tuple((label, f"{letter}{moved(r)}") for label, letter, r in shape.fields)
+    fields = shape.fixed_fields      # every header slot above the block: moved leaves them where they are
+    if fields is None:
+        fields = tuple((label, f"{letter}{moved(r)}") for label, letter, r in shape.fields)
     header = f"{shape.first_col}{T - 1}" if T is not None and shape.first_col is not None else None
     groups = tuple((i.row, i.level1, i.level2) for i in inds if i.row is not None)
     return Layout(grid.name, True, header, shape.cols, groups, fields, True)
