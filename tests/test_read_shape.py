@@ -89,7 +89,8 @@ def test_merge_map_is_the_cell_by_cell_map():
             merges.append((1, 1, 400, 400))
         got = Grid("s", [], merges).merge_map()
         assert list(got.items()) == list(_reference_merge_map(merges).items()), merges
-    for merges in ([(1, 1, 1, 100_000), (1, 2, 3, 2)], [(2, 1, 2, 100_001)], [(3, 5, 3, 2)]):   # the size limit
+    for merges in ([(1, 1, 1, 100_000), (1, 2, 3, 2)], [(2, 1, 2, 100_001)], [(3, 5, 3, 2)],    # the size limit
+                   [(1, 1, 100_000, 1), (2, 2, 100_001, 2), (5, 3, 2, 3)]):
         assert list(Grid("s", [], merges).merge_map().items()) == list(_reference_merge_map(merges).items())
 
 

@@ -53,6 +53,11 @@ class Grid:
                     for c in range(c1 + 1, c2 + 1):
                         out[(r1, c)] = top
                 continue
+            if c1 == c2:                           # one column: the cells below the top-left
+                if r2 - r1 < 100_000:
+                    for r in range(r1 + 1, r2 + 1):
+                        out[(r, c1)] = top
+                continue
             if (r2 - r1 + 1) * (c2 - c1 + 1) > 100_000:
                 continue
             for c in range(c1 + 1, c2 + 1):        # the top row after its first cell, then the rows below:
