@@ -223,7 +223,7 @@ class _Record:
         plans = _plans(lookup)
         items = []
         for key, raw in data.items():
-            if key in skip:
+            if (raw.__class__ is not str and is_missing(raw)) or key in skip:     # no label looked up for these
                 continue
             plan = plans.get(key, _UNSEEN) if key.__class__ is str else _plan(lookup, key)
             if plan is _UNSEEN:
