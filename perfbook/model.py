@@ -11,7 +11,7 @@ __all__ = ["Project", "Indicator"]
 import datetime as _dt
 import math
 import re
-from dataclasses import dataclass, field, fields as dc_fields, replace
+from dataclasses import MISSING, dataclass, field, fields as dc_fields, replace
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +20,7 @@ from ._comparators import canonical_sign, parse_number, to_number
 from .errors import DataError
 
 MAX_CELL_TEXT = 32767      # Excel's limit on the characters (UTF-16 units) of one cell
+_SHORT = MAX_CELL_TEXT // 2  # a text no longer than this fits in a cell however it is encoded
 
 
 def _missing(value: Any) -> bool:
@@ -47,7 +48,7 @@ def _text(value: Any, label: str) -> str | None:
             return None
     # control characters (a Word soft line break U+000B ...) are kept: the writer escapes them as _xHHHH_
     # at most 2 UTF-16 units per character: only a long text needs counting
-    units = len(value) if 2 * len(value) <= MAX_CELL_TEXT else len(value.encode("utf-16-le", "surrogatepass")) // 2
+    units = len(value) if len(value) <= _SHORT else len(value.encode("utf-16-le", "surrogatepass")) // 2
     if units > MAX_CELL_TEXT:
         raise DataError(
             f"“{label}”有 {units} 个字符，超过 Excel 单元格上限 {MAX_CELL_TEXT}：“{value[:20]}…”",
@@ -127,6 +128,89 @@ def coerce(spec: F.FieldSpec | None, value: Any, label: str):
     return COERCE[spec.type if spec else "text"](value, label)
 
 
+_UNSEEN = object()
+_PLANS: dict = {}          # lookup -> {label: (field name, coercer, official label) or None}
+MAX_PLANS = 4096           # labels remembered per lookup (a data file's own columns are unbounded)
+
+
+def _plans(lookup) -> dict:
+    """The labels already looked up with lookup: one dict look-up per key instead of label_key + alias map
+    + COERCE (fields.yaml is read once per process, so a label's field never changes)."""
+    plans = _PLANS.get(lookup)
+    if plans is None:
+        plans = _PLANS[lookup] = {}
+    return plans
+
+
+def _plan(lookup, key, plans: dict | None = None):
+    """(field name, coercer, official label) of the field key names, None for a label no field takes."""
+    if plans is not None and len(plans) >= MAX_PLANS:
+        plans.clear()
+    spec = lookup(key)
+    return None if spec is None else (spec.name, COERCE[spec.type], spec.label)
+
+
+def indicator_plan(label: str):
+    """(field name, coercer, official label) of the indicator field label names, None for none: what
+    Indicator._from_planned takes for each of a reader's columns, looked up once."""
+    plans = _plans(F.indicator_field)
+    if label not in plans:
+        plans[label] = _plan(F.indicator_field, label, plans)
+    return plans[label]
+
+
+def _coerced(items) -> tuple[dict, list]:
+    """_Record._kwargs for (plan, key, raw) items: missing values left out, each value coerced by its
+    field's coercer (the first value a field gets wins), the rest as extra columns."""
+    kwargs: dict[str, Any] = {}
+    extra: list[tuple[str, Any]] = []
+    for plan, key, raw in items:
+        if raw.__class__ is not str and is_missing(raw):
+            continue
+        if plan is None:
+            v = _text(raw, key) if not isinstance(raw, (int, float)) or isinstance(raw, bool) else to_number(raw)
+            if v is not None:
+                extra.append((str(key), v))
+            continue
+        name, convert, label = plan
+        if convert is _text and raw.__class__ is str and len(raw) <= _SHORT and "\r" not in raw:
+            v = raw if raw.strip() else None     # _text(raw, label) of a plain short text, inline
+        else:
+            v = convert(raw, label)      # coerce(spec, ...), spec known
+        if v is not None and name not in kwargs:      # kwargs holds no None: the first value wins
+            kwargs[name] = v
+    return kwargs, extra
+
+
+_DEFAULTS: dict[type, dict | None] = {}
+
+
+def _defaults(cls) -> dict | None:
+    """Every field of dataclass cls -> its default, in field order; None when cls(**values) does more
+    than set them (a __post_init__, a default_factory, a field left out of __init__, no default)."""
+    if cls in _DEFAULTS:
+        return _DEFAULTS[cls]
+    fs = dc_fields(cls)
+    plain = not hasattr(cls, "__post_init__") and "__slots__" not in cls.__dict__ and all(
+        f.init and f.default is not MISSING and f.default_factory is MISSING for f in fs) and {
+        s.name for s in getattr(cls, "_specs", ())} <= {f.name for f in fs}   # from_dict's names all fields
+    out = {f.name: f.default for f in fs} if plain else None
+    _DEFAULTS[cls] = out
+    return out
+
+
+def _build(cls, values: dict):
+    """cls(**values), the same object (same attributes in the same order), without the generated __init__'s
+    one object.__setattr__ per field (half of an Indicator's construction): the dataclasses here check
+    nothing when built. Anything but known field names goes through cls(**values), for its TypeError."""
+    defaults = _defaults(cls)
+    if defaults is None or not values.keys() <= defaults.keys():
+        return cls(**values)
+    obj = object.__new__(cls)
+    object.__setattr__(obj, "__dict__", {**defaults, **values})
+    return obj
+
+
 class _Record:
     """Shared dict conversion for Project and Indicator, driven by the field specs."""
 
@@ -136,21 +220,16 @@ class _Record:
     @classmethod
     def _kwargs(cls, data: dict, lookup, skip: tuple = ()) -> tuple[dict, list]:
         """(field name -> value, [(label, value) no field takes]), leaving out the keys in skip."""
-        kwargs: dict[str, Any] = {}
-        extra: list[tuple[str, Any]] = []
+        plans = _plans(lookup)
+        items = []
         for key, raw in data.items():
-            if (raw.__class__ is not str and is_missing(raw)) or key in skip:
+            if (raw.__class__ is not str and is_missing(raw)) or key in skip:     # no label looked up for these
                 continue
-            spec = lookup(key)
-            if spec is None:
-                v = _text(raw, key) if not isinstance(raw, (int, float)) or isinstance(raw, bool) else to_number(raw)
-                if v is not None:
-                    extra.append((str(key), v))
-                continue
-            v = COERCE[spec.type](raw, spec.label)      # coerce(spec, ...), spec known
-            if v is not None and kwargs.get(spec.name) is None:
-                kwargs[spec.name] = v
-        return kwargs, extra
+            plan = plans.get(key, _UNSEEN) if key.__class__ is str else _plan(lookup, key)
+            if plan is _UNSEEN:
+                plan = plans[key] = _plan(lookup, key, plans)
+            items.append((plan, key, raw))
+        return _coerced(items)
 
     def get(self, label: str, default=None):
         for spec in self._specs:
@@ -191,9 +270,25 @@ class Indicator(_Record):
 
     @classmethod
     def from_dict(cls, data: dict, cells=(), row=None, raw=None) -> "Indicator":
-        kwargs, extra = cls._kwargs(data, F.indicator_field)
-        return cls(**kwargs, extra=tuple(extra), cells=tuple(cells), row=row,
-                   raw=None if raw is None else tuple(raw))
+        return cls._from_planned(*cls._kwargs(data, F.indicator_field), cells, row, raw)
+
+    @classmethod
+    def _from_cells(cls, items: list, cells, row) -> "Indicator":
+        """from_dict({label: value}, cells, row) for items (indicator_plan(label), label, value) with no
+        label twice: a reader that knows each column's field (read_shaped) builds no dict to look up."""
+        return cls._from_planned(*_coerced(items), cells, row, None)
+
+    @classmethod
+    def _from_planned(cls, kwargs: dict, extra: list, cells, row, raw) -> "Indicator":
+        kwargs["extra"], kwargs["cells"], kwargs["row"] = tuple(extra), tuple(cells), row
+        kwargs["raw"] = None if raw is None else tuple(raw)
+        defaults = _defaults(cls)
+        if defaults is None:
+            return cls(**kwargs)
+        # _build without its check: every name here is a field (_defaults checked the specs' names)
+        obj = object.__new__(cls)
+        object.__setattr__(obj, "__dict__", {**defaults, **kwargs})
+        return obj
 
     def to_dict(self) -> dict:
         return dict(self._items())
@@ -266,7 +361,10 @@ class Project(_Record):
         mkey = F.midterm_key()
         mid = tuple(r if isinstance(r, Indicator) else Indicator.from_dict(r) for r in data.get(mkey) or ())
         kwargs, extra = cls._kwargs(data, F.project_field, (key, mkey))
-        return cls(**kwargs, indicators=inds, midterm=mid, extra=tuple(extra), **provenance)
+        fixed: dict[str, Any] = {"indicators": inds, "midterm": mid, "extra": tuple(extra)}
+        if provenance.keys() & fixed.keys():      # the same TypeError as ever
+            return cls(**kwargs, **fixed, **provenance)
+        return _build(cls, {**kwargs, **fixed, **provenance})
 
     def to_dict(self) -> dict:
         out = dict(self._items())
@@ -277,7 +375,11 @@ class Project(_Record):
         return out
 
     def with_indicators(self, indicators) -> "Project":
-        return replace(self, indicators=tuple(indicators))
+        """replace(self, indicators=...), through _build: every reader's project is made so."""
+        defaults = _defaults(Project)
+        if defaults is None or type(self) is not Project or self.__dict__.keys() != defaults.keys():
+            return replace(self, indicators=tuple(indicators))
+        return _build(Project, {**self.__dict__, "indicators": tuple(indicators)})
 
     def cell(self, label: str) -> str | None:
         return dict(self.cells).get(label)

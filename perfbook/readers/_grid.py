@@ -10,7 +10,6 @@ import datetime as _dt
 import io
 import re
 from dataclasses import dataclass, field
-from itertools import chain
 from pathlib import Path
 
 from ..errors import UnreadableWorkbook
@@ -48,12 +47,24 @@ class Grid:
         """Every covered cell -> the top-left cell of its merged range (top-left excluded)."""
         out = {}
         for r1, c1, r2, c2 in self.merges:
+            top = (r1, c1)
+            if r1 == r2:                           # most merges: one row, the cells right of the top-left
+                if c2 - c1 < 100_000:
+                    for c in range(c1 + 1, c2 + 1):
+                        out[(r1, c)] = top
+                continue
+            if c1 == c2:                           # one column: the cells below the top-left
+                if r2 - r1 < 100_000:
+                    for r in range(r1 + 1, r2 + 1):
+                        out[(r, c1)] = top
+                continue
             if (r2 - r1 + 1) * (c2 - c1 + 1) > 100_000:
                 continue
-            for r in range(r1, r2 + 1):
+            for c in range(c1 + 1, c2 + 1):        # the top row after its first cell, then the rows below:
+                out[(r1, c)] = top                 # no cell compared with the top-left one (every read does this)
+            for r in range(r1 + 1, r2 + 1):
                 for c in range(c1, c2 + 1):
-                    if (r, c) != (r1, c1):
-                        out[(r, c)] = (r1, c1)
+                    out[(r, c)] = top
         return out
 
     def clean_controls(self) -> list[tuple[int, int, str]]:
@@ -62,7 +73,8 @@ class Grid:
         One C-speed search over the whole sheet (no value but text can hold one), then per row; only a
         dirty row is looked at cell by cell."""
         found: list[tuple[int, int, str]] = []
-        if not CONTROL.search("\n".join(map(str, chain.from_iterable(self.rows)))):
+        # only the cells looked at below (exact str): no other value's str() holds a control character
+        if not CONTROL.search("\n".join([v for row in self.rows for v in row if type(v) is str])):
             return found
         for r, row in enumerate(self.rows, start=1):
             texts = [v for v in row if type(v) is str]

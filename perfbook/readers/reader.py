@@ -12,12 +12,12 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import repeat
+from itertools import product, repeat
 from pathlib import Path
 
 from ..department import Department
 from ..errors import NoTable, PerfbookError, UnreadableWorkbook
-from ..model import Indicator, Project
+from ..model import Indicator, Project, indicator_plan
 from ..notes import Note
 from ..ooxml._sheetxml import col_letter
 from ..write._inject import inject
@@ -209,6 +209,35 @@ class _Shape:
     cols: tuple          # the layout's columns (shaped_layout)
     fields: tuple        # (label, letter, row) of the single header slots (shaped_layout)
     first_col: str | None
+    claims: tuple = ((), (), ())   # _claims(ts): the cells read_shaped claims before the indicator block
+    whole: bool = False            # every loop slot one whole field, no label twice (_whole_rows)
+    fixed_fields: tuple | None = None   # fields as (label, address) when all are above the indicator row
+
+
+def _fixed_fields(ts: TemplateSheet) -> tuple | None:
+    """shaped_layout's fields when no single header slot is at or below the indicator row (none moves)."""
+    fields = [(s.labels[0], col_letter(s.col), s.row) for s in ts.slots if not s.loop and s.single]
+    if ts.loop_row is not None and any(r >= ts.loop_row for _label, _letter, r in fields):
+        return None
+    return tuple((label, f"{letter}{r}") for label, letter, r in fields)
+
+
+def _whole(loop: tuple) -> bool:
+    """Every loop slot (col, slot, single, label, letter) one whole field, and no label in two of them."""
+    labels = [label for _c, _slot, single, label, _letter in loop if single]
+    return len(labels) == len(loop) == len(set(labels))
+
+
+def _claims(ts: TemplateSheet, header: tuple, literals: tuple, formulas: tuple) -> tuple:
+    """(cells above the indicator row, cells at or below it (moved down as the block grows), columns the
+    template computes in the indicator row): the header slots, label cells and formula cells, which
+    read_shaped claims. Without an indicator row nothing moves: every cell is above."""
+    T = ts.loop_row
+    cells = [(r, c) for _slot, _single, r, c, _letter in header] + list(literals)
+    cells += [(r, c) for r, c in formulas if r != T]
+    above = tuple(rc for rc in cells if T is None or rc[0] < T)
+    below = tuple(rc for rc in cells if T is not None and rc[0] >= T)
+    return above, below, tuple(c for r, c in formulas if r == T)
 
 
 def _build_shape(ts: TemplateSheet) -> _Shape:
@@ -221,16 +250,21 @@ def _build_shape(ts: TemplateSheet) -> _Shape:
         loop_cols[slot.col] = slot
     loop = tuple((c, slot, slot.single, slot.labels[0], col_letter(c)) for c, slot in loop_cols.items())
     lslots = ts.loop_slots()
+    header = tuple((slot, slot.single, slot.row, slot.col, col_letter(slot.col)) for slot in ts.slots if not slot.loop)
+    formulas = tuple((row.r, cell.col) for row in ts.xml.rows for cell in row.cells if cell.body and "<f" in cell.body)
     return _Shape(
         lits=tuple((rc, _norm(t)) for rc, t in ts.literals.items() if rc[0] < limit),
         footer=footer,
-        header=tuple((slot, slot.single, slot.row, slot.col, col_letter(slot.col)) for slot in ts.slots if not slot.loop),
+        header=header,
         literals=tuple(ts.literals),
-        formulas=tuple((row.r, cell.col) for row in ts.xml.rows for cell in row.cells if cell.body and "<f" in cell.body),
+        formulas=formulas,
         loop=loop,
         cols=tuple((s.labels[0], col_letter(s.col), s.labels[0]) for s in lslots if s.single),
         fields=tuple((s.labels[0], col_letter(s.col), s.row) for s in ts.slots if not s.loop and s.single),
-        first_col=col_letter(min(s.col for s in lslots)) if lslots else None)
+        first_col=col_letter(min(s.col for s in lslots)) if lslots else None,
+        claims=_claims(ts, header, tuple(ts.literals), formulas),
+        whole=_whole(loop),
+        fixed_fields=_fixed_fields(ts))
 
 
 _SHAPES: dict[int, tuple[TemplateSheet, tuple, _Shape]] = {}
@@ -270,18 +304,34 @@ def _label_at(rows: list, r: int, c: int, t: str) -> bool:
 def match_role(grid: Grid, tpl: Template) -> TemplateSheet | None:
     """The template sheet this grid is a filled copy of, judged by the labels above its indicator row."""
     best, best_score = None, 0.0
-    rows = grid.rows
     for ts in tpl.sheets:
+        if best_score == 1.0:          # nothing scores more: the first sheet to score it stays
+            break
         if not ts.dynamic:
             continue
         lits = _shape(ts).lits
         if len(lits) < 2:
             continue
-        hit = sum(1 for (r, c), t in lits if _label_at(rows, r, c, t))
-        score = hit / len(lits)
+        score = _score(grid.rows, lits, best_score)
         if score > best_score:
             best, best_score = ts, score
     return best if best_score >= MATCH_THRESHOLD else None
+
+
+def _score(rows: list, lits: tuple, best_score: float) -> float:
+    """The share of the labels lits found in their cells; 0.0 as soon as the share can no longer reach
+    MATCH_THRESHOLD nor exceed best_score (then it changes nothing match_role decides)."""
+    n, hit, most = len(lits), 0, len(lits)
+    for (r, c), t in lits:
+        # the cell equal to its label, else _label_at: the call made only for a cell that differs
+        v = rows[r - 1][c - 1] if 0 < r <= len(rows) and 0 < c <= len(rows[r - 1]) else None
+        if (v == t and v.__class__ is str) or _label_at(rows, r, c, t):
+            hit += 1
+            continue
+        most -= 1
+        if most / n < MATCH_THRESHOLD or most / n <= best_score:
+            return 0.0
+    return hit / n
 
 
 def _block_end(grid: Grid, T: int, ts: TemplateSheet) -> int:
@@ -291,22 +341,15 @@ def _block_end(grid: Grid, T: int, ts: TemplateSheet) -> int:
     rows = grid.rows
     if sig:
         for r in range(T, grid.height + 1):
-            if all(_label_at(rows, r, c, t) for c, t in sig):
+            for c, t in sig:          # all(...) of a generator per row, without the generator
+                if not _label_at(rows, r, c, t):
+                    break
+            else:
                 return r
     last = T - 1
     for r, c, _v in grid.nonempty():
         last = max(last, r)
     return last + 1
-
-
-def _cell_value(grid: Grid, r: int, c: int, covered: dict):
-    """(value, typed here): a cell inside a merged range shows its top-left value but was not typed."""
-    v = grid.value(r, c)
-    if isinstance(v, str) and not v.strip():
-        v = None
-    if v is None and (r, c) in covered:
-        return grid.value(*covered[(r, c)]), False
-    return v, v is not None
 
 
 def _resolve(slots: list[tuple[Slot, bool, object, str]], values: dict, cells: dict) -> None:
@@ -326,10 +369,43 @@ def _resolve(slots: list[tuple[Slot, bool, object, str]], values: dict, cells: d
                 cells.setdefault(lab, addr)
 
 
+@lru_cache(maxsize=1024)
+def _pieces(text: str) -> tuple[str, ...]:
+    """The literal text around the placeholders of a slot's text: n + 1 pieces for n placeholders."""
+    parts, pos = [], 0
+    for m in PLACEHOLDER.finditer(text):
+        parts.append(text[pos:m.start()])
+        pos = m.end()
+    return (*parts, text[pos:])
+
+
 def _parse_with(slot: Slot, value, known: dict) -> dict:
     """Parse a mixed cell with the fields already known put in as literal text (removes ambiguity)."""
     if not known:
         return slot.parse(value)
+    pieces = _pieces(slot.text)
+    unknown = [i for i in range(len(pieces) - 1) if slot.labels[i] not in known]
+    if len(unknown) <= 1 and len(slot.labels) == len(pieces) - 1:
+        return _parse_one_unknown(slot, value, known, pieces, unknown)
+    return _parse_pattern(slot, value, known)
+
+
+def _parse_one_unknown(slot: Slot, value, known: dict, pieces: tuple, unknown: list) -> dict:
+    """_parse_pattern for at most one field not known, without a pattern: the known text around it must
+    begin and end the cell (a fullmatch of literal, lazy group, literal), and the field is what is between."""
+    text, u = str(value), (unknown[0] if unknown else len(pieces) - 1)
+    before = pieces[0] + "".join(str(known[slot.labels[i]]) + pieces[i + 1] for i in range(u))
+    after = "".join(pieces[i] if i == u + 1 else str(known[slot.labels[i - 1]]) + pieces[i]
+                    for i in range(u + 1, len(pieces)))
+    if not unknown:
+        return {} if text == before else slot.parse(value)
+    if len(text) < len(before) + len(after) or not text.startswith(before) or not text.endswith(after):
+        return slot.parse(value)
+    return {slot.labels[u]: text[len(before):len(text) - len(after)]}
+
+
+def _parse_pattern(slot: Slot, value, known: dict) -> dict:
+    """_parse_with by a pattern: the known fields as literal text, a lazy group for each other one."""
     out, pos, groups = [], 0, []
     for idx, m in enumerate(PLACEHOLDER.finditer(slot.text)):
         out.append(re.escape(slot.text[pos:m.start()]))
@@ -361,47 +437,58 @@ def read_shaped(grid: Grid, ts: TemplateSheet):
 
     values: dict = {}
     cells: dict = {}
-    claimed: set[tuple[int, int]] = set()
     header = []
     for slot, single, r0, c, letter in shape.header:
         r = moved(r0)
-        v, _own = _cell_value(grid, r, c, {})
+        v = grid.value(r, c)
+        if isinstance(v, str) and not v.strip():        # a blank cell
+            v = None
         header.append((slot, single, v, f"{grid.name}!{letter}{r}"))
-        claimed.add((r, c))
     _resolve(header, values, cells)
-    claimed.update((moved(r0), c) for r0, c in shape.literals)
-    # cells the template computes (its formulas, the 校验 helpers and summary) are not data
-    for r0, c in shape.formulas:
-        if T is not None and r0 == T:
-            claimed.update(zip(range(T, end), repeat(c)))
-        else:
-            claimed.add((moved(r0), c))
+    # the header slots, the labels and the cells the template computes (its formulas, the 校验 helpers
+    # and summary): not data
+    above, below, computed = shape.claims
+    claimed: set[tuple[int, int]] = set(above)
+    claimed.update([(r0 + s, c) for r0, c in below])
+    for c in computed:                                  # only when T is not None
+        claimed.update(zip(range(T or 0, end), repeat(c)))
     indicators = _indicators(grid, shape, T, end, covered, claimed) if T is not None else []
     # anything else typed on the sheet that no mark claims is reported, never dropped
+    return values, indicators, cells, _unmapped(grid, claimed, covered), shaped_layout(grid, ts, indicators, moved)
+
+
+def _unmapped(grid: Grid, claimed: set, covered: dict) -> list[Note]:
+    """A note for every typed cell (grid.nonempty()) that no mark claims, nor the merged range it is in.
+    The rows walked here, an empty cell ('' from calamine) skipped first, then a claimed one."""
     notes: list[Note] = []
-    for r, c, v in grid.nonempty():
-        if (r, c) in claimed:
-            continue
-        top = covered.get((r, c))
-        if top and top in claimed:
-            continue
-        notes.append(Note("unmapped", f"单元格内容无法对应到模板中的任何字段：{str(v)[:40]}",
-                          f"cell not mapped to any template field: {str(v)[:40]!r}", grid.name, f"{col_letter(c)}{r}"))
-    return values, indicators, cells, notes, shaped_layout(grid, ts, indicators, moved)
+    for r, row in enumerate(grid.rows, start=1):
+        for c, v in enumerate(row, start=1):
+            if v == "" or v is None or (r, c) in claimed or (isinstance(v, str) and not v.strip()):
+                continue
+            top = covered.get((r, c))
+            if top and top in claimed:
+                continue
+            notes.append(Note("unmapped", f"单元格内容无法对应到模板中的任何字段：{str(v)[:40]}",
+                              f"cell not mapped to any template field: {str(v)[:40]!r}", grid.name, f"{col_letter(c)}{r}"))
+    return notes
 
 
 def _indicators(grid: Grid, shape: _Shape, T: int, end: int, covered: dict, claimed: set) -> list[Indicator]:
     """The indicator block, rows T .. end - 1: a row is an indicator when some cell of it was typed
     there (not only shown from a merged range above)."""
+    claimed.update(product(range(T, end), [c for c, *_ in shape.loop]))
+    if shape.whole:
+        return _whole_rows(grid, shape, T, end, covered)
     out: list[Indicator] = []
-    rows, name, loop = grid.rows, grid.name, shape.loop
+    rows, loop = grid.rows, shape.loop
+    heads = [f"{grid.name}!{letter}" for *_, letter in loop]     # every address of a column starts so
     for r in range(T, end):
         row = rows[r - 1] if r <= len(rows) else ()
+        width, at = len(row), str(r)
         d, icells, own_any = {}, {}, False
-        for c, slot, single, label, letter in loop:
-            claimed.add((r, c))
-            v = row[c - 1] if c <= len(row) else None
-            if v == "" or (isinstance(v, str) and not v.strip()):
+        for (c, slot, single, label, _letter), head in zip(loop, heads):
+            v = row[c - 1] if c <= width else None
+            if isinstance(v, str) and not v.strip():      # '' too
                 v = None
             if v is None:
                 top = covered.get((r, c))
@@ -412,18 +499,46 @@ def _indicators(grid: Grid, shape: _Shape, T: int, end: int, covered: dict, clai
                     continue
             else:
                 own_any = True
-            addr = f"{name}!{letter}{r}"
             if single:
                 if v != "":
                     d[label] = v
-                    icells[label] = addr
+                    icells[label] = head + at
                 continue
             for lab, pv in slot.parse(v).items():
                 if pv not in (None, ""):
                     d[lab] = pv
-                    icells[lab] = addr
+                    icells[lab] = head + at
         if own_any:
-            out.append(Indicator.from_dict(d, cells=tuple(icells.items()), row=r))
+            out.append(Indicator.from_dict(d, cells=icells.items(), row=r))
+    return out
+
+
+def _whole_rows(grid: Grid, shape: _Shape, T: int, end: int, covered: dict) -> list[Indicator]:
+    """_indicators when every loop slot is one whole field and no label is in two of them (the bundled
+    template): each typed cell is one field, so the loop is only which cells hold something."""
+    out: list[Indicator] = []
+    rows = grid.rows
+    cols = [(c, c - 1, label, f"{grid.name}!{letter}", indicator_plan(label))
+            for c, _slot, _single, label, letter in shape.loop]
+    for r in range(T, end):
+        row = rows[r - 1] if r <= len(rows) else ()
+        width, at = len(row), str(r)
+        items, icells, own_any = [], [], False
+        for c, i, label, head, plan in cols:
+            v = row[i] if i < width else None
+            if isinstance(v, str) and not v.strip():      # '' too
+                v = None
+            if v is None:
+                top = covered.get((r, c))
+                v = None if top is None else grid.value(*top)      # shown from the merged range, not typed here
+                if v is None:
+                    continue
+            else:
+                own_any = True
+            items.append((plan, label, v))
+            icells.append((label, head + at))
+        if own_any:
+            out.append(Indicator._from_cells(items, icells, r))      # from_dict of {label: v}
     return out
 
 
@@ -432,7 +547,9 @@ def shaped_layout(grid: Grid, ts: TemplateSheet, inds, moved) -> Layout:
     below the indicator block moved down as it grew), the table's header row just above the loop row."""
     T = ts.loop_row
     shape = _shape(ts)
-    fields = tuple((label, f"{letter}{moved(r)}") for label, letter, r in shape.fields)
+    fields = shape.fixed_fields      # every header slot above the block: moved leaves them where they are
+    if fields is None:
+        fields = tuple((label, f"{letter}{moved(r)}") for label, letter, r in shape.fields)
     header = f"{shape.first_col}{T - 1}" if T is not None and shape.first_col is not None else None
     groups = tuple((i.row, i.level1, i.level2) for i in inds if i.row is not None)
     return Layout(grid.name, True, header, shape.cols, groups, fields, True)
