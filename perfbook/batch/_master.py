@@ -245,12 +245,7 @@ Part = tuple[Project, list]
 def projects(ix: Index) -> Iterator[tuple[int, Part]]:
     """(position in master order, Part) of each project as soon as its last row has been read."""
     if ix.blank:
-        pos = 0
-        for row in I.csv_table(ix.path)[1]:
-            d = _blank_dict(row)
-            if d:
-                yield pos, (Project.from_dict(d), [])
-                pos += 1
+        yield from _blank_projects(ix)
         return
     I._warn_columns(ix.found, ix.labels, ix.path)
     cols, recs = I.csv_table(ix.path)
@@ -261,24 +256,24 @@ def projects(ix: Index) -> Iterator[tuple[int, Part]]:
     open_: dict[tuple, dict] = {}
     pos = 0
     last = ix.last
-    for idx, row in enumerate(_raw_rows(ix.path, len(cols))):
-        if row is None:                           # longer than the header: it was not, in the first pass
+    for idx, cells in enumerate(_raw_rows(ix.path, len(cols))):
+        if cells is None:                         # longer than the header: it was not, in the first pass
             raise _changed(ix.path)
-        name = row[ni] or None if ni is not None else None
-        has_ind = any(row[i] for i in icols)
+        name = cells[ni] or None if ni is not None else None
+        has_ind = any(cells[i] for i in icols)
         if name is None and not has_ind:
             continue
         n = idx + 2
         if name is None:
             raise DataError(f"第{n}行缺少“项目名称”", f"行 {n} has no 项目名称", ix.path, f"第{n}行")
-        key = ((row[fi] or None) if fi is not None else None, name, (row[ci] or None) if ci is not None else None)
+        key = ((cells[fi] or None) if fi is not None else None, name, (cells[ci] or None) if ci is not None else None)
         entry = open_.get(key)
         if entry is None:
             open_[key] = entry = {"fields": {}, "rows": [], "first": n, "pos": pos}
             pos += 1
         fields = entry["fields"]
-        for label, i in pitems:                   # _inputs._add_fields on the row's list
-            v = row[i]
+        for label, i in pitems:                   # _inputs._add_fields on the row's cells
+            v = cells[i]
             if v:
                 prev = fields.get(label)
                 if prev is None:
@@ -286,12 +281,21 @@ def projects(ix: Index) -> Iterator[tuple[int, Part]]:
                 elif prev != v:
                     I._add_fields(entry, {label: v}, name, n, f"第{n}行", "行", ix.path)   # raises, naming both rows
         if has_ind:                               # made into an Indicator by the worker (bulk.Job.complete)
-            entry["rows"].append((n, {label: row[i] for label, i in iitems if row[i]}))
+            entry["rows"].append((n, {label: cells[i] for label, i in iitems if cells[i]}))
         if idx < len(last) and last[idx]:
             del open_[key]
             yield entry["pos"], (Project.from_dict(fields), entry["rows"])
     if open_:                                     # the file changed between the passes
         raise _changed(ix.path)
+
+
+def _blank_projects(ix: Index) -> Iterator[tuple[int, Part]]:
+    pos = 0
+    for row in I.csv_table(ix.path)[1]:
+        d = _blank_dict(row)
+        if d:
+            yield pos, (Project.from_dict(d), [])
+            pos += 1
 
 
 def _changed(path: Path) -> DataError:
