@@ -39,9 +39,15 @@ def likely_large(master) -> bool:
         return False
 
 
+def forks(plan: _parallel.Plan) -> bool:
+    """bulk's workers are forked from its own process unless the plan says otherwise or the platform cannot."""
+    return plan.fork is not False and _parallel.can_fork()
+
+
 def start(master, plan: _parallel.Plan, *, template=None, frame: str | None = None, macros: bool = False,
           kind: str = "target") -> None:
-    """Start the fork server, warmed with this run's template, when the run will use local workers."""
-    if plan.executor == "local" and plan.workers > 1 and likely_large(master):
+    """Start the fork server, warmed with this run's template, when the run will use local workers that
+    do not come straight from this process (bulk forks them from itself where it can: _parallel.can_fork)."""
+    if plan.executor == "local" and plan.workers > 1 and not forks(plan) and likely_large(master):
         _parallel.start_early({"template": str(Path(template).resolve()) if template else None, "frame": frame,
                                "macros": macros, "kind": kind})

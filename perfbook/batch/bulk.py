@@ -41,7 +41,7 @@ from ..readers.formats import ensure_safe
 from ..readers.reader import load_template
 from ..write._inputs import csv_table, load, load_table
 from . import _master, _parallel as parallel
-from ._early import SMALL_RUN, is_csv as _csv, start as start_early
+from ._early import SMALL_RUN, forks, is_csv as _csv, start as start_early
 
 MANIFEST = "清单.csv"
 MANIFEST_HEADER = ("文件", "主管部门", "项目数", "项目名称", "指标数", "字节数", "SHA256", "状态", "说明")
@@ -366,6 +366,8 @@ def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_
     "target" (绩效目标表), or "selfeval" / "monitor" for the year's 自评表 / 监控表 made from the same projects."""
     local = execution.executor == "local" and execution.workers > 1
     start_early(master, execution, template=template, frame=frame, macros=macros, kind=kind)
+    if local and execution.fork is None:
+        execution = dataclasses.replace(execution, fork=forks(execution))   # _extension compiles the template here
     pattern = name or (DEFAULT_NAME_PER_PROJECT if per_project else DEFAULT_NAME)
     ix, projects = _source(master, per_project, pattern)
     if blank_rows < 0:
