@@ -49,6 +49,9 @@ from bench import plain  # noqa: E402
 from bench.synth import projects as synth_projects, write_master  # noqa: E402
 
 TARGET_FLOOR, TARGET_SCALE, TARGET_MB = 1.5, 1.8, 500
+# a workbook takes a millisecond or two to write or read: the median of a few rounds says little, and the
+# slowest yardstick (openpyxl reading a department's workbook) costs 0.25 s a round, so 100 stay cheap
+PER_WORKBOOK_ROUNDS = 100
 
 
 def machine() -> dict:
@@ -311,7 +314,7 @@ def per_workbook(tmp: Path, rounds: int) -> tuple[list, list]:
                    "openpyxl": lambda: plain.read_openpyxl(path)}
         for fn in readers.values():
             fn()
-        t = cpu_each(readers, rounds)
+        t = _rotated(readers, rounds)
         rd.append({"set": label, **{k: v * 1000 for k, v in t.items()}})
         print(f"  read {label}: " + ", ".join(f"{k} {v * 1000:.2f} ms" for k, v in t.items()), flush=True)
     return gen, rd
@@ -334,7 +337,7 @@ def reading_books(tmp: Path) -> dict[str, Path]:
 def reading(books: dict[str, Path], rounds: int) -> dict:
     """perfbook.read of each workbook beside calamine alone (every sheet), and read's own steps: the
     safety scan (sniff + package checks), the format's loader (calamine and what it leaves out), the
-    layout (read_source). CPU per call, the rounds interleaved."""
+    layout (read_source). CPU per call, the rounds interleaved (_rotated)."""
     import perfbook
     from perfbook.readers import formats
     from perfbook.readers.reader import load_template, read_source
@@ -350,7 +353,7 @@ def reading(books: dict[str, Path], rounds: int) -> dict:
                "  read_source": lambda: read_source(src, tpl)}
         for fn in fns.values():
             fn()
-        t = cpu_each(fns, rounds)
+        t = _rotated(fns, rounds)
         print(f"  {label}:", flush=True)
         for k, v in t.items():
             print(f"    {k:15s} {v * 1000:6.2f} ms  {v / t['calamine']:4.2f}× calamine", flush=True)
@@ -597,7 +600,8 @@ def write_docs(text: str) -> None:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="N = 50, 300, 1,000; memory at 1,000 and 5,000")
-    ap.add_argument("--rounds", type=int, help="rounds per measurement, the same on every side (default 7; 3 with --quick)")
+    ap.add_argument("--rounds", type=int,
+                    help="rounds per measurement, the same on every side (default 7; 3 with --quick; at least 100 per workbook)")
     ap.add_argument("--sizes", help="comma-separated N for the fit (default 50,300,3000)")
     ap.add_argument("--memory", help="comma-separated N for peak memory (default 10000,50000); 0 skips it")
     ap.add_argument("--write-docs", action="store_true", help="put the results into README.md")
@@ -651,7 +655,7 @@ def main(argv=None) -> int:
         for k, v in st.items():
             print(f"  {k}: {v * 1000:.0f} ms CPU", flush=True)
         print("per workbook:", flush=True)
-        gen, rd = per_workbook(tmp, rounds)
+        gen, rd = per_workbook(tmp, max(rounds, PER_WORKBOOK_ROUNDS))
         print("whole commands:", flush=True)
         wh = whole(tmp, sizes, masters(tmp, sizes + [300]))
         cmd = "python -m bench.run" + (" --quick" if args.quick else "")
