@@ -21,6 +21,7 @@ import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import yaml
 
@@ -208,11 +209,7 @@ def _temp_beside(target: str, st: os.stat_result | None, path, suffix: str) -> t
                 _chmod(fd, tmp, mode)           # the kernel took the umask off: the replaced file's mode exactly
             except BaseException as exc:
                 os.close(fd)
-                _unlink(tmp)
-                failed = _failed(exc, path)
-                if failed is exc:
-                    raise
-                raise failed from None
+                _give_up(tmp, exc, path)
         return fd, tmp
     raise _named(FileExistsError(17, "no free temp file name"), path)
 
@@ -229,6 +226,15 @@ def _unlink(tmp: str) -> None:
         os.unlink(tmp)
     except OSError:
         pass
+
+
+def _give_up(tmp: str, exc: BaseException, path) -> NoReturn:
+    """The temp file removed, and what failed raised again: an environment error naming the user's file."""
+    _unlink(tmp)
+    failed = _failed(exc, path)
+    if failed is exc:
+        raise exc
+    raise failed from None
 
 
 def _failed(exc: BaseException, path) -> BaseException:
@@ -255,11 +261,7 @@ def atomic_path(path: str | Path, suffix: str = ".tmp"):
         yield Path(tmp)
         os.replace(tmp, target)
     except BaseException as exc:
-        _unlink(tmp)
-        failed = _failed(exc, path)
-        if failed is exc:
-            raise
-        raise failed from None
+        _give_up(tmp, exc, path)
 
 
 def _named(exc: OSError, path) -> OSError:
@@ -301,9 +303,5 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
             os.close(fd)
         os.replace(tmp, target)
     except BaseException as exc:
-        _unlink(tmp)
-        failed = _failed(exc, path)
-        if failed is exc:
-            raise
-        raise failed from None
+        _give_up(tmp, exc, path)
     return path if isinstance(path, Path) else Path(path)

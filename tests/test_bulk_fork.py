@@ -5,7 +5,6 @@ main process had printed is printed again by its children, and the workbooks are
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -18,19 +17,14 @@ from bench.synth import projects as synth_projects, write_master
 from perfbook.batch import _parallel as parallel
 from perfbook.batch._parallel import Plan
 from perfbook.batch.bulk import bulk
+from tests.support import hostile as H
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(not parallel.can_fork(), reason="workers are forked only on Linux")
 
 
-def _die_on_odd(x):
-    if x % 2:
-        os.kill(os.getpid(), signal.SIGKILL)
-    return x * 10
-
-
 def test_a_forked_worker_that_dies_is_one_item_not_the_end_of_the_run():
-    out = list(parallel.run(_die_on_odd, range(12), Plan(jobs=2, chunk=3, fork=True),
+    out = list(parallel.run(H.die_on_odd, range(12), Plan(jobs=2, chunk=3, fork=True),
                             on_crash=lambda x, e: ("died", x, e.reason)))
     assert out == [x * 10 if x % 2 == 0 else ("died", x, "memory") for x in range(12)]
 
@@ -64,24 +58,13 @@ def test_kill_9_of_a_forking_bulk_leaves_no_worker(tmp_path):
                              "--per-project", "--jobs", "2", "-q"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
-    while time.time() < deadline and len(_marked(mark)) < 3:      # the main process and its two workers
+    while time.time() < deadline and len(H.marked(mark)) < 3:      # the main process and its two workers
         time.sleep(0.05)
-    assert len(_marked(mark)) >= 3, "bulk --jobs 2 never started its workers"
+    assert len(H.marked(mark)) >= 3, "bulk --jobs 2 never started its workers"
     proc.kill()
     proc.wait()
     deadline = time.time() + 10
-    while time.time() < deadline and _marked(mark):
+    while time.time() < deadline and H.marked(mark):
         time.sleep(0.2)
-    assert _marked(mark) == [], "workers outlived a killed bulk"
+    assert H.marked(mark) == [], "workers outlived a killed bulk"
 
-
-def _marked(mark: str) -> list[int]:
-    found = []
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                if mark.encode() in (d / "environ").read_bytes():
-                    found.append(int(d.name))
-            except OSError:
-                pass
-    return found

@@ -10,7 +10,6 @@ import csv
 import io
 import os
 import resource
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -203,18 +202,12 @@ def test_collect_survives_any_number_of_files_over_budget_in_any_order(runaway, 
 def test_a_worker_that_dies_is_one_row_not_the_end_of_the_run(tmp_path):
     """A worker killed outright (SIGKILL, as the OOM killer does) — with --jobs 1 too."""
     from perfbook.batch import _parallel as parallel
-    out = list(parallel.run(_die_on_odd, range(7), Plan(jobs=1, isolate=True),
+    out = list(parallel.run(H.die_on_odd, range(7), Plan(jobs=1, isolate=True),
                             on_crash=lambda x, e: ("died", x, e.reason)))
     assert out == [x * 10 if x % 2 == 0 else ("died", x, "memory") for x in range(7)]
-    out = list(parallel.run(_die_on_odd, range(12), Plan(jobs=2, chunk=3, budget=Budget(seconds=30)),
+    out = list(parallel.run(H.die_on_odd, range(12), Plan(jobs=2, chunk=3, budget=Budget(seconds=30)),
                             on_crash=lambda x, e: ("died", x)))
     assert out == [x * 10 if x % 2 == 0 else ("died", x) for x in range(12)]
-
-
-def _die_on_odd(x):
-    if x % 2:
-        os.kill(os.getpid(), signal.SIGKILL)
-    return x * 10
 
 
 def test_kill_9_leaves_no_helper_process_and_no_debris(runaway, tmp_path):
@@ -233,9 +226,9 @@ def test_kill_9_leaves_no_helper_process_and_no_debris(runaway, tmp_path):
     proc.kill()
     proc.wait()
     deadline = time.time() + 10
-    while time.time() < deadline and _marked(mark):
+    while time.time() < deadline and H.marked(mark):
         time.sleep(0.3)
-    assert _marked(mark) == [], "helper processes outlived a killed collect"
+    assert H.marked(mark) == [], "helper processes outlived a killed collect"
     # no 0-byte file beside the output; the run's own temp folder (.~s.xlsx.PID.rows) is swept by the next run
     assert not any(p.is_file() and p.stat().st_size == 0 for p in out_dir.iterdir()), list(out_dir.iterdir())
     assert all(p.name.startswith(".~s.xlsx.") for p in out_dir.iterdir())
@@ -247,18 +240,6 @@ def test_kill_9_leaves_no_helper_process_and_no_debris(runaway, tmp_path):
     collect(tmp_path / "empty-folder-that-is-a-file.xlsx" if False else filled(tmp_path, "one.xlsx"), out_dir / "s.xlsx",
             execution=Plan(jobs=1))
     assert sorted(p.name for p in out_dir.iterdir()) == ["s.xlsx"]
-
-
-def _marked(mark: str) -> list[int]:
-    found = []
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                if mark.encode() in (d / "environ").read_bytes():
-                    found.append(int(d.name))
-            except OSError:
-                pass
-    return found
 
 
 def test_a_fifo_named_xlsx_is_listed_not_opened(tmp_path):

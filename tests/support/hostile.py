@@ -1,6 +1,8 @@
 """Builders for hostile and broken workbooks (generated in tmp dirs; nothing large is committed)."""
 from __future__ import annotations
 
+import os
+import signal
 import struct
 import zlib
 from pathlib import Path
@@ -198,3 +200,23 @@ def flipped(data: bytes, rnd, rounds: int = 150, most: int = 4):
         for _ in range(0 if k == 0 else rnd.randint(1, most)):
             raw[rnd.randrange(len(raw))] = rnd.randrange(256)
         yield k, raw
+
+
+def die_on_odd(x: int) -> int:
+    """A worker's item that kills its process outright (SIGKILL, as the OOM killer does) when x is odd."""
+    if x % 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return x * 10
+
+
+def marked(mark: str) -> list[int]:
+    """The processes whose environment holds mark (a run's helpers, started with PERFBOOK_TEST_MARK=mark)."""
+    found = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if mark.encode() in (d / "environ").read_bytes():
+                    found.append(int(d.name))
+            except OSError:
+                pass
+    return found
