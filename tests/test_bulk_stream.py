@@ -135,6 +135,7 @@ def _rewritten(src, dst, edit):
     ("field", "前后不一致"),          # a project field another row of the project gave otherwise
     ("long", "读取过程中被修改"),     # a row longer than the header
     ("name", "读取过程中被修改"),     # a project the first pass never saw
+    ("bytes", "读取过程中被修改"),    # no longer text in the encoding the first pass told (it is told once)
 ])
 def test_a_master_changed_between_the_passes_is_refused_by_the_second(masters, tmp_path, change, said):
     """The second pass reads rows as lists by position (not the first pass's dicts); what the first pass
@@ -150,9 +151,11 @@ def test_a_master_changed_between_the_passes_is_refused_by_the_second(masters, t
             rows[-1][h.index("实施单位")] = "另一个单位"
         elif change == "long":
             rows[5].append("多出的一格")
-        else:
+        else:                                      # "name", and the cell "bytes" makes undecodable
             rows[-1][h.index("项目名称")] = "另一个项目"
     _rewritten(masters["filled"], master, edit)
+    if change == "bytes":
+        master.write_bytes(master.read_bytes().replace("另一个项目".encode(), b"\xff\xfe", 1))
     with pytest.raises(DataError) as e:
         list(_master.projects(ix))
     assert said in e.value.zh

@@ -13,7 +13,6 @@ waits pickled in a temp file, not in memory. xlsx, YAML and JSON masters are loa
 """
 from __future__ import annotations
 
-import csv
 import pickle
 import tempfile
 from array import array
@@ -44,6 +43,8 @@ class Index:
     units: dict = field(default_factory=dict)               # department -> (workbook index, projects)
     projects: int = 0
     reserve: int = 0                   # bytes enough for every workbook's manifest row (bulk.Manifest)
+    enc: str = "utf-8-sig"             # the file's encoding (telling it reads the whole file: once a run)
+    cols: list = field(default_factory=list)                # the header, as csv_table names its columns
 
     @property
     def workbooks(self) -> int:
@@ -57,13 +58,14 @@ def is_csv_master(source) -> bool:
 def index(path: Path, *, per_project: bool, names: set[str] | frozenset[str] = frozenset()) -> Index | None:
     """The first pass, or None when the master should be loaded whole (see the module docstring).
     names: the fields the file-name pattern uses."""
-    cols, rows = I.csv_table(path)
+    enc = I.csv_encoding(path)
+    cols, rows = I.csv_table(path, enc)
     if any(I._indicator_only(str(c)) for c in cols):
         getattr(rows, "close", lambda: None)()     # the header is all this pass takes from csv_table
-        ix = Index(path, per_project, False)
+        ix = Index(path, per_project, False, enc=enc, cols=cols)
         ok = _index_rows(ix, cols, names)
     else:
-        ix = Index(path, per_project, True)
+        ix = Index(path, per_project, True, enc=enc, cols=cols)
         ok = _index_blank(ix, cols, rows, names)
     return ix if ok and ix.projects else None
 
@@ -79,7 +81,7 @@ def _index_rows(ix: Index, header: list, names) -> bool:
     ix.roles, ix.found, ix.labels = roles, found, labels
     plabels = list(dict.fromkeys(label for _c, role, label in roles if role == "project"))
     where = _columns(header, roles, plabels)
-    seen = _scan(ix.path, len(header), where, len(plabels)) if where is not None else None
+    seen = _scan(ix.path, ix.enc, len(header), where, len(plabels)) if where is not None else None
     if seen is None:
         return False
     ix.last = bytearray(max((e[0] for e in seen.values()), default=-1) + 1)
@@ -107,12 +109,12 @@ def _columns(header: list, roles: list, plabels: list) -> tuple | None:
             last_col.get(("project", "主管部门")), icols, pcols)
 
 
-def _scan(path: Path, width: int, where: tuple, slots: int) -> dict | None:
+def _scan(path: Path, enc: str, width: int, where: tuple, slots: int) -> dict | None:
     """key -> [last record, fingerprint, 主管部门 as typed] over the rows; None when loading whole must decide."""
     ni, ci, fi, di, icols, pcols = where
     seen: dict[tuple, list] = {}
     long = MAX_CELL_TEXT // 2
-    for idx, row in enumerate(_raw_rows(path, width)):
+    for idx, row in enumerate(_raw_rows(path, enc, width)):
         if row is None or max(map(len, row)) > long:
             return None                            # a row too long, or a text that may be over Excel's cell limit
         name = row[ni]
@@ -145,20 +147,21 @@ def _merge(fp: array, row: list, pcols: list) -> bool:
     return True
 
 
-def _raw_rows(path: Path, width: int) -> Iterator[list | None]:
+def _raw_rows(path: Path, enc: str, width: int) -> Iterator[list | None]:
     """The records of csv_table as lists padded to the header's width (None for one longer than it)."""
-    with open(path, encoding=I.csv_encoding(path), newline="") as fh:
-        reader = csv.reader(fh)
-        next(reader, None)
-        for row in reader:
-            if not row:
-                continue
-            if len(row) > width:
-                yield None
-                return
-            if len(row) < width:
-                row += [""] * (width - len(row))
-            yield row
+    try:
+        with I.csv_records(path, enc) as (_header, reader):
+            for row in reader:
+                if not row:
+                    continue
+                if len(row) > width:
+                    yield None
+                    return
+                if len(row) < width:
+                    row += [""] * (width - len(row))
+                yield row
+    except UnicodeDecodeError:                    # it decoded whole when its encoding was told
+        raise _changed(path) from None
 
 
 def _index_blank(ix: Index, cols: list, rows, names) -> bool:
@@ -248,15 +251,14 @@ def projects(ix: Index) -> Iterator[tuple[int, Part]]:
         yield from _blank_projects(ix)
         return
     I._warn_columns(ix.found, ix.labels, ix.path)
-    cols, recs = I.csv_table(ix.path)
-    getattr(recs, "close", lambda: None)()       # the header names the columns; the rows are read as lists
+    cols = ix.cols                                # the rows are read as lists, by position
     fi, proj, ind = _positions(cols, ix.roles)
     ni, ci = proj.get("项目名称"), proj.get("项目编码")
     pitems, iitems, icols = list(proj.items()), list(ind.items()), list(ind.values())
     open_: dict[tuple, dict] = {}
     pos = 0
     last = ix.last
-    for idx, cells in enumerate(_raw_rows(ix.path, len(cols))):
+    for idx, cells in enumerate(_raw_rows(ix.path, ix.enc, len(cols))):
         if cells is None:                         # longer than the header: it was not, in the first pass
             raise _changed(ix.path)
         name = cells[ni] or None if ni is not None else None
@@ -291,11 +293,14 @@ def projects(ix: Index) -> Iterator[tuple[int, Part]]:
 
 def _blank_projects(ix: Index) -> Iterator[tuple[int, Part]]:
     pos = 0
-    for row in I.csv_table(ix.path)[1]:
-        d = _blank_dict(row)
-        if d:
-            yield pos, (Project.from_dict(d), [])
-            pos += 1
+    try:
+        for row in I.csv_table(ix.path, ix.enc)[1]:
+            d = _blank_dict(row)
+            if d:
+                yield pos, (Project.from_dict(d), [])
+                pos += 1
+    except UnicodeDecodeError:                    # it decoded whole when its encoding was told
+        raise _changed(ix.path) from None
 
 
 def _changed(path: Path) -> DataError:

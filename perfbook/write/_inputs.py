@@ -10,7 +10,9 @@ import csv
 import json
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -123,13 +125,23 @@ def csv_encoding(path: Path) -> str:
     raise DataError("无法识别文件编码（请另存为 UTF-8 或 GBK 编码的 CSV）", "cannot decode the CSV (use UTF-8 or GBK)", path)
 
 
-def csv_table(path: Path) -> tuple[list[str], Iterator[dict]]:
+@contextmanager
+def csv_records(path: Path, enc: str) -> Iterator[tuple[list[str] | None, Any]]:
+    """(header, csv reader of the records after it): a CSV opened the one way every reader here opens it,
+    in its encoding, with newline="" (a quoted cell's line breaks are kept)."""
+    with open(path, encoding=enc, newline="") as fh:
+        reader = csv.reader(fh)
+        yield next(reader, None), reader
+
+
+def csv_table(path: Path, enc: str | None = None) -> tuple[list[str], Iterator[dict]]:
     """A CSV's header and its rows as dicts of text, streamed with the csv module (no pandas): every
     cell stays the text it is ("" for empty), blank lines are skipped, a repeated header gets .1, .2
-    (as pandas names them), and a row with more cells than the header is an error naming it."""
-    enc = csv_encoding(path)
-    with open(path, encoding=enc, newline="") as fh:
-        header = next(csv.reader(fh), None)
+    (as pandas names them), and a row with more cells than the header is an error naming it. enc: the
+    file's encoding when it is known already (csv_encoding reads the whole file to tell)."""
+    enc = enc or csv_encoding(path)
+    with csv_records(path, enc) as (header, _reader):
+        pass
     if header is None:
         return [], iter(())
     seen: dict[str, int] = {}
@@ -141,9 +153,7 @@ def csv_table(path: Path) -> tuple[list[str], Iterator[dict]]:
     width = len(cols)
 
     def rows():
-        with open(path, encoding=enc, newline="") as fh:
-            reader = csv.reader(fh)
-            next(reader, None)
+        with csv_records(path, enc) as (_header, reader):
             for row in reader:
                 if not row:
                     continue
