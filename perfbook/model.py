@@ -142,21 +142,26 @@ def _plans(lookup) -> dict:
     return plans
 
 
-def _plan(lookup, key, plans: dict | None = None):
+def _plan(lookup, key):
     """(field name, coercer, official label) of the field key names, None for a label no field takes."""
-    if plans is not None and len(plans) >= MAX_PLANS:
-        plans.clear()
     spec = lookup(key)
     return None if spec is None else (spec.name, COERCE[spec.type], spec.label)
+
+
+def _remember(plans: dict, lookup, key):
+    """_plan of a label not looked up before, kept in plans (emptied first when it is full)."""
+    if len(plans) >= MAX_PLANS:
+        plans.clear()
+    plan = plans[key] = _plan(lookup, key)
+    return plan
 
 
 def indicator_plan(label: str):
     """(field name, coercer, official label) of the indicator field label names, None for none: what
     Indicator._from_planned takes for each of a reader's columns, looked up once."""
     plans = _plans(F.indicator_field)
-    if label not in plans:
-        plans[label] = _plan(F.indicator_field, label, plans)
-    return plans[label]
+    plan = plans.get(label, _UNSEEN)
+    return _remember(plans, F.indicator_field, label) if plan is _UNSEEN else plan
 
 
 def _coerced(items) -> tuple[dict, list]:
@@ -206,6 +211,11 @@ def _build(cls, values: dict):
     defaults = _defaults(cls)
     if defaults is None or not values.keys() <= defaults.keys():
         return cls(**values)
+    return _made(cls, defaults, values)
+
+
+def _made(cls, defaults: dict, values: dict):
+    """The object cls(**values) builds, for field names only: its __dict__ set whole, in field order."""
     obj = object.__new__(cls)
     object.__setattr__(obj, "__dict__", {**defaults, **values})
     return obj
@@ -227,7 +237,7 @@ class _Record:
                 continue
             plan = plans.get(key, _UNSEEN) if key.__class__ is str else _plan(lookup, key)
             if plan is _UNSEEN:
-                plan = plans[key] = _plan(lookup, key, plans)
+                plan = _remember(plans, lookup, key)
             items.append((plan, key, raw))
         return _coerced(items)
 
@@ -285,10 +295,7 @@ class Indicator(_Record):
         defaults = _defaults(cls)
         if defaults is None:
             return cls(**kwargs)
-        # _build without its check: every name here is a field (_defaults checked the specs' names)
-        obj = object.__new__(cls)
-        object.__setattr__(obj, "__dict__", {**defaults, **kwargs})
-        return obj
+        return _made(cls, defaults, kwargs)   # _build without its check: _defaults checked the specs' names
 
     def to_dict(self) -> dict:
         return dict(self._items())
