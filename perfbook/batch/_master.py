@@ -24,6 +24,7 @@ from .. import _fields as F
 from ..errors import DataError
 from ..model import MAX_CELL_TEXT, Project, coerce
 from ..write import _inputs as I
+from ._early import is_csv
 
 NO_DEPARTMENT = "未填主管部门"
 ALWAYS = frozenset({"主管部门", "序号", "项目数"})     # set by bulk._context for every workbook
@@ -52,7 +53,7 @@ class Index:
 
 
 def is_csv_master(source) -> bool:
-    return isinstance(source, (str, Path)) and Path(source).suffix.lower() in (".csv", ".txt") and Path(source).is_file()
+    return isinstance(source, (str, Path)) and is_csv(Path(source)) and Path(source).is_file()
 
 
 def index(path: Path, *, per_project: bool, names: set[str] | frozenset[str] = frozenset()) -> Index | None:
