@@ -22,7 +22,7 @@ import unicodedata
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path, PurePosixPath
 
 import jinja2
@@ -285,14 +285,14 @@ def write_streamed(job: Job, options: Options) -> tuple[Written | Failed, tuple 
 
 
 def _render(job: Job, projects: list[Project], options: Options) -> Written | Failed:
-    from ..write.fill import compiled
+    from ..write.fill import compiled, meta_for
     try:
         if options.kind != "target":
             data = render_cycle(projects, options.kind, frame=options.frame, template=options.template,
                                 meta={"perfbook.department": job.department})
         else:
             c = compiled(options.template, options.frame, options.macros)
-            meta = {**_meta(options.frame, options.template), "perfbook.department": job.department}
+            meta = {**meta_for(options.frame, options.template), "perfbook.department": job.department}
             data = c.render(projects, blank_rows=options.blank_rows, meta=meta)
         write_atomic(Path(options.outdir) / job.file, data)
     except PerfbookError as exc:
@@ -301,13 +301,6 @@ def _render(job: Job, projects: list[Project], options: Options) -> Written | Fa
         return _failed(job, environment_error(exc, Path(options.outdir) / job.file).zh)
     return Written(job.file, job.department, tuple(p.name or "" for p in job.projects),
                    sum(len(p.indicators) for p in projects), len(data), hashlib.sha256(data).hexdigest())
-
-
-@lru_cache(maxsize=8)
-def _meta(frame: str | None, template: str | None) -> dict:
-    """The workbook properties every workbook of a run shares, worked out once per process, not per workbook."""
-    from ..write.fill import meta_for
-    return meta_for(frame, template)
 
 
 def _failed(job: Job, message: str) -> Failed:

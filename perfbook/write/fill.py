@@ -57,10 +57,16 @@ def _resolved(template: str | None, cwd: str | None) -> str:
 
 def meta_for(frame: str | None, template: str | Path | None) -> dict:
     meta = {"perfbook.version": __version__,
-            "perfbook.write._template": Path(template).name if template else default_template_path().name}
+            "perfbook.write._template": Path(template).name if template else _default_name()}
     if frame:
         meta["perfbook.frame"] = frame
     return meta
+
+
+@lru_cache(maxsize=1)
+def _default_name() -> str:
+    """The shipped template's file name, looked up once per process (bulk asks for it per workbook)."""
+    return default_template_path().name
 
 
 def render(projects: list[Project], *, template=None, frame=None, blank_rows=0, macros=False, names=None) -> bytes:
