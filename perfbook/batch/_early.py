@@ -1,9 +1,11 @@
-"""bulk's fork server, started before anything heavy is imported.
+"""Where bulk's workers come from, decided before anything heavy is imported.
 
-The fork server imports perfbook and compiles the template (perfbook/batch/_warm.py) on the other core
-while this process imports the rest and reads the master's first pass, so the first workers are ready
-when the first workbooks are. The command line starts it from here, before it imports the bulk engine
-(~0.2 s); bulk() starts it too (a second call is a no-op), for callers of the Python API. Stdlib only.
+On Linux bulk forks them from its own process once it has compiled the template (forks: nothing to start
+here). Elsewhere they come from a fork server, which imports perfbook and compiles the template
+(perfbook/batch/_warm.py) on the other core while this process imports the rest and reads the master's
+first pass, so the first workers are ready when the first workbooks are. The command line starts it from
+here, before it imports the bulk engine (~0.1 s); bulk() starts it too (a second call is a no-op), for
+callers of the Python API. Stdlib only.
 """
 from __future__ import annotations
 

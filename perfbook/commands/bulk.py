@@ -47,7 +47,7 @@ def run(args) -> int:
     from . import say, single
     master, plan = single(args.master), execution(args)
     start(master, plan, template=args.template, frame=args.frame, macros=args.macros, kind=args.kind)
-    from ..batch.bulk import bulk  # the engine: imported while the fork server warms up
+    from ..batch.bulk import bulk  # the engine: imported while a fork server (where bulk cannot fork) warms up
     res = bulk(master, args.output, template=args.template, frame=args.frame, blank_rows=args.blank_rows,
                per_project=args.per_project, name=args.name, macros=args.macros, manifest=args.manifest,
                execution=plan, kind=args.kind)
