@@ -150,9 +150,14 @@ def run_tree(cmd: list[str], cwd: Path | None = None) -> dict:
     err = proc.communicate()[1]
     res = tree.stop()
     res["wall"] = time.perf_counter() - t
+    _ok(cmd, proc, err)
+    return res
+
+
+def _ok(cmd: list[str], proc: subprocess.Popen, err: bytes) -> None:
+    """A command the bench times must have done its work (exit 0, or 1: findings)."""
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.decode()[-2000:]}")
-    return res
 
 
 _spent = itertools.count()
@@ -179,8 +184,7 @@ def run_together(cmds: list[list[str]], cwd: Path | None = None) -> dict:
     wall = time.perf_counter() - t
     res = [tr.stop() for tr in trees]
     for c, p, e in zip(cmds, procs, errs):
-        if p.returncode not in (0, 1):
-            raise SystemExit(f"{' '.join(c)} failed ({p.returncode}):\n{e.decode()[-2000:]}")
+        _ok(c, p, e)
     return {"wall": wall, "cpu": sum(r["cpu"] for r in res)}
 
 
