@@ -608,14 +608,10 @@ def _is_projects(master) -> bool:
     return isinstance(master, (list, tuple)) and all(isinstance(p, Project) for p in master)
 
 
-def manifest_csv(rows: list[Written], failed=()) -> bytes:
-    """UTF-8 with a BOM: Excel on a Chinese Windows opens it without garbling. Cells that a spreadsheet
-    would take for a formula are written as text (csvtext); workbooks not written get a 未生成 row."""
-    return _csv_rows([], header=True) + _csv_rows([*rows, *failed])
-
-
 def _csv_rows(rows, header: bool = False) -> bytes:
-    """Manifest rows as bytes (the header with the BOM in front): the manifest is written a row at a time."""
+    """Manifest rows as bytes, the manifest being written a row at a time: UTF-8, the header with a BOM in
+    front (Excel on a Chinese Windows opens it without garbling); cells that a spreadsheet would take for a
+    formula written as text (csvtext); workbooks not written get a 未生成 row."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     if header:
