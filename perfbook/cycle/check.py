@@ -8,6 +8,7 @@ import os
 import re
 import stat
 import zipfile
+import zlib
 from pathlib import Path as _Path
 
 from ..ooxml._sheetxml import col_letter
@@ -47,8 +48,8 @@ def cycle_kind(path) -> str | None:
             if info.file_size > 1_000_000:
                 return None
             xml = z.read(info).decode("utf-8", "replace")
-    except (OSError, KeyError, zipfile.BadZipFile, ValueError):
-        return None
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError, zlib.error, EOFError, RuntimeError, NotImplementedError):
+        return None     # a part that does not inflate (or is encrypted, or packed oddly): the reader says what is wrong
     m = re.search(r'name="perfbook\.kind"[^>]*>\s*<vt:\w+[^>]*>(\w+)<', xml)
     return m.group(1) if m else None
 

@@ -71,7 +71,7 @@ def annotate(src, out, report: Report) -> Path:
             pkg.mark(sheet, marks.get(sheet, {}))
             pkg.comment(sheet, notes.get(sheet, {}))
         data = pkg.build()
-    except ET.ParseError as exc:
+    except (ET.ParseError, UnicodeDecodeError) as exc:     # a part that is not XML, or not UTF-8 text
         raise UnreadableWorkbook(f"无法生成批注副本：工作簿的 XML 有误（{exc}）；校验结果不受影响",
                                  f"cannot write the annotated copy: malformed XML ({exc}); the check report stands",
                                  src) from None
@@ -141,6 +141,8 @@ class _Package:
         styles = next((t for t, typ in rels.values() if typ.endswith("/styles")), None)
         if styles is None or styles not in parts:
             raise _unsupported(src, "工作簿没有样式部件（styles.xml）", "the workbook has no styles part")
+        if P.CONTENT_TYPES not in parts:       # a comments part must be listed there (Excel reads nothing unlisted)
+            raise _unsupported(src, "工作簿没有内容类型部件（[Content_Types].xml）", "the workbook has no [Content_Types].xml")
         self.styles_part = styles
         self.styles = _Styles(parts[styles].decode("utf-8"), src)
         self.xml: dict[str, str] = {}
