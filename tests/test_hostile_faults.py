@@ -441,3 +441,31 @@ def test_a_panic_in_the_native_reader_is_a_clear_error(tmp_path):
     proc = cli("collect", tmp_path, "-o", tmp_path / "s.xlsx", "--jobs", "1")
     assert proc.returncode == 2
     assert [r["状态"] for r in sheet_rows(tmp_path / "s.xlsx", "文件")] == ["无法读取"]
+
+
+def _csv_master(path: Path, cell: str, rows: int = 1) -> Path:
+    head = "项目名称,主管部门,一级指标,二级指标,三级指标,指标值,指标内容\n"
+    body = "".join(f"项目{i % 3},部门,产出指标,数量指标,指标{i},1,说明\n" for i in range(rows))
+    path.write_text(head + body + f"项目1,部门,产出指标,数量指标,长,1,{cell}\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("cmd", ["fill", "bulk1", "bulk2"])
+def test_a_csv_cell_longer_than_the_csv_module_reads_is_refused_naming_the_line(tmp_path, cmd):
+    """A cell of more than 131,072 characters stopped the csv module with an internal error (exit 3)."""
+    master = _csv_master(tmp_path / "主表.csv", "长" * 140_000, rows=2000)
+    args = (["fill", master, "-o", tmp_path / "x.xlsx"] if cmd == "fill"
+            else ["bulk", master, "-o", tmp_path / "out", "--jobs", cmd[-1]])
+    proc = cli(*args)
+    assert proc.returncode == 2, proc.stderr
+    assert "第2002行有单元格超过 131072 个字符" in proc.stderr and str(master) in proc.stderr, proc.stderr
+    assert not list(tmp_path.rglob("*.xlsx"))
+
+
+@pytest.mark.parametrize("length, said", [(20_000, None), (40_000, "32767")])
+def test_a_long_cell_in_a_streamed_master_is_judged_as_loading_it_whole_judges_it(tmp_path, length, said):
+    """The first pass leaves a cell over half of Excel's limit to the whole load, which knows the rest."""
+    master = _csv_master(tmp_path / "主表.csv", "长" * length, rows=2000)
+    runs = [cli("bulk", master, "-o", tmp_path / f"o{j}", "--jobs", j, "-q") for j in ("1", "2")]
+    assert runs[0].returncode == runs[1].returncode == (0 if said is None else 2), runs[0].stderr
+    assert runs[0].stderr == runs[1].stderr and (said is None or said in runs[0].stderr)

@@ -125,13 +125,57 @@ def csv_encoding(path: Path) -> str:
     raise DataError("无法识别文件编码（请另存为 UTF-8 或 GBK 编码的 CSV）", "cannot decode the CSV (use UTF-8 or GBK)", path)
 
 
+FIELD_LIMIT = csv.field_size_limit()    # the csv module's own: a longer cell is an error naming its line
+
+
+class BadRecord(DataError):
+    """A CSV record the csv module cannot read: a cell over the limit, or a quote left open at the end."""
+
+
+class _Records:
+    """A csv reader whose error names the file and the line, instead of escaping as an internal error."""
+
+    def __init__(self, reader, path: Path, limit: int):
+        self.reader, self.path, self.limit = reader, path, limit
+
+    @property
+    def line_num(self) -> int:
+        return self.reader.line_num
+
+    def __iter__(self) -> Iterator[list[str]]:
+        try:
+            yield from self.reader
+        except csv.Error as exc:
+            raise self.bad(exc) from None
+
+    def first(self) -> list[str] | None:
+        try:
+            return next(self.reader, None)
+        except csv.Error as exc:
+            raise self.bad(exc) from None
+
+    def bad(self, exc: csv.Error) -> BadRecord:
+        n = self.reader.line_num
+        if "field limit" in str(exc):
+            return BadRecord(f"第{n}行有单元格超过 {self.limit} 个字符，无法读取（Excel 单元格最多 32767 个字符）",
+                             f"line {n} has a cell of more than {self.limit} characters (an Excel cell holds "
+                             f"32767)", self.path, f"第{n}行")
+        return BadRecord(f"第{n}行无法按 CSV 读取（{exc}）", f"line {n} is not valid CSV ({exc})", self.path, f"第{n}行")
+
+
 @contextmanager
-def csv_records(path: Path, enc: str) -> Iterator[tuple[list[str] | None, Any]]:
-    """(header, csv reader of the records after it): a CSV opened the one way every reader here opens it,
-    in its encoding, with newline="" (a quoted cell's line breaks are kept)."""
-    with open(path, encoding=enc, newline="") as fh:
-        reader = csv.reader(fh)
-        yield next(reader, None), reader
+def csv_records(path: Path, enc: str, limit: int = FIELD_LIMIT) -> Iterator[tuple[list[str] | None, Any]]:
+    """(header, the records after it): a CSV opened the one way every reader here opens it, in its
+    encoding, with newline="" (a quoted cell's line breaks are kept). A record the csv module refuses, or
+    with a cell longer than limit characters, raises BadRecord naming its line. The limit is the csv
+    module's, which is process-wide: it holds while the records are read."""
+    old = csv.field_size_limit(limit)
+    try:
+        with open(path, encoding=enc, newline="") as fh:
+            records = _Records(csv.reader(fh), path, limit)
+            yield records.first(), records
+    finally:
+        csv.field_size_limit(old)
 
 
 def csv_table(path: Path, enc: str | None = None) -> tuple[list[str], Iterator[dict]]:
