@@ -16,8 +16,10 @@ from __future__ import annotations
 import pickle
 import tempfile
 from array import array
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 from .. import _fields as F
@@ -88,7 +90,7 @@ def _index_rows(ix: Index, header: list, names) -> bool:
     ix.last = bytearray(max((e[0] for e in seen.values()), default=-1) + 1)
     groups: dict[str, list] = {}
     dept_spec = F.project_field("主管部门")
-    for (_s, name, _c), (last, fp, dept_raw) in seen.items():
+    for (_s, name, _c), (last, fp, dept_raw, _vals) in seen.items():
         ix.last[last] = 1
         dept = str(coerce(dept_spec, dept_raw, "主管部门") or NO_DEPARTMENT) if dept_raw is not None else NO_DEPARTMENT
         _add_unit(ix, groups, dept, name, fp.tobytes())
@@ -111,28 +113,49 @@ def _columns(header: list, roles: list, plabels: list) -> tuple | None:
 
 
 def _scan(path: Path, enc: str, width: int, where: tuple, slots: int) -> dict | None:
-    """key -> [last record, fingerprint, 主管部门 as typed] over the rows; None when loading whole must decide."""
+    """key -> [last record, fingerprint, 主管部门 as typed] over the rows; None when loading whole must decide
+    (a record the csv module refuses, one longer than the header, a text that may be over Excel's cell
+    limit: the csv module stops at a cell longer than MAX_CELL_TEXT // 2 itself)."""
     ni, ci, fi, di, icols, pcols = where
     seen: dict[tuple, list] = {}
-    long = MAX_CELL_TEXT // 2
-    for idx, row in enumerate(_raw_rows(path, enc, width)):
-        if row is None or max(map(len, row)) > long:
-            return None                            # a row too long, or a text that may be over Excel's cell limit
-        name = row[ni]
-        if not name:
-            if any(row[j] for j in icols):
-                return None                        # an error: loading whole names the row
-            continue
-        key = ((row[fi] or None) if fi is not None else None, name, (row[ci] or None) if ci is not None else None)
-        e = seen.get(key)
-        if e is None:
-            seen[key] = e = [idx, array("q", bytes(8 * slots)), None]
-        e[0] = idx
-        if not _merge(e[1], row, pcols):
-            return None                            # the rows disagree: loading whole says where
-        if di is not None and row[di]:
-            e[2] = row[di]
+    inds = _getter(icols)
+    pvals = _getter([c for _j, c in pcols]) if pcols else None
+    try:
+        with closing(_raw_rows(path, enc, width, MAX_CELL_TEXT // 2)) as rows:
+            for idx, row in enumerate(rows):
+                if row is None:
+                    return None                    # a row longer than the header
+                name = row[ni]
+                if not name:
+                    if any(inds(row)):
+                        return None                # an error: loading whole names the row
+                    continue
+                key = ((row[fi] or None) if fi is not None else None, name,
+                       (row[ci] or None) if ci is not None else None)
+                e = seen.get(key)
+                if e is None:
+                    seen[key] = e = [idx, array("q", bytes(8 * slots)), None, None]
+                e[0] = idx
+                if pvals is None or ((vals := pvals(row)) != e[3] and any(vals)):
+                    if not _merge(e[1], row, pcols):
+                        return None                # the rows disagree: loading whole says where
+                    if pvals is not None:
+                        e[3] = vals                # a row that repeats them needs no merging again
+                if di is not None and row[di]:
+                    e[2] = row[di]
+    except I.BadRecord:
+        return None
     return seen
+
+
+def _getter(positions: list[int]):
+    """row -> the cells at positions, as a tuple (one C call, where a loop would index each)."""
+    if len(positions) > 1:
+        return itemgetter(*positions)
+    if positions:
+        i = positions[0]
+        return lambda row: (row[i],)
+    return lambda _row: ()
 
 
 def _merge(fp: array, row: list, pcols: list) -> bool:
@@ -148,10 +171,10 @@ def _merge(fp: array, row: list, pcols: list) -> bool:
     return True
 
 
-def _raw_rows(path: Path, enc: str, width: int) -> Iterator[list | None]:
+def _raw_rows(path: Path, enc: str, width: int, limit: int = I.FIELD_LIMIT) -> Generator[list | None, None, None]:
     """The records of csv_table as lists padded to the header's width (None for one longer than it)."""
     try:
-        with I.csv_records(path, enc) as (_header, reader):
+        with I.csv_records(path, enc, limit) as (_header, reader):
             for row in reader:
                 if not row:
                     continue
@@ -255,7 +278,8 @@ def projects(ix: Index) -> Iterator[tuple[int, Part]]:
     cols = ix.cols                                # the rows are read as lists, by position
     fi, proj, ind = _positions(cols, ix.roles)
     ni, ci = proj.get("项目名称"), proj.get("项目编码")
-    pitems, iitems, icols = list(proj.items()), list(ind.items()), list(ind.values())
+    plabels, pget = list(proj), _getter(list(proj.values()))
+    ilabels, iget = list(ind), _getter(list(ind.values()))
     open_: dict[tuple, dict] = {}
     pos = 0
     last = ix.last
@@ -263,7 +287,8 @@ def projects(ix: Index) -> Iterator[tuple[int, Part]]:
         if cells is None:                         # longer than the header: it was not, in the first pass
             raise _changed(ix.path)
         name = cells[ni] or None if ni is not None else None
-        has_ind = any(cells[i] for i in icols)
+        ivals = iget(cells)
+        has_ind = any(ivals)
         if name is None and not has_ind:
             continue
         n = idx + 2
@@ -272,24 +297,31 @@ def projects(ix: Index) -> Iterator[tuple[int, Part]]:
         key = ((cells[fi] or None) if fi is not None else None, name, (cells[ci] or None) if ci is not None else None)
         entry = open_.get(key)
         if entry is None:
-            open_[key] = entry = {"fields": {}, "rows": [], "first": n, "pos": pos}
+            open_[key] = entry = {"fields": {}, "rows": [], "first": n, "pos": pos, "seen": None}
             pos += 1
-        fields = entry["fields"]
-        for label, i in pitems:                   # _inputs._add_fields on the row's cells
-            v = cells[i]
-            if v:
-                prev = fields.get(label)
-                if prev is None:
-                    fields[label] = v
-                elif prev != v:
-                    I._add_fields(entry, {label: v}, name, n, f"第{n}行", "行", ix.path)   # raises, naming both rows
+        pvals = pget(cells)
+        if pvals != entry["seen"] and any(pvals):  # a row that repeats the fields merged already adds nothing
+            _take_fields(entry, zip(plabels, pvals), name, n, ix.path)
+            entry["seen"] = pvals
         if has_ind:                               # made into an Indicator by the worker (bulk.Job.complete)
-            entry["rows"].append((n, {label: cells[i] for label, i in iitems if cells[i]}))
+            entry["rows"].append((n, {label: v for label, v in zip(ilabels, ivals) if v}))
         if idx < len(last) and last[idx]:
             del open_[key]
-            yield entry["pos"], (Project.from_dict(fields), entry["rows"])
+            yield entry["pos"], (Project.from_dict(entry["fields"]), entry["rows"])
     if open_:                                     # the file changed between the passes
         raise _changed(ix.path)
+
+
+def _take_fields(entry: dict, cells, name: str, n: int, path: Path) -> None:
+    """_inputs._add_fields on a row's (label, cell) pairs: an empty cell adds nothing."""
+    fields = entry["fields"]
+    for label, v in cells:
+        if v:
+            prev = fields.get(label)
+            if prev is None:
+                fields[label] = v
+            elif prev != v:
+                I._add_fields(entry, {label: v}, name, n, f"第{n}行", "行", path)   # raises, naming both rows
 
 
 def _blank_projects(ix: Index) -> Iterator[tuple[int, Part]]:

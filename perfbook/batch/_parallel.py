@@ -19,10 +19,12 @@ import json
 import multiprocessing as mp
 import multiprocessing.connection
 import os
+import pickle
 import resource
 import signal
 import sys
 import threading
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, TimeoutError as FutureTimeout
@@ -212,6 +214,66 @@ def can_fork() -> bool:
     frameworks break under it), and no other thread, which could hold a lock the child would inherit held
     (a pool made again after a crash, with the old pool's threads still ending, comes from the fork server)."""
     return sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods() and threading.active_count() == 1
+
+
+class Aside:
+    """fn(*args) worked out in a forked child while this process does something else (bulk: the master's
+    first pass while the template compiles, on the other core). result() is (value,), or None when the
+    child could not give it -- it raised, warned, or died -- and the caller then works it out itself, so
+    an error or a warning comes from this process exactly as it would without the child. Only where
+    can_fork(); the child dies with this process (_die_with_parent)."""
+
+    def __init__(self, fn: Callable, *args):
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:                                   # the child: never returns
+            os.close(r)
+            _aside_child(w, fn, args)
+        os.close(w)
+        self.pid: int | None = pid
+        self.fd = r
+
+    def result(self) -> tuple | None:
+        assert self.pid is not None, "result() is taken once"
+        with os.fdopen(self.fd, "rb") as fh:           # until the child's end closes: it has exited
+            data = fh.read()
+        _pid, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        if not data or os.waitstatus_to_exitcode(status) != 0:
+            return None
+        try:
+            return (pickle.loads(data),)
+        except Exception:                             # a value that does not unpickle: work it out here
+            return None
+
+    def cancel(self) -> None:
+        """Stop the child (this process gave up before it needed the result)."""
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:                 # pragma: no cover - it had ended
+                pass
+            os.waitpid(self.pid, 0)
+            self.pid = None
+            os.close(self.fd)
+
+
+def _aside_child(w: int, fn: Callable, args: tuple) -> None:
+    code = 1
+    try:
+        _die_with_parent()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            value = fn(*args)
+        if not caught:                                 # a warning is said by the parent, which works it out again
+            data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(w, "wb") as fh:
+                fh.write(data)
+            code = 0
+    except BaseException:                              # the parent works it out and meets the same error
+        pass
+    finally:
+        os._exit(code)                                 # no atexit, no buffered output flushed twice
 
 
 def _pool(plan: Plan) -> ProcessPoolExecutor:

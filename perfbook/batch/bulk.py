@@ -41,7 +41,7 @@ from ..readers.formats import ensure_safe
 from ..readers.reader import load_template
 from ..write._inputs import csv_table, load, load_table
 from . import _master, _parallel as parallel
-from ._early import SMALL_RUN, forks, is_csv as _csv, start as start_early
+from ._early import SMALL_RUN, forks, is_csv as _csv, likely_large, start as start_early
 
 MANIFEST = "清单.csv"
 MANIFEST_HEADER = ("文件", "主管部门", "项目数", "项目名称", "指标数", "字节数", "SHA256", "状态", "说明")
@@ -217,6 +217,11 @@ class Namer:
 def _context(projects: list[Project], department: str, index: int) -> tuple[dict, set[str]]:
     """What a name pattern may use: every field the workbook's projects agree on (a field none of them
     has is empty), plus 序号 and 项目数; and the fields they disagree on, for a clear error."""
+    if len(projects) == 1:                        # every workbook of --per-project: nothing can differ
+        one = projects[0].to_dict()
+        one.pop("指标", None)
+        alone: dict[str, object] = {spec.label: "" for spec in F.project_fields() if spec.label not in one}
+        return {**alone, **one, "主管部门": department, "序号": index, "项目数": 1}, set()
     dicts = [{k: v for k, v in p.to_dict().items() if k != "指标"} for p in projects]
     seen = {k for d in dicts for k in d}
     common: dict[str, object] = {spec.label: "" for spec in F.project_fields() if spec.label not in seen}
@@ -351,7 +356,8 @@ def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_
 
     master: a master table path (.xlsx/.csv, one row per indicator, or one per project for blank forms),
     a pandas DataFrame, a list of dicts or Projects. A CSV master is streamed (perfbook/batch/_master.py):
-    each workbook goes to a worker as soon as its rows have been read; the others are loaded whole. name:
+    each workbook goes to a worker as soon as its rows have been read (with workers, its first pass runs in a
+    forked child while this process compiles the template); the others are loaded whole. name:
     a jinja2 file-name pattern such as "{{主管部门}}/{{项目名称}}.xlsx" (made safe for Windows). A 清单.csv
     manifest with a sha256 per file is written beside them. Returns a BulkResult: ``written``, ``failed``
     (a workbook that could not be written, with the reason; the others are still written), ``unplaced``
@@ -362,14 +368,20 @@ def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_
     if local and execution.fork is None:
         execution = dataclasses.replace(execution, fork=forks(execution))   # _extension compiles the template here
     pattern = name or (DEFAULT_NAME_PER_PROJECT if per_project else DEFAULT_NAME)
-    ix, projects = _source(master, per_project, pattern)
+    tpath = str(Path(template).resolve()) if template else None
+    aside = _index_aside(master, per_project, pattern) if local and execution.fork else None
+    try:
+        ext_early = _Outcome(_extension, kind, template, tpath, frame, macros) if aside is not None else None
+        ix, projects = _source(master, per_project, pattern, aside)
+    finally:
+        if aside is not None:
+            aside.cancel()
     if blank_rows < 0:
         raise DataError("空白行数不能为负数", "--blank-rows must not be negative")
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    options = Options(str(outdir.resolve()), str(Path(template).resolve()) if template else None,
-                      frame, macros, blank_rows, kind)
-    ext = _extension(kind, template, options, frame, macros)
+    options = Options(str(outdir.resolve()), tpath, frame, macros, blank_rows, kind)
+    ext = ext_early.get() if ext_early is not None else _extension(kind, template, tpath, frame, macros)
     held = _master.Counter()
     jobs: Iterable[Job]
     if ix is not None:
@@ -395,24 +407,54 @@ def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_
                       held.peak)
 
 
-def _source(master, per_project: bool, pattern: str) -> tuple[_master.Index | None, list[Project]]:
-    """A CSV master's first pass (the master is then streamed), or, when it cannot be, every Project."""
+def _source(master, per_project: bool, pattern: str, aside: parallel.Aside | None = None
+            ) -> tuple[_master.Index | None, list[Project]]:
+    """A CSV master's first pass (the master is then streamed), or, when it cannot be, every Project.
+    aside: the first pass already under way in a child (_index_aside)."""
     fields = _pattern_fields(pattern)
     if fields is not None and not _is_projects(master) and _master.is_csv_master(master):
-        ix = _master.index(Path(master), per_project=per_project, names=fields)
+        got = aside.result() if aside is not None else None
+        ix = got[0] if got is not None else _master.index(Path(master), per_project=per_project, names=fields)
         if ix is not None:
             return ix, []
     return None, (list(master) if _is_projects(master) else load_master(master))
 
 
-def _extension(kind: str, template, options: Options, frame, macros: bool) -> str:
+def _index_aside(master, per_project: bool, pattern: str) -> parallel.Aside | None:
+    """The first pass of a large CSV master in a forked child, while this process compiles the template:
+    on two cores the two take the time of the longer. None where it would not pay or cannot be."""
+    fields = _pattern_fields(pattern)
+    if (fields is None or _is_projects(master) or not _master.is_csv_master(master) or not likely_large(master)
+            or not parallel.can_fork()):
+        return None
+    return parallel.Aside(partial(_master.index, Path(master), per_project=per_project, names=fields))
+
+
+class _Outcome:
+    """fn(*args) called now; get() gives its value, or raises its error then (bulk keeps the order in which
+    it reports problems: the master's before the template's, whichever it worked out first)."""
+
+    def __init__(self, fn, *args):
+        self.value, self.error = None, None
+        try:
+            self.value = fn(*args)
+        except Exception as exc:
+            self.error = exc
+
+    def get(self):
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+def _extension(kind: str, template, tpath: str | None, frame, macros: bool) -> str:
     """Compile the template here first (a broken one is one clear error, not one per workbook); a
     template with macros makes .xlsm files."""
     from ..write.fill import compiled
     if kind != "target":
         c = compiled_cycle(kind, template, scheme_for(None, frame).id)
     else:
-        c = compiled(options.template, frame, macros)
+        c = compiled(tpath, frame, macros)
     return ".xlsm" if macros or _has_macros(c.template) else ".xlsx"
 
 
