@@ -43,6 +43,10 @@ def _text(value: Any, label: str) -> str | None:
         if "\r" in value:
             value = value.replace("\r\n", "\n").replace("\r", "\n")
     else:
+        if isinstance(value, (list, tuple, dict, set, frozenset)):     # a data file's nesting: a cell holds one value
+            kind = "对象" if isinstance(value, dict) else "列表"
+            raise DataError(f"“{label}”应为一个值（文本或数字），不是{kind}：{str(value)[:40]}",
+                            f"'{label}' must be one value (text or a number), not a {type(value).__name__}")
         value = _as_text(value)
         if value is None:
             return None
@@ -56,6 +60,13 @@ def _text(value: Any, label: str) -> str | None:
         )
     # a cell holding only spaces (an official's stray space, a blank form's gap) is an empty cell
     return value if value.strip() else None
+
+
+def _indicator(row, i: int, key: str) -> "Indicator":
+    if not isinstance(row, dict):
+        raise DataError(f"“{key}”的第{i}项应为键值对象（一级指标: …）",
+                        f"item {i} of '{key}' must be a mapping (一级指标: …), not a {type(row).__name__}")
+    return Indicator.from_dict(row)
 
 
 def _as_text(value: Any) -> str | None:
@@ -364,9 +375,12 @@ class Project(_Record):
         rows = data.get(key) or []
         if not isinstance(rows, (list, tuple)):
             raise DataError(f"“{key}”应为列表", f"'{key}' must be a list of indicators")
-        inds = tuple(r if isinstance(r, Indicator) else Indicator.from_dict(r) for r in rows)
+        inds = tuple(r if isinstance(r, Indicator) else _indicator(r, i, key) for i, r in enumerate(rows, 1))
         mkey = F.midterm_key()
-        mid = tuple(r if isinstance(r, Indicator) else Indicator.from_dict(r) for r in data.get(mkey) or ())
+        mids = data.get(mkey) or ()
+        if not isinstance(mids, (list, tuple)):
+            raise DataError(f"“{mkey}”应为列表", f"'{mkey}' must be a list of indicators")
+        mid = tuple(r if isinstance(r, Indicator) else _indicator(r, i, mkey) for i, r in enumerate(mids, 1))
         kwargs, extra = cls._kwargs(data, F.project_field, (key, mkey))
         fixed: dict[str, Any] = {"indicators": inds, "midterm": mid, "extra": tuple(extra)}
         if provenance.keys() & fixed.keys():      # the same TypeError as ever

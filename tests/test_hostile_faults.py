@@ -469,3 +469,36 @@ def test_a_long_cell_in_a_streamed_master_is_judged_as_loading_it_whole_judges_i
     runs = [cli("bulk", master, "-o", tmp_path / f"o{j}", "--jobs", j, "-q") for j in ("1", "2")]
     assert runs[0].returncode == runs[1].returncode == (0 if said is None else 2), runs[0].stderr
     assert runs[0].stderr == runs[1].stderr and (said is None or said in runs[0].stderr)
+
+
+def _deep(n: int = 100_000) -> str:
+    return "[" * n + "]" * n
+
+
+# data files (YAML, JSON) that crashed fill, check and bulk with an internal error (exit 3); each is now a
+# clear refusal (exit 2) naming the file and what is wrong
+BAD_DATA = {
+    "deep.json": (_deep(), "嵌套层数过多"),
+    "deep.yaml": (_deep(), "嵌套层数过多"),
+    "bigint.json": ('{"项目名称": "x", "年度资金总额": ' + "9" * 5000 + "}", "文件格式有误"),
+    "gbk.yaml": ("项目名称: 中文\n".encode("gbk"), "不是 UTF-8"),
+    "list-of-lists.yaml": ("项目名称: x\n指标: [[1, 2], [3]]\n", "“指标”的第1项应为键值对象"),
+    "int-indicators.yaml": ("项目名称: x\n指标: [1, 2]\n", "“指标”的第1项应为键值对象"),
+    "midterm.yaml": ("项目名称: x\n中期指标: 3\n", "“中期指标”应为列表"),
+    "nested-value.yaml": ("项目名称: x\n指标:\n - {一级指标: 产出指标, 二级指标: 数量指标, 三级指标: a, 指标值: {x: 1}}\n",
+                          "“指标值”应为一个值（文本或数字），不是对象"),
+    "list-field.yaml": ("项目名称: x\n年度资金总额: [1, 2]\n", "“年度资金总额”应为一个值（文本或数字），不是列表"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_DATA))
+@pytest.mark.parametrize("cmd", ["fill", "check", "bulk"])
+def test_a_bad_data_file_is_refused_naming_it(tmp_path, name, cmd):
+    body, said = BAD_DATA[name]
+    f = tmp_path / name
+    f.write_bytes(body if isinstance(body, bytes) else body.encode("utf-8"))
+    args = {"fill": ["fill", f, "-o", tmp_path / "x.xlsx"], "check": ["check", f],
+            "bulk": ["bulk", f, "-o", tmp_path / "out", "--jobs", "1"]}[cmd]
+    proc = cli(*args)
+    assert proc.returncode == 2 and said in proc.stderr and name in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr and not list(tmp_path.rglob("*.xlsx"))

@@ -89,11 +89,16 @@ def _project(d, where) -> Project:
 
 
 def load_document(path: Path) -> list[Project]:
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise DataError("文件不是 UTF-8 编码（请另存为 UTF-8）", "the file is not UTF-8 (save it as UTF-8)", path) from None
     try:
         doc = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+    except (ValueError, yaml.YAMLError) as exc:    # JSONDecodeError, and a number of more digits than int() reads
         raise DataError(f"文件格式有误：{exc}", f"cannot parse the file: {exc}", path) from None
+    except RecursionError:
+        raise DataError("文件格式有误：嵌套层数过多", "cannot parse the file: nested too deeply", path) from None
     if isinstance(doc, dict) and "项目" in doc and isinstance(doc["项目"], list):
         doc = doc["项目"]
     items = doc if isinstance(doc, list) else [doc]
