@@ -502,3 +502,30 @@ def test_a_bad_data_file_is_refused_naming_it(tmp_path, name, cmd):
     proc = cli(*args)
     assert proc.returncode == 2 and said in proc.stderr and name in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr and not list(tmp_path.rglob("*.xlsx"))
+
+
+@pytest.mark.parametrize("rows", ["-3", "10001", "99999999"])
+@pytest.mark.parametrize("cmd", ["new", "fill", "bulk"])
+def test_blank_rows_out_of_range_are_refused_at_once(tmp_path, cmd, rows):
+    """99999999 had run for hours towards a sheet past Excel's rows; -3 had been taken as 0 by fill and new."""
+    seed = ROOT / "examples" / "seed-001.yaml"
+    args = {"new": ["new", tmp_path / "x.xlsx"], "fill": ["fill", seed, "-o", tmp_path / "x.xlsx"],
+            "bulk": ["bulk", seed, "-o", tmp_path / "out"]}[cmd]
+    proc = cli(*args, "--blank-rows", rows, timeout=60)
+    assert proc.returncode == 2 and "空白行数应为 0 到 10000 之间的整数" in proc.stderr, proc.stderr
+    assert not list(tmp_path.rglob("*.xlsx"))
+
+
+def test_indicator_rows_past_a_sheet_are_refused_not_written():
+    """A sheet holds 1,048,576 rows: the template's rows around its indicator row leave the rest (read here
+    with openpyxl), and a project of more indicator rows than that is an error, not a file Excel refuses."""
+    from types import SimpleNamespace
+
+    from perfbook.write.fill import compiled
+    c = compiled()
+    cs = next(s for s in c.sheets if s.T is not None)
+    ws = openpyxl.load_workbook(ROOT / "templates" / "绩效目标表.xlsx")[cs.sheet.name]
+    room = 1_048_576 - (ws.max_row - 1)
+    assert cs.rows_for(SimpleNamespace(indicators=range(room)), 0) == room
+    with pytest.raises(perfbook.PerfbookError, match="超过一张工作表能放下"):
+        cs.rows_for(SimpleNamespace(indicators=range(room - 9)), 10)

@@ -40,6 +40,8 @@ from ..ooxml._parts import has_macros
 from ..readers.formats import ensure_safe
 from ..readers.reader import load_template
 from ..write._inputs import csv_table, load, load_table
+from ..write._render import check_blank_rows
+from ..write.fill import compiled, meta_for
 from . import _master, _parallel as parallel
 from ._early import SMALL_RUN, forks, is_csv as _csv, likely_large, start as start_early
 
@@ -290,7 +292,6 @@ def write_streamed(job: Job, options: Options) -> tuple[Written | Failed, tuple 
 
 
 def _render(job: Job, projects: list[Project], options: Options) -> Written | Failed:
-    from ..write.fill import compiled, meta_for
     try:
         if options.kind != "target":
             data = render_cycle(projects, options.kind, frame=options.frame, template=options.template,
@@ -376,8 +377,7 @@ def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_
     finally:
         if aside is not None:
             aside.cancel()
-    if blank_rows < 0:
-        raise DataError("空白行数不能为负数", "--blank-rows must not be negative")
+    check_blank_rows(blank_rows)              # before any workbook (each render checks it too)
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     options = Options(str(outdir.resolve()), tpath, frame, macros, blank_rows, kind)
@@ -450,7 +450,6 @@ class _Outcome:
 def _extension(kind: str, template, tpath: str | None, frame, macros: bool) -> str:
     """Compile the template here first (a broken one is one clear error, not one per workbook); a
     template with macros makes .xlsm files."""
-    from ..write.fill import compiled
     if kind != "target":
         c = compiled_cycle(kind, template, scheme_for(None, frame).id)
     else:

@@ -16,7 +16,7 @@ def add_parser(sub):
     p.add_argument("--per-project", action="store_true", help="每个项目一个工作簿（默认每个主管部门一个）")
     p.add_argument("--name", help='文件名模式（jinja2），如 "{{主管部门}}/{{项目名称}}.xlsx"；'
                                   '默认 "{{主管部门}}.xlsx"，--per-project 时 "{{主管部门}}/{{项目名称}}.xlsx"')
-    p.add_argument("--blank-rows", type=int, default=0, help="每个项目在指标后追加的空白指标行数")
+    p.add_argument("--blank-rows", type=int, default=0, help="每个项目在指标后追加的空白指标行数（0–10000）")
     p.add_argument("--template", type=existing_file, help="模板文件（默认 templates/绩效目标表.xlsx）")
     p.add_argument("--frame", help="指标框架，如 yunnan-2022")
     p.add_argument("--macros", action="store_true", help="生成含“校验”宏的 .xlsm")

@@ -13,7 +13,7 @@ def add_parser(sub):
                    help="输出工作簿，如 out/项目.xlsx；以 / 结尾或为已有目录时写入该目录，文件名同数据文件")
     p.add_argument("--template", type=existing_file, help="模板文件（默认 templates/绩效目标表.xlsx）")
     p.add_argument("--frame", help="指标框架，如 yunnan-2022")
-    p.add_argument("--blank-rows", type=int, default=0, help="在指标后追加的空白行数")
+    p.add_argument("--blank-rows", type=int, default=0, help="在指标后追加的空白行数（0–10000）")
     p.add_argument("--macros", action="store_true", help="写出含“校验”宏的 .xlsm")
     p.add_argument("--rules-dir", help="另外的规则目录（含 *.yaml，增加或覆盖规则；也可用环境变量 PERFBOOK_RULES）")
     p.set_defaults(run=run)

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 from xml.sax.saxutils import escape
 
 from .. import _fields as F
+from ..errors import DataError
 from ..excel import _vba as vba
 from ..model import Indicator, Project
 from ..ooxml import _ns, _parts as P, _refs
@@ -145,6 +147,17 @@ _Merge = tuple[int, int, int, int]          # r1, c1, r2, c2
 # and that fixed text. A plain tuple too: _loop_rows unpacks one per cell of every workbook
 _RowCell = tuple[str | None, Slot | None, str | None, float | None, float | None, bytes, bytes, str, bytes, bytes]
 _RowText = tuple[bytes, bytes, list[_RowCell]]   # '<row r=".."' and attributes, the text to the first data cell, the cells
+
+
+MAX_ROWS = 1_048_576       # Excel's rows per sheet
+MAX_BLANK_ROWS = 10_000    # empty indicator rows asked for: far past any table, short of a typo's hours of work
+
+
+def check_blank_rows(n) -> None:
+    """blank_rows as fill, new and bulk take it: a whole number from 0 to MAX_BLANK_ROWS."""
+    if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_BLANK_ROWS:
+        raise DataError(f"空白行数应为 0 到 {MAX_BLANK_ROWS} 之间的整数（得到 {n!r}）",
+                        f"--blank-rows must be a whole number from 0 to {MAX_BLANK_ROWS} (got {n!r})")
 
 
 class CompiledSheet:
@@ -286,10 +299,21 @@ class CompiledSheet:
 
     # -- render ------------------------------------------------------------------------------
     def rows_for(self, project: Project | None, blank_rows: int) -> int:
-        """Indicator rows this sheet gets: one per indicator plus blanks, at least one."""
+        """Indicator rows this sheet gets: one per indicator plus blanks, at least one; more than a sheet
+        holds below the template's other rows is an error (Excel refuses such a file)."""
         if self.T is None:
             return 0
-        return max((len(project.indicators) if project else 0) + blank_rows, 1)
+        n = max((len(project.indicators) if project else 0) + blank_rows, 1)
+        if n > self._room:
+            raise DataError(f"指标行共 {n} 行，超过一张工作表能放下的 {self._room} 行（Excel 每表最多 {MAX_ROWS} 行）",
+                            f"{n} indicator rows: more than the {self._room} a sheet holds here (Excel: {MAX_ROWS} rows)")
+        return n
+
+    @cached_property
+    def _room(self) -> int:
+        """Indicator rows that fit: the sheet's rows less the template's rows around its one indicator row."""
+        last = max((row.r for row in self.sheet.xml.rows), default=self.T or 1)
+        return MAX_ROWS - (max(last, self.T or 1) - 1)
 
     def render(self, project: Project | None, blank_rows: int = 0,
                data: tuple[dict, list[dict]] | None = None) -> bytes:
@@ -680,6 +704,7 @@ class Compiled:
 
     def render(self, projects: list[Project], blank_rows: int = 0, meta: dict | None = None,
                names: list[str] | None = None) -> bytes:
+        check_blank_rows(blank_rows)
         plan, renames = self._shape(projects, names, blank_rows)
         entries: list[Entry] = []
         sheet_rows: list[_SheetRow] = []
