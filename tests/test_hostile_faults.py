@@ -529,3 +529,12 @@ def test_indicator_rows_past_a_sheet_are_refused_not_written():
     assert cs.rows_for(SimpleNamespace(indicators=range(room)), 0) == room
     with pytest.raises(perfbook.PerfbookError, match="超过一张工作表能放下"):
         cs.rows_for(SimpleNamespace(indicators=range(room - 9)), 10)
+
+
+@pytest.mark.parametrize("body", [b"", b"\xef\xbb\xbf"], ids=["empty", "bom only"])
+def test_bulk_of_an_empty_csv_master_says_it_has_no_columns(tmp_path, body):
+    """Its first pass closed csv_table's rows, which were not a generator for a file with no header (exit 3)."""
+    master = tmp_path / "主表.csv"
+    master.write_bytes(body)
+    proc = cli("bulk", master, "-o", tmp_path / "out")
+    assert proc.returncode == 2 and "缺少“项目名称”列" in proc.stderr and str(master) in proc.stderr, proc.stderr

@@ -64,7 +64,7 @@ def index(path: Path, *, per_project: bool, names: set[str] | frozenset[str] = f
     enc = I.csv_encoding(path)
     cols, rows = I.csv_table(path, enc)
     if any(I._indicator_only(str(c)) for c in cols):
-        getattr(rows, "close", lambda: None)()     # the header is all this pass takes from csv_table
+        rows.close()                               # the header is all this pass takes from csv_table
         ix = Index(path, per_project, False, enc=enc, cols=cols)
         ok = _index_rows(ix, cols, names)
     else:

@@ -9,7 +9,7 @@ import codecs
 import csv
 import json
 import warnings
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -183,7 +183,11 @@ def csv_records(path: Path, enc: str, limit: int = FIELD_LIMIT) -> Iterator[tupl
         csv.field_size_limit(old)
 
 
-def csv_table(path: Path, enc: str | None = None) -> tuple[list[str], Iterator[dict]]:
+def _no_rows() -> Generator[dict, None, None]:
+    yield from ()
+
+
+def csv_table(path: Path, enc: str | None = None) -> tuple[list[str], Generator[dict, None, None]]:
     """A CSV's header and its rows as dicts of text, streamed with the csv module (no pandas): every
     cell stays the text it is ("" for empty), blank lines are skipped, a repeated header gets .1, .2
     (as pandas names them), and a row with more cells than the header is an error naming it. enc: the
@@ -192,7 +196,7 @@ def csv_table(path: Path, enc: str | None = None) -> tuple[list[str], Iterator[d
     with csv_records(path, enc) as (header, _reader):
         pass
     if header is None:
-        return [], iter(())
+        return [], _no_rows()                     # a generator, as below: its callers may close it
     seen: dict[str, int] = {}
     cols = []
     for h in header:
