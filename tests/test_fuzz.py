@@ -31,8 +31,8 @@ DATA_SECONDS = float(os.environ.get("PERFBOOK_DATAFUZZ_SECONDS", "20"))
 
 def test_mutated_data_files_are_refused_or_taken_never_an_internal_error(tmp_path):
     """YAML, JSON and CSV inputs with values of the wrong shape, dropped or renamed keys and broken CSV
-    bytes, through fill, check and bulk in this process (tests/support/datafuzz.py): exit 0, 1 or 2 only.
-    The longer run: python -m tests.support.datafuzz 600."""
+    bytes, through fill, check, bulk, selfeval and monitor in this process (tests/support/datafuzz.py):
+    exit 0, 1 or 2 only. The longer run: python -m tests.support.datafuzz 600."""
     from tests.support import datafuzz
     res = datafuzz.run(DATA_SECONDS, tmp_path)
     assert res["mutants"] >= 50

@@ -1,4 +1,5 @@
-"""Mutational fuzzing of the data files perfbook takes (YAML, JSON, CSV) through fill, check and bulk.
+"""Mutational fuzzing of the data files perfbook takes (YAML, JSON, CSV) through fill, check, bulk and the
+year's tables (selfeval, monitor).
 
 The workbook fuzzer (fuzz.py) mutates zip parts; this one mutates what an official or a script writes by
 hand: a project's values replaced by values of the wrong shape (lists, mappings, huge or non-finite
@@ -135,7 +136,9 @@ def run(seconds: float, tmp: Path, seed: int = 5) -> dict:
             f = tmp / f"m{mutants:05d}.csv"
             f.write_bytes(mutate_csv(master, rng)[1])
         out = tmp / f"o{mutants:05d}"
-        for cmd in (["fill", f, "-o", out / "x.xlsx"], ["check", f], ["bulk", f, "-o", out / "b", "--jobs", "1"]):
+        cycle = ["selfeval", "monitor"][mutants % 2]      # the year's tables are made from the same files
+        for cmd in (["fill", f, "-o", out / "x.xlsx"], ["check", f], ["bulk", f, "-o", out / "b", "--jobs", "1"],
+                    [cycle, f, "-o", out / "c.xlsx"]):
             r = call(cmd)
             if r:
                 r["file"] = f.name
