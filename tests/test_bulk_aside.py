@@ -152,13 +152,5 @@ def test_kill_9_while_the_first_pass_is_aside_leaves_no_child(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "perfbook", "bulk", str(master), "-o", str(tmp_path / "out"),
                              "--jobs", "2", "-q"], cwd=ROOT, env={**os.environ, "PERFBOOK_TEST_MARK": mark},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while time.time() < deadline and len(H.marked(mark)) < 2:      # the main process and its child
-        time.sleep(0.01)
-    assert len(H.marked(mark)) >= 2, "bulk --jobs 2 never made its child"
-    proc.kill()
-    proc.wait()
-    deadline = time.time() + 10
-    while time.time() < deadline and H.marked(mark):
-        time.sleep(0.2)
-    assert H.marked(mark) == [], "a child outlived a killed bulk"
+    assert H.wait_marked(mark, 2) >= 2, "bulk --jobs 2 never made its child"     # the main process and its child
+    assert H.kill_run(proc, mark) == [], "a child outlived a killed bulk"

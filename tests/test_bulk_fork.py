@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -57,14 +56,6 @@ def test_kill_9_of_a_forking_bulk_leaves_no_worker(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "perfbook", "bulk", str(master), "-o", str(tmp_path / "out"),
                              "--per-project", "--jobs", "2", "-q"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while time.time() < deadline and len(H.marked(mark)) < 3:      # the main process and its two workers
-        time.sleep(0.05)
-    assert len(H.marked(mark)) >= 3, "bulk --jobs 2 never started its workers"
-    proc.kill()
-    proc.wait()
-    deadline = time.time() + 10
-    while time.time() < deadline and H.marked(mark):
-        time.sleep(0.2)
-    assert H.marked(mark) == [], "workers outlived a killed bulk"
+    assert H.wait_marked(mark, 3) >= 3, "bulk --jobs 2 never started its workers"   # the main process and two workers
+    assert H.kill_run(proc, mark) == [], "workers outlived a killed bulk"
 

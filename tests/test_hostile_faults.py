@@ -223,12 +223,7 @@ def test_kill_9_leaves_no_helper_process_and_no_debris(runaway, tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "perfbook", "collect", str(folder), "-o", str(out_dir / "s.xlsx"),
                              "--jobs", "2"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(4)
-    proc.kill()
-    proc.wait()
-    deadline = time.time() + 10
-    while time.time() < deadline and H.marked(mark):
-        time.sleep(0.3)
-    assert H.marked(mark) == [], "helper processes outlived a killed collect"
+    assert H.kill_run(proc, mark) == [], "helper processes outlived a killed collect"
     # no 0-byte file beside the output; the run's own temp folder (.~s.xlsx.PID.rows) is swept by the next run
     assert not any(p.is_file() and p.stat().st_size == 0 for p in out_dir.iterdir()), list(out_dir.iterdir())
     assert all(p.name.startswith(".~s.xlsx.") for p in out_dir.iterdir())

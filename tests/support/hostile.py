@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import signal
 import struct
+import time
 import zlib
 from pathlib import Path
 
@@ -220,3 +221,21 @@ def marked(mark: str) -> list[int]:
             except OSError:
                 pass
     return found
+
+
+def wait_marked(mark: str, n: int, within: float = 60.0) -> int:
+    """Wait until n processes hold mark (a run and its helpers have started); how many do."""
+    deadline = time.time() + within
+    while time.time() < deadline and len(marked(mark)) < n:
+        time.sleep(0.01)
+    return len(marked(mark))
+
+
+def kill_run(proc, mark: str, within: float = 10.0) -> list[int]:
+    """kill -9 a run, then wait for every process that holds mark to end: the ones still there after within s."""
+    proc.kill()
+    proc.wait()
+    deadline = time.time() + within
+    while time.time() < deadline and marked(mark):
+        time.sleep(0.2)
+    return marked(mark)
