@@ -136,11 +136,12 @@ def _scan(path: Path, enc: str, width: int, where: tuple, slots: int) -> dict | 
                 if e is None:
                     seen[key] = e = [idx, array("q", bytes(8 * slots)), None, None]
                 e[0] = idx
-                if pvals is None or ((vals := pvals(row)) != e[3] and any(vals)):
+                # a row whose project fields hash as the last merged row's needs no merging again: the hash,
+                # not the cells, is kept (keys only, so memory stays flat), and the fingerprint is hashes too
+                if pvals is None or ((h := hash(vals := pvals(row))) != e[3] and any(vals)):
                     if not _merge(e[1], row, pcols):
                         return None                # the rows disagree: loading whole says where
-                    if pvals is not None:
-                        e[3] = vals                # a row that repeats them needs no merging again
+                    e[3] = h if pvals is not None else None
                 if di is not None and row[di]:
                     e[2] = row[di]
     except I.BadRecord:
