@@ -119,7 +119,7 @@ def _scan(path: Path, enc: str, width: int, where: tuple, slots: int) -> dict | 
     ni, ci, fi, di, icols, pcols = where
     seen: dict[tuple, list] = {}
     inds = _getter(icols)
-    pvals = _getter([c for _j, c in pcols]) if pcols else None
+    pvals = _getter([c for _j, c in pcols])
     try:
         with closing(_raw_rows(path, enc, width, MAX_CELL_TEXT // 2)) as rows:
             for idx, row in enumerate(rows):
@@ -138,10 +138,10 @@ def _scan(path: Path, enc: str, width: int, where: tuple, slots: int) -> dict | 
                 e[0] = idx
                 # a row whose project fields hash as the last merged row's needs no merging again: the hash,
                 # not the cells, is kept (keys only, so memory stays flat), and the fingerprint is hashes too
-                if pvals is None or ((h := hash(vals := pvals(row))) != e[3] and any(vals)):
+                if (h := hash(vals := pvals(row))) != e[3] and any(vals):
                     if not _merge(e[1], row, pcols):
                         return None                # the rows disagree: loading whole says where
-                    e[3] = h if pvals is not None else None
+                    e[3] = h
                 if di is not None and row[di]:
                     e[2] = row[di]
     except I.BadRecord:

@@ -411,8 +411,8 @@ def _source(master, per_project: bool, pattern: str, aside: parallel.Aside | Non
             ) -> tuple[_master.Index | None, list[Project]]:
     """A CSV master's first pass (the master is then streamed), or, when it cannot be, every Project.
     aside: the first pass already under way in a child (_index_aside)."""
-    fields = _pattern_fields(pattern)
-    if fields is not None and not _is_projects(master) and _master.is_csv_master(master):
+    fields = _streamable(master, pattern)
+    if fields is not None:
         got = aside.result() if aside is not None else None
         ix = got[0] if got is not None else _master.index(Path(master), per_project=per_project, names=fields)
         if ix is not None:
@@ -423,11 +423,19 @@ def _source(master, per_project: bool, pattern: str, aside: parallel.Aside | Non
 def _index_aside(master, per_project: bool, pattern: str) -> parallel.Aside | None:
     """The first pass of a large CSV master in a forked child, while this process compiles the template:
     on two cores the two take the time of the longer. None where it would not pay or cannot be."""
-    fields = _pattern_fields(pattern)
-    if (fields is None or _is_projects(master) or not _master.is_csv_master(master) or not likely_large(master)
-            or not parallel.can_fork()):
+    fields = _streamable(master, pattern)
+    if fields is None or not likely_large(master) or not parallel.can_fork():
         return None
     return parallel.Aside(partial(_master.index, Path(master), per_project=per_project, names=fields))
+
+
+def _streamable(master, pattern: str) -> set[str] | None:
+    """The fields the name pattern uses, when master is a CSV file that can be streamed (None otherwise, or
+    when the pattern does not parse: Namer says why)."""
+    fields = _pattern_fields(pattern)
+    if fields is None or _is_projects(master) or not _master.is_csv_master(master):
+        return None
+    return fields
 
 
 class _Outcome:

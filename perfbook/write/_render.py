@@ -312,8 +312,8 @@ class CompiledSheet:
     @cached_property
     def _room(self) -> int:
         """Indicator rows that fit: the sheet's rows less the template's rows around its one indicator row."""
-        last = max((row.r for row in self.sheet.xml.rows), default=self.T or 1)
-        return MAX_ROWS - (max(last, self.T or 1) - 1)
+        last = max([self.T or 1, *(row.r for row in self.sheet.xml.rows)])
+        return MAX_ROWS - (last - 1)
 
     def render(self, project: Project | None, blank_rows: int = 0,
                data: tuple[dict, list[dict]] | None = None) -> bytes:
