@@ -56,7 +56,7 @@ def _walk(doc) -> list[tuple[object, object]]:
     return out
 
 
-def mutate_doc(doc: dict, rng: random.Random) -> tuple[str, object]:
+def mutate_doc(doc: dict, rng: random.Random) -> dict:
     doc = copy.deepcopy(doc)
     for _ in range(rng.randint(1, 3)):
         places = _walk(doc)
@@ -75,10 +75,10 @@ def mutate_doc(doc: dict, rng: random.Random) -> tuple[str, object]:
             c[rng.choice(["指标", "中期指标", "项目", "一级指标", "", "指 标", 5])] = c.pop(k)
         elif isinstance(c, list) and c:
             c.extend(copy.deepcopy(c[: rng.randint(1, len(c))]))
-    return "doc", doc
+    return doc
 
 
-def mutate_csv(data: bytes, rng: random.Random) -> tuple[str, bytes]:
+def mutate_csv(data: bytes, rng: random.Random) -> bytes:
     b = bytearray(data)
     for _ in range(rng.randint(1, 6)):
         i = rng.randrange(len(b)) if b else 0
@@ -92,7 +92,7 @@ def mutate_csv(data: bytes, rng: random.Random) -> tuple[str, bytes]:
         while 0 < cut < len(b) and 0x80 <= b[cut] < 0xC0:
             cut -= 1
         b = b[:cut]
-    return "csv", bytes(b)
+    return bytes(b)
 
 
 def call(args: list) -> dict | None:
@@ -123,7 +123,7 @@ def run(seconds: float, tmp: Path, seed: int = 5) -> dict:
     while time.monotonic() < end:
         mutants += 1
         if rng.random() < 0.6:
-            _kind, doc = mutate_doc(rng.choice(docs), rng)
+            doc = mutate_doc(rng.choice(docs), rng)
             as_json = rng.random() < 0.5
             f = tmp / f"m{mutants:05d}.{'json' if as_json else 'yaml'}"
             try:
@@ -134,7 +134,7 @@ def run(seconds: float, tmp: Path, seed: int = 5) -> dict:
                 continue                          # not writable as that format: no file an official could hand in
         else:
             f = tmp / f"m{mutants:05d}.csv"
-            f.write_bytes(mutate_csv(master, rng)[1])
+            f.write_bytes(mutate_csv(master, rng))
         out = tmp / f"o{mutants:05d}"
         cycle = ["selfeval", "monitor"][mutants % 2]      # the year's tables are made from the same files
         for cmd in (["fill", f, "-o", out / "x.xlsx"], ["check", f], ["bulk", f, "-o", out / "b", "--jobs", "1"],
