@@ -8,6 +8,7 @@ import os
 
 import openpyxl
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import perfbook
 from bench.synth import projects as synth_projects, write_master
@@ -82,6 +83,45 @@ def test_a_pattern_naming_a_missing_field_says_which_fields_there_are():
     assert "部门" in e.value.zh and "主管部门" in e.value.zh
     with pytest.raises(DataError):
         Namer("{{主管部门", ".xlsx")
+
+
+values = st.one_of(st.text(max_size=12), st.integers(-10**6, 10**6), st.floats(allow_nan=False), st.none(),
+                   st.booleans())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["{{甲}}", "{{ 乙 }}", "{{丙}}", "/", "-", ".xlsx", "_{{ 甲}}\n", "x.y"]),
+                          st.booleans()), min_size=1, max_size=6),
+       st.dictionaries(st.sampled_from(["甲", "乙", "丙", "丁"]), values, max_size=4))
+def test_a_plain_pattern_names_files_as_jinja2_would(parts, context):
+    """Namer writes text-and-{{ field }} patterns itself (bulk names thousands of files); the name, or the
+    error, must be jinja2's, which a pattern with a filter still goes through."""
+    pattern = "".join(p for p, _ in parts)
+    fast, slow = Namer(pattern, ".xlsx"), Namer(pattern, ".xlsx")
+    assert fast.pieces is not None
+    slow.pieces = None                                     # the jinja2 path, as for any other pattern
+    for _ in range(2):                                     # the second time: a collision, numbered
+        try:
+            want = slow.name(context)
+        except DataError as exc:
+            with pytest.raises(DataError) as got:
+                fast.name(context)
+            assert got.value.zh == exc.zh
+            return
+        assert fast.name(context) == want
+    assert Namer("{{甲|upper}}.xlsx", ".xlsx").pieces is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40), st.text(max_size=20), st.lists(st.text(max_size=30), max_size=5))
+def test_a_manifest_row_fits_the_room_counted_for_it(file, department, names):
+    """The manifest's space is taken before any workbook (a full disk still gets its list): the room
+    counted for a job must hold its row as the csv module writes it, written or not."""
+    from perfbook.batch.bulk import Failed, Job, Written, _csv_rows, _row_room
+    job = Job(1, file, department, tuple(Project(name=n) for n in names))
+    got = tuple(p.name or "" for p in job.projects)
+    rows = [Written(file, department, got, 10 ** 9, 10 ** 12, "f" * 64), Failed(file, "说" * 40, department, got)]
+    assert max(len(_csv_rows([r])) for r in rows) <= _row_room(job)
 
 
 def test_names_in_department_mode_use_only_what_the_projects_share():
