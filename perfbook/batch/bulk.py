@@ -321,7 +321,7 @@ def write_streamed(job: Job, options: Options) -> tuple[Written | Failed, tuple 
     """write_one for a job of a streamed master, with each project's indicator labels (for unplaced):
     the worker makes the Indicators, so it is the one that knows them."""
     projects = job.complete()
-    keys = tuple(tuple(dict.fromkeys(k for ind in p.indicators for k in ind.to_dict())) for p in projects)
+    keys = tuple(tuple(dict.fromkeys(k for ind in p.indicators for k, _v in ind._items())) for p in projects)
     return _render(job, projects, options), (keys if options.kind == "target" else None)
 
 
