@@ -135,6 +135,8 @@ CASES = {
     "stray-space": (edit({"数量": {"三级指标": "培训人数\t"}}), "三级指标", edit({"数量": {"三级指标": "培训 人数"}}), None),
     "required-project": (edit(project={"年度目标": None}), "年度目标", edit(project={"总体目标": None}), None),
     "funds-sum": (edit(project={"财政拨款": 80}), "年度资金总额", edit(project={"财政拨款": 89.95}), None),
+    "funds-fiscal-missing": (edit(project={"财政拨款": None}), "年度资金总额", edit(project={"财政拨款": None, "其他资金": 100}),
+                             None),
     "required-group": (edit(drop=["时效"]), None, edit(add=[ind("效益指标", "经济效益指标", "增收", "≥", 5, "万元", "定量指标")]), None),
     "score-total": (edit({"数量": {"评（扣）分标准": "50分，每少1人扣1分"}}), "评（扣）分标准",
                     edit({"数量": {"评（扣）分标准": "40 分"}}), None),
@@ -229,6 +231,9 @@ def test_funds_tolerance_is_a_tenth_of_a_wan_yuan():
     assert [x for x in findings(edit(project={"财政拨款": 89.85})) if x.rule == "funds-sum"]
     # only the total given: nothing to add up
     assert not [x for x in findings(edit(project={"财政拨款": None, "其他资金": None})) if x.rule == "funds-sum"]
+    # a blank 财政拨款 is not 0: the funds cannot be checked, which is a warning of its own
+    got = {x.rule for x in findings(edit(project={"财政拨款": None}))}
+    assert "funds-fiscal-missing" in got and "funds-sum" not in got
 
 
 def test_satisfaction_below_80_says_so():

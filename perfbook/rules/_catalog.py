@@ -85,6 +85,13 @@ class Rule:
     def check_only(self) -> bool:
         return not self.formula
 
+    @property
+    def in_workbook(self) -> bool:
+        """The workbook counts this rule: a row rule with a formula (its row's 错误 / 警告), or a project
+        错误 with one (a cell of its own on the summary row). A project 警告 has no cell to count it in:
+        perfbook check and the 校验 button (VBA) say it."""
+        return self.formula and (self.scope == "row" or self.severity == "错误")
+
 
 def _rule(d: dict) -> Rule:
     src = d.get("_source", "rules.yaml")
@@ -626,7 +633,8 @@ def markdown_table() -> str:
     """The README's rule table, from the rules themselves (tools/rules_table.py writes it in)."""
     lines = ["| 规则 | 级别 | 检查什么 | 工作簿 |", "|---|---|---|---|"]
     for r in rules():
-        where = ("不标出（提示）" if r.severity == "提示" else "公式" if r.formula
+        where = ("不标出（提示）" if r.severity == "提示" else "公式" if r.in_workbook
+                 else "仅 check（表头警告不设公式）" if r.formula
                  else f"仅 check（由 `{r.counted_by}` 的公式计数）" if r.counted_by else "仅 check")
         lines.append(f"| `{r.id}` | {r.severity} | {r.doc} | {where} |")
     return "\n".join(lines)

@@ -123,7 +123,7 @@ def plan(ts: TemplateSheet) -> Plan:
             header.setdefault(s.labels[0], f"${col_letter(s.col)}${s.row}")
     # the project rules' cells sit on the summary row, in columns of their own (the summary may be
     # moved to the row above the table, where the row helpers look for "the row above")
-    project_rules = [r.id for r in R.rules() if r.scope == "project" and r.severity == "错误" and r.formula]
+    project_rules = [r.id for r in R.rules() if r.scope == "project" and r.in_workbook]
     after = start + len(helpers)
     project_cells = {rid: col_letter(after + i) for i, rid in enumerate(project_rules)}
     return Plan(ts.name, T, fields, helpers, summary, project_cells, header, col_letter(start - HELPER_GAP))
@@ -377,7 +377,7 @@ def helper_formulas(pl: Plan, fr: FR.Frame, names: dict[str, str]) -> dict[str, 
         out[k] = render(src, {**ctx, "prev": prev})
     for key, sev in (("err", "错误"), ("warn", "警告")):
         terms = [f"--({rule_formula(r, pl, fr, names)})" for r in R.rules()
-                 if r.scope == "row" and r.severity == sev and r.formula]
+                 if r.scope == "row" and r.severity == sev and r.in_workbook]
         out[key] = f'IF({ctx["h"]["act"]}=1,{"+".join(terms) or "0"},0)'
     return out
 
