@@ -234,6 +234,9 @@ def test_funds_tolerance_is_a_tenth_of_a_wan_yuan():
     # a blank 财政拨款 is not 0: the funds cannot be checked, which is a warning of its own
     got = {x.rule for x in findings(edit(project={"财政拨款": None}))}
     assert "funds-fiscal-missing" in got and "funds-sum" not in got
+    # text where a sum is wanted still does not add up (N() of a text is 0), as before
+    got = {x.rule for x in findings(edit(project={"财政拨款": "九十万"}))}
+    assert "funds-sum" in got and "funds-fiscal-missing" not in got
 
 
 def test_satisfaction_below_80_says_so():
