@@ -118,12 +118,16 @@ def test_every_rule_has_a_case_that_fires_and_one_that_passes():
 
 def test_the_cases_about_fields_off_the_template_fire_as_data(tmp_path):
     """`_direct: FRAME` cases are checked as data; `_sample: FILE` + `_blank: CELL` cases as that shared
-    sample's first sheet with the cell emptied (a header field the sheet has, left blank)."""
+    sample's first sheet with the cell emptied (a header field the sheet has, left blank); `_sample:
+    FOLDER/FILE` as that file of ../shared/samples (a budget system's export: a layout of its own)."""
     cases = case_projects(direct=True)
     assert cases
     for frame, items in cases.items():
         for rid, kind, n, p in items:
-            if "_sample" in p:
+            if "/" in p.get("_sample", ""):          # another folder of samples: that file, as it is
+                from tests.conftest import SHARED, need_shared
+                findings = perfbook.check(need_shared(SHARED / "samples" / p["_sample"]), frame=frame).findings
+            elif "_sample" in p:
                 from tests.conftest import SAMPLES, need_shared
                 wb = openpyxl.load_workbook(need_shared(SAMPLES) / p["_sample"])
                 ws = wb.worksheets[0]

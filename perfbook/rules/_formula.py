@@ -198,7 +198,7 @@ class _Call:
         return lst.const if isinstance(lst.const, (list, tuple)) else (lst.const,)
 
     def const_label(self) -> str:
-        """The first argument as the constant field label FIELD/HASFIELD/HEADER need."""
+        """The first argument as the constant field label FIELD/HASFIELD/PLACED/HEADER need."""
         label = self.arg(0)
         if not label.is_const:
             raise NoFormula(f"{self.name} of a non-constant")
@@ -297,11 +297,11 @@ def _pattern(c: _Call) -> X:
 
 
 def _header(c: _Call) -> X:
-    """HASFIELD / HEADER: a header field by its label: its absolute cell, if the sheet has one."""
+    """HASFIELD / PLACED / HEADER: a header field by its label: its absolute cell, if the sheet has one."""
     label = c.const_label()
     if label not in c.ctx.pc:
         raise Unavailable(label)
-    return C(True) if c.name == "HASFIELD" else E(c.ctx.pc[label])
+    return C(True) if c.name in ("HASFIELD", "PLACED") else E(c.ctx.pc[label])
 
 
 def _primitive(c: _Call) -> X:
@@ -324,7 +324,7 @@ def _primitive(c: _Call) -> X:
 SPECIAL = {"AND": _and_or, "OR": _and_or, "NOT": _not, "IF": _if, "THIS": _this,
            "COUNTUP": _count, "COUNTALL": _count, "SUM": _sum_count, "COUNT": _sum_count, "FIELD": _field,
            "IN": _in_contains, "CONTAINS": _in_contains, "HASPATTERN": _pattern, "OCCURS": _pattern,
-           "HASFIELD": _header, "HEADER": _header}
+           "HASFIELD": _header, "PLACED": _header, "HEADER": _header}
 
 
 def _call(node: Node, ctx: Ctx, mode: str, lets: dict) -> X:

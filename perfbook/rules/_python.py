@@ -209,6 +209,16 @@ def _has_field(project, label: str) -> bool:
     return table is None or sheet == table
 
 
+def _placed(project, label: str) -> bool:
+    """The form has a place for the field, filled or not: its sheet's layout has a cell for it (a budget
+    system's export may have none: 财政拨款 split into 上级/本级 rows); data, which perfbook fills into its
+    own template, and perfbook's template always have one."""
+    layout = project.layout()
+    if layout is None or layout.template:
+        return True
+    return layout.field_cell(label) is not None or project.cell(label) is not None
+
+
 _LOWERED: dict[tuple, frozenset] = {}
 
 
@@ -278,6 +288,8 @@ ENV_PRIMITIVES: dict[str, Callable] = {
     "HEADER": lambda env, label: env.ctx.project.get(str(label)),
     # the sheet has this header field (a cell for it on the table's sheet), filled or not
     "HASFIELD": lambda env, label: _has_field(env.ctx.project, str(label)),
+    # the form has a place for this header field, filled or not (data: perfbook's template has)
+    "PLACED": lambda env, label: _placed(env.ctx.project, str(label)),
 }
 
 # aggregates over rows: the argument is evaluated once per row (a closure, not a value)

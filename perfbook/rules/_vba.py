@@ -35,12 +35,13 @@ CALLS = {
     "HASPATTERN": "XHasPattern({1}, {0})", "OCCURS": "XOccurs({1}, {0})", "AMOUNTS": "XAmounts({0})",
     "MONEYIN": "XMoneyIn({0}, {1})", "HEADER": "XFieldL(0, {0})",
     "EXCERPT": "XExcerpt({0}, {1})", "HASFIELD": "XHasField({0})",
+    "PLACED": "XHasField({0})",      # the 校验 button runs on perfbook's template: a place is a label on the sheet
 }
 
 
 BOOL = {n: "b" for n in ("ISBLANK", "ISNUMBER", "ISTEXT", "IN", "CONTAINS", "HASDIGIT", "ISPLACEHOLDER",
-                          "ISPERCENT", "ISUNIT", "ISFRAMENAME", "HASPATTERN", "MONEYIN", "HASFIELD")}
-TEXT_ARGS = {"TRIM", "STRIP", "LEN", "NAMELEN", "HASDIGIT", "AMOUNTS", "HEADER", "HASFIELD"}
+                          "ISPERCENT", "ISUNIT", "ISFRAMENAME", "HASPATTERN", "MONEYIN", "HASFIELD", "PLACED")}
+TEXT_ARGS = {"TRIM", "STRIP", "LEN", "NAMELEN", "HASDIGIT", "AMOUNTS", "HEADER", "HASFIELD", "PLACED"}
 TEXT_RESULT = {"TRIM", "STRIP", "FIRSTIN", "LEVEL1OF", "LEVEL1WITH", "CHAR", "EXCERPT"}
 
 
