@@ -226,6 +226,23 @@ def test_scores_sum_only_where_the_frame_scores():
     assert R.score_of("12分，完成1期得1分") == 12 and R.score_of("完成得5分") is None and R.score_of(" 7.5 分") == 7.5
 
 
+def test_a_header_field_has_its_place_whether_or_not_it_is_filled(tmp_path):
+    """HASFIELD and PLACED ask the form, not the values: perfbook's template has a 财政拨款 cell left
+    empty (the formula and the 校验 button see it too); a budget system's export that splits the fiscal
+    funds into 上级/本级 rows has none."""
+    from perfbook.rules._python import _has_field, _placed
+    from perfbook.write.fill import fill
+    from tests.conftest import SHARED, need_shared
+    data = edit(project={"财政拨款": None})
+    fill([data], tmp_path / "空.xlsx")
+    own, = perfbook.read(tmp_path / "空.xlsx").projects
+    assert own.funds_fiscal is None and own.cell("财政拨款") is None
+    assert _has_field(own, "财政拨款") and _placed(own, "财政拨款") and _has_field(own, "年度资金总额")
+    export, = perfbook.read(need_shared(SHARED / "samples" / "budget-system" / "gxxmjxmbsb.xls")).projects
+    assert not _has_field(export, "财政拨款") and not _placed(export, "财政拨款")
+    assert _has_field(export, "其他资金") and _placed(export, "其他资金")
+
+
 def test_funds_tolerance_is_a_tenth_of_a_wan_yuan():
     assert not [x for x in findings(edit(project={"财政拨款": 89.9})) if x.rule == "funds-sum"]
     assert [x for x in findings(edit(project={"财政拨款": 89.85})) if x.rule == "funds-sum"]

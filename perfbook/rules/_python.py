@@ -202,10 +202,11 @@ def _has_field(project, label: str) -> bool:
     addr = project.cell(label)
     if not project.cells and not any(i.cells for i in project.indicators):
         return project.get(label) not in (None, "")
-    if not addr:
-        return False
-    sheet = addr.rpartition("!")[0].strip("'")
     table = next((a.rpartition("!")[0].strip("'") for i in project.indicators for _l, a in i.cells), None)
+    if not addr:                  # an empty field has no cell among the values: its sheet's layout has it
+        layout = project.layout(table) if table is not None else project.layout()
+        return layout is not None and layout.field_cell(label) is not None
+    sheet = addr.rpartition("!")[0].strip("'")
     return table is None or sheet == table
 
 
