@@ -161,13 +161,14 @@ def run(fn: Callable, items: Iterable, plan: Plan = Plan(), *, total: int | None
         raise PerfbookError(f"未知的执行方式“{plan.executor}”（可选：{'、'.join(EXECUTORS)}）",
                             f"unknown executor '{plan.executor}' (choose from {', '.join(EXECUTORS)})")
     bar = _progress(total, desc)
+    size = chunk_size(plan, total)
     try:
         if plan.executor == "dask":
-            source = _dask(fn, items, plan, chunk_size(plan, total))
-        elif not plan.isolate and (plan.workers == 1 or (total is not None and total <= chunk_size(plan, total))):
+            source = _dask(fn, items, plan, size)
+        elif not plan.isolate and (plan.workers == 1 or (total is not None and total <= size)):
             source = (fn(x) for x in items)       # starting processes would cost more than the work
         else:
-            source = _local(fn, items, plan, on_crash, chunk_size(plan, total))
+            source = _local(fn, items, plan, on_crash, size)
         for result in source:
             if bar is not None:
                 bar.update(1)

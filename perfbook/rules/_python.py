@@ -196,12 +196,17 @@ def money_in(x, target) -> bool:
     return any(abs(a - target) <= 0.005 * target for a in found + ([sum(found)] if len(found) > 1 else []))
 
 
+def _is_data(project) -> bool:
+    """A project from a data file (YAML, JSON, CSV, a DataFrame): no cell anywhere."""
+    return not project.cells and not any(i.cells for i in project.indicators)
+
+
 def _has_field(project, label: str) -> bool:
     """A cell for the field on the table's sheet (what the 校验 button sees); in data with no cells at all,
     the field given."""
-    addr = project.cell(label)
-    if not project.cells and not any(i.cells for i in project.indicators):
+    if _is_data(project):
         return project.get(label) not in (None, "")
+    addr = project.cell(label)
     table = next((a.rpartition("!")[0].strip("'") for i in project.indicators for _l, a in i.cells), None)
     if not addr:                  # an empty field has no cell among the values: its sheet's layout has it
         layout = project.layout(table) if table is not None else project.layout()
@@ -211,13 +216,10 @@ def _has_field(project, label: str) -> bool:
 
 
 def _placed(project, label: str) -> bool:
-    """The form has a place for the field, filled or not: its sheet's layout has a cell for it (a budget
-    system's export may have none: 财政拨款 split into 上级/本级 rows); data, which perfbook fills into its
-    own template, and perfbook's template always have one."""
-    layout = project.layout()
-    if layout is None or layout.template:
-        return True
-    return layout.field_cell(label) is not None or project.cell(label) is not None
+    """The form has a place for the field, filled or not: HASFIELD, except that data has one whether or not
+    it gives the field (perfbook fills it into its own template). A budget system's export may have none:
+    财政拨款 split into 上级/本级 rows."""
+    return _is_data(project) or _has_field(project, label)
 
 
 _LOWERED: dict[tuple, frozenset] = {}
