@@ -24,12 +24,14 @@ _SHORT = MAX_CELL_TEXT // 2  # a text no longer than this fits in a cell however
 
 
 def _missing(value: Any) -> bool:
-    """None, or NaN/±Inf (pandas' and YAML's/JSON's missing value): an empty cell, never a number."""
-    return value is None or (isinstance(value, float) and not math.isfinite(value))
+    """None, or NaN (pandas' missing value, YAML's .nan, JSON's NaN, a database's NUMERIC 'NaN'): an empty
+    cell, never a number. ±Inf is a value no cell can hold, refused by _finite, not an empty cell."""
+    return value is None or (isinstance(value, float) and value != value) or (
+        isinstance(value, Decimal) and value.is_nan())
 
 
 def is_missing(value: Any) -> bool:
-    """None, NaN/±Inf (float or numpy), pandas' NA and NaT: what a DataFrame, YAML's .nan or JSON's NaN
+    """None, NaN (float, numpy or Decimal), pandas' NA and NaT: what a DataFrame, YAML's .nan or JSON's NaN
     hold for an empty cell — never a number. Checked by type name so that model.py needs no pandas import."""
     if value.__class__ is str:         # the common case (every CSV cell), decided first
         return False
@@ -84,12 +86,27 @@ def _as_text(value: Any) -> str | None:
     return str(value).replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _finite(value, label: str):
+    """value, when a cell can hold it: a workbook stores a number as a double, so ±Inf (YAML's .inf, a
+    DataFrame's division by zero, a database's NUMERIC 'Infinity') and anything past a double's range
+    are refused naming the field -- they were once read as an empty cell, a value typed and lost."""
+    try:
+        if math.isfinite(value):
+            return value
+    except OverflowError:               # an int too large to be a double
+        pass
+    shown = format(Decimal(value), ".3e") if isinstance(value, int) else str(value)
+    raise DataError(f"“{label}”的数值 {shown} 超出单元格能保存的范围（Excel 只保存有限的数，绝对值小于 1.8e308）",
+                    f"'{label}': {shown} is not a number a cell can hold (a workbook stores finite numbers below 1.8e308)")
+
+
 def _number(value: Any, label: str):
     if _missing(value):
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return to_number(value)
+        return to_number(_finite(value, label))
     if isinstance(value, Decimal):
+        _finite(value, label)
         return to_number(float(value)) if value != value.to_integral_value() else int(value)
     text = _text(value, label)
     if text is None:
@@ -184,7 +201,8 @@ def _coerced(items) -> tuple[dict, list]:
         if raw.__class__ is not str and is_missing(raw):
             continue
         if plan is None:
-            v = _text(raw, key) if not isinstance(raw, (int, float)) or isinstance(raw, bool) else to_number(raw)
+            v = _text(raw, key) if not isinstance(raw, (int, float)) or isinstance(raw, bool) else to_number(
+                _finite(raw, str(key)))
             if v is not None:
                 extra.append((str(key), v))
             continue

@@ -25,7 +25,8 @@ def _reference_kwargs(data: dict, lookup, skip: tuple = ()):
             continue
         spec = lookup(key)
         if spec is None:
-            v = M._text(raw, key) if not isinstance(raw, (int, float)) or isinstance(raw, bool) else M.to_number(raw)
+            v = M._text(raw, key) if not isinstance(raw, (int, float)) or isinstance(raw, bool) else M.to_number(
+                M._finite(raw, str(key)))       # since: ±Inf is refused (a number no cell holds), not an empty cell
             if v is not None:
                 extra.append((str(key), v))
             continue
@@ -91,6 +92,18 @@ def _same(a, b) -> None:
         assert w == v or (isinstance(v, float) and math.isnan(v) and math.isnan(w)), name
 
 
+def _same_or_same_error(fast, reference) -> None:
+    """_same(fast(), reference()), or both refuse with the same DataError (a number no cell can hold)."""
+    try:
+        want = reference()
+    except DataError as exc:
+        with pytest.raises(DataError) as got:
+            fast()
+        assert (got.value.zh, got.value.en) == (exc.zh, exc.en)
+        return
+    _same(fast(), want)
+
+
 def test_indicator_from_dict_is_the_straightforward_construction():
     rnd = random.Random(1818)
     labels = _labels(F.indicator_fields())
@@ -98,7 +111,8 @@ def test_indicator_from_dict_is_the_straightforward_construction():
         data = _record(rnd, labels)
         cells = [(k, f"S!A{i}") for k in data if isinstance(k, str)]
         raw = [("三级指标", "x")] if i % 3 == 0 else None
-        _same(Indicator.from_dict(data, cells=iter(cells), row=i, raw=raw), _reference_indicator(data, cells, i, raw))
+        _same_or_same_error(lambda: Indicator.from_dict(data, cells=iter(cells), row=i, raw=raw),
+                            lambda: _reference_indicator(data, cells, i, raw))
 
 
 def test_project_from_dict_is_the_straightforward_construction():
@@ -112,7 +126,14 @@ def test_project_from_dict_is_the_straightforward_construction():
         if i % 5 == 0:
             data[F.midterm_key()] = [_record(rnd, ilabels)]
         provenance = {"source": f"f{i}.xlsx", "sheets": ("a",), "cells": (("项目名称", "a!B2"),)} if i % 3 else {}
-        p, ref = Project.from_dict(data, **provenance), _reference_project(data, **provenance)
+        try:
+            ref = _reference_project(data, **provenance)
+        except DataError as want:              # ±Inf: the same refusal, word for word
+            with pytest.raises(DataError) as got:
+                Project.from_dict(data, **provenance)
+            assert (got.value.zh, got.value.en) == (want.zh, want.en)
+            continue
+        p = Project.from_dict(data, **provenance)
         _same(p, ref)
         assert [list(vars(x)) for x in p.indicators] == [list(vars(x)) for x in ref.indicators]
         inds = (Indicator(name=f"n{i}"),)
@@ -154,3 +175,11 @@ def test_a_dataclass_that_does_more_than_set_fields_is_built_by_its_init():
         M._build(Checked, {"a": -1})
     assert M._build(Listed, {}) == Listed() and M._build(Listed, {}).a == []
     assert M._build(Indicator, {"name": "x"}) == Indicator(name="x")
+
+
+def test_fields_yaml_names_the_dataclasses_fields_in_their_order(monkeypatch):
+    M.check_specs_match()        # the fast paths (_defaults, _made) rely on it
+    fields = F.indicator_fields()
+    monkeypatch.setattr(F, "indicator_fields", lambda: (fields[0], *fields))     # a field named twice
+    with pytest.raises(AssertionError):
+        M.check_specs_match()

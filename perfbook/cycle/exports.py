@@ -283,6 +283,8 @@ def read_export(path) -> ExportBook:
             evaluate(g, cells[g.name])
         t = read_table(g, str(path))
         if t is not None and t.indicators:
+            # a number no cell can hold, emptied at the door (open_source): said, as every reader says it
+            t.notes += [Note(k, zh, en, g.name, cell) for k, zh, en, cell in g.notes if k == "number"]
             tables.append(t)
             grids.append((g, t))
             name = name or _project_name(g)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,6 +86,28 @@ class Grid:
                 if type(v) is str and (m := CONTROL.search(v)):
                     found.append((r, c, f"U+{ord(m.group()):04X}"))
                     row[c - 1] = CONTROL.sub("", v)
+        return found
+
+    def clean_numbers(self) -> list[tuple[int, int, str]]:
+        """Empty every number no cell can hold (NaN, ±Inf: a hand-made <v>inf</v> or a SpreadsheetML
+        "INF"; Excel writes neither, and the data would take them for an empty cell) and return (row,
+        column, the number) for each, so the reader can say where. One exact sum of the sheet's floats
+        first: finite unless one of them is not (or they overflow together), then the rows are walked."""
+        found: list[tuple[int, int, str]] = []
+        floats = [v for row in self.rows for v in row if v.__class__ is float]
+        try:
+            if not floats or math.isfinite(math.fsum(floats)):
+                return found
+        except OverflowError:              # finite numbers whose sum overflows: walked below, none found
+            pass
+        for r, row in enumerate(self.rows, start=1):
+            bad = [c for c, v in enumerate(row, start=1) if v.__class__ is float and not math.isfinite(v)]
+            if not bad:
+                continue
+            row = self.rows[r - 1] = list(row)
+            for c in bad:
+                found.append((r, c, str(row[c - 1])))
+                row[c - 1] = ""
         return found
 
     def nonempty(self):

@@ -28,8 +28,9 @@ from ._sheetlayout import Layout
 from .formats import open_source
 
 MATCH_THRESHOLD = 0.6
-# notes that say the reader did not understand something (a cell, a layout feature, a formula): --strict refuses them
-STRICT_KINDS = ("unmapped", "layout", "formula")
+# notes that say the reader did not understand something (a cell, a layout feature, a formula, a number no
+# cell can hold): --strict refuses them
+STRICT_KINDS = ("unmapped", "layout", "formula", "number")
 
 
 @dataclass(frozen=True)

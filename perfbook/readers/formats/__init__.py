@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ...errors import UnreadableWorkbook
 from ...ooxml._package import PackageInfo, inspect_package, read_small
+from ...ooxml._sheetxml import col_letter
 from .._grid import Source, SourceNote
 from .._sniff import MESSAGES, ensure_complete_zip, sniff
 from . import biff, html, ods, xlsx, xml2003
@@ -85,6 +86,10 @@ def open_source(path: str | Path) -> Source:
     if fmt is None:
         raise UnreadableWorkbook(f"无法识别的文件格式（{kind}）", f"unrecognised file format ({kind})", path)
     grids, props = fmt.load(path, info)
+    for g in grids:                    # every format's numbers, checked at the one door
+        g.notes += [("number", f"单元格中的数 {shown} 不是单元格能保存的数（Excel 不会这样保存），已按空单元格读取",
+                     f"the cell holds {shown}, not a number a cell can hold (Excel never saves one); read as empty",
+                     f"{col_letter(c)}{r}") for r, c, shown in g.clean_numbers()]
     notes: list[SourceNote] = []
     if info is not None and info.macros:
         notes.append(SourceNote("macro", "含宏（VBA 工程）：perfbook 只读取数据，从不运行宏",
