@@ -194,7 +194,7 @@ def indicator_plan(label: str):
 
 def _coerced(items) -> tuple[dict, list]:
     """_Record._kwargs for (plan, key, raw) items: missing values left out, each value coerced by its
-    field's coercer (the first value a field gets wins), the rest as extra columns."""
+    field's coercer (two labels of one field must agree: _twice), the rest as extra columns."""
     kwargs: dict[str, Any] = {}
     extra: list[tuple[str, Any]] = []
     for plan, key, raw in items:
@@ -211,9 +211,20 @@ def _coerced(items) -> tuple[dict, list]:
             v = raw if raw.strip() else None     # _text(raw, label) of a plain short text, inline
         else:
             v = convert(raw, label)      # coerce(spec, ...), spec known
-        if v is not None and name not in kwargs:      # kwargs holds no None: the first value wins
-            kwargs[name] = v
+        if v is not None:
+            if name not in kwargs:                    # kwargs holds no None
+                kwargs[name] = v
+            elif kwargs[name] != v:
+                raise _twice(items, name, kwargs[name], key, v)
     return kwargs, extra
+
+
+def _twice(items, name: str, first, key, v) -> DataError:
+    """Two labels of one field (指标值 and its alias 年度指标值) with different values: which is right is the
+    official's call -- neither is dropped without a word."""
+    a = next(str(k) for plan, k, _raw in items if plan is not None and plan[0] == name)
+    return DataError(f"“{a}”和“{key}”是同一个字段，但填写不同（“{first}”和“{v}”），请只保留正确的一个",
+                     f"'{a}' and '{key}' are the same field but differ ({first!r} vs {v!r}); keep only the right one")
 
 
 _DEFAULTS: dict[type, dict | None] = {}

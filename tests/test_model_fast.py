@@ -19,7 +19,7 @@ from perfbook.model import Indicator, Project
 
 def _reference_kwargs(data: dict, lookup, skip: tuple = ()):
     """_Record._kwargs before issue 18: lookup and COERCE per key."""
-    kwargs, extra = {}, []
+    kwargs, extra, firsts = {}, [], {}
     for key, raw in data.items():
         if (raw.__class__ is not str and M.is_missing(raw)) or key in skip:
             continue
@@ -33,6 +33,12 @@ def _reference_kwargs(data: dict, lookup, skip: tuple = ()):
         v = M.COERCE[spec.type](raw, spec.label)
         if v is not None and kwargs.get(spec.name) is None:
             kwargs[spec.name] = v
+        elif v is not None and kwargs[spec.name] != v:      # since: two labels of a field must agree
+            first = next(str(k) for k in data if k in firsts and firsts[k] == spec.name)
+            raise DataError(f"“{first}”和“{key}”是同一个字段，但填写不同（“{kwargs[spec.name]}”和“{v}”），请只保留正确的一个",
+                            f"'{first}' and '{key}' are the same field but differ ({kwargs[spec.name]!r} vs {v!r}); "
+                            "keep only the right one")
+        firsts.setdefault(key, spec.name)
     return kwargs, extra
 
 

@@ -81,6 +81,8 @@ def _index_rows(ix: Index, header: list, names) -> bool:
     labels = {spec.label for spec in found.values() if spec}
     I._require_columns(cols, found, labels, {}, ix.path)      # before any row, as loading whole does
     roles = I._roles(cols, found)
+    if I.duplicated(roles):
+        return False                   # a field two columns give: loading whole takes the filled one per row
     ix.roles, ix.found, ix.labels = roles, found, labels
     plabels = list(dict.fromkeys(label for _c, role, label in roles if role == "project"))
     where = _columns(header, roles, plabels)

@@ -292,11 +292,12 @@ def load_records(records, *, path=None, columns=None, side_rows=None, row_label=
     _require_columns(cols, found, labels, side_rows, path)
     _warn_columns(found, labels, path)      # called from here: its stacklevel names the caller of load_*
     roles = _roles(cols, found)
+    dup = duplicated(roles)
     order: dict[tuple, dict] = {}
     for idx, rec in enumerate(records):
         n = idx + first
         where = f"第{n}{row_label}"
-        source, proj, ind = _split_row(rec, roles)
+        source, proj, ind = _split_row(rec, roles, dup, where, path)
         name = proj.get("项目名称")
         if name is None and not any(v is not None for v in ind.values()):
             continue
@@ -339,17 +340,40 @@ def _roles(cols: list, found: dict) -> list[tuple]:
     return roles
 
 
-def _split_row(rec: dict, roles: list[tuple]) -> tuple:
-    """(文件, project fields, indicator fields) of one flat row, every cell cleaned."""
-    proj, ind, source = {}, {}, None
+def duplicated(roles: list[tuple]) -> frozenset[str]:
+    """The fields two or more columns give (指标值 and its alias 年度指标值, say): _split_row takes the one
+    that is filled, and refuses a row where they disagree."""
+    seen: set[tuple[str, str]] = set()
+    dup = set()
+    for _c, role, label in roles:
+        if (role, label) in seen:
+            dup.add(label)
+        seen.add((role, label))
+    return frozenset(dup)
+
+
+def _split_row(rec: dict, roles: list[tuple], dup: frozenset[str] = frozenset(), where: str = "", path=None) -> tuple:
+    """(文件, project fields, indicator fields) of one flat row, every cell cleaned. A field two columns
+    give (dup) takes the filled one, in the place of the first: the empty one never hides it."""
+    proj: dict[str, Any] = {}
+    ind: dict[str, Any] = {}
+    source = None
     for c, role, label in roles:
         v = _clean(rec.get(c))
         if role == "file":
             source = v
-        elif role == "project":
-            proj[label] = v
-        else:
-            ind[label] = v
+            continue
+        d = proj if role == "project" else ind
+        if label in dup and label in d:
+            prev = d[label]
+            if v is None:
+                continue
+            if prev is not None and str(prev) != str(v):
+                first = next(str(c0) for c0, r0, lab0 in roles if lab0 == label and r0 == role and _clean(rec.get(c0)) is not None)
+                raise DataError(f"{where}的“{first}”列和“{c}”列都是“{label}”，但填写不同（“{prev}”和“{v}”），请只保留正确的一个",
+                                f"columns '{first}' and '{c}' both give '{label}' but differ ({prev!r} vs {v!r})",
+                                path, where or None)
+        d[label] = v
     return source, proj, ind
 
 
