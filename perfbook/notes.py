@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Note"]
+__all__ = ["Note", "conflicting"]
 
 
 @dataclass(frozen=True)
@@ -19,3 +19,23 @@ class Note:
 
     def where(self) -> str:
         return f"{self.sheet}!{self.cell}" if self.sheet and self.cell else (self.sheet or "")
+
+
+def conflicting(notes: list, label: str, kept, kept_at: str | None, other, at: str) -> None:
+    """A note when two cells give one field different values (text compared as shown, numbers as numbers):
+    the first is read, the other named beside it -- which is right is the official's call."""
+    a, b = str(kept).strip(), str(other).strip()
+    if a == b or not b or (_as_number(a) is not None and _as_number(a) == _as_number(b)):
+        return
+    sheet, _, cell = at.rpartition("!")
+    first = kept_at or "另一处"
+    notes.append(Note("conflict", f"“{label}”在 {first} 为“{a[:40]}”，在此处为“{b[:40]}”，两处不一致；按 {first} 读取",
+                      f"'{label}' is {a[:40]!r} at {first} but {b[:40]!r} here; read as at {first}",
+                      sheet or None, cell or None))
+
+
+def _as_number(text: str):
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        return None

@@ -1,17 +1,20 @@
-"""A field given twice -- two columns or two keys naming it (指标值 and its alias 年度指标值): the filled one
-is taken, and two that disagree are refused naming both. Once the last column won, even empty, and the
-value typed in the other was lost without a word. Expected values are written by hand."""
+"""A field given twice. In data -- two columns or two keys naming it (指标值 and its alias 年度指标值) -- the
+filled one is taken, and two that disagree are refused naming both: once the last column won, even empty,
+and the value typed in the other was lost without a word. In a workbook -- two cells for one field (the
+title's year and the 预算年度 cell, two sheets of one project) -- the first is read and the other named in a
+note (conflict): once it was dropped without one. Expected values are written by hand."""
 from __future__ import annotations
 
 import subprocess
 import sys
 
+import openpyxl
 import pytest
 
 import perfbook
 from perfbook.errors import DataError
 from perfbook.model import Indicator, Project
-from tests.conftest import ROOT
+from tests.conftest import EXAMPLES, ROOT
 
 HEAD = "项目名称,主管部门,一级指标,二级指标,三级指标,指标值,年度指标值\n"
 
@@ -58,3 +61,32 @@ def test_two_keys_of_one_field_must_agree(build, a, b, attr):
     for other in (5, "5", None, "  "):
         got = build({"项目名称": "甲", a: 5, b: other})
         assert getattr(got, attr) == 5
+
+
+def _conflicts(book) -> list[tuple]:
+    return sorted((n.sheet, n.cell, n.zh) for n in book.notes if n.kind == "conflict")
+
+
+def test_two_cells_of_one_field_that_disagree_are_noted_naming_both(tmp_path):
+    filled = perfbook.fill(EXAMPLES / "seed-001.yaml", tmp_path / "a.xlsx")       # 预算年度 2022
+    assert _conflicts(perfbook.read(filled)) == []
+    wb = openpyxl.load_workbook(filled)
+    assert wb["项目概况"]["A1"].value == "2022年区委网信办经费项目概况"
+    wb["项目概况"]["A1"].value = "2025年区委网信办经费项目概况"       # the second sheet's title
+    wb["绩效目标表"]["B7"].value = "预算年度（2023年）目标"             # the 预算年度 cell under the title
+    wb.save(tmp_path / "b.xlsx")
+    book = perfbook.read(tmp_path / "b.xlsx")
+    assert book.projects[0].year == 2022                          # the first cell read, as before
+    assert _conflicts(book) == [
+        ("绩效目标表", "B7", "“预算年度”在 绩效目标表!A1 为“2022”，在此处为“2023”，两处不一致；按 绩效目标表!A1 读取"),
+        ("项目概况", "A1", "“预算年度”在 绩效目标表!A1 为“2022”，在此处为“2025”，两处不一致；按 绩效目标表!A1 读取")]
+    p = subprocess.run([sys.executable, "-m", "perfbook", "read", str(tmp_path / "b.xlsx"), "--strict"],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert p.returncode == 2 and "项目概况!A1" in p.stderr
+
+
+def test_a_label_no_field_has_given_again_is_reported_not_dropped(shared):
+    # 广西's export: "其中：一般公共预算拨款" (C9) is kept as a column of its own; "其中：上级" (E9) was lost
+    book = perfbook.read(shared / "samples" / "budget-system" / "gxxmjxmbsb.xls")
+    assert dict(book.projects[0].extra) == {"其中": "一般公共预算拨款"}
+    assert [(n.kind, n.cell) for n in book.notes if n.cell == "E9"] == [("unmapped", "E9")]

@@ -46,7 +46,7 @@ def DEPT_FIELDS() -> tuple[str, ...]:
 
 
 NOTE_SEVERITY = {"unmapped": WARNING, "unknown-sheet": WARNING, "layout": WARNING, "formula": WARNING,
-                 "number": WARNING}
+                 "number": WARNING, "conflict": WARNING}
 RULE_TITLE = "规则名称"          # the rule's Chinese title beside its id, for the printed summary
 # ids collect itself uses (the checker's come from rules.yaml)
 OWN_TITLES = {"unreadable": "无法读取", "internal-error": "内部错误", "check-failed": "无法校验",

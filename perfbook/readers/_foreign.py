@@ -28,7 +28,7 @@ from .. import _fields as F, _yaml
 from .._values import clean_text, is_empty_marker, is_not_applicable, split_value
 from ..department import department_field
 from ..model import Indicator
-from ..notes import Note
+from ..notes import Note, conflicting
 from ..ooxml._sheetxml import col_letter
 from ._grid import BIG_NUMBER, Grid
 from ._sheetlayout import Layout
@@ -663,6 +663,10 @@ class SheetReader:
         if block.values.get(key) is None:
             block.values[key] = value
             block.cells[key] = self.ref(r, c)
+        elif spec is not None:                        # a second cell for the field: said when it differs
+            conflicting(self.notes, key, block.values[key], block.cells.get(key), value, self.ref(r, c))
+        elif str(block.values[key]).strip() != str(value).strip():
+            self.unmapped(r, c, value)                # a label no field has, again (其中：…): not kept, said
         if param and spec is not None:
             extra = hints()["label_params"].get(_PARENS.sub("", label))
             if extra and block.values.get(extra) is None:

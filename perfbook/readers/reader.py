@@ -18,7 +18,7 @@ from pathlib import Path
 from ..department import Department
 from ..errors import NoTable, PerfbookError, UnreadableWorkbook
 from ..model import Indicator, Project, indicator_plan
-from ..notes import Note
+from ..notes import Note, conflicting
 from ..ooxml._sheetxml import col_letter
 from ..write._inject import inject
 from ..write._template import LISTS_SHEET, PLACEHOLDER, Slot, Template, TemplateSheet, default_template_path
@@ -30,7 +30,7 @@ from .formats import open_source
 MATCH_THRESHOLD = 0.6
 # notes that say the reader did not understand something (a cell, a layout feature, a formula, a number no
 # cell can hold): --strict refuses them
-STRICT_KINDS = ("unmapped", "layout", "formula", "number")
+STRICT_KINDS = ("unmapped", "layout", "formula", "number", "conflict")
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,7 @@ def read_source(src: Source, tpl: Template, strict: bool = False) -> Book:
                                                           cells=tuple(cells.items()), layouts=(layout,)))
                 continue
             parts.append((None, values, inds, cells, grid, layout))
-    projects = _group(parts, src.path)
+    projects = _group(parts, src.path, notes)
     shaped = any(role is not None for role, *_ in parts)
     if not departments and (not projects or (not shaped and not any(p.indicators for p in projects))):
         # nothing at all, or only a stray label guess on a foreign sheet. A sheet in the template's own
@@ -353,21 +353,30 @@ def _block_end(grid: Grid, T: int, ts: TemplateSheet) -> int:
     return last + 1
 
 
-def _resolve(slots: list[tuple[Slot, bool, object, str]], values: dict, cells: dict) -> None:
+def _resolve(slots: list[tuple[Slot, bool, object, str]], values: dict, cells: dict, notes: list | None = None) -> None:
     """Fill values from cells (slot, slot.single, value, address): whole-cell placeholders first, then
-    mixed text cells, fewest unknowns first."""
+    mixed text cells, fewest unknowns first. A cell that gives a field another cell gave differently
+    (a title's year beside the 预算年度 cell) is noted, naming both (conflicting): the first is kept."""
     for slot, single, v, addr in slots:
-        if single and v is not None and values.get(slot.labels[0]) is None:
-            values[slot.labels[0]] = v
-            cells[slot.labels[0]] = addr
+        if single and v is not None:
+            lab = slot.labels[0]
+            if values.get(lab) is None:
+                values[lab] = v
+                cells[lab] = addr
+            elif notes is not None:
+                conflicting(notes, lab, values[lab], cells.get(lab), v, addr)
     pending = [(s, v, a) for s, single, v, a in slots if not single and v is not None]
     pending.sort(key=lambda t: sum(1 for lab in t[0].labels if values.get(lab) is None))
     for slot, v, addr in pending:
         known = {lab: values[lab] for lab in slot.labels if values.get(lab) is not None}
         for lab, pv in _parse_with(slot, v, known).items():
-            if values.get(lab) is None and pv not in (None, ""):
+            if pv in (None, ""):
+                continue
+            if values.get(lab) is None:
                 values[lab] = pv
                 cells.setdefault(lab, addr)
+            elif notes is not None:
+                conflicting(notes, lab, values[lab], cells.get(lab), pv, addr)
 
 
 @lru_cache(maxsize=1024)
@@ -445,7 +454,8 @@ def read_shaped(grid: Grid, ts: TemplateSheet):
         if isinstance(v, str) and not v.strip():        # a blank cell
             v = None
         header.append((slot, single, v, f"{grid.name}!{letter}{r}"))
-    _resolve(header, values, cells)
+    conflicts: list[Note] = []
+    _resolve(header, values, cells, conflicts)
     # the header slots, the labels and the cells the template computes (its formulas, the 校验 helpers
     # and summary): not data
     above, below, computed = shape.claims
@@ -455,7 +465,8 @@ def read_shaped(grid: Grid, ts: TemplateSheet):
         claimed.update(zip(range(T or 0, end), repeat(c)))
     indicators = _indicators(grid, shape, T, end, covered, claimed) if T is not None else []
     # anything else typed on the sheet that no mark claims is reported, never dropped
-    return values, indicators, cells, _unmapped(grid, claimed, covered), shaped_layout(grid, ts, indicators, moved)
+    return (values, indicators, cells, conflicts + _unmapped(grid, claimed, covered),
+            shaped_layout(grid, ts, indicators, moved))
 
 
 def _unmapped(grid: Grid, claimed: set, covered: dict) -> list[Note]:
@@ -558,7 +569,7 @@ def shaped_layout(grid: Grid, ts: TemplateSheet, inds, moved) -> Layout:
 
 # --- projects from sheets --------------------------------------------------------------------
 
-def _group(parts, path) -> list[Project]:
+def _group(parts, path, notes: list) -> list[Project]:
     """Sheets → projects: the sheets of one project share its 项目名称 (or follow each other)."""
     groups: list[dict] = []
     for role, values, inds, cells, grid, layout in parts:
@@ -568,7 +579,7 @@ def _group(parts, path) -> list[Project]:
             g = {"values": {}, "inds": [], "cells": {}, "roles": set() if role is not None else None, "sheets": [],
                  "layouts": []}
             groups.append(g)
-        _add_sheet(g, role, values, inds, cells, grid, layout)
+        _add_sheet(g, role, values, inds, cells, grid, layout, notes)
     out = []
     for g in groups:
         if not g["values"] and not g["inds"]:
@@ -590,14 +601,17 @@ def _joins(g: dict, role, name, inds) -> bool:
             and (name is not None or g["values"].get("项目名称") is not None or not g["inds"]))
 
 
-def _add_sheet(g: dict, role, values: dict, inds, cells: dict, grid: Grid, layout) -> None:
-    """One sheet's fields, cells and indicators into its project's group: the first sheet to fill a field wins."""
+def _add_sheet(g: dict, role, values: dict, inds, cells: dict, grid: Grid, layout, notes: list) -> None:
+    """One sheet's fields, cells and indicators into its project's group: the first sheet to fill a field
+    wins, and a later one that gives it differently is noted (conflicting)."""
     g["layouts"].append(layout)
     for k, v in values.items():
         if g["values"].get(k) is None:
             g["values"][k] = v
             if cells.get(k):
                 g["cells"][k] = cells[k]
+        elif v is not None:
+            conflicting(notes, k, g["values"][k], g["cells"].get(k), v, cells.get(k) or f"{grid.name}!")
     for k, a in cells.items():          # a field the sheet has, left blank: where it is
         g["cells"].setdefault(k, a)
     g["inds"].extend(inds)
