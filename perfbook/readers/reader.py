@@ -369,7 +369,10 @@ def _resolve(slots: list[tuple[Slot, bool, object, str]], values: dict, cells: d
     pending.sort(key=lambda t: sum(1 for lab in t[0].labels if values.get(lab) is None))
     for slot, v, addr in pending:
         known = {lab: values[lab] for lab in slot.labels if values.get(lab) is not None}
-        for lab, pv in _parse_with(slot, v, known).items():
+        parsed = _parse_with(slot, v, known)
+        if not parsed and notes is not None and not slot.parse(v) and str(v).strip():
+            notes.append(unmatched(slot, v, addr))
+        for lab, pv in parsed.items():
             if pv in (None, ""):
                 continue
             if values.get(lab) is None:
@@ -377,6 +380,16 @@ def _resolve(slots: list[tuple[Slot, bool, object, str]], values: dict, cells: d
                 cells.setdefault(lab, addr)
             elif notes is not None:
                 conflicting(notes, lab, values[lab], cells.get(lab), pv, addr)
+
+
+def unmatched(slot: Slot, value, addr: str) -> Note:
+    """A note for a cell whose text no longer has the template's shape around its fields (a title retyped,
+    "{{指标值}}（{{度量单位}}）" typed without the brackets): its fields could not be read from it."""
+    sheet, _, cell = addr.rpartition("!")
+    text, fields = str(value).strip()[:40], "、".join(slot.labels)
+    return Note("layout", f"单元格“{text}”与模板的格式“{slot.text[:60]}”不一致，未能从中读出{fields}，请核对",
+                f"the cell {text!r} no longer has the template's shape {slot.text[:60]!r}: {fields} not read from it",
+                sheet or None, cell or None)
 
 
 @lru_cache(maxsize=1024)
@@ -454,8 +467,8 @@ def read_shaped(grid: Grid, ts: TemplateSheet):
         if isinstance(v, str) and not v.strip():        # a blank cell
             v = None
         header.append((slot, single, v, f"{grid.name}!{letter}{r}"))
-    conflicts: list[Note] = []
-    _resolve(header, values, cells, conflicts)
+    said: list[Note] = []               # conflicting cells, cells that lost the template's shape
+    _resolve(header, values, cells, said)
     # the header slots, the labels and the cells the template computes (its formulas, the 校验 helpers
     # and summary): not data
     above, below, computed = shape.claims
@@ -463,9 +476,9 @@ def read_shaped(grid: Grid, ts: TemplateSheet):
     claimed.update([(r0 + s, c) for r0, c in below])
     for c in computed:                                  # only when T is not None
         claimed.update(zip(range(T or 0, end), repeat(c)))
-    indicators = _indicators(grid, shape, T, end, covered, claimed) if T is not None else []
+    indicators = _indicators(grid, shape, T, end, covered, claimed, said) if T is not None else []
     # anything else typed on the sheet that no mark claims is reported, never dropped
-    return (values, indicators, cells, conflicts + _unmapped(grid, claimed, covered),
+    return (values, indicators, cells, said + _unmapped(grid, claimed, covered),
             shaped_layout(grid, ts, indicators, moved))
 
 
@@ -485,7 +498,8 @@ def _unmapped(grid: Grid, claimed: set, covered: dict) -> list[Note]:
     return notes
 
 
-def _indicators(grid: Grid, shape: _Shape, T: int, end: int, covered: dict, claimed: set) -> list[Indicator]:
+def _indicators(grid: Grid, shape: _Shape, T: int, end: int, covered: dict, claimed: set,
+                notes: list[Note]) -> list[Indicator]:
     """The indicator block, rows T .. end - 1: a row is an indicator when some cell of it was typed
     there (not only shown from a merged range above)."""
     claimed.update(product(range(T, end), [c for c, *_ in shape.loop]))
@@ -516,7 +530,10 @@ def _indicators(grid: Grid, shape: _Shape, T: int, end: int, covered: dict, clai
                     d[label] = v
                     icells[label] = head + at
                 continue
-            for lab, pv in slot.parse(v).items():
+            got = slot.parse(v)
+            if not got and (r, c) not in covered and str(v).strip():     # typed here: said once, where it is
+                notes.append(unmatched(slot, v, head + at))
+            for lab, pv in got.items():
                 if pv not in (None, ""):
                     d[lab] = pv
                     icells[lab] = head + at

@@ -55,7 +55,9 @@ class Slot:
     def single(self) -> bool:
         """The whole cell is one placeholder: the value keeps its type (number stays number). Kept: each
         workbook asks it of every slot."""
-        return PLACEHOLDER.fullmatch(self.text.strip()) is not None
+        m = PLACEHOLDER.fullmatch(self.text.strip())
+        # not "{{ 指标值 }}／{{ 度量单位 }}": the lazy group stretches over the text between two placeholders
+        return m is not None and "{{" not in m.group(1) and "}}" not in m.group(1)
 
     @cached_property
     def pattern(self) -> re.Pattern:

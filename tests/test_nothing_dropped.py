@@ -1,8 +1,10 @@
-"""A field given twice. In data -- two columns or two keys naming it (指标值 and its alias 年度指标值) -- the
+"""Nothing typed is dropped without a word. A field given twice: in data -- two columns or two keys naming it (指标值 and its alias 年度指标值) -- the
 filled one is taken, and two that disagree are refused naming both: once the last column won, even empty,
 and the value typed in the other was lost without a word. In a workbook -- two cells for one field (the
 title's year and the 预算年度 cell, two sheets of one project) -- the first is read and the other named in a
-note (conflict): once it was dropped without one. Expected values are written by hand."""
+note (conflict): once it was dropped without one. A cell that no longer has the template's shape around
+its fields (a title retyped, "{{指标值}}／{{度量单位}}" typed without the slash) is noted (layout): its fields
+were once lost silently. Expected values are written by hand."""
 from __future__ import annotations
 
 import subprocess
@@ -90,3 +92,32 @@ def test_a_label_no_field_has_given_again_is_reported_not_dropped(shared):
     book = perfbook.read(shared / "samples" / "budget-system" / "gxxmjxmbsb.xls")
     assert dict(book.projects[0].extra) == {"其中": "一般公共预算拨款"}
     assert [(n.kind, n.cell) for n in book.notes if n.cell == "E9"] == [("unmapped", "E9")]
+
+
+def test_a_cell_that_lost_the_templates_shape_is_noted(tmp_path):
+    filled = perfbook.fill(EXAMPLES / "seed-001.yaml", tmp_path / "a.xlsx")
+    wb = openpyxl.load_workbook(filled)
+    wb["绩效目标表"]["B7"].value = "2022年度目标"            # the template's 预算年度（{{ 预算年度 }}年）目标
+    wb.save(tmp_path / "b.xlsx")
+    notes = [(n.kind, n.sheet, n.cell) for n in perfbook.read(tmp_path / "b.xlsx").notes]
+    assert notes == [("layout", "绩效目标表", "B7")]
+
+
+def test_an_indicator_cell_that_lost_its_shape_is_noted_where_it_is(tmp_path):
+    # a bureau's template with 指标值 and 度量单位 in one cell, a slash between (brackets would be optional)
+    tpl = tmp_path / "tpl.xlsx"
+    wb = openpyxl.load_workbook(ROOT / "templates" / "绩效目标表.xlsx")
+    wb["绩效目标表"]["E10"] = "{{ 指标.指标值 }}／{{ 指标.度量单位 }}"
+    wb["绩效目标表"]["F10"] = None
+    wb.save(tpl)
+    data = {"项目名称": "甲", "指标": [
+        {"一级指标": "产出指标", "二级指标": "数量指标", "三级指标": "培训人数", "指标值": 120, "度量单位": "人"},
+        {"一级指标": "产出指标", "二级指标": "数量指标", "三级指标": "宣传次数", "指标值": 12, "度量单位": "次"}]}
+    out = perfbook.fill(data, tmp_path / "a.xlsx", template=tpl)
+    wb = openpyxl.load_workbook(out)
+    assert (wb["绩效目标表"]["E10"].value, wb["绩效目标表"]["E11"].value) == ("120／人", "12／次")
+    wb["绩效目标表"]["E11"].value = "12次"                      # typed without the slash
+    wb.save(tmp_path / "b.xlsx")
+    book = perfbook.read(tmp_path / "b.xlsx", template=tpl)
+    assert [(i.value, i.unit) for i in book.projects[0].indicators] == [(120, "人"), (None, None)]
+    assert [(n.kind, n.cell) for n in book.notes] == [("layout", "E11")]
