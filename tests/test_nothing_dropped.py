@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 
 import openpyxl
 import pytest
 
 import perfbook
-from perfbook.errors import DataError
+from perfbook.errors import DataError, PerfbookWarning
 from perfbook.model import Indicator, Project
 from tests.conftest import EXAMPLES, ROOT
 
@@ -121,3 +122,38 @@ def test_an_indicator_cell_that_lost_its_shape_is_noted_where_it_is(tmp_path):
     book = perfbook.read(tmp_path / "b.xlsx", template=tpl)
     assert [(i.value, i.unit) for i in book.projects[0].indicators] == [(120, "人"), (None, None)]
     assert [(n.kind, n.cell) for n in book.notes] == [("layout", "E11")]
+
+
+def _template_with(tmp_path, cell: str, text: str):
+    path = tmp_path / "tpl.xlsx"
+    wb = openpyxl.load_workbook(ROOT / "templates" / "绩效目标表.xlsx")
+    wb["绩效目标表"][cell] = text
+    wb.save(path)
+    return path
+
+
+def test_a_placeholder_naming_an_alias_takes_the_field(tmp_path):
+    tpl = _template_with(tmp_path, "H2", "{{ 项目编号 }}")            # an alias of 项目编码
+    data = {"项目名称": "甲", "项目编码": "0053001"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                                # no "no place for 项目编码"
+        out = perfbook.fill(data, tmp_path / "a.xlsx", template=tpl)
+    assert openpyxl.load_workbook(out)["绩效目标表"]["H2"].value == "0053001"
+    assert perfbook.read(out, template=tpl).projects[0].code == "0053001"
+
+
+def test_a_misspelled_placeholder_is_warned_about_once(tmp_path):
+    tpl = _template_with(tmp_path, "H2", "{{ 项目明称 }}")
+    with pytest.warns(PerfbookWarning) as got:
+        perfbook.fill({"项目名称": "甲"}, tmp_path / "a.xlsx", template=tpl)
+        perfbook.fill({"项目名称": "乙"}, tmp_path / "b.xlsx", template=tpl)
+    said = [str(w.message) for w in got if "占位符" in str(w.message)]
+    assert len(said) == 1 and "“项目明称”是否应为“项目名称”？" in said[0] and "tpl.xlsx" in said[0]
+
+
+def test_a_field_with_no_place_is_not_suggested_as_itself(tmp_path):
+    tpl = _template_with(tmp_path, "H2", None)                       # no place for 项目编码
+    with pytest.warns(PerfbookWarning) as got:
+        perfbook.fill({"项目名称": "甲", "项目编码": "001"}, tmp_path / "a.xlsx", template=tpl)
+    said = [str(w.message) for w in got if "没有位置" in str(w.message)]
+    assert len(said) == 1 and "项目编码" in said[0] and "是否应为" not in said[0]

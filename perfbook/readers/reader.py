@@ -499,7 +499,7 @@ def _unmapped(grid: Grid, claimed: set, covered: dict) -> list[Note]:
 
 
 def _indicators(grid: Grid, shape: _Shape, T: int, end: int, covered: dict, claimed: set,
-                notes: list[Note]) -> list[Indicator]:
+                notes: list[Note] | None = None) -> list[Indicator]:
     """The indicator block, rows T .. end - 1: a row is an indicator when some cell of it was typed
     there (not only shown from a merged range above)."""
     claimed.update(product(range(T, end), [c for c, *_ in shape.loop]))
@@ -531,7 +531,7 @@ def _indicators(grid: Grid, shape: _Shape, T: int, end: int, covered: dict, clai
                     icells[label] = head + at
                 continue
             got = slot.parse(v)
-            if not got and (r, c) not in covered and str(v).strip():     # typed here: said once, where it is
+            if not got and notes is not None and (r, c) not in covered and str(v).strip():   # typed here: said once
                 notes.append(unmatched(slot, v, head + at))
             for lab, pv in got.items():
                 if pv not in (None, ""):

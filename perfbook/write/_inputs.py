@@ -418,7 +418,8 @@ def _suggestions(unknown: list[str]) -> tuple[str, str]:
         target = closest(col, labels, key=F.label_key)
         if target:
             spec = F.project_field(target) or F.indicator_field(target)
-            pairs.append((col, spec.label if spec else target))
+            if (spec.label if spec else target) != col:     # a field with no place is its own closest label
+                pairs.append((col, spec.label if spec else target))
     if not pairs:
         return "", ""
     return ("；" + "；".join(f"“{c}”是否应为“{t}”？" for c, t in pairs),

@@ -211,6 +211,22 @@ def _sheet_part(name: str | None, rid: str | None, rels: dict[str, tuple[str, st
     return name, target
 
 
+def _official(text: str, loop: bool) -> tuple[str, tuple[str, ...]]:
+    """A cell's text and labels with each placeholder naming its field's official label: {{ 项目编号 }} (an
+    alias) takes the data's 项目编码 as {{ 项目编码 }} would; a label that names no field stays as written."""
+    find = F.indicator_field if loop else F.project_field
+    labels: list[str] = []
+
+    def official(m: re.Match) -> str:
+        lab = _strip_loop(m.group(1))
+        spec = find(lab)
+        labels.append(spec.label if spec is not None else lab)
+        if spec is None or spec.label == lab:
+            return m.group()
+        return m.group().replace(m.group(1), (LOOP if loop else "") + spec.label, 1)
+    return PLACEHOLDER.sub(official, text), tuple(labels)
+
+
 def _sheet(index: int, name: str, part: str, attrs: dict[str, str], xml: SheetXml, parts: dict[str, bytes],
            path: str) -> TemplateSheet:
     slots: list[Slot] = []
@@ -228,7 +244,8 @@ def _sheet(index: int, name: str, part: str, attrs: dict[str, str], xml: SheetXm
             if loop and not all(lab.startswith(LOOP) for lab in labels):
                 raise TemplateError("同一单元格不能同时含指标占位符和项目占位符",
                                     "a cell mixes indicator and project placeholders", path, f"{name}!{c.ref}")
-            slots.append(Slot(c.row, c.col, c.text, tuple(_strip_loop(lab) for lab in labels), loop))
+            text, labels = _official(c.text, loop)
+            slots.append(Slot(c.row, c.col, text, labels, loop))
             if loop:
                 loop_rows.add(c.row)
     if len(loop_rows) > 1:

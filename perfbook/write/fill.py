@@ -24,6 +24,7 @@ from ._template import Template, default_template_path
 @lru_cache(maxsize=16)
 def _compiled(path: str, mtime: float, frame: str | None, macros: bool, rules_dir: str | None) -> Compiled:
     template = Template.load(path)
+    _warn_placeholders(template, path)          # once per template (this is cached)
     template = prepare(template, frame, macros)
     return Compiled(template)
 
@@ -106,6 +107,19 @@ def new(path: str | Path, *, template: str | Path | None = None, frame: str | No
     header fields; the other arguments are as for fill."""
     projects = load(data) if data is not None else []
     return fill(projects or [Project()], path, template=template, frame=frame, blank_rows=blank_rows, macros=macros)
+
+
+def _warn_placeholders(template: Template, path: str) -> None:
+    """Warn about a placeholder that names no field but looks like a misspelled one ({{ 项目编号 }}): the data's
+    field has no place then, and the cell stays empty. One naming no field and like none (a bureau's own
+    {{ 备注 }}) is the bureau's: it takes the data's column of that name."""
+    from .. import _fields as F
+    unknown = [lab for lab in dict.fromkeys(template.field_labels() + template.indicator_labels())
+               if F.project_field(lab) is None and F.indicator_field(lab) is None]
+    zh, en = _suggestions(unknown)
+    if zh:
+        warnings.warn(PerfbookWarning(f"模板中有占位符不是已知字段（{Path(path).name}）{zh}\n"
+                                      f"the template has placeholders that name no field{en}"), stacklevel=4)
 
 
 def _warn_unplaced(projects: list[Project], template: Template) -> None:
