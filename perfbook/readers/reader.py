@@ -29,7 +29,7 @@ from .formats import open_source
 
 MATCH_THRESHOLD = 0.6
 # notes that say the reader did not understand something (a cell, a layout feature, a formula, a number no
-# cell can hold): --strict refuses them
+# cell can hold, two cells that give one field differently): --strict refuses them
 STRICT_KINDS = ("unmapped", "layout", "formula", "number", "conflict")
 
 
@@ -384,7 +384,7 @@ def _resolve(slots: list[tuple[Slot, bool, object, str]], values: dict, cells: d
 
 def unmatched(slot: Slot, value, addr: str) -> Note:
     """A note for a cell whose text no longer has the template's shape around its fields (a title retyped,
-    "{{指标值}}（{{度量单位}}）" typed without the brackets): its fields could not be read from it."""
+    "{{指标值}}／{{度量单位}}" typed without the slash): its fields could not be read from it."""
     sheet, _, cell = addr.rpartition("!")
     text, fields = str(value).strip()[:40], "、".join(slot.labels)
     return Note("layout", f"单元格“{text}”与模板的格式“{slot.text[:60]}”不一致，未能从中读出{fields}，请核对",
