@@ -18,6 +18,7 @@ from python_calamine import CalamineWorkbook
 
 import perfbook
 from perfbook.cli import main
+from perfbook.errors import DataError
 from perfbook.ooxml._package import MAIN_CONTENT_TYPES
 from tests.conftest import EXAMPLES
 
@@ -39,29 +40,31 @@ def main_ct(path) -> str:
     return next(v for v in MAIN_CONTENT_TYPES.values() if v in ct)
 
 
+def _data(d: dict, tmp_path, source: str, marker: str):
+    if source == "python":
+        return d
+    path = tmp_path / f"p.{source}"
+    path.write_text(yaml.safe_dump(d, allow_unicode=True) if source == "yaml" else json.dumps(d, ensure_ascii=False), "utf-8")
+    assert marker[source] in path.read_text("utf-8")
+    return path
+
+
 @pytest.mark.parametrize("source", ["python", "yaml", "json"])
-def test_nan_and_inf_are_empty_cells(tmp_path, source):
+def test_nan_is_an_empty_cell_and_inf_is_refused(tmp_path, source):
     d = seed()
     d["年度资金总额"] = float("nan")
-    d["指标"][0]["指标值"] = float("inf")
-    d["指标"][1]["指标值"] = float("-inf")
-    if source == "python":
-        data = d
-    elif source == "yaml":
-        data = tmp_path / "p.yaml"
-        data.write_text(yaml.safe_dump(d, allow_unicode=True), "utf-8")
-        assert ".nan" in data.read_text("utf-8")
-    else:
-        data = tmp_path / "p.json"
-        data.write_text(json.dumps(d, ensure_ascii=False), "utf-8")
-        assert "NaN" in data.read_text("utf-8")
-    out = perfbook.fill(data, tmp_path / "o.xlsx")
+    out = perfbook.fill(_data(d, tmp_path, source, {"yaml": ".nan", "json": "NaN"}), tmp_path / "o.xlsx")
     xml = sheet_xml(out)
     assert not re.search(r"<v>-?(nan|inf)", xml, re.I)
     rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name(S).to_python()
     flat = [v for row in rows for v in row]
     assert not any(isinstance(v, float) and not math.isfinite(v) for v in flat)
     assert not any(str(v).lower() in ("nan", "inf", "-inf") for v in flat)
+    # ±Inf is a value no cell holds: refused naming the field (it was once written as an empty cell)
+    d["指标"][1]["指标值"] = float("-inf")
+    with pytest.raises(DataError, match="指标值.*-inf"):
+        perfbook.fill(_data(d, tmp_path, source, {"yaml": "-.inf", "json": "-Infinity"}), tmp_path / "p.xlsx")
+    assert not (tmp_path / "p.xlsx").exists()
 
 
 def test_a_soft_line_break_is_escaped_not_refused(tmp_path):

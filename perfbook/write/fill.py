@@ -8,6 +8,7 @@ import warnings
 from functools import lru_cache
 from pathlib import Path
 
+from .. import _fields as F
 from .._outputs import WORKBOOK_EXTENSIONS, output_path
 from .._version import __version__
 from ..errors import PerfbookWarning
@@ -113,7 +114,6 @@ def _warn_placeholders(template: Template, path: str) -> None:
     """Warn about a placeholder that names no field but looks like a misspelled one ({{ 项目编号 }}): the data's
     field has no place then, and the cell stays empty. One naming no field and like none (a bureau's own
     {{ 备注 }}) is the bureau's: it takes the data's column of that name."""
-    from .. import _fields as F
     unknown = [lab for lab in dict.fromkeys(template.field_labels() + template.indicator_labels())
                if F.project_field(lab) is None and F.indicator_field(lab) is None]
     zh, en = _suggestions(unknown)
