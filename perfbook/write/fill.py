@@ -111,7 +111,7 @@ def new(path: str | Path, *, template: str | Path | None = None, frame: str | No
 
 
 def _warn_placeholders(template: Template, path: str) -> None:
-    """Warn about a placeholder that names no field but looks like a misspelled one ({{ 项目编号 }}): the data's
+    """Warn about a placeholder that names no field but looks like a misspelled one ({{ 项目明称 }}): the data's
     field has no place then, and the cell stays empty. One naming no field and like none (a bureau's own
     {{ 备注 }}) is the bureau's: it takes the data's column of that name."""
     unknown = [lab for lab in dict.fromkeys(template.field_labels() + template.indicator_labels())
