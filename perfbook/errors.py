@@ -18,6 +18,11 @@ class PerfbookError(Exception):
         self.cell = cell
         super().__init__(self.message())
 
+    def __reduce__(self):
+        # raised in a worker process (bulk, collect), it must reach the main process whole: the default
+        # pickling calls __init__ with the message alone, which fails, and the pool then breaks
+        return (type(self), (self.zh, self.en, self.path, self.cell))
+
     def where(self) -> str:
         parts = [p for p in (self.path, self.cell) if p]
         return "（" + "，".join(parts) + "）" if parts else ""

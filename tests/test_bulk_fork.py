@@ -16,6 +16,7 @@ from bench.synth import projects as synth_projects, write_master
 from perfbook.batch import _parallel as parallel
 from perfbook.batch._parallel import Plan
 from perfbook.batch.bulk import bulk
+from perfbook.errors import DataError
 from tests.support import hostile as H
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,6 +41,22 @@ def test_forked_workers_do_not_print_again_what_the_main_process_had_printed(tmp
 
 def _square(x):
     return x * x
+
+
+def _refuse(x):
+    if x == 5:
+        raise DataError(f"第{x}行有误", f"row {x} is bad", "主表.csv", f"第{x}行")
+    return x
+
+
+@pytest.mark.parametrize("isolate", [False, True])
+def test_an_input_error_in_a_worker_reaches_the_run_whole(isolate):
+    """bulk's workers read the master's rows (perfbook/batch/_master.py: read) and may meet an error in them:
+    it must stop the run as itself, with its text, file and cell. PerfbookError did not pickle (its
+    __init__ takes two texts), so the pool broke and the run died of something else."""
+    with pytest.raises(DataError) as e:
+        list(parallel.run(_refuse, range(12), Plan(jobs=2, chunk=2, fork=True, isolate=isolate)))
+    assert (e.value.zh, e.value.en, e.value.path, e.value.cell) == ("第5行有误", "row 5 is bad", "主表.csv", "第5行")
 
 
 def test_bulk_forks_its_workers_and_writes_the_one_process_workbooks(tmp_path):
