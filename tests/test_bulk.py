@@ -13,8 +13,9 @@ from hypothesis import given, settings, strategies as st
 import perfbook
 from bench.synth import projects as synth_projects, write_master
 from perfbook import cli
+from perfbook.batch._names import Namer, safe_path, safe_segment
 from perfbook.batch._parallel import Plan, run
-from perfbook.batch.bulk import Namer, bulk, load_master, read_manifest, safe_path, safe_segment
+from perfbook.batch.bulk import bulk, load_master, read_manifest
 from perfbook.errors import DataError
 from perfbook.model import Project
 from perfbook.write.fill import compiled

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from bench.synth import projects as synth_projects, write_master
-from perfbook.batch import _master, _parallel as parallel, bulk as B
+from perfbook.batch import _early, _master, _names as N, _parallel as parallel, bulk as B
 from perfbook.batch._parallel import Plan
 from perfbook.errors import DataError
 from tests.support import hostile as H
@@ -38,8 +38,8 @@ def _fields(ix: _master.Index) -> dict:
 
 @pytest.mark.parametrize("per_project", [False, True])
 def test_the_child_gives_the_first_pass_the_main_process_would_make(large, per_project):
-    names = B._pattern_fields(B.DEFAULT_NAME_PER_PROJECT if per_project else B.DEFAULT_NAME)
-    aside = B._index_aside(large, per_project, B.DEFAULT_NAME_PER_PROJECT if per_project else B.DEFAULT_NAME)
+    names = B._pattern_fields(N.DEFAULT_NAME_PER_PROJECT if per_project else N.DEFAULT_NAME)
+    aside = B._index_aside(large, per_project, N.DEFAULT_NAME_PER_PROJECT if per_project else N.DEFAULT_NAME)
     assert aside is not None, "a large CSV master on Linux goes aside"
     got = aside.result()
     here = _master.index(large, per_project=per_project, names=names)
@@ -47,10 +47,24 @@ def test_the_child_gives_the_first_pass_the_main_process_would_make(large, per_p
     assert _fields(got[0]) == _fields(here)
 
 
+def test_the_pass_the_command_line_starts_early_is_the_one_bulk_takes(large):
+    """perfbook bulk starts the first pass before it imports the engine (batch/_early.py: index_early); bulk
+    takes that child only for the same master, mode and name pattern, and only once."""
+    pattern = N.DEFAULT_NAME_PER_PROJECT
+    _early.index_early(large, Plan(jobs=2), per_project=True, pattern=pattern)
+    started = _early._pending[_early._key(large, True, pattern)]
+    assert _early.taken(large, False, N.DEFAULT_NAME) is None            # another pass: not this one
+    aside = B._index_aside(large, True, pattern)
+    assert aside is started and _early.taken(large, True, pattern) is None
+    got = aside.result()
+    assert got is not None
+    assert _fields(got[0]) == _fields(_master.index(large, per_project=True, names=N.pattern_fields(pattern)))
+
+
 def test_a_small_master_or_a_list_of_projects_does_not_go_aside(tmp_path, large):
     small = write_master(tmp_path / "小.csv", synth_projects(6, departments=2, seed=1), compact=True)
-    assert B._index_aside(small, False, B.DEFAULT_NAME) is None
-    assert B._index_aside(synth_projects(400, seed=1), False, B.DEFAULT_NAME) is None
+    assert B._index_aside(small, False, N.DEFAULT_NAME) is None
+    assert B._index_aside(synth_projects(400, seed=1), False, N.DEFAULT_NAME) is None
     assert B._index_aside(large, False, "{{ 主管部门") is None      # a pattern that does not parse: Namer says why
 
 

@@ -22,8 +22,9 @@ import openpyxl
 import pytest
 
 import perfbook
+from perfbook.batch._names import safe_segment
 from perfbook.batch._parallel import Budget, Plan
-from perfbook.batch.bulk import bulk, read_manifest, safe_segment
+from perfbook.batch.bulk import bulk, read_manifest
 from perfbook.batch.collect import collect
 from perfbook.errors import NoTable
 from perfbook.model import Project

@@ -1,22 +1,25 @@
-"""A CSV master read as it streams: bulk hands each workbook's projects on as soon as its last row has gone
-by, so a 50,000-project master is never held as 50,000 Projects.
+"""A CSV master read as it streams: bulk hands each workbook to a worker with where its rows are in the file,
+and the worker reads them itself, so a 50,000-project master is never held as 50,000 Projects, and the main
+process, which only names the workbooks and hands them out, never parses the master twice.
 
-Two passes over the file with the csv module. The first (index) keeps keys only: which row is each
-project's last, each workbook's size, and a fingerprint (hashes) of each project's fields, so that it can
-check what loading the master whole checks. Whatever it cannot vouch for -- an error, two rows of a project
-that disagree, a text near Excel's cell limit, a name pattern that could fail on a later workbook -- makes
-bulk load the master whole instead, which raises the same error as ever, before any workbook is written.
-The second pass (units) groups the rows as load_records does and, when a project's last row comes, yields
-its header fields (a Project) and its indicator rows (plain dicts: the worker makes the Indicators), each
-workbook's projects in plan order; a project whose workbook is not next (a master not sorted by 主管部门)
-waits pickled in a temp file, not in memory. xlsx, YAML and JSON masters are loaded whole (bulk.load_master).
+One pass over the file with the csv module (index; in a forked child while bulk compiles the template). It
+keeps keys only: per project, where its rows lie (byte spans), its 主管部门, the fields the file-name pattern
+uses, and a fingerprint (hashes) of its fields, so that it can check what loading the master whole checks.
+Whatever it cannot vouch for -- an error, two rows of a project that disagree, a text near Excel's cell
+limit, a name pattern that could fail on a later workbook, a line ended by a lone CR -- makes bulk load the
+master whole instead, which raises the same error as ever, before any workbook is written. units() then
+gives each workbook's projects in plan order, as their headers and spans; read() (in the worker) reads a
+workbook's rows by their spans and groups them as load_records does. A file changed since the pass (its
+size or time, or a row that is not the project's) is refused. xlsx, YAML and JSON masters are loaded whole
+(bulk.load_master).
 """
 from __future__ import annotations
 
-import pickle
-import tempfile
+import csv
+import io
+import os
 from array import array
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -24,17 +27,19 @@ from pathlib import Path
 
 from .. import _fields as F
 from ..errors import DataError
-from ..model import MAX_CELL_TEXT, Project, coerce
+from ..model import MAX_CELL_TEXT, Indicator, Project, coerce
 from ..write import _inputs as I
 from ._early import is_csv
 
 NO_DEPARTMENT = "未填主管部门"
 ALWAYS = frozenset({"主管部门", "序号", "项目数"})     # set by bulk._context for every workbook
+KEYED = ("项目名称", "项目编码", "主管部门")             # a project's header has these always (units)
 
 
 @dataclass
 class Index:
-    """What the first pass learnt: enough to plan the workbooks and stream the second pass."""
+    """What the first pass learnt: enough to plan, name and hand out the workbooks, and for the workers to
+    read their rows."""
 
     path: Path
     per_project: bool
@@ -42,16 +47,87 @@ class Index:
     roles: list = field(default_factory=list)
     found: dict = field(default_factory=dict)
     labels: set = field(default_factory=set)
-    last: bytearray = field(default_factory=bytearray)      # record i is its project's last row
+    heads: Heads = field(default_factory=lambda: Heads())    # every project's header, in master order
+    named: tuple = ()                  # the project fields the file-name pattern uses, beyond the key
     units: dict = field(default_factory=dict)               # department -> (workbook index, projects)
     projects: int = 0
     reserve: int = 0                   # bytes enough for every workbook's manifest row (bulk.Manifest)
     enc: str = "utf-8-sig"             # the file's encoding (telling it reads the whole file: once a run)
     cols: list = field(default_factory=list)                # the header, as csv_table names its columns
+    stamp: tuple = ()                  # (size, mtime_ns) before the pass: read() refuses a file changed since
 
     @property
     def workbooks(self) -> int:
         return self.projects if self.per_project else len(self.units)
+
+    def source(self) -> Source:
+        """What a worker needs to read its rows (read)."""
+        fi, proj, ind = _positions(self.cols, self.roles)
+        return Source(str(self.path), os.path.abspath(self.path), self.enc, self.stamp, len(self.cols), self.blank,
+                      tuple(self.cols), fi, tuple(proj), tuple(proj.values()), tuple(ind), tuple(ind.values()))
+
+
+@dataclass
+class Heads:
+    """Each project's key, 主管部门 (as typed, and as its workbook's), the fields the name pattern uses (as
+    typed) and its spans: (start, end, first record) triples, its rows' bytes in the file. Held compactly (a
+    str per name and code, arrays for the rest): at 50,000 projects the main process holds it, and so, in
+    the pages they share with it, do the workers it forks (counted in each one's memory)."""
+
+    names: list = field(default_factory=list)
+    codes: list = field(default_factory=list)
+    files: list = field(default_factory=list)
+    named: list = field(default_factory=list)        # empty when the pattern uses no such field
+    dept: array = field(default_factory=lambda: array("q"))     # index into depts
+    depts: list = field(default_factory=list)        # (as typed, the workbook's): each distinct one once
+    known: dict = field(default_factory=dict)        # (as typed, the workbook's) -> its index in depts
+    spans: array = field(default_factory=lambda: array("q"))    # every project's triples, one after another
+    at: array = field(default_factory=lambda: array("q", [0]))  # where each project's triples start in spans
+
+    def add(self, key: tuple, dept_raw, dept: str, named: tuple, spans: array) -> None:
+        file, name, code = key
+        self.files.append(file)
+        self.names.append(name)
+        self.codes.append(code)
+        if named:
+            self.named.append(named)
+        i = self.known.setdefault((dept_raw, dept), len(self.depts))
+        if i == len(self.depts):
+            self.depts.append((dept_raw, dept))
+        self.dept.append(i)
+        self.spans.extend(spans)
+        self.at.append(len(self.spans))
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __getitem__(self, i: int) -> tuple:
+        """(key, 主管部门 as typed, the workbook's 主管部门, named fields, spans as bytes)."""
+        dept_raw, dept = self.depts[self.dept[i]]
+        return ((self.files[i], self.names[i], self.codes[i]), dept_raw, dept,
+                self.named[i] if self.named else (), self.spans[self.at[i]:self.at[i + 1]].tobytes())
+
+    def __iter__(self) -> Iterator[tuple]:
+        return (self[i] for i in range(len(self)))
+
+
+@dataclass(frozen=True)
+class Source:
+    """The master as a worker reads it: where, in which encoding, as it was when indexed, and where each
+    field is in a row (the positions _inputs._split_row takes them from)."""
+
+    path: str                          # as the user named it (messages)
+    file: str                          # absolute (a worker's working folder need not be this one's)
+    enc: str
+    stamp: tuple
+    width: int
+    blank: bool
+    cols: tuple                        # blank forms: a row is a dict of these
+    fi: int | None                     # the 文件 column (part of a project's key)
+    plabels: tuple
+    ppos: tuple
+    ilabels: tuple
+    ipos: tuple
 
 
 def is_csv_master(source) -> bool:
@@ -60,22 +136,32 @@ def is_csv_master(source) -> bool:
 
 def index(path: Path, *, per_project: bool, names: set[str] | frozenset[str] = frozenset()) -> Index | None:
     """The first pass, or None when the master should be loaded whole (see the module docstring).
-    names: the fields the file-name pattern uses."""
-    enc = I.csv_encoding(path)
+    names: the fields the file-name pattern uses. The pass decodes every line, so it tells the encoding
+    itself: UTF-8 first; a line that is not (a Chinese Excel's CSV is GB18030) sends it to csv_encoding,
+    which reads the whole file to tell, and the pass is made again."""
+    try:
+        return _index(path, "utf-8-sig", per_project, names)
+    except UnicodeDecodeError:
+        pass
+    try:
+        return _index(path, I.csv_encoding(path), per_project, names)
+    except UnicodeDecodeError:                    # it decoded whole when its encoding was told
+        raise _changed(path) from None
+
+
+def _index(path: Path, enc: str, per_project: bool, names) -> Index | None:
+    st = os.stat(path)
     cols, rows = I.csv_table(path, enc)
-    if any(I._indicator_only(str(c)) for c in cols):
-        rows.close()                               # the header is all this pass takes from csv_table
-        ix = Index(path, per_project, False, enc=enc, cols=cols)
-        ok = _index_rows(ix, cols, names)
-    else:
-        ix = Index(path, per_project, True, enc=enc, cols=cols)
-        ok = _index_blank(ix, cols, rows, names)
+    rows.close()                                   # the header is all this pass takes from csv_table
+    ix = Index(path, per_project, not any(I._indicator_only(str(c)) for c in cols), enc=enc, cols=cols,
+               stamp=(st.st_size, st.st_mtime_ns))
+    ok = _index_blank(ix, cols, names) if ix.blank else _index_rows(ix, cols, names)
     return ix if ok and ix.projects else None
 
 
 def _index_rows(ix: Index, header: list, names) -> bool:
     """Keys of an indicator master (one row per indicator), checked as load_records checks them; the rows
-    are read as plain lists (the second pass builds what load_records builds)."""
+    are read as plain lists (the worker builds what load_records builds: read)."""
     cols = [c for c in header if str(c) not in I.PROVENANCE[1:]]
     found = {c: (F.project_field(str(c)) or F.indicator_field(str(c))) for c in cols}
     labels = {spec.label for spec in found.values() if spec}
@@ -85,24 +171,25 @@ def _index_rows(ix: Index, header: list, names) -> bool:
         return False                   # a field two columns give: loading whole takes the filled one per row
     ix.roles, ix.found, ix.labels = roles, found, labels
     plabels = list(dict.fromkeys(label for _c, role, label in roles if role == "project"))
-    where = _columns(header, roles, plabels)
+    ix.named = tuple(lab for lab in plabels if lab in names and lab not in KEYED)
+    where = _columns(header, roles, plabels, ix.named)
     seen = _scan(ix.path, ix.enc, len(header), where, len(plabels)) if where is not None else None
     if seen is None:
         return False
-    ix.last = bytearray(max((e[0] for e in seen.values()), default=-1) + 1)
     groups: dict[str, list] = {}
     dept_spec = F.project_field("主管部门")
-    for (_s, name, _c), (last, fp, dept_raw, _vals) in seen.items():
-        ix.last[last] = 1
+    for key, (fp, dept_raw, _h, spans, named) in seen.items():
         dept = str(coerce(dept_spec, dept_raw, "主管部门") or NO_DEPARTMENT) if dept_raw is not None else NO_DEPARTMENT
-        _add_unit(ix, groups, dept, name, fp.tobytes())
+        ix.heads.add(key, dept_raw, dept, tuple(named), spans)
+        _add_unit(ix, groups, dept, key[1], fp.tobytes())
     ix.projects = len(seen)
     return _names_agree(ix, groups, names, plabels)
 
 
-def _columns(header: list, roles: list, plabels: list) -> tuple | None:
+def _columns(header: list, roles: list, plabels: list, named: tuple) -> tuple | None:
     """Where each thing the first pass reads is in a row: the column that gives a label is its last one
-    (as in _split_row). (名称, 编码, 文件, 主管部门, indicator columns, (fingerprint slot, column))."""
+    (as in _split_row). (名称, 编码, 文件, 主管部门, indicator columns, (fingerprint slot, column), named
+    columns)."""
     at = {c: i for i, c in enumerate(header)}
     last_col = {(role, label): at[c] for c, role, label in roles}
     ni = last_col.get(("project", "项目名称"))
@@ -111,19 +198,21 @@ def _columns(header: list, roles: list, plabels: list) -> tuple | None:
     icols = sorted({last_col[(r, lab)] for _c, r, lab in roles if r == "indicator"})
     pcols = [(j, last_col[("project", lab)]) for j, lab in enumerate(plabels) if lab not in ("项目名称", "项目编码")]
     return (ni, last_col.get(("project", "项目编码")), last_col.get(("file", "文件")),
-            last_col.get(("project", "主管部门")), icols, pcols)
+            last_col.get(("project", "主管部门")), icols, pcols, [last_col[("project", lab)] for lab in named])
 
 
 def _scan(path: Path, enc: str, width: int, where: tuple, slots: int) -> dict | None:
-    """key -> [last record, fingerprint, 主管部门 as typed] over the rows; None when loading whole must decide
-    (a record the csv module refuses, one longer than the header, a text that may be over Excel's cell
-    limit: the csv module stops at a cell longer than MAX_CELL_TEXT // 2 itself)."""
-    ni, ci, fi, di, icols, pcols = where
+    """key -> [fingerprint, 主管部门 as typed, last merged hash, spans, named fields as typed] over the rows;
+    None when loading whole must decide (a record the csv module refuses, one longer than the header, a text
+    that may be over Excel's cell limit: the csv module stops at a cell longer than MAX_CELL_TEXT // 2
+    itself)."""
+    ni, ci, fi, di, icols, pcols, ncols = where
     seen: dict[tuple, list] = {}
     inds = _getter(icols)
     pvals = _getter([c for _j, c in pcols])
     try:
-        with closing(_raw_rows(path, enc, width, MAX_CELL_TEXT // 2)) as rows:
+        at = [0, 0]
+        with closing(_rows_at(path, enc, width, MAX_CELL_TEXT // 2, at)) as rows:
             for idx, row in enumerate(rows):
                 if row is None:
                     return None                    # a row longer than the header
@@ -136,22 +225,29 @@ def _scan(path: Path, enc: str, width: int, where: tuple, slots: int) -> dict | 
                        (row[ci] or None) if ci is not None else None)
                 e = seen.get(key)
                 if e is None:
-                    seen[key] = e = [idx, array("q", bytes(8 * slots)), None, None]
-                e[0] = idx
+                    seen[key] = e = [array("q", bytes(8 * slots)), None, None, array("q"), [""] * len(ncols)]
+                spans = e[3]
+                if spans and spans[-2] == at[0]:   # the row after the project's last: one span longer
+                    spans[-2] = at[1]
+                else:
+                    spans.extend((at[0], at[1], idx))
                 # a row whose project fields hash as the last merged row's needs no merging again: the hash,
                 # not the cells, is kept (keys only, so memory stays flat), and the fingerprint is hashes too
-                if (h := hash(vals := pvals(row))) != e[3] and any(vals):
-                    if not _merge(e[1], row, pcols):
+                if (h := hash(vals := pvals(row))) != e[2] and any(vals):
+                    if not _merge(e[0], row, pcols):
                         return None                # the rows disagree: loading whole says where
-                    e[3] = h
+                    e[2] = h
+                    for j, col in enumerate(ncols):
+                        if row[col]:
+                            e[4][j] = row[col]     # they agree, so any filled one is the project's
                 if di is not None and row[di]:
-                    e[2] = row[di]
+                    e[1] = row[di]
     except I.BadRecord:
         return None
     return seen
 
 
-def _getter(positions: list[int]):
+def _getter(positions: Sequence[int]):
     """row -> the cells at positions, as a tuple (one C call, where a loop would index each)."""
     if len(positions) > 1:
         return itemgetter(*positions)
@@ -174,39 +270,72 @@ def _merge(fp: array, row: list, pcols: list) -> bool:
     return True
 
 
-def _raw_rows(path: Path, enc: str, width: int, limit: int = I.FIELD_LIMIT) -> Generator[list | None, None, None]:
-    """The records of csv_table as lists padded to the header's width (None for one longer than it)."""
+def _body_encoding(enc: str) -> str:
+    """The encoding of a line after the first (a BOM only ever starts the file)."""
+    return "utf-8" if enc == "utf-8-sig" else enc
+
+
+def _rows_at(path: Path, enc: str, width: int, limit: int, at: list[int]) -> Generator[list | None, None, None]:
+    """The records after the header as csv_records reads them, each padded to the header's width (None for
+    one longer than it); at is [start, end], the bytes in the file of the record last given. The file is
+    split at b"\\n" and decoded a line at a time, which is exact in UTF-8 and GB18030 (no byte of a
+    multi-byte character is a line feed); a lone CR, which text mode takes for a line's end, is then inside
+    a line, where the csv module refuses it (BadRecord: the master is loaded whole). A line not in enc
+    raises UnicodeDecodeError (index tells the encoding then)."""
+    pos = 0
+    body = _body_encoding(enc)
+
+    def lines(fh):
+        nonlocal pos
+        first = fh.readline()
+        pos = len(first)
+        yield first.decode(enc)
+        for raw in fh:
+            pos += len(raw)
+            yield raw.decode(body)
+    old = csv.field_size_limit(limit)
     try:
-        with I.csv_records(path, enc, limit) as (_header, reader):
-            for row in reader:
-                if not row:
-                    continue
-                if len(row) > width:
-                    yield None
-                    return
-                if len(row) < width:
-                    row += [""] * (width - len(row))
-                yield row
-    except UnicodeDecodeError:                    # it decoded whole when its encoding was told
-        raise _changed(path) from None
+        with open(path, "rb") as fh:
+            records = I._Records(csv.reader(lines(fh)), path, limit)
+            if records.first() is None:
+                return
+            at[1] = pos
+            for row in records:
+                at[0], at[1] = at[1], pos
+                if row:
+                    if len(row) > width:
+                        yield None
+                        return
+                    if len(row) < width:
+                        row += [""] * (width - len(row))
+                    yield row
+    finally:
+        csv.field_size_limit(old)
 
 
-def _index_blank(ix: Index, cols: list, rows, names) -> bool:
+def _index_blank(ix: Index, cols: list, names) -> bool:
     """A master of project rows: each row is one project, checked as bulk.load_master checks it."""
     path = ix.path
     if not any(F.project_field(str(c)) is F.project_field("项目名称") for c in cols):
-        rows.close()
         return False
+    ix.named = tuple(spec.label for spec in F.project_fields() if spec.label in names and spec.label not in KEYED)
     groups: dict[str, list] = {}
-    for i, row in enumerate(rows, start=2):
-        d = _blank_dict(row)
+    at = [0, 0]
+    for i, row in enumerate(_rows_at(path, ix.enc, len(cols), I.FIELD_LIMIT, at)):
+        if row is None:
+            return False                              # loading whole names the row longer than the header
+        d = _blank_dict(dict(zip(cols, row)))
         if not d:
             continue
         p = Project.from_dict(d)
         if not p.name:
-            raise DataError(f"第{i}行缺少“项目名称”", f"row {i} has no 项目名称", path, f"第{i}行")
-        fp = tuple(sorted((k, repr(v)) for k, v in p.to_dict().items()))
-        _add_unit(ix, groups, str(p.department or NO_DEPARTMENT), p.name, hash(fp).to_bytes(8, "little", signed=True))
+            raise DataError(f"第{i + 2}行缺少“项目名称”", f"row {i + 2} has no 项目名称", path, f"第{i + 2}行")
+        fields = p.to_dict()
+        dept = str(p.department or NO_DEPARTMENT)
+        ix.heads.add((None, p.name, p.code), p.department, dept, tuple(fields.get(lab) for lab in ix.named),
+                     array("q", (at[0], at[1], i)))
+        fp = tuple(sorted((k, repr(v)) for k, v in fields.items()))
+        _add_unit(ix, groups, dept, p.name, hash(fp).to_bytes(8, "little", signed=True))
         ix.projects += 1
     return _names_agree(ix, groups, names, None)
 
@@ -265,54 +394,115 @@ def _agree(members: list, names: set[str], plabels: list | None) -> bool:
     return True
 
 
-# --- the second pass -------------------------------------------------------------------------
+# --- handing out and reading back -----------------------------------------------------------------
 
-# a project as the second pass hands it on: its header fields as a Project, and its indicator rows as
-# (row number, cells), which the worker makes into Indicators (bulk.Job.complete)
-Part = tuple[Project, list]
+# a project as units() hands it on: its header (the fields the key and the name pattern use, as a
+# Project) and what read() needs to read the rest: (key, spans)
+Part = tuple[Project, tuple]
 
 
-def projects(ix: Index) -> Iterator[tuple[int, Part]]:
-    """(position in master order, Part) of each project as soon as its last row has been read."""
-    if ix.blank:
-        yield from _blank_projects(ix)
+class Counter:
+    """Projects held in memory at once (handed out, not yet finished by a worker): BulkResult.peak_projects."""
+
+    def __init__(self) -> None:
+        self.now = self.peak = 0
+
+    def add(self, n: int) -> None:
+        self.now += n
+        self.peak = max(self.peak, self.now)
+
+
+def units(ix: Index, held: Counter) -> Iterator[tuple[str, list[Part]]]:
+    """(主管部门, projects) of every workbook, in plan order (bulk.plan's: per department in order of first
+    appearance, a department's projects and every project in master order)."""
+    if not ix.blank:
+        I._warn_columns(ix.found, ix.labels, ix.path)
+    if ix.per_project:
+        for h in ix.heads:
+            held.add(1)
+            yield h[2], [_part(ix, h)]
         return
-    I._warn_columns(ix.found, ix.labels, ix.path)
-    cols = ix.cols                                # the rows are read as lists, by position
-    fi, proj, ind = _positions(cols, ix.roles)
-    ni, ci = proj.get("项目名称"), proj.get("项目编码")
-    plabels, pget = list(proj), _getter(list(proj.values()))
-    ilabels, iget = list(ind), _getter(list(ind.values()))
-    open_: dict[tuple, dict] = {}
-    pos = 0
-    last = ix.last
-    for idx, cells in enumerate(_raw_rows(ix.path, ix.enc, len(cols))):
-        if cells is None:                         # longer than the header: it was not, in the first pass
-            raise _changed(ix.path)
-        name = cells[ni] or None if ni is not None else None
-        ivals = iget(cells)
-        has_ind = any(ivals)
-        if name is None and not has_ind:
-            continue
-        n = idx + 2
-        if name is None:
-            raise DataError(f"第{n}行缺少“项目名称”", f"行 {n} has no 项目名称", ix.path, f"第{n}行")
-        key = ((cells[fi] or None) if fi is not None else None, name, (cells[ci] or None) if ci is not None else None)
-        entry = open_.get(key)
-        if entry is None:
-            open_[key] = entry = {"fields": {}, "rows": [], "first": n, "pos": pos, "seen": None}
-            pos += 1
+    groups: dict[str, list] = {}
+    for h in ix.heads:
+        groups.setdefault(h[2], []).append(h)
+    for dept, hs in groups.items():
+        held.add(len(hs))
+        yield dept, [_part(ix, h) for h in hs]
+
+
+def _head(ix: Index, h: tuple) -> Project:
+    (_file, name, code), dept_raw, _dept, named, _spans = h
+    d = {"项目名称": name, "项目编码": code, "主管部门": dept_raw, **dict(zip(ix.named, named))}
+    return Project.from_dict({k: v for k, v in d.items() if v is not None and v != ""})
+
+
+def _part(ix: Index, h: tuple) -> Part:
+    return _head(ix, h), (h[0], h[4])
+
+
+def read(src: Source, wanted: Sequence[tuple]) -> list[Project]:
+    """The projects whose (key, spans) are wanted, read from the master by their spans and made whole, as
+    loading it whole makes them (in a worker). A file changed since the first pass is refused."""
+    try:
+        with open(src.file, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if (st.st_size, st.st_mtime_ns) != src.stamp:
+                raise _changed(src.path)
+            return [_project(src, fh, key, spans) for key, spans in wanted]
+    except (UnicodeDecodeError, csv.Error):
+        raise _changed(src.path) from None
+    except FileNotFoundError:
+        raise _changed(src.path) from None
+
+
+def _records(src: Source, fh, spans: bytes) -> Iterator[tuple[int, list]]:
+    """(row number, cells padded to the header) of each record in spans."""
+    a = array("q")
+    a.frombytes(spans)
+    body = _body_encoding(src.enc)
+    for i in range(0, len(a), 3):
+        fh.seek(a[i])
+        text = fh.read(a[i + 1] - a[i]).decode(body)
+        n = a[i + 2] + 2
+        for cells in csv.reader(io.StringIO(text, newline="")):   # as csv_records opens the file
+            if not cells:
+                continue
+            if len(cells) > src.width:
+                raise _changed(src.path)
+            if len(cells) < src.width:
+                cells += [""] * (src.width - len(cells))
+            yield n, cells
+            n += 1
+
+
+def _project(src: Source, fh, key: tuple, spans: bytes) -> Project:
+    if src.blank:
+        got = [Project.from_dict(_blank_dict(dict(zip(src.cols, cells)))) for _n, cells in _records(src, fh, spans)]
+        if len(got) != 1 or got[0].name != key[1]:
+            raise _changed(src.path)
+        return got[0]
+    pget, iget = _getter(src.ppos), _getter(src.ipos)
+    ni = src.ppos[src.plabels.index("项目名称")]
+    ci = src.ppos[src.plabels.index("项目编码")] if "项目编码" in src.plabels else None
+    entry: dict = {"fields": {}, "first": None}
+    rows, seen = [], None
+    for n, cells in _records(src, fh, spans):
+        if ((cells[src.fi] or None) if src.fi is not None else None, cells[ni] or None,
+                (cells[ci] or None) if ci is not None else None) != key:
+            raise _changed(src.path)               # not the project's row: the file is not what was indexed
+        if entry["first"] is None:
+            entry["first"] = n
         pvals = pget(cells)
-        if pvals != entry["seen"] and any(pvals):  # a row that repeats the fields merged already adds nothing
-            _take_fields(entry, zip(plabels, pvals), name, n, ix.path)
-            entry["seen"] = pvals
-        if has_ind:                               # made into an Indicator by the worker (bulk.Job.complete)
-            entry["rows"].append((n, {label: v for label, v in zip(ilabels, ivals) if v}))
-        if idx < len(last) and last[idx]:
-            del open_[key]
-            yield entry["pos"], (Project.from_dict(entry["fields"]), entry["rows"])
-    if open_:                                     # the file changed between the passes
-        raise _changed(ix.path)
+        if pvals != seen and any(pvals):           # a row that repeats the fields merged already adds nothing
+            _take_fields(entry, zip(src.plabels, pvals), str(key[1]), n, Path(src.path))
+            seen = pvals
+        ivals = iget(cells)
+        if any(ivals):
+            rows.append(Indicator.from_dict({label: v for label, v in zip(src.ilabels, ivals) if v}, row=n))
+    if entry["first"] is None:
+        raise _changed(src.path)
+    p = Project.from_dict(entry["fields"])
+    return p.with_indicators(rows) if rows else p
 
 
 def _take_fields(entry: dict, cells, name: str, n: int, path: Path) -> None:
@@ -327,19 +517,7 @@ def _take_fields(entry: dict, cells, name: str, n: int, path: Path) -> None:
                 I._add_fields(entry, {label: v}, name, n, f"第{n}行", "行", path)   # raises, naming both rows
 
 
-def _blank_projects(ix: Index) -> Iterator[tuple[int, Part]]:
-    pos = 0
-    try:
-        for row in I.csv_table(ix.path, ix.enc)[1]:
-            d = _blank_dict(row)
-            if d:
-                yield pos, (Project.from_dict(d), [])
-                pos += 1
-    except UnicodeDecodeError:                    # it decoded whole when its encoding was told
-        raise _changed(ix.path) from None
-
-
-def _changed(path: Path) -> DataError:
+def _changed(path) -> DataError:
     return DataError("主表在读取过程中被修改", "the master table changed while it was read", path)
 
 
@@ -359,74 +537,3 @@ def _positions(cols: list, roles: list) -> tuple[int | None, dict, dict]:
         else:
             ind[label] = at[c]
     return fi, proj, ind
-
-
-class Counter:
-    """Projects held in memory at once (built, not yet finished by a worker): BulkResult.peak_projects."""
-
-    def __init__(self) -> None:
-        self.now = self.peak = 0
-
-    def add(self, n: int) -> None:
-        self.now += n
-        self.peak = max(self.peak, self.now)
-
-
-def units(ix: Index, held: Counter) -> Iterator[tuple[str, list[Part]]]:
-    """(主管部门, projects) of every workbook, in plan order (bulk.plan's), each as soon as it is complete."""
-    if ix.per_project:
-        yield from _per_project(ix, held)
-    else:
-        yield from _departments(ix, held)
-
-
-def _per_project(ix: Index, held: Counter) -> Iterator[tuple[str, list[Part]]]:
-    waiting: dict[int, Part] = {}
-    nxt = 0
-    for pos, p in projects(ix):
-        held.add(1)
-        waiting[pos] = p
-        while nxt in waiting:
-            q = waiting.pop(nxt)
-            nxt += 1
-            yield (q[0].department or NO_DEPARTMENT), [q]
-
-
-def _departments(ix: Index, held: Counter) -> Iterator[tuple[str, list[Part]]]:
-    """Workbooks in order of first appearance; a project of a workbook that is not next waits on disk."""
-    order = sorted(ix.units.items(), key=lambda kv: kv[1][0])
-    names = [d for d, _ in order]
-    sizes = [n for _d, (_i, n) in order]
-    at = {d: i for i, d in enumerate(names)}
-    mem: dict[int, list] = {}                      # workbook -> [(pos, Part)] of the next workbook
-    disk: dict[int, list] = {}                     # workbook -> [(pos, offset, length)] in the spill file
-    nxt = 0
-    with tempfile.TemporaryFile(prefix="perfbook-bulk-") as spill:
-        def ready():
-            nonlocal nxt
-            while nxt < len(names) and len(mem.get(nxt, ())) + len(disk.get(nxt, ())) == sizes[nxt]:
-                group = mem.pop(nxt, [])
-                for pos, off, length in disk.pop(nxt, []):
-                    spill.seek(off)
-                    group.append((pos, pickle.loads(spill.read(length))))
-                    held.add(1)
-                spill.seek(0, 2)
-                group.sort(key=lambda x: x[0])
-                yield names[nxt], [q for _pos, q in group]
-                nxt += 1
-        for pos, p in projects(ix):
-            u = at.get(str(p[0].department or NO_DEPARTMENT))
-            if u is None:
-                raise DataError("主表在读取过程中被修改", "the master table changed while it was read", ix.path)
-            if u == nxt:
-                held.add(1)
-                mem.setdefault(u, []).append((pos, p))
-            else:
-                data = pickle.dumps(p, pickle.HIGHEST_PROTOCOL)
-                off = spill.tell()
-                spill.write(data)
-                disk.setdefault(u, []).append((pos, off, len(data)))
-            yield from ready()
-        yield from ready()
-        if nxt < len(names):
-            raise DataError("主表在读取过程中被修改", "the master table changed while it was read", ix.path)

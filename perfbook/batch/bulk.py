@@ -3,7 +3,7 @@
 A finance bureau sends every department its blank or pre-filled workbooks each budget round. The
 template is compiled once per process (render.py); each workbook is then a few milliseconds of
 string work, spread over processes. File names come from a jinja2 pattern and are made safe for
-Windows, where most officials open them. A manifest CSV records what was written, with a sha256,
+Windows, where most officials open them (_names.py). A manifest CSV records what was written, with a sha256,
 so the bureau can show which file went where.
 """
 from __future__ import annotations
@@ -12,30 +12,23 @@ __all__ = ["bulk", "BulkResult", "Written", "Failed"]
 
 import csv
 import dataclasses
-import functools
 import hashlib
 import io
 import math
 import os
-import re
 import tempfile
-import unicodedata
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path, PurePosixPath
-
-import jinja2
-import jinja2.meta
-import jinja2.sandbox
+from pathlib import Path
 
 from .. import _fields as F
 from .._csvtext import row as csv_row, uncell
 from ..cycle.make import compiled as compiled_cycle, render as render_cycle
 from ..cycle.scoring import scheme_for
 from ..errors import DataError, EnvironmentProblem, PerfbookError, environment_error
-from ..model import Indicator, Project
+from ..model import Project
 from ..ooxml._package import write_atomic
 from ..ooxml._parts import has_macros
 from ..readers.formats import ensure_safe
@@ -43,24 +36,15 @@ from ..readers.reader import load_template
 from ..write._inputs import csv_table, load, load_table
 from ..write._render import check_blank_rows
 from ..write.fill import compiled, meta_for
-from . import _master, _parallel as parallel
+from . import _early, _master, _parallel as parallel
 from ._early import SMALL_RUN, forks, is_csv as _csv, likely_large, start as start_early
+from ._names import Namer, pattern_fields as _pattern_fields, pattern_for
 
 MANIFEST = "清单.csv"
 MANIFEST_HEADER = ("文件", "主管部门", "项目数", "项目名称", "指标数", "字节数", "SHA256", "状态", "说明")
 WRITTEN, NOT_WRITTEN = "已生成", "未生成"
 NO_DEPARTMENT = _master.NO_DEPARTMENT
-DEFAULT_NAME = "{{主管部门}}.xlsx"
-DEFAULT_NAME_PER_PROJECT = "{{主管部门}}/{{项目名称}}.xlsx"
 
-# Windows refuses these names with any extension (CON.xlsx is still the console)
-RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
-            *(f"COM{i}" for i in "123456789¹²³"), *(f"LPT{i}" for i in "123456789¹²³")}
-UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
-# bidi controls and invisible characters: U+202E makes "xslx.exe" look like "exe.xlsx"
-INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
-MAX_SEGMENT = 80          # characters per folder/file name: leaves room under Windows' 260-char MAX_PATH
-WORKBOOK_EXTS = (".xlsx", ".xlsm")
 
 
 @dataclass(frozen=True)
@@ -71,16 +55,16 @@ class Job:
     file: str                        # relative path, "/"-separated
     department: str
     projects: tuple[Project, ...]
-    # a streamed master: each project's indicator rows as (row number, cells), made into Indicators by the
-    # worker (the projects are then their header fields only); None: the projects are complete
-    rows: tuple[tuple[tuple[int, dict], ...], ...] | None = None
+    # a streamed master: each project's (key, spans), by which the worker reads its rows from the master
+    # (the projects are then their headers only); None: the projects are complete
+    spans: tuple[tuple, ...] | None = None
 
-    def complete(self) -> list[Project]:
-        """The job's projects with their indicators (in the worker, for a streamed master)."""
-        if self.rows is None:
+    def complete(self, source: _master.Source | None) -> list[Project]:
+        """The job's projects whole (read from the master by the worker, for a streamed master)."""
+        if self.spans is None:
             return list(self.projects)
-        return [p.with_indicators([Indicator.from_dict(d, row=n) for n, d in r]) if r else p
-                for p, r in zip(self.projects, self.rows)]
+        assert source is not None, "a job of a streamed master is read from it"
+        return _master.read(source, self.spans)
 
 
 @dataclass(frozen=True)
@@ -135,98 +119,10 @@ class Options:
     macros: bool = False
     blank_rows: int = 0
     kind: str = "target"     # or selfeval / monitor: the year's other tables (perfbook/cycle)
+    source: _master.Source | None = None     # a streamed master, from which the workers read their rows
 
 
 # --- names ------------------------------------------------------------------------------------
-
-@functools.lru_cache(maxsize=4096, typed=True)
-def safe_segment(text: str, fallback: str = "未命名") -> str:
-    """A file or folder name Windows, macOS and Linux all accept, as close to text as possible. Kept
-    (typed: 1 and True are two names): a name's segments are cleaned again as a path, and a
-    department's name comes once per project."""
-    t = unicodedata.normalize("NFC", str(text))
-    t = INVISIBLE.sub("", t)
-    t = UNSAFE.sub("_", t).strip()
-    t = t.rstrip(". ")                      # Windows drops trailing dots and spaces
-    t = t.lstrip(" .")                      # a leading dot hides a file (and collect skips hidden files)
-    if not t:
-        t = fallback
-    stem, dot, ext = t.rpartition(".")
-    base = (stem if dot else t).split(".")[0].rstrip(" ")
-    if base.upper() in RESERVED:
-        t = "_" + t
-    if len(t) > MAX_SEGMENT:
-        keep = ("." + ext) if dot and len(ext) <= 5 else ""
-        t = t[: MAX_SEGMENT - len(keep)].rstrip(". ") + keep
-    return t
-
-
-def safe_path(rendered: str, ext: str) -> str:
-    """A rendered name pattern as a safe relative path: each segment cleaned, no way out of OUTDIR."""
-    segs = [s for s in re.split(r"[/\\]+", rendered.strip()) if s.strip() not in ("", ".")]
-    segs = [("_" if s.strip() == ".." else s) for s in segs] or ["未命名"]
-    name = segs[-1]
-    if name.lower().endswith(WORKBOOK_EXTS) and not name[: name.rfind(".")].strip(" ."):
-        name = "未命名" + ext                            # "{{项目编码}}.xlsx" with no 项目编码
-    if not name.lower().endswith(WORKBOOK_EXTS):
-        name = name.rstrip(". ") + ext
-    elif not name.lower().endswith(ext):
-        name = name[: name.rfind(".")] + ext          # .xlsx asked for, but macros make it .xlsm
-    segs[-1] = name
-    return "/".join(safe_segment(s) for s in segs)
-
-
-_env = jinja2.sandbox.SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
-
-
-class Namer:
-    """File names from a jinja2 pattern; each field value is cleaned before it goes in, so a "/" in a
-    department name never opens a folder, and names that collide (also case-insensitively, as on
-    Windows) get (2), (3)…"""
-
-    def __init__(self, pattern: str, ext: str):
-        try:
-            self.template = _env.from_string(pattern)
-        except jinja2.TemplateSyntaxError as exc:
-            raise DataError(f"文件名模式有误：{exc.message}", f"bad --name pattern: {exc.message}") from None
-        self.pattern, self.ext = pattern, ext
-        self.fields = _pattern_fields(pattern) or set()     # only these are cleaned: one name, not every field
-        self.pieces = _plain_pieces(pattern)
-        self.used: set[str] = set()
-
-    def name(self, context: dict, differing: set[str] | frozenset[str] = frozenset()) -> str:
-        ctx = {k: (safe_segment(v, "") if isinstance(v, str) else v) for k, v in context.items() if k in self.fields}
-        if self.pieces is not None and len(ctx) == len(self.fields):
-            # text and {{ field }}s only, every field there: what jinja2 renders (str of each value), a
-            # tenth of its time; anything else, or a missing field (its error), goes through jinja2
-            return self._unique(safe_path("".join(p if lit else str(ctx[p]) for lit, p in self.pieces), self.ext))
-        try:
-            rendered = self.template.render(ctx)
-        except jinja2.UndefinedError as exc:
-            bad = next((k for k in differing if f"'{k}'" in str(exc.message)), None)
-            if bad:
-                raise DataError(f"文件名模式用到了“{bad}”，但同一工作簿中各项目的“{bad}”不同；"
-                                f"按项目分别生成请加 --per-project",
-                                f"the --name pattern uses '{bad}', which differs between the projects of one "
-                                f"workbook; add --per-project for one workbook per project") from None
-            keys = "、".join(k for k in context if context[k] not in (None, ""))
-            raise DataError(f"文件名模式“{self.pattern}”用到了没有的字段（{exc.message}）；可用：{keys}",
-                            f"the --name pattern uses a field that is not there ({exc.message}); available: {keys}") from None
-        path = safe_path(rendered, self.ext)
-        return self._unique(path)
-
-    def _unique(self, path: str) -> str:
-        if path.lower() not in self.used:                # the commonest name: the first of its kind
-            self.used.add(path.lower())
-            return path
-        p = PurePosixPath(path)
-        k = 2
-        while path.lower() in self.used:
-            path = str(p.with_name(f"{p.stem}({k}){p.suffix}"))
-            k += 1
-        self.used.add(path.lower())
-        return path
-
 
 def _context(projects: list[Project], department: str, index: int) -> tuple[dict, set[str]]:
     """What a name pattern may use: every field the workbook's projects agree on (a field none of them
@@ -255,7 +151,7 @@ def _context(projects: list[Project], department: str, index: int) -> tuple[dict
 def plan(projects: list[Project], *, per_project: bool = False, name: str | None = None,
          ext: str = ".xlsx") -> list[Job]:
     """The workbooks to write: grouped by 主管部门 in master order (or one per project), named."""
-    namer = Namer(name or (DEFAULT_NAME_PER_PROJECT if per_project else DEFAULT_NAME), ext)
+    namer = Namer(pattern_for(name, per_project), ext)
     groups: dict[str, list[Project]] = {}
     items: list[tuple[str, list[Project]]]
     if per_project:
@@ -274,54 +170,25 @@ def _jobs(items: Iterable[tuple[str, list[Project]]], namer: Namer) -> Iterator[
 
 
 def _streamed_jobs(units: Iterable[tuple[str, list]], namer: Namer) -> Iterator[Job]:
-    """_jobs for a streamed master: each project comes as (header fields, indicator rows)."""
+    """_jobs for a streamed master: each project comes as (header, (key, spans))."""
     for i, (dept, group) in enumerate(units, start=1):
-        heads = [p for p, _rows in group]
-        yield Job(i, namer.name(*_context(heads, dept, i)), dept, tuple(heads), tuple(tuple(r) for _p, r in group))
-
-
-def _plain_pieces(pattern: str) -> list[tuple[bool, str]] | None:
-    """A pattern of text and plain {{ field }}s as (is text, text or field) pieces; None for anything more
-    (filters, tests, blocks: jinja2 renders those)."""
-    from jinja2 import nodes
-    try:
-        body = _env.parse(pattern).body
-    except jinja2.TemplateSyntaxError:
-        return None
-    pieces: list[tuple[bool, str]] = []
-    for node in body:
-        if not isinstance(node, nodes.Output):
-            return None
-        for n in node.nodes:
-            if isinstance(n, nodes.TemplateData):
-                pieces.append((True, n.data))
-            elif isinstance(n, nodes.Name) and n.ctx == "load":
-                pieces.append((False, n.name))
-            else:
-                return None
-    return pieces
-
-
-def _pattern_fields(pattern: str) -> set[str] | None:
-    """The fields a file-name pattern uses (None when it does not parse: Namer says why)."""
-    try:
-        return set(jinja2.meta.find_undeclared_variables(_env.parse(pattern)))
-    except jinja2.TemplateSyntaxError:
-        return None
+        heads = [p for p, _where in group]
+        yield Job(i, namer.name(*_context(heads, dept, i)), dept, tuple(heads), tuple(w for _p, w in group))
 
 
 # --- writing ----------------------------------------------------------------------------------
 
 def write_one(job: Job, options: Options) -> Written | Failed:
     """Render one workbook and write it atomically (runs in a worker process)."""
-    return _render(job, job.complete(), options)
+    return _render(job, job.complete(None), options)
 
 
 def write_streamed(job: Job, options: Options) -> tuple[Written | Failed, tuple | None]:
-    """write_one for a job of a streamed master, with each project's indicator labels (for unplaced):
-    the worker makes the Indicators, so it is the one that knows them."""
-    projects = job.complete()
-    keys = tuple(tuple(dict.fromkeys(k for ind in p.indicators for k, _v in ind._items())) for p in projects)
+    """write_one for a job of a streamed master, with each project's labels, its own and its indicators'
+    (for unplaced): the worker reads the projects, so it is the one that knows them."""
+    projects = job.complete(options.source)
+    keys = tuple((tuple(k for k in p.to_dict() if k != "指标"),
+                  tuple(dict.fromkeys(k for ind in p.indicators for k, _v in ind._items()))) for p in projects)
     return _render(job, projects, options), (keys if options.kind == "target" else None)
 
 
@@ -367,21 +234,26 @@ class _Unplaced:
         self.places, self.ind_places = set(tpl.field_labels()), set(tpl.indicator_labels())
         self.lost: dict[str, None] = {}
 
-    def add(self, p: Project, ind_keys=None) -> None:
-        """ind_keys: the labels of p's indicators when p holds its header fields only (a streamed master)."""
-        for k in p.to_dict():
-            if k != "指标" and k not in self.places:
+    def add(self, p: Project) -> None:
+        self.add_keys((k for k in p.to_dict() if k != "指标"), (k for ind in p.indicators for k in ind.to_dict()))
+
+    def add_keys(self, keys, ind_keys) -> None:
+        """A project's labels and its indicators' (a streamed master's, as the worker read them)."""
+        for k in keys:
+            if k not in self.places:
                 self.lost.setdefault(k)
-        for k in (ind_keys if ind_keys is not None else (k for ind in p.indicators for k in ind.to_dict())):
+        for k in ind_keys:
             if k not in self.ind_places:
                 self.lost.setdefault(k)
 
     def add_job(self, job: Job, keys=None) -> None:
-        """A job's projects in order; keys: each one's indicator labels (write_streamed), else from the job."""
-        if keys is None and job.rows is not None:
-            return self.add_job(Job(job.index, job.file, job.department, tuple(job.complete())))
-        for i, p in enumerate(job.projects):
-            self.add(p, keys[i] if keys is not None else None)
+        """A job's projects in order; keys: each one's (labels, indicator labels) (write_streamed)."""
+        if keys is not None:
+            for own, ind in keys:
+                self.add_keys(own, ind)
+            return
+        for p in job.projects:
+            self.add(p)
 
 
 def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_project: bool = False,
@@ -390,9 +262,9 @@ def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_
     """Write every department's workbook (or, per_project=True, every project's) for the projects in master.
 
     master: a master table path (.xlsx/.csv, one row per indicator, or one per project for blank forms),
-    a pandas DataFrame, a list of dicts or Projects. A CSV master is streamed (perfbook/batch/_master.py):
-    each workbook goes to a worker as soon as its rows have been read (with workers, its first pass runs in a
-    forked child while this process compiles the template); the others are loaded whole. name:
+    a pandas DataFrame, a list of dicts or Projects. A CSV master is indexed in one pass (perfbook/batch/_master.py;
+    with workers, in a forked child while this process compiles the template) and each worker reads its
+    workbooks' rows from it; the others are loaded whole. name:
     a jinja2 file-name pattern such as "{{主管部门}}/{{项目名称}}.xlsx" (made safe for Windows). A 清单.csv
     manifest with a sha256 per file is written beside them. Returns a BulkResult: ``written``, ``failed``
     (a workbook that could not be written, with the reason; the others are still written), ``unplaced``
@@ -402,7 +274,7 @@ def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_
     start_early(master, execution, template=template, frame=frame, macros=macros, kind=kind)
     if local and execution.fork is None:
         execution = dataclasses.replace(execution, fork=forks(execution))   # _extension compiles the template here
-    pattern = name or (DEFAULT_NAME_PER_PROJECT if per_project else DEFAULT_NAME)
+    pattern = pattern_for(name, per_project)
     tpath = str(Path(template).resolve()) if template else None
     aside = _index_aside(master, per_project, pattern) if local and execution.fork else None
     try:
@@ -414,7 +286,7 @@ def bulk(master, outdir, *, template=None, frame=None, blank_rows: int = 0, per_
     check_blank_rows(blank_rows)              # before any workbook (each render checks it too)
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    options = Options(str(outdir.resolve()), tpath, frame, macros, blank_rows, kind)
+    options = Options(str(outdir.resolve()), tpath, frame, macros, blank_rows, kind, ix.source() if ix else None)
     ext = ext_early.get() if ext_early is not None else _extension(kind, template, tpath, frame, macros)
     held = _master.Counter()
     jobs: Iterable[Job]
@@ -458,9 +330,12 @@ def _index_aside(master, per_project: bool, pattern: str) -> parallel.Aside | No
     """The first pass of a large CSV master in a forked child, while this process compiles the template:
     on two cores the two take the time of the longer. None where it would not pay or cannot be."""
     fields = _streamable(master, pattern)
+    early = _early.taken(master, per_project, pattern)       # started by the command line, before the engine
     if fields is None or not likely_large(master) or not parallel.can_fork():
+        if early is not None:
+            early.cancel()
         return None
-    return parallel.Aside(partial(_master.index, Path(master), per_project=per_project, names=fields))
+    return early or parallel.Aside(partial(_master.index, Path(master), per_project=per_project, names=fields))
 
 
 def _streamable(master, pattern: str) -> set[str] | None:
@@ -509,10 +384,14 @@ def _write(jobs: Iterable[Job], count: int, options: Options, execution: paralle
     lost = _Unplaced(template) if kind == "target" else None
     out: deque[Job] = deque()          # jobs handed out, not yet back
 
+    away = streamed and execution.executor == "dask"     # a cluster's workers may not see the master's file
+
     def feed() -> Iterator[Job]:
         for job in jobs:
             if book is not None:
                 book.room_for(job)
+            if away:
+                job = dataclasses.replace(job, projects=tuple(job.complete(options.source)), spans=None)
             out.append(job)
             yield job
     fn = write_streamed if streamed else write_one

@@ -43,10 +43,12 @@ def execution(args):
 
 
 def run(args) -> int:
-    from ..batch._early import start
+    from ..batch._early import index_early, start
+    from ..batch._names import pattern_for
     from . import say, single
     master, plan = single(args.master), execution(args)
     start(master, plan, template=args.template, frame=args.frame, macros=args.macros, kind=args.kind)
+    index_early(master, plan, per_project=args.per_project, pattern=pattern_for(args.name, args.per_project))
     from ..batch.bulk import bulk  # the engine: imported while a fork server (where bulk cannot fork) warms up
     res = bulk(master, args.output, template=args.template, frame=args.frame, blank_rows=args.blank_rows,
                per_project=args.per_project, name=args.name, macros=args.macros, manifest=args.manifest,
