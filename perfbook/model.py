@@ -416,6 +416,13 @@ class Project(_Record):
             return cls(**kwargs, **fixed, **provenance)
         return _build(cls, {**kwargs, **fixed, **provenance})
 
+    def header_dict(self) -> dict:
+        """to_dict without the indicators: what names and warnings need, without making every indicator a dict."""
+        out = dict(self._items())
+        if self.midterm:
+            out[F.midterm_key()] = [i.to_dict() for i in self.midterm]
+        return out
+
     def to_dict(self) -> dict:
         out = dict(self._items())
         if self.indicators:

@@ -128,11 +128,10 @@ def _context(projects: list[Project], department: str, index: int) -> tuple[dict
     """What a name pattern may use: every field the workbook's projects agree on (a field none of them
     has is empty), plus 序号 and 项目数; and the fields they disagree on, for a clear error."""
     if len(projects) == 1:                        # every workbook of --per-project: nothing can differ
-        one = projects[0].to_dict()
-        one.pop("指标", None)
+        one = projects[0].header_dict()
         alone: dict[str, object] = {spec.label: "" for spec in F.project_fields() if spec.label not in one}
         return {**alone, **one, "主管部门": department, "序号": index, "项目数": 1}, set()
-    dicts = [{k: v for k, v in p.to_dict().items() if k != "指标"} for p in projects]
+    dicts = [p.header_dict() for p in projects]
     seen = {k for d in dicts for k in d}
     common: dict[str, object] = {spec.label: "" for spec in F.project_fields() if spec.label not in seen}
     differing = set()
@@ -187,7 +186,7 @@ def write_streamed(job: Job, options: Options) -> tuple[Written | Failed, tuple 
     """write_one for a job of a streamed master, with each project's labels, its own and its indicators'
     (for unplaced): the worker reads the projects, so it is the one that knows them."""
     projects = job.complete(options.source)
-    keys = tuple((tuple(k for k in p.to_dict() if k != "指标"),
+    keys = tuple((tuple(p.header_dict()),
                   tuple(dict.fromkeys(k for ind in p.indicators for k, _v in ind._items()))) for p in projects)
     return _render(job, projects, options), (keys if options.kind == "target" else None)
 
@@ -235,7 +234,7 @@ class _Unplaced:
         self.lost: dict[str, None] = {}
 
     def add(self, p: Project) -> None:
-        self.add_keys((k for k in p.to_dict() if k != "指标"), (k for ind in p.indicators for k in ind.to_dict()))
+        self.add_keys(p.header_dict(), (k for ind in p.indicators for k, _v in ind._items()))
 
     def add_keys(self, keys, ind_keys) -> None:
         """A project's labels and its indicators' (a streamed master's, as the worker read them)."""
